@@ -1,0 +1,131 @@
+// The three GEMM forms a dense layer needs. Weights are (out, in) row-major, so the forward pass is contiguous
+// dot products and both backward products walk memory with unit stride.
+// Dimension letters: B batch rows, I inputs, O outputs; M, K, N for the plain matmul.
+import { hsum, madd, f32at } from "./simd";
+
+// out (B,O) = inp (B,I) · weightᵀ (O,I) + bias (O). out is overwritten.
+// Blocks of 4 rows × 2 outputs keep 8 accumulators in registers; rows past B repeat the last row and are not stored.
+export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, biasPtr: usize,
+                              B: i32, I: i32, O: i32): void {
+  const row = <usize>I << 2;
+  for (let b = 0; b < B; b += 4) {
+    const x0 = inpPtr + <usize>b * row;
+    const x1 = inpPtr + <usize>min(b + 1, B - 1) * row;
+    const x2 = inpPtr + <usize>min(b + 2, B - 1) * row;
+    const x3 = inpPtr + <usize>min(b + 3, B - 1) * row;
+    for (let o = 0; o < O; o += 2) {
+      const w0 = weightPtr + <usize>o * row;
+      const w1 = weightPtr + <usize>min(o + 1, O - 1) * row;
+      let s00: f32 = 0, s01: f32 = 0, s10: f32 = 0, s11: f32 = 0;
+      let s20: f32 = 0, s21: f32 = 0, s30: f32 = 0, s31: f32 = 0;
+      let i = 0;
+      if (ASC_FEATURE_SIMD) {
+        let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+        let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+        for (; i + 4 <= I; i += 4) {
+          const off = <usize>i << 2;
+          const v0 = v128.load(w0 + off), v1 = v128.load(w1 + off);
+          let x = v128.load(x0 + off); a00 = madd(a00, x, v0); a01 = madd(a01, x, v1);
+          x = v128.load(x1 + off); a10 = madd(a10, x, v0); a11 = madd(a11, x, v1);
+          x = v128.load(x2 + off); a20 = madd(a20, x, v0); a21 = madd(a21, x, v1);
+          x = v128.load(x3 + off); a30 = madd(a30, x, v0); a31 = madd(a31, x, v1);
+        }
+        s00 = hsum(a00); s01 = hsum(a01); s10 = hsum(a10); s11 = hsum(a11);
+        s20 = hsum(a20); s21 = hsum(a21); s30 = hsum(a30); s31 = hsum(a31);
+      }
+      for (; i < I; i++) {
+        const v0 = f32at(w0, i), v1 = f32at(w1, i);
+        let x = f32at(x0, i); s00 += x * v0; s01 += x * v1;
+        x = f32at(x1, i); s10 += x * v0; s11 += x * v1;
+        x = f32at(x2, i); s20 += x * v0; s21 += x * v1;
+        x = f32at(x3, i); s30 += x * v0; s31 += x * v1;
+      }
+      const bias0 = f32at(biasPtr, o), bias1 = f32at(biasPtr, min(o + 1, O - 1));
+      const out = outPtr + ((<usize>b * O + o) << 2), stride = <usize>O << 2;
+      const two = o + 1 < O;
+      store<f32>(out, s00 + bias0); if (two) store<f32>(out, s01 + bias1, 4);
+      if (b + 1 < B) { store<f32>(out + stride, s10 + bias0); if (two) store<f32>(out + stride, s11 + bias1, 4); }
+      if (b + 2 < B) { store<f32>(out + 2 * stride, s20 + bias0); if (two) store<f32>(out + 2 * stride, s21 + bias1, 4); }
+      if (b + 3 < B) { store<f32>(out + 3 * stride, s30 + bias0); if (two) store<f32>(out + 3 * stride, s31 + bias1, 4); }
+    }
+  }
+}
+
+// dWeight (O,I) = dOutᵀ (O,B) · inp (B,I);  dBias (O) = Σ_b dOut (B,O). Both are overwritten, so the training
+// step needs no separate zeroGrad. Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes)
+// stays in L1 while every output pair walks it.
+export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
+                               B: i32, I: i32, O: i32): void {
+  const row = <usize>I << 2;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 16 <= I; i += 16) {
+      const col = inpPtr + (<usize>i << 2);
+      for (let o = 0; o < O; o += 2) {
+        const o1 = min(o + 1, O - 1);
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        for (let b = 0; b < B; b++) {
+          const x = col + <usize>b * row, g = dOutPtr + (<usize>b * O << 2);
+          const g0 = v128.load32_splat(g + (<usize>o << 2)), g1 = v128.load32_splat(g + (<usize>o1 << 2));
+          const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32), x3 = v128.load(x, 48);
+          a0 = madd(a0, x0, g0); a1 = madd(a1, x1, g0); a2 = madd(a2, x2, g0); a3 = madd(a3, x3, g0);
+          c0 = madd(c0, x0, g1); c1 = madd(c1, x1, g1); c2 = madd(c2, x2, g1); c3 = madd(c3, x3, g1);
+        }
+        const w0 = dWeightPtr + (<usize>o * I + i << 2);
+        v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
+        if (o + 1 < O) {
+          const w1 = w0 + row;
+          v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48);
+        }
+      }
+    }
+  }
+  for (; i < I; i++) {
+    for (let o = 0; o < O; o++) {
+      let s: f32 = 0;
+      for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o) * f32at(inpPtr + <usize>b * row, i);
+      store<f32>(dWeightPtr + (<usize>o * I + i << 2), s);
+    }
+  }
+  for (let o = 0; o < O; o++) {
+    let s: f32 = 0;
+    for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o);
+    store<f32>(dBiasPtr + (<usize>o << 2), s);
+  }
+}
+
+// out (M,N) = a (M,K) · b (K,N). out is overwritten. Also the input gradient of a layer:
+// dInp (B,I) = dOut (B,O) · weight (O,I) is matmul(dInp, dOut, weight, B, O, I).
+// Blocks of 2 rows × 8 columns; rows past M repeat the last row and are not stored.
+export function matmul(outPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32): void {
+  const bRow = <usize>N << 2;
+  for (let m = 0; m < M; m += 2) {
+    const r0 = aPtr + (<usize>m * K << 2), r1 = aPtr + (<usize>min(m + 1, M - 1) * K << 2);
+    const out0 = outPtr + <usize>m * bRow, out1 = out0 + bRow, two = m + 1 < M;
+    let n = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; n + 8 <= N; n += 8) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+        const col = bPtr + (<usize>n << 2);
+        for (let k = 0; k < K; k++) {
+          const y = col + <usize>k * bRow, y0 = v128.load(y), y1 = v128.load(y, 16);
+          const g0 = v128.load32_splat(r0 + (<usize>k << 2)), g1 = v128.load32_splat(r1 + (<usize>k << 2));
+          a0 = madd(a0, g0, y0); a1 = madd(a1, g0, y1); c0 = madd(c0, g1, y0); c1 = madd(c1, g1, y1);
+        }
+        const off = <usize>n << 2;
+        v128.store(out0 + off, a0); v128.store(out0 + off, a1, 16);
+        if (two) { v128.store(out1 + off, c0); v128.store(out1 + off, c1, 16); }
+      }
+    }
+    for (; n < N; n++) {
+      let s0: f32 = 0, s1: f32 = 0;
+      for (let k = 0; k < K; k++) {
+        const y = f32at(bPtr + <usize>k * bRow, n);
+        s0 += f32at(r0, k) * y; s1 += f32at(r1, k) * y;
+      }
+      store<f32>(out0 + (<usize>n << 2), s0);
+      if (two) store<f32>(out1 + (<usize>n << 2), s1);
+    }
+  }
+}

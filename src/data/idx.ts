@@ -1,0 +1,162 @@
+import { FormatError, OptionError } from "../errors.js";
+import { Dataset } from "./dataset.js";
+import { hexHead, isGzip } from "./gzip.js";
+
+/** A parsed unsigned-byte IDX file: its dimensions and its data (a view into the input bytes). */
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+export interface IdxPairOptions {
+  /** Number of classes; every label must be below it. */
+  classes: number;
+  /** One name per class. */
+  classNames?: readonly string[];
+  /** Names the pair in error messages ("Fashion-MNIST train"); `imagesSource` / `labelsSource` name each file. */
+  source?: string;
+  imagesSource?: string;
+  labelsSource?: string;
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  0x08: "unsigned byte",
+  0x09: "signed byte",
+  0x0b: "16-bit integer",
+  0x0c: "32-bit integer",
+  0x0d: "float",
+  0x0e: "double",
+};
+
+/**
+ * Parses an unsigned-byte IDX file (type code `0x08`, 1 to 4 big-endian dimensions) without copying its data.
+ * @throws {FormatError} for a wrong magic number, type code or dimension count, gzipped input, or a byte count
+ *   that does not match the dimensions (truncated or with trailing bytes); the error names `source`.
+ * @example
+ * const { dims, data } = parseIdx(bytes, "train-labels-idx1-ubyte"); // dims [60000]
+ */
+export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new OptionError("bytes", "a Uint8Array", bytes, "Read the file into a Uint8Array (fetch → bytes(), fs.readFile).");
+  }
+  if (isGzip(bytes)) {
+    throw new FormatError(source, "an IDX header (00 00 08 0N)", `gzip data (${hexHead(bytes)})`,
+      "This looks gzipped: decompress it first with maybeGunzip(), or let loadFashionMNIST do it.");
+  }
+  if (bytes.length < 4) {
+    throw new FormatError(source, "an IDX file with a 4-byte magic number", `${bytes.length} bytes`,
+      "The file is empty or cut short: re-download the file.");
+  }
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new FormatError(source, "an IDX magic number starting with 00 00", hexHead(bytes), notIdxHint(bytes));
+  }
+  const type = bytes[2]!;
+  if (type !== 0x08) {
+    const name = TYPE_NAMES[type] ?? "unknown";
+    throw new FormatError(source, "IDX type code 0x08 (unsigned byte)", `0x${hex2(type)} (${name})`,
+      "Only unsigned-byte IDX files (like MNIST and Fashion-MNIST) are supported; check that this is the right file.");
+  }
+  const rank = bytes[3]!;
+  if (rank < 1 || rank > 4) {
+    throw new FormatError(source, "1 to 4 dimensions in the IDX magic number", `${rank}`,
+      "The header is damaged: re-download the file.");
+  }
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) {
+    throw new FormatError(source, `a ${headerBytes}-byte header for ${rank} dimensions`, `${bytes.length} bytes`,
+      "The file is cut short: re-download the file.");
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  let count = 1;
+  for (let d = 0; d < rank; d++) {
+    const size = view.getUint32(4 + 4 * d, false);
+    dims.push(size);
+    count *= size;
+  }
+  const dataBytes = bytes.length - headerBytes;
+  if (dataBytes !== count) {
+    const shape = dims.join("×");
+    if (dataBytes < count) {
+      throw new FormatError(source, `${count} data bytes for dimensions ${shape}`,
+        `${dataBytes} (the file is truncated)`, "Re-download the file: it was cut short.");
+    }
+    throw new FormatError(source, `${count} data bytes for dimensions ${shape}`,
+      `${dataBytes} (${dataBytes - count} trailing bytes)`,
+      "The file has extra bytes after its data: re-download the file, and check that two files were not joined.");
+  }
+  return { dims, data: bytes.subarray(headerBytes) };
+}
+
+/**
+ * Builds a Dataset from an IDX images file (magic `0x00000803`, count × rows × cols) and an IDX labels file
+ * (magic `0x00000801`), both uncompressed; the pixels stay a view into `images`.
+ * @throws {FormatError} when either file is malformed, the files are swapped, their counts differ, or a label is
+ *   not below `classes`.
+ * @throws {OptionError} when `classes` is not an integer ≥ 2 or `classNames` does not have `classes` names.
+ * @example
+ * const train = parseIdxPair(imagesBytes, labelsBytes, { classes: 10, source: "Fashion-MNIST train" });
+ */
+export function parseIdxPair(images: Uint8Array, labels: Uint8Array, opts: IdxPairOptions): Dataset {
+  const { classes, classNames } = opts ?? ({} as IdxPairOptions);
+  if (!Number.isInteger(classes) || classes < 2) throw new OptionError("classes", "an integer ≥ 2", classes);
+  const source = opts.source ?? "IDX pair";
+  const imagesSource = opts.imagesSource ?? `${source} images`;
+  const labelsSource = opts.labelsSource ?? `${source} labels`;
+
+  const img = parseIdx(images, imagesSource);
+  const lab = parseIdx(labels, labelsSource);
+  if (img.dims.length !== 3) {
+    throw new FormatError(imagesSource, "an images file (magic 0x00000803: count × rows × cols)",
+      describeIdx(img.dims), swapHint(img.dims, 1));
+  }
+  if (lab.dims.length !== 1) {
+    throw new FormatError(labelsSource, "a labels file (magic 0x00000801: one dimension)",
+      describeIdx(lab.dims), swapHint(lab.dims, 3));
+  }
+  const [count, rows, cols] = img.dims as [number, number, number];
+  const labelCount = lab.dims[0]!;
+  if (count !== labelCount) {
+    throw new FormatError(source, "as many labels as images", `${count} images and ${labelCount} labels`,
+      "The two files come from different sets (train vs t10k?): pass matching files.");
+  }
+  if (rows === 0 || cols === 0) {
+    throw new FormatError(imagesSource, "images of at least 1×1 pixels", `${rows}×${cols}`,
+      "The header is damaged: re-download the file.");
+  }
+  const y = lab.data;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! >= classes) {
+      throw new FormatError(labelsSource, `labels in [0, ${classes})`, `label ${y[i]} at index ${i}`,
+        `Check that \`classes\` (${classes}) counts every class, or re-download the file.`);
+    }
+  }
+  return Dataset.fromArrays(img.data, y, {
+    features: rows * cols,
+    classes,
+    imageShape: [rows, cols],
+    ...(classNames ? { classNames } : {}),
+  });
+}
+
+function describeIdx(dims: readonly number[]): string {
+  return `magic 0x000008${hex2(dims.length)} (${dims.length} dimension${dims.length === 1 ? "" : "s"}: ${dims.join("×")})`;
+}
+
+function swapHint(dims: readonly number[], otherRank: number): string {
+  return dims.length === otherRank
+    ? "The images and labels files look swapped: pass *-images-idx3-ubyte as images and *-labels-idx1-ubyte as labels."
+    : "Pass the *-images-idx3-ubyte and *-labels-idx1-ubyte files.";
+}
+
+function notIdxHint(bytes: Uint8Array): string {
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().toLowerCase();
+  if (head.startsWith("<!doctype") || head.startsWith("<html") || head.startsWith("<?xml")) {
+    return "This looks like an HTML or XML page, not the data: check the URL.";
+  }
+  return "This is not an IDX file: check the path, or re-download the file.";
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}

@@ -1,0 +1,60 @@
+/** Base class of every error wasm-softmax throws; `hint` says what the caller can do about it. */
+export class WasmSoftmaxError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(hint ? `${message} ${hint}` : message);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+/** An option or argument broke its rule: `option` names it, `rule` is the rule, `value` what came. */
+export class OptionError extends WasmSoftmaxError {
+  constructor(readonly option: string, readonly rule: string, readonly value: unknown, hint?: string) {
+    super(`Invalid ${option}: expected ${rule}, got ${describe(value)}.`, hint);
+  }
+}
+
+/** Array lengths or dimensions that do not agree with each other. */
+export class ShapeError extends WasmSoftmaxError {
+  constructor(readonly what: string, readonly expected: string, readonly actual: string, hint?: string) {
+    super(`Invalid ${what}: expected ${expected}, got ${actual}.`, hint);
+  }
+}
+
+/** Bytes on disk or on the wire that are not in the expected format (IDX, gzip, checkpoint). */
+export class FormatError extends WasmSoftmaxError {
+  constructor(readonly source: string, readonly expected: string, readonly actual: string, hint?: string) {
+    super(`Invalid ${source}: expected ${expected}, got ${actual}.`, hint);
+  }
+}
+
+/** A dataset that could not be found or fetched from any source. */
+export class DatasetNotFoundError extends WasmSoftmaxError {
+  constructor(readonly tried: readonly string[], hint: string) {
+    super(`Fashion-MNIST not found: tried ${tried.join("; ")}.`, hint);
+  }
+}
+
+/** The WebAssembly module could not be loaded, compiled or instantiated, or was used before `init()`. */
+export class WasmError extends WasmSoftmaxError {}
+
+/** Training produced a non-finite loss. */
+export class DivergenceError extends WasmSoftmaxError {
+  constructor(readonly epoch: number, readonly batch: number, readonly loss: number) {
+    super(
+      `Training diverged: expected a finite loss, got ${loss} at epoch ${epoch}, batch ${batch}.`,
+      "Lower the learning rate (for example by 10×) or check the inputs for NaN or Inf.",
+    );
+  }
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength})`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (typeof value === "function") return "a function";
+  return (value as object).constructor?.name ?? typeof value;
+}

@@ -1,0 +1,27 @@
+// wasm-softmax: the browser-safe public API. Node-only additions (dataset directories, the cache) are in
+// src/node.ts, which Node, Deno and Bun load through the package's "node" export condition.
+export { init, simdSupported } from "./wasm/init.js";
+export type { InitOptions, WasmSource } from "./wasm/init.js";
+export type { Backend } from "./kernels/contract.js";
+export { kernels } from "./kernels/public.js";
+
+export { Dataset, U8_SCALE } from "./data/dataset.js";
+export type { DatasetOptions } from "./data/dataset.js";
+export { parseIdx, parseIdxPair } from "./data/idx.js";
+export {
+  loadFashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
+} from "./data/fashion-mnist.js";
+export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
+
+export { SoftmaxRegression, MLP } from "./model/models.js";
+export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
+export type { DenseNetwork, LayerLayout, ModelConfig, Inputs } from "./model/network.js";
+export { SGD } from "./optim/optimizer.js";
+export type { Optimizer, SGDOptions } from "./optim/optimizer.js";
+export { fit, trainEpoch, evaluate } from "./train/train.js";
+export type { Callback, TrainEvent, Logs, EpochLogs, History, FitOptions, EpochOptions } from "./train/train.js";
+export { progressLogger } from "./train/callbacks.js";
+
+export {
+  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError,
+} from "./errors.js";

@@ -1,0 +1,49 @@
+/** A byte offset into the kernels' memory. */
+export type Ptr = number;
+
+/** Which implementation runs the kernels. */
+export type Backend = "wasm-simd" | "wasm" | "js";
+export const BACKENDS: readonly Backend[] = ["wasm-simd", "wasm", "js"];
+
+/**
+ * The kernel contract, shared by the wasm builds (the exports of assembly/index.ts) and the plain-TS twin.
+ * Arguments follow the kernels: outputs first, then inputs, then dimensions; pointers are byte offsets into
+ * `memory`. Kernels never allocate and never validate: callers check shapes at the public boundary.
+ * Each kernel's meaning is documented once, at its AssemblyScript source.
+ */
+export interface KernelFunctions {
+  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void;
+  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number): void;
+  matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void;
+  softmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
+  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number): number;
+  reluForward(out: Ptr, inp: Ptr, n: number): void;
+  reluBackward(dInp: Ptr, dOut: Ptr, out: Ptr, n: number): void;
+  sgdUpdate(param: Ptr, grad: Ptr, n: number, lr: number): void;
+  gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number): void;
+  gatherF32(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number): void;
+  gatherLabels(out: Ptr, labels: Ptr, idx: Ptr, B: number): void;
+  argmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
+  countCorrect(scores: Ptr, labels: Ptr, R: number, C: number): number;
+}
+
+/** The memory a backend computes in: a `WebAssembly.Memory` or its plain-JS stand-in. */
+export interface Heap {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+export interface Kernels extends KernelFunctions {
+  readonly backend: Backend;
+  readonly memory: Heap;
+  /** First byte free for the allocator. */
+  readonly heapBase: number;
+}
+
+export const KERNEL_NAMES = [
+  "linearForward", "linearBackward", "matmul", "softmaxRows", "softmaxCrossEntropyForwardBackward",
+  "reluForward", "reluBackward", "sgdUpdate", "gatherScaleU8", "gatherF32", "gatherLabels", "argmaxRows",
+  "countCorrect",
+] as const satisfies readonly (keyof KernelFunctions)[];
+
+export const PAGE_BYTES = 65536;

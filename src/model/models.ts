@@ -1,0 +1,72 @@
+import { DenseNetwork, checkWidth } from "./network.js";
+import type { ModelConfig } from "./network.js";
+import { OptionError } from "../errors.js";
+
+export interface SoftmaxRegressionOptions {
+  /** Features per example (784 for Fashion-MNIST). */
+  inputs: number;
+  /** Number of classes (10 for Fashion-MNIST). */
+  classes: number;
+  /** Seed of the weight initialiser. Default 0. */
+  seed?: number;
+  /** Standard deviation of the initial weights. Default 0.01, as in d2l. */
+  weightStd?: number;
+}
+
+/**
+ * Softmax regression: logits = x · Wᵀ + b, trained with cross-entropy.
+ * @throws {OptionError} for a non-integer or too small `inputs` / `classes`, or a bad seed.
+ * @example
+ * const model = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 0 });
+ */
+export class SoftmaxRegression extends DenseNetwork {
+  private readonly seed: number;
+  private readonly weightStd: number;
+
+  constructor(options: SoftmaxRegressionOptions) {
+    const { inputs, classes, seed = 0, weightStd = 0.01 } = options ?? ({} as SoftmaxRegressionOptions);
+    super([checkWidth("inputs", inputs), checkWidth("classes", classes, 2)], seed, weightStd);
+    this.seed = seed;
+    this.weightStd = weightStd;
+  }
+
+  get config(): ModelConfig {
+    return { type: "softmax-regression", inputs: this.inputs, classes: this.classes, seed: this.seed, weightStd: this.weightStd };
+  }
+}
+
+export interface MLPOptions {
+  /** Widths from input to output, e.g. [784, 256, 10]. */
+  layers: readonly number[];
+  /** Activation between layers. Only "relu" for now. */
+  activation?: "relu";
+  seed?: number;
+  /** Standard deviation of the initial weights. Default 0.01, as in d2l. */
+  weightStd?: number;
+}
+
+/**
+ * A multilayer perceptron: dense layers with ReLU between them, logits out.
+ * @throws {OptionError} for fewer than two layers, a zero or non-integer width, or an unknown activation.
+ * @example
+ * const model = new MLP({ layers: [784, 256, 10], seed: 0 });
+ */
+export class MLP extends DenseNetwork {
+  private readonly seed: number;
+  private readonly weightStd: number;
+
+  constructor(options: MLPOptions) {
+    const { layers, activation = "relu", seed = 0, weightStd = 0.01 } = options ?? ({} as MLPOptions);
+    if (!Array.isArray(layers) || layers.length < 2) {
+      throw new OptionError("layers", "an array of at least two widths, e.g. [784, 256, 10]", layers);
+    }
+    if (activation !== "relu") throw new OptionError("activation", '"relu"', activation);
+    super(layers.map((w, i) => checkWidth(`layers[${i}]`, w, i === layers.length - 1 ? 2 : 1)), seed, weightStd);
+    this.seed = seed;
+    this.weightStd = weightStd;
+  }
+
+  get config(): ModelConfig {
+    return { type: "mlp", layers: [...this.layers], activation: "relu", seed: this.seed, weightStd: this.weightStd };
+  }
+}

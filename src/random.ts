@@ -1,0 +1,78 @@
+// Seeded randomness that gives the same bits in every JavaScript engine: integer arithmetic (Math.imul) and
+// basic float operations only. Math.log and friends differ between V8 and JavaScriptCore, so the normal
+// sampler carries its own logarithm.
+
+/** sfc32, seeded through splitmix32. */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number, stream = 0) {
+    let s = (seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0;
+    const next = (): number => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next(); this.b = next(); this.c = next(); this.d = next();
+    for (let i = 0; i < 12; i++) this.u32();
+  }
+
+  u32(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
+    this.c = (this.c + t) >>> 0;
+    return t;
+  }
+
+  /** Uniform in [0, 1), 32 bits of resolution. */
+  uniform(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n) for n ≤ 2^21 (exact: a 32-bit fraction times n stays within 53 bits). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** Standard normal, Marsaglia's polar method. */
+  normal(): number {
+    for (;;) {
+      const u = 2 * this.uniform() - 1;
+      const v = 2 * this.uniform() - 1;
+      const s = u * u + v * v;
+      if (s > 0 && s < 1) return u * Math.sqrt((-2 * ln(s)) / s);
+    }
+  }
+}
+
+/** Natural logarithm of x > 0 from +, −, ×, ÷ only, accurate to about 1 ulp. */
+export function ln(x: number): number {
+  // x = m · 2^e with m in [√½, √2); scaling by 2 is exact.
+  let e = 0;
+  while (x < Math.SQRT1_2) { x *= 2; e--; }
+  while (x >= Math.SQRT2) { x /= 2; e++; }
+  // ln m = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …) with |s| < 0.172: 14 terms reach double precision.
+  const s = (x - 1) / (x + 1), s2 = s * s;
+  let term = s, sum = 0;
+  for (let k = 1; k < 29; k += 2) { sum += term / k; term *= s2; }
+  return 2 * sum + e * Math.LN2;
+}
+
+/** A permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, rng: Rng): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]!; order[i] = order[j]!; order[j] = t;
+  }
+  return order;
+}

@@ -1,0 +1,241 @@
+import { Dataset } from "../data/dataset.js";
+import { batchCount, batchRanges, epochOrder } from "../data/batches.js";
+import type { DenseNetwork } from "../model/network.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { SGD } from "../optim/optimizer.js";
+import { DivergenceError, OptionError } from "../errors.js";
+import { Session } from "./session.js";
+
+/** Running means over the batches seen so far, or the figures of a whole epoch. */
+export interface Logs {
+  /** Mean cross-entropy over the examples seen. */
+  loss: number;
+  /** Fraction of the examples seen classified correctly. */
+  acc: number;
+  valLoss?: number;
+  valAcc?: number;
+  /** Milliseconds of training (validation excluded). */
+  ms: number;
+}
+
+/** What a callback is told; returning "stop" (or a promise of it) ends training after this batch or epoch. */
+export interface TrainEvent {
+  phase: "batch" | "epoch";
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  /** 1-based; equals `batches` at the end of an epoch. */
+  batch: number;
+  batches: number;
+  logs: Logs;
+}
+export type Callback = (event: TrainEvent) => void | "stop" | Promise<void | "stop">;
+
+export interface EpochOptions {
+  batchSize?: number;
+  optimizer?: Optimizer;
+  /** Shuffle the examples each epoch. Default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffles. Default 0. */
+  seed?: number;
+  /** Which epoch this is (1-based): with the seed, it picks the shuffle. Default 1. */
+  epoch?: number;
+  callbacks?: Callback[];
+  signal?: AbortSignal;
+}
+
+export interface FitOptions extends Omit<EpochOptions, "epoch"> {
+  epochs?: number;
+  /** Evaluated after every epoch (valLoss, valAcc). */
+  validationData?: Dataset;
+}
+
+export interface EpochLogs extends Logs {
+  epoch: number;
+}
+
+/** The result of `fit`: one entry per finished epoch, and why training ended. */
+export interface History {
+  epochs: EpochLogs[];
+  backend: string;
+  /** "completed", "callback" (a callback returned "stop") or "aborted" (the signal fired). */
+  stopped: "completed" | "callback" | "aborted";
+  /** Wall time of the whole fit, validation included. */
+  ms: number;
+}
+
+const YIELD_MS = 50;
+
+/**
+ * Trains `model` on `train` for `epochs` epochs of minibatch SGD, evaluating `validationData` after each:
+ * d2l's loop, built from `trainEpoch` and `evaluate`. Defaults: 10 epochs, batch 256, SGD lr 0.1, shuffled.
+ * @throws {OptionError} for a bad option (each is named with its rule and value).
+ * @throws {ShapeError} when the data's features or classes do not match the model.
+ * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
+ * @example
+ * const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
+ */
+export async function fit(model: DenseNetwork, train: Dataset, options: FitOptions = {}): Promise<History> {
+  const o = checkOptions(options, train);
+  const epochs = o.epochs;
+  const validation = options.validationData;
+  if (validation !== undefined) checkData("validationData", validation);
+  const started = performance.now();
+  const session = new Session(model, o.batchSize, validation ? [train, validation] : [train], o.optimizer);
+  const history: History = { epochs: [], backend: session.k.backend, stopped: "completed", ms: 0 };
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const result = await runEpoch(session, train, { ...o, epoch, epochs });
+      // A partly trained epoch is not an epoch: History holds whole epochs only.
+      if (result.stopped) { history.stopped = result.stopped; break; }
+      const logs: EpochLogs = { epoch, ...result.logs };
+      if (validation) {
+        const v = runEvaluate(session, validation);
+        logs.valLoss = v.loss;
+        logs.valAcc = v.acc;
+      }
+      history.epochs.push(logs);
+      const event: TrainEvent = { phase: "epoch", epoch, epochs, batch: result.batches, batches: result.batches, logs };
+      if (await notify(o.callbacks, event)) { history.stopped = "callback"; break; }
+      if (o.signal?.aborted) { history.stopped = "aborted"; break; }
+    }
+  } finally {
+    session.close();
+  }
+  history.ms = performance.now() - started;
+  return history;
+}
+
+/**
+ * One pass over `train`; loss and accuracy are running means over the epoch, as d2l reports them.
+ * @throws {OptionError}, {ShapeError}, {DivergenceError} as `fit` does.
+ * @example
+ * const { loss, acc } = await trainEpoch(model, train, { optimizer: new SGD({ lr: 0.1 }), epoch: 1 });
+ */
+export async function trainEpoch(model: DenseNetwork, train: Dataset, options: EpochOptions = {}): Promise<Logs> {
+  const o = checkOptions(options, train);
+  const epoch = options.epoch ?? 1;
+  if (!Number.isInteger(epoch) || epoch < 1) throw new OptionError("epoch", "an integer ≥ 1", epoch);
+  const session = new Session(model, o.batchSize, [train], o.optimizer);
+  try {
+    return (await runEpoch(session, train, { ...o, epoch, epochs: epoch })).logs;
+  } finally {
+    session.close();
+  }
+}
+
+/**
+ * Mean cross-entropy and accuracy of `model` on `data`, without changing the model.
+ * @throws {ShapeError} when the data's features or classes do not match the model.
+ * @example
+ * const { loss, acc } = evaluate(model, test);
+ */
+export function evaluate(model: DenseNetwork, data: Dataset, options: { batchSize?: number } = {}): { loss: number; acc: number } {
+  const batchSize = checkBatchSize(options.batchSize ?? 256);
+  checkData("data", data);
+  const session = new Session(model, batchSize, [data]);
+  try {
+    return runEvaluate(session, data);
+  } finally {
+    session.close();
+  }
+}
+
+type Checked = Required<Pick<FitOptions, "epochs" | "batchSize" | "optimizer" | "shuffle" | "seed" | "callbacks">> &
+  Pick<FitOptions, "signal">;
+
+async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number }):
+  Promise<{ logs: Logs; batches: number; stopped?: "callback" | "aborted" }> {
+  const { k, model } = s;
+  const B = o.batchSize, C = model.classes, n = model.size;
+  s.setOrder(data, epochOrder(data.length, o.shuffle, o.seed, o.epoch));
+  const batches = batchCount(data.length, B);
+  let lossSum = 0, correct = 0, seen = 0, batch = 0, ms = 0;
+  let lastYield = performance.now();
+  let stopped: "callback" | "aborted" | undefined;
+  for (const [start, end] of batchRanges(data.length, B)) {
+    if (o.signal?.aborted) { stopped = "aborted"; break; }
+    const t0 = performance.now();
+    const rows = s.loadBatch(data, start, end);
+    // forward → loss and dLogits → backward (gradients are overwritten, so no zeroGrad) → step.
+    model.forward(k, s.params, s.acts, rows);
+    correct += k.countCorrect(s.logits, s.labels, rows, C);
+    const loss = k.softmaxCrossEntropyForwardBackward(s.dLogits, s.logits, s.labels, rows, C);
+    if (!Number.isFinite(loss)) throw new DivergenceError(o.epoch, batch + 1, loss);
+    model.backward(k, s.params, s.grads, s.acts, s.deltas, rows);
+    o.optimizer.step(k, s.params, s.grads, s.state, n);
+    const t1 = performance.now();
+    ms += t1 - t0;
+    lossSum += loss * rows;
+    seen += rows;
+    batch++;
+    if (o.callbacks.length > 0) {
+      const logs = { loss: lossSum / seen, acc: correct / seen, ms };
+      if (await notify(o.callbacks, { phase: "batch", epoch: o.epoch, epochs: o.epochs, batch, batches, logs })) {
+        stopped = "callback";
+        break;
+      }
+    }
+    // Let timers, I/O and AbortSignals through on long epochs.
+    if (t1 - lastYield > YIELD_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = performance.now();
+    }
+  }
+  return { logs: { loss: seen ? lossSum / seen : NaN, acc: seen ? correct / seen : NaN, ms }, batches: batch, ...(stopped && { stopped }) };
+}
+
+function runEvaluate(s: Session, data: Dataset): { loss: number; acc: number } {
+  const { k, model } = s, C = model.classes;
+  s.setOrder(data, epochOrder(data.length, false, 0, 0));
+  let lossSum = 0, correct = 0;
+  for (const [start, end] of batchRanges(data.length, s.batchSize)) {
+    const rows = s.loadBatch(data, start, end);
+    model.forward(k, s.params, s.acts, rows);
+    correct += k.countCorrect(s.logits, s.labels, rows, C);
+    lossSum += k.softmaxCrossEntropyForwardBackward(s.dLogits, s.logits, s.labels, rows, C) * rows;
+  }
+  return { loss: lossSum / data.length, acc: correct / data.length };
+}
+
+async function notify(callbacks: Callback[], event: TrainEvent): Promise<boolean> {
+  let stop = false;
+  for (const callback of callbacks) if ((await callback(event)) === "stop") stop = true;
+  return stop;
+}
+
+function checkOptions(options: FitOptions & { epoch?: number }, train: Dataset): Checked & { epochs: number } {
+  if (options === null || typeof options !== "object") throw new OptionError("options", "an object", options);
+  checkData("train data", train);
+  const epochs = options.epochs ?? 10;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new OptionError("epochs", "an integer ≥ 1", epochs);
+  const optimizer = options.optimizer ?? new SGD({ lr: 0.1 });
+  if (typeof optimizer?.step !== "function" || typeof optimizer.stateSize !== "function") {
+    throw new OptionError("optimizer", "an optimizer such as new SGD({ lr: 0.1 })", optimizer);
+  }
+  const shuffle = options.shuffle ?? true;
+  if (typeof shuffle !== "boolean") throw new OptionError("shuffle", "true or false", shuffle);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError("seed", "an integer in [0, 2^32)", seed);
+  const callbacks = options.callbacks ?? [];
+  if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== "function")) {
+    throw new OptionError("callbacks", "an array of functions", callbacks);
+  }
+  const signal = options.signal;
+  if (signal !== undefined && (typeof signal !== "object" || typeof signal.aborted !== "boolean")) {
+    throw new OptionError("signal", "an AbortSignal", signal);
+  }
+  return { epochs, batchSize: checkBatchSize(options.batchSize ?? 256), optimizer, shuffle, seed, callbacks, signal };
+}
+
+function checkBatchSize(batchSize: unknown): number {
+  if (!Number.isInteger(batchSize) || (batchSize as number) < 1) throw new OptionError("batchSize", "an integer ≥ 1", batchSize);
+  return batchSize as number;
+}
+
+function checkData(what: string, data: unknown): asserts data is Dataset {
+  if (!(data instanceof Dataset)) {
+    throw new OptionError(what, "a Dataset (from loadFashionMNIST or Dataset.fromArrays)", data);
+  }
+  if (data.length === 0) throw new OptionError(what, "at least one example", "an empty Dataset");
+}

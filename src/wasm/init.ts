@@ -1,0 +1,188 @@
+import type { Backend, Kernels } from "../kernels/contract.js";
+import { BACKENDS, KERNEL_NAMES } from "../kernels/contract.js";
+import { JsKernels } from "../kernels/js.js";
+import { OptionError, WasmError } from "../errors.js";
+import { Arena } from "./memory.js";
+
+/** The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
+export const ABI_VERSION = 1;
+
+export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
+
+export interface InitOptions {
+  /** Force a backend instead of the fastest one this runtime supports. */
+  backend?: Backend;
+  /**
+   * The wasm to use: a compiled `WebAssembly.Module` (Cloudflare Workers, Vercel Edge, bundlers), a URL, a
+   * `Response`, or bytes. Defaults to the package's own `build/simd.wasm` or `build/scalar.wasm`.
+   */
+  wasm?: WasmSource;
+}
+
+export interface Runtime {
+  readonly kernels: Kernels;
+  readonly arena: Arena;
+}
+
+let current: Runtime | undefined;
+let pending: Promise<Runtime> | undefined;
+
+/**
+ * Loads the kernels once: WebAssembly SIMD where the runtime validates it, else the scalar wasm build, else
+ * plain TypeScript. Calling it again without options returns the same backend; with options it switches.
+ * @throws {WasmError} when a forced backend or the given wasm cannot be compiled or instantiated here.
+ * @throws {OptionError} for an unknown backend.
+ * @example
+ * const { backend } = await init(); // "wasm-simd" on Node 20
+ */
+export async function init(options: InitOptions = {}): Promise<{ backend: Backend }> {
+  if (options.backend !== undefined && !BACKENDS.includes(options.backend)) {
+    throw new OptionError("backend", `one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}`, options.backend);
+  }
+  const wanted = options.backend;
+  if (current && options.wasm === undefined && (wanted === undefined || wanted === current.kernels.backend)) {
+    return { backend: current.kernels.backend };
+  }
+  const loading = (async () => {
+    if (pending) await pending.catch(() => undefined);
+    return load(options);
+  })();
+  pending = loading;
+  try {
+    current = await loading;
+  } finally {
+    if (pending === loading) pending = undefined;
+  }
+  return { backend: current.kernels.backend };
+}
+
+/** The runtime `init()` set up; training and the public kernels start here. */
+export function runtime(): Runtime {
+  if (!current) {
+    throw new WasmError("wasm-softmax is not initialized.", "Call `await init()` once before training, predicting or calling kernels.");
+  }
+  return current;
+}
+
+async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
+  if (backend === "js") return withArena(new JsKernels());
+  if (wasm !== undefined) {
+    const kernels = await instantiate(await compile(wasm, "the wasm passed to init()"));
+    if (backend && kernels.backend !== backend) {
+      throw new WasmError(`The wasm passed to init() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
+        `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
+    }
+    return withArena(kernels);
+  }
+  const order: Backend[] = backend ? [backend] : simdSupported() ? ["wasm-simd", "wasm", "js"] : ["wasm", "js"];
+  let lastError: unknown;
+  for (const candidate of order) {
+    if (candidate === "js") return withArena(new JsKernels());
+    try {
+      const url = new URL(candidate === "wasm-simd" ? "../../build/simd.wasm" : "../../build/scalar.wasm", import.meta.url);
+      return withArena(await instantiate(await compile(url, url.href)));
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+function withArena(kernels: Kernels): Runtime {
+  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase) };
+}
+
+// A 1-function module using i8x16.popcnt: valid only where fixed-width SIMD is supported.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** Whether this runtime's WebAssembly supports fixed-width SIMD. */
+export function simdSupported(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+}
+
+async function compile(source: WasmSource, what: string): Promise<WebAssembly.Module> {
+  if (typeof WebAssembly !== "object") {
+    throw new WasmError("This runtime has no WebAssembly.", 'Use init({ backend: "js" }) for the plain TypeScript kernels.');
+  }
+  if (source instanceof WebAssembly.Module) return source;
+  const bytes = await readBytes(source, what);
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (error) {
+    const refused = error instanceof Error && /disallowed|not allowed|embedder|CSP|Content Security/i.test(error.message);
+    throw new WasmError(
+      refused
+        ? `This runtime refuses to compile WebAssembly from bytes (${what}): ${(error as Error).message}`
+        : `Could not compile ${what}: expected a wasm-softmax .wasm file, got bytes that do not compile (${(error as Error).message}).`,
+      refused
+        ? 'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass it: init({ wasm }).'
+        : "Reinstall the package, or pass its own build/simd.wasm or build/scalar.wasm.",
+    );
+  }
+}
+
+async function readBytes(source: URL | string | Response | BufferSource, what: string): Promise<BufferSource> {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
+  if (!(source instanceof URL) && typeof source !== "string") return responseBytes(source, what);
+  const url = typeof source === "string" ? new URL(source, import.meta.url) : source;
+  if (url.protocol === "file:") {
+    // Hidden from bundlers: only file: URLs reach this, and only server runtimes have them.
+    const fsModule = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import("node:fs/promises");
+    try {
+      return await fs.readFile(url);
+    } catch (error) {
+      throw new WasmError(`Could not read ${what}: ${(error as Error).message}.`,
+        "Run `npm run build:wasm` in a source checkout, or reinstall the package.");
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new WasmError(`Could not fetch ${url.href}: ${(error as Error).message}.`, "Check that the .wasm file is served at that URL.");
+  }
+  return responseBytes(response, url.href);
+}
+
+async function responseBytes(response: Response, what: string): Promise<ArrayBuffer> {
+  if (!response.ok) {
+    throw new WasmError(`Could not fetch ${what}: expected HTTP 200, got ${response.status} ${response.statusText}.`,
+      "Serve wasm-softmax's build/simd.wasm and build/scalar.wasm beside your bundle, or pass init({ wasm }).");
+  }
+  return response.arrayBuffer();
+}
+
+interface WasmExports extends Record<(typeof KERNEL_NAMES)[number], (...args: number[]) => number> {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  ABI_VERSION: WebAssembly.Global;
+  SIMD: WebAssembly.Global;
+}
+
+async function instantiate(module: WebAssembly.Module): Promise<Kernels> {
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {});
+  } catch (error) {
+    throw new WasmError(`Could not instantiate the wasm module: ${(error as Error).message}.`,
+      "Pass wasm-softmax's own simd.wasm or scalar.wasm.");
+  }
+  const exports = instance.exports as unknown as WasmExports;
+  const version = exports.ABI_VERSION instanceof WebAssembly.Global ? exports.ABI_VERSION.value : undefined;
+  const missing = KERNEL_NAMES.filter((name) => typeof exports[name] !== "function");
+  if (version !== ABI_VERSION || missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
+    throw new WasmError(
+      `The wasm module is not this version's kernels: expected ABI ${ABI_VERSION}, got ${version ?? "none"}` +
+        (missing.length ? ` (missing ${missing.join(", ")})` : "") + ".",
+      "Use the simd.wasm or scalar.wasm shipped with this same version of wasm-softmax.",
+    );
+  }
+  const kernels = {
+    backend: exports.SIMD.value === 1 ? "wasm-simd" : "wasm",
+    memory: exports.memory,
+    heapBase: exports.heapBase(),
+  } as Record<string, unknown>;
+  for (const name of KERNEL_NAMES) kernels[name] = exports[name];
+  return kernels as unknown as Kernels;
+}
