@@ -1,0 +1,5 @@
+// wasm-softmax for Node, Deno and Bun: everything in the browser-safe entry, with a Fashion-MNIST loader that
+// also reads directories, $FASHION_MNIST_DIR, the user cache and the Debian package, and caches downloads.
+export * from "./index.js";
+export { loadFashionMNIST, fashionMNISTCacheDir, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist-node.js";
+export type { NodeLoadFashionMNISTOptions, LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist-node.js";
