@@ -1,4 +1,4 @@
-import { Rng } from "../../src/random.js";
+import { Rng, permutation } from "../../src/random.js";
 
 /** `n` f32 values uniform in [lo, hi), the same for the same seed. */
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -26,12 +26,5 @@ export function randomU8(n: number, seed: number): Uint8Array {
 
 /** A permutation of 0..n-1, the same for the same seed. */
 export function randomPermutation(n: number, seed: number): Int32Array {
-  const rng = new Rng(seed, 4);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = out[i]!; out[i] = out[j]!; out[j] = t;
-  }
-  return out;
+  return permutation(n, new Rng(seed, 4));
 }

@@ -43,10 +43,11 @@ describe.each(BACKENDS)("training with the %s backend", (backend) => {
   });
 
   it("reports running means per epoch, validation figures, and whole epochs only", async () => {
-    const data = blobs(256, 8, 3, 2), val = blobs(64, 8, 3, 3);
+    const all = blobs(320, 8, 3, 2);
+    const data = all.subset(Array.from({ length: 256 }, (_, i) => i)), val = all.subset(Array.from({ length: 64 }, (_, i) => 256 + i));
     const events: TrainEvent[] = [];
     const history = await fit(new SoftmaxRegression({ inputs: 8, classes: 3 }), data, {
-      epochs: 3, batchSize: 100, validationData: val, callbacks: [(e) => { events.push(e); }],
+      epochs: 3, batchSize: 100, validationData: val, optimizer: new SGD({ lr: 2 }), callbacks: [(e) => { events.push(e); }],
     });
     expect(history.stopped).toBe("completed");
     expect(history.backend).toBe(backend);
@@ -54,9 +55,10 @@ describe.each(BACKENDS)("training with the %s backend", (backend) => {
     for (const e of history.epochs) {
       expect(e.acc).toBeGreaterThanOrEqual(0);
       expect(e.acc).toBeLessThanOrEqual(1);
-      expect(e.valAcc).toBeGreaterThan(0.5);
+      expect(e.valLoss).toBeGreaterThan(0);
       expect(e.ms).toBeGreaterThan(0);
     }
+    expect(history.epochs[2]!.valAcc).toBeGreaterThan(0.6); // chance is 0.33
     // 3 batches (100, 100, 56) and one epoch event per epoch.
     expect(events.filter((e) => e.phase === "batch")).toHaveLength(9);
     expect(events.filter((e) => e.phase === "epoch").map((e) => e.logs.valAcc)).toEqual(history.epochs.map((e) => e.valAcc));
