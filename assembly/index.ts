@@ -1,9 +1,10 @@
 // The ABI of the wasm build: every kernel, plus two facts the loader checks. Nothing else is exported.
 // Pointers are byte offsets into the exported memory; the TypeScript side owns all allocation.
 export { linearForward, linearBackward, matmul } from "./matmul";
-export { softmaxRows, softmaxCrossEntropyForwardBackward } from "./softmax";
+export { softmaxRows, softmaxCrossEntropyForwardBackward, softmaxCrossEntropySoftForwardBackward } from "./softmax";
+export { l2LossForwardBackward, l1LossForwardBackward, huberLossForwardBackward } from "./loss";
 export { reluForward, reluBackward } from "./activation";
-export { sgdUpdate } from "./optim";
+export { sgdUpdate, adamUpdate } from "./optim";
 export { gatherScaleU8, gatherF32, gatherLabels } from "./data";
 export { argmaxRows, countCorrect } from "./metrics";
 
@@ -13,7 +14,7 @@ export function heapBase(): usize {
 }
 
 // Bumped whenever a kernel's signature or meaning changes; init() refuses a module with another value.
-export const ABI_VERSION: i32 = 1;
+export const ABI_VERSION: i32 = 2;
 
 // 1 in the SIMD build, 0 in the scalar build, so a module handed to init() names its own backend.
 export const SIMD: i32 = ASC_FEATURE_SIMD ? 1 : 0;

@@ -1,17 +1,47 @@
-// Parameter updates over one contiguous block of n parameters.
+// Parameter updates over one contiguous block of n parameters, with PyTorch's semantics. Weight decay is L2
+// regularisation added to the gradient (g ← g + wd·p).
 
-// param -= lr · grad.
-export function sgdUpdate(paramPtr: usize, gradPtr: usize, n: i32, lr: f32): void {
+// SGD; with momentum μ > 0: v ← μv + g, p ← p − lr·v. velocity is untouched when μ = 0.
+export function sgdUpdate(paramPtr: usize, gradPtr: usize, velocityPtr: usize, n: i32,
+                          lr: f32, momentum: f32, weightDecay: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const step = f32x4.splat(lr);
+    const step = f32x4.splat(lr), mu = f32x4.splat(momentum), wd = f32x4.splat(weightDecay);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
-      v128.store(paramPtr + off, f32x4.sub(v128.load(paramPtr + off), f32x4.mul(step, v128.load(gradPtr + off))));
+      const p = v128.load(paramPtr + off);
+      let g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(wd, p));
+      if (momentum != 0) {
+        g = f32x4.add(f32x4.mul(mu, v128.load(velocityPtr + off)), g);
+        v128.store(velocityPtr + off, g);
+      }
+      v128.store(paramPtr + off, f32x4.sub(p, f32x4.mul(step, g)));
     }
   }
   for (; i < n; i++) {
     const off = <usize>i << 2;
-    store<f32>(paramPtr + off, load<f32>(paramPtr + off) - lr * load<f32>(gradPtr + off));
+    const p = load<f32>(paramPtr + off);
+    let g = load<f32>(gradPtr + off) + weightDecay * p;
+    if (momentum != 0) {
+      g = momentum * load<f32>(velocityPtr + off) + g;
+      store<f32>(velocityPtr + off, g);
+    }
+    store<f32>(paramPtr + off, p - lr * g);
+  }
+}
+
+// Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr · (m / c1) / (√(v / c2) + ε), where the bias
+// corrections c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ come from the caller (it counts the steps t).
+export function adamUpdate(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: usize, n: i32,
+                           lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, c1: f32, c2: f32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const p = load<f32>(paramPtr + off);
+    const g = load<f32>(gradPtr + off) + weightDecay * p;
+    const m = beta1 * load<f32>(mPtr + off) + (1 - beta1) * g;
+    const v = beta2 * load<f32>(vPtr + off) + (1 - beta2) * g * g;
+    store<f32>(mPtr + off, m);
+    store<f32>(vPtr + off, v);
+    store<f32>(paramPtr + off, p - lr * (m / c1) / (Mathf.sqrt(v / c2) + eps));
   }
 }

@@ -1,6 +1,6 @@
 // Seeded randomness that gives the same bits in every JavaScript engine: integer arithmetic (Math.imul) and
-// basic float operations only. Math.log and friends differ between V8 and JavaScriptCore, so the normal
-// sampler carries its own logarithm.
+// basic float operations only (see math.ts).
+import { ln } from "./math.js";
 
 /** sfc32, seeded through splitmix32. */
 export class Rng {
@@ -51,19 +51,6 @@ export class Rng {
       if (s > 0 && s < 1) return u * Math.sqrt((-2 * ln(s)) / s);
     }
   }
-}
-
-/** Natural logarithm of x > 0 from +, −, ×, ÷ only, accurate to about 1 ulp. */
-export function ln(x: number): number {
-  // x = m · 2^e with m in [√½, √2); scaling by 2 is exact.
-  let e = 0;
-  while (x < Math.SQRT1_2) { x *= 2; e--; }
-  while (x >= Math.SQRT2) { x /= 2; e++; }
-  // ln m = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …) with |s| < 0.172: 14 terms reach double precision.
-  const s = (x - 1) / (x + 1), s2 = s * s;
-  let term = s, sum = 0;
-  for (let k = 1; k < 29; k += 2) { sum += term / k; term *= s2; }
-  return 2 * sum + e * Math.LN2;
 }
 
 /** A permutation of 0..n-1 (Fisher–Yates). */

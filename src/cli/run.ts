@@ -187,7 +187,7 @@ const TRAIN_FLAGS = {
 
 const TRAIN = command({
   name: "train",
-  summary: "train softmax regression on Fashion-MNIST; print loss and accuracy per epoch",
+  summary: "train on Fashion-MNIST; print loss and accuracy per epoch",
   flags: TRAIN_FLAGS,
   examples: ["train", "train --epochs 3 --backend js", "train --data ./fashion-mnist --json > run.json"],
   run: train,

@@ -16,10 +16,16 @@ export interface KernelFunctions {
   linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number): void;
   matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void;
   softmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
-  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number): number;
+  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number, smoothing: number): number;
+  softmaxCrossEntropySoftForwardBackward(dLogits: Ptr, logits: Ptr, targets: Ptr, B: number, C: number): number;
+  l2LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number;
+  l1LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number;
+  huberLossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number, delta: number): number;
   reluForward(out: Ptr, inp: Ptr, n: number): void;
   reluBackward(dInp: Ptr, dOut: Ptr, out: Ptr, n: number): void;
-  sgdUpdate(param: Ptr, grad: Ptr, n: number, lr: number): void;
+  sgdUpdate(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, weightDecay: number): void;
+  adamUpdate(param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, c1: number, c2: number): void;
   gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number): void;
   gatherF32(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number): void;
   gatherLabels(out: Ptr, labels: Ptr, idx: Ptr, B: number): void;
@@ -42,7 +48,8 @@ export interface Kernels extends KernelFunctions {
 
 export const KERNEL_NAMES = [
   "linearForward", "linearBackward", "matmul", "softmaxRows", "softmaxCrossEntropyForwardBackward",
-  "reluForward", "reluBackward", "sgdUpdate", "gatherScaleU8", "gatherF32", "gatherLabels", "argmaxRows",
+  "softmaxCrossEntropySoftForwardBackward", "l2LossForwardBackward", "l1LossForwardBackward", "huberLossForwardBackward",
+  "reluForward", "reluBackward", "sgdUpdate", "adamUpdate", "gatherScaleU8", "gatherF32", "gatherLabels", "argmaxRows",
   "countCorrect",
 ] as const satisfies readonly (keyof KernelFunctions)[];
 

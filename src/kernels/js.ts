@@ -80,37 +80,79 @@ export class JsKernels implements Kernels {
     const m = this.f32v;
     for (let r = 0; r < R; r++) {
       const z = (inp >> 2) + r * C, p = (out >> 2) + r * C;
-      const max = rowMax(m, z, C);
-      let sum = 0;
-      for (let c = 0; c < C; c++) {
-        const e = f(Math.exp(f(m[z + c]! - max)));
-        m[p + c] = e;
-        sum = f(sum + e);
-      }
+      const sum = expRow(m, p, z, rowMax(m, z, C), C);
       const inv = f(1 / sum);
       for (let c = 0; c < C; c++) m[p + c] = m[p + c]! * inv;
     }
   }
 
-  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number): number {
+  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number, smoothing: number): number {
+    if (B === 0) return 0;
+    this.views();
+    const m = this.f32v, invB = f(1 / B), eps = f(smoothing), spread = f(eps / C);
+    let total = 0;
+    for (let b = 0; b < B; b++) {
+      const z = (logits >> 2) + b * C, d = (dLogits >> 2) + b * C, label = this.i32v[(labels >> 2) + b]!;
+      const max = rowMax(m, z, C);
+      let target = f(m[z + label]! - max);
+      if (eps !== 0) {
+        let sumZ = 0;
+        for (let c = 0; c < C; c++) sumZ = f(sumZ + f(m[z + c]! - max));
+        target = f(f(f(1 - eps) * target) + f(spread * sumZ));
+      }
+      const sum = expRow(m, d, z, max, C);
+      total = f(total + f(f(Math.log(sum)) - target));
+      const scale = f(invB / sum);
+      for (let c = 0; c < C; c++) m[d + c] = f(m[d + c]! * scale) - f(spread * invB);
+      m[d + label] = m[d + label]! - f(f(1 - eps) * invB);
+    }
+    return f(total * invB);
+  }
+
+  softmaxCrossEntropySoftForwardBackward(dLogits: Ptr, logits: Ptr, targets: Ptr, B: number, C: number): number {
     if (B === 0) return 0;
     this.views();
     const m = this.f32v, invB = f(1 / B);
     let total = 0;
     for (let b = 0; b < B; b++) {
-      const z = (logits >> 2) + b * C, d = (dLogits >> 2) + b * C, label = this.i32v[(labels >> 2) + b]!;
+      const z = (logits >> 2) + b * C, d = (dLogits >> 2) + b * C, t = (targets >> 2) + b * C;
       const max = rowMax(m, z, C);
-      const zLabel = f(m[z + label]! - max);
-      let sum = 0;
-      for (let c = 0; c < C; c++) {
-        const e = f(Math.exp(f(m[z + c]! - max)));
-        m[d + c] = e;
-        sum = f(sum + e);
-      }
-      total = f(total + f(f(Math.log(sum)) - zLabel));
+      let dot = 0;
+      for (let c = 0; c < C; c++) if (m[t + c] !== 0) dot = f(dot + f(m[t + c]! * f(m[z + c]! - max)));
+      const sum = expRow(m, d, z, max, C);
+      total = f(total + f(f(Math.log(sum)) - dot));
       const scale = f(invB / sum);
-      for (let c = 0; c < C; c++) m[d + c] = m[d + c]! * scale;
-      m[d + label] = m[d + label]! - invB;
+      for (let c = 0; c < C; c++) m[d + c] = f(m[d + c]! * scale) - f(m[t + c]! * invB);
+    }
+    return f(total * invB);
+  }
+
+  l2LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number {
+    return this.elementwiseLoss(dOut, out, targets, B, C, (r) => f(f(0.5 * r) * r), (r) => r);
+  }
+
+  l1LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number {
+    return this.elementwiseLoss(dOut, out, targets, B, C, Math.abs, (r) => (r > 0 ? 1 : r < 0 ? -1 : 0));
+  }
+
+  huberLossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number, delta: number): number {
+    const dl = f(delta);
+    return this.elementwiseLoss(dOut, out, targets, B, C,
+      (r) => (Math.abs(r) <= dl ? f(f(0.5 * r) * r) : f(dl * f(Math.abs(r) - f(0.5 * dl)))),
+      (r) => Math.max(-dl, Math.min(dl, r)));
+  }
+
+  // Σ loss(out − target) over all B·C values, divided by B; dOut = slope(out − target) / B.
+  private elementwiseLoss(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number,
+                          loss: (r: number) => number, slope: (r: number) => number): number {
+    if (B === 0) return 0;
+    this.views();
+    const m = this.f32v, invB = f(1 / B);
+    let total = 0;
+    for (let i = 0; i < B * C; i++) {
+      const r = f(m[(out >> 2) + i]! - m[(targets >> 2) + i]!);
+      total = f(total + loss(r));
+      m[(dOut >> 2) + i] = slope(r) * invB;
     }
     return f(total * invB);
   }
@@ -127,10 +169,30 @@ export class JsKernels implements Kernels {
     for (let i = 0; i < n; i++) m[(dInp >> 2) + i] = m[(out >> 2) + i]! > 0 ? m[(dOut >> 2) + i]! : 0;
   }
 
-  sgdUpdate(param: Ptr, grad: Ptr, n: number, lr: number): void {
+  sgdUpdate(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, weightDecay: number): void {
     this.views();
-    const m = this.f32v, step = f(lr);
-    for (let i = 0; i < n; i++) m[(param >> 2) + i] = m[(param >> 2) + i]! - f(step * m[(grad >> 2) + i]!);
+    const m = this.f32v, step = f(lr), mu = f(momentum), wd = f(weightDecay);
+    for (let i = 0; i < n; i++) {
+      const p = m[(param >> 2) + i]!;
+      let g = f(m[(grad >> 2) + i]! + f(wd * p));
+      if (mu !== 0) g = m[(velocity >> 2) + i] = f(f(mu * m[(velocity >> 2) + i]!) + g);
+      m[(param >> 2) + i] = p - f(step * g);
+    }
+  }
+
+  adamUpdate(param: Ptr, grad: Ptr, mPtr: Ptr, vPtr: Ptr, n: number, lr: number, beta1: number, beta2: number,
+             eps: number, weightDecay: number, c1: number, c2: number): void {
+    this.views();
+    const a = this.f32v, b1 = f(beta1), b2 = f(beta2), wd = f(weightDecay);
+    for (let i = 0; i < n; i++) {
+      const p = a[(param >> 2) + i]!;
+      const g = f(a[(grad >> 2) + i]! + f(wd * p));
+      const m = f(f(b1 * a[(mPtr >> 2) + i]!) + f(f(1 - b1) * g));
+      const v = f(f(b2 * a[(vPtr >> 2) + i]!) + f(f(f(1 - b2) * g) * g));
+      a[(mPtr >> 2) + i] = m;
+      a[(vPtr >> 2) + i] = v;
+      a[(param >> 2) + i] = p - f(f(f(lr) * f(m / f(c1))) / f(f(Math.sqrt(f(v / f(c2)))) + f(eps)));
+    }
   }
 
   gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number): void {
@@ -175,6 +237,17 @@ function rowMax(m: Float32Array, at: number, C: number): number {
   let max = -Infinity;
   for (let c = 0; c < C; c++) max = Math.max(max, m[at + c]!);
   return max;
+}
+
+// m[out + c] = exp(m[z + c] − max); returns their f32 sum.
+function expRow(m: Float32Array, out: number, z: number, max: number, C: number): number {
+  let sum = 0;
+  for (let c = 0; c < C; c++) {
+    const e = f(Math.exp(f(m[z + c]! - max)));
+    m[out + c] = e;
+    sum = f(sum + e);
+  }
+  return sum;
 }
 
 function argmaxRow(m: Float32Array, at: number, C: number): number {

@@ -85,7 +85,7 @@ export const kernels = {
     const rt = runtime(), scope = rt.arena.open();
     try {
       const pz = scope.f32(rows * cols, logits), py = scope.i32(rows, Int32Array.from(labels)), pg = scope.f32(rows * cols);
-      const loss = rt.kernels.softmaxCrossEntropyForwardBackward(pg, pz, py, rows, cols);
+      const loss = rt.kernels.softmaxCrossEntropyForwardBackward(pg, pz, py, rows, cols, 0);
       grad.set(new Float32Array(rt.arena.memory.buffer, pg, rows * cols));
       return { loss, grad };
     } finally {

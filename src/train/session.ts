@@ -7,18 +7,21 @@ import { U8_SCALE } from "../data/dataset.js";
 import type { DenseNetwork } from "../model/network.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { ShapeError } from "../errors.js";
+import type { Loss } from "./losses.js";
 
 /** A dataset copied into kernel memory once per session, so batches are gathered inside the kernels. */
 interface Resident {
   x: Ptr;
   y: Ptr;
+  /** Target rows, when the loss compares with them (soft labels, or one-hot rows for L1/L2/Huber). */
+  targets: Ptr | undefined;
   order: Ptr;
 }
 
 /**
  * Everything one training or evaluation run keeps in kernel memory, allocated up front in one scope: the model's
  * parameters (attached), gradients, optimizer state, activations and deltas for the largest batch, and the
- * datasets. Closing it copies the parameters back into the model and frees the scope.
+ * datasets. Closing it copies the parameters (and the optimizer's state) back out and frees the scope.
  */
 export class Session {
   readonly rt: Runtime;
@@ -29,10 +32,13 @@ export class Session {
   readonly acts: Ptr[];
   readonly deltas: Ptr[];
   readonly labels: Ptr;
+  /** The batch's target rows; 0 while the loss uses integer labels. */
+  readonly targets: Ptr;
   private readonly scope: Scope;
   private readonly resident = new Map<Dataset, Resident>();
 
-  constructor(readonly model: DenseNetwork, readonly batchSize: number, datasets: Dataset[], readonly optimizer?: Optimizer) {
+  constructor(readonly model: DenseNetwork, readonly batchSize: number, datasets: Dataset[], readonly loss: Loss,
+              readonly optimizer?: Optimizer) {
     for (const data of datasets) checkCompatible(model, data);
     this.rt = runtime();
     this.k = this.rt.kernels;
@@ -41,16 +47,25 @@ export class Session {
       const n = model.size, B = Math.min(batchSize, Math.max(1, ...datasets.map((d) => d.length)));
       this.params = model.attach(this.rt, this.scope);
       this.grads = this.scope.f32(n);
-      this.state = this.scope.f32(optimizer?.stateSize(n) ?? 0);
-      this.rt.arena.f32.fill(0, this.state >> 2, (this.state >> 2) + (optimizer?.stateSize(n) ?? 0));
+      const stateSize = optimizer?.stateSize(n) ?? 0;
+      if (optimizer?.state && optimizer.state.length !== stateSize) {
+        throw new ShapeError("optimizer state", `${stateSize} values for a model of ${n} parameters`, `${optimizer.state.length}`,
+          "Use a new optimizer for a different model.");
+      }
+      this.state = this.scope.f32(stateSize, optimizer?.state ?? new Float32Array(stateSize));
       this.acts = model.allocateActivations(this.scope, B);
       this.deltas = model.allocateDeltas(this.scope, B);
       this.labels = this.scope.i32(B);
+      const withTargets = datasets.some((d) => loss.needsTargets(d.targets !== undefined));
+      this.targets = withTargets ? this.scope.f32(B * model.classes) : 0;
       for (const data of datasets) {
         if (this.resident.has(data)) continue;
         this.resident.set(data, {
           x: data.x instanceof Uint8Array ? this.scope.u8(data.x) : this.scope.f32(data.x.length, data.x),
           y: this.scope.i32(data.length, data.y),
+          targets: loss.needsTargets(data.targets !== undefined)
+            ? this.scope.f32(data.length * data.classes, data.targets ?? oneHot(data.y, data.classes))
+            : undefined,
           order: this.scope.i32(data.length),
         });
       }
@@ -71,7 +86,14 @@ export class Session {
     if (data.x instanceof Uint8Array) this.k.gatherScaleU8(this.acts[0]!, r.x, idx, B, data.features, U8_SCALE);
     else this.k.gatherF32(this.acts[0]!, r.x, idx, B, data.features);
     this.k.gatherLabels(this.labels, r.y, idx, B);
+    if (r.targets !== undefined) this.k.gatherF32(this.targets, r.targets, idx, B, data.classes);
     return B;
+  }
+
+  /** Mean loss of the current batch (already forward), and its gradient into dLogits. */
+  lossForwardBackward(data: Dataset, rows: number): number {
+    const targets = this.residentOf(data).targets !== undefined ? this.targets : 0;
+    return this.loss.forwardBackward(this.k, this.dLogits, this.logits, this.labels, targets, rows, this.model.classes);
   }
 
   get logits(): Ptr {
@@ -83,6 +105,9 @@ export class Session {
   }
 
   close(): void {
+    if (this.optimizer && this.state !== undefined) {
+      this.optimizer.state = this.rt.arena.readF32(this.state, this.optimizer.stateSize(this.model.size));
+    }
     this.model.detach();
     this.scope.close();
   }
@@ -92,6 +117,12 @@ export class Session {
     if (!r) throw new Error("Internal: dataset not loaded into this session.");
     return r;
   }
+}
+
+function oneHot(labels: Int32Array, classes: number): Float32Array {
+  const rows = new Float32Array(labels.length * classes);
+  labels.forEach((label, i) => { rows[i * classes + label] = 1; });
+  return rows;
 }
 
 export function checkCompatible(model: DenseNetwork, data: Dataset): void {

@@ -1,10 +1,11 @@
 import { Dataset } from "../data/dataset.js";
 import { batchCount, batchRanges, epochOrder } from "../data/batches.js";
 import type { DenseNetwork } from "../model/network.js";
-import type { Optimizer } from "../optim/optimizer.js";
-import { SGD } from "../optim/optimizer.js";
+import { Optimizer, SGD } from "../optim/optimizer.js";
 import { DivergenceError, OptionError } from "../errors.js";
 import { Session } from "./session.js";
+import { resolveLoss } from "./losses.js";
+import type { Loss, LossSpec } from "./losses.js";
 
 /** Running means over the batches seen so far, or the figures of a whole epoch. */
 export interface Logs {
@@ -16,6 +17,8 @@ export interface Logs {
   valAcc?: number;
   /** Milliseconds of training (validation excluded). */
   ms: number;
+  /** Learning rate used in this epoch. */
+  lr?: number;
 }
 
 /** What a callback is told; returning "stop" (or a promise of it) ends training after this batch or epoch. */
@@ -33,6 +36,8 @@ export type Callback = (event: TrainEvent) => void | "stop" | Promise<void | "st
 
 export interface EpochOptions {
   batchSize?: number;
+  /** Default "cross-entropy" (with soft targets when the data has them). */
+  loss?: LossSpec;
   optimizer?: Optimizer;
   /** Shuffle the examples each epoch. Default true. */
   shuffle?: boolean;
@@ -81,7 +86,7 @@ export async function fit(model: DenseNetwork, train: Dataset, options: FitOptio
   const validation = options.validationData;
   if (validation !== undefined) checkData("validationData", validation);
   const started = performance.now();
-  const session = new Session(model, o.batchSize, validation ? [train, validation] : [train], o.optimizer);
+  const session = new Session(model, o.batchSize, validation ? [train, validation] : [train], o.loss, o.optimizer);
   const history: History = { epochs: [], backend: session.k.backend, stopped: "completed", ms: 0 };
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -116,7 +121,7 @@ export async function trainEpoch(model: DenseNetwork, train: Dataset, options: E
   const o = checkOptions(options, train);
   const epoch = options.epoch ?? 1;
   if (!Number.isInteger(epoch) || epoch < 1) throw new OptionError("epoch", "an integer ≥ 1", epoch);
-  const session = new Session(model, o.batchSize, [train], o.optimizer);
+  const session = new Session(model, o.batchSize, [train], o.loss, o.optimizer);
   try {
     return (await runEpoch(session, train, { ...o, epoch, epochs: epoch })).logs;
   } finally {
@@ -130,10 +135,10 @@ export async function trainEpoch(model: DenseNetwork, train: Dataset, options: E
  * @example
  * const { loss, acc } = evaluate(model, test);
  */
-export function evaluate(model: DenseNetwork, data: Dataset, options: { batchSize?: number } = {}): { loss: number; acc: number } {
+export function evaluate(model: DenseNetwork, data: Dataset, options: { batchSize?: number; loss?: LossSpec } = {}): { loss: number; acc: number } {
   const batchSize = checkBatchSize(options.batchSize ?? 256);
   checkData("data", data);
-  const session = new Session(model, batchSize, [data]);
+  const session = new Session(model, batchSize, [data], resolveLoss(options.loss));
   try {
     return runEvaluate(session, data);
   } finally {
@@ -142,13 +147,14 @@ export function evaluate(model: DenseNetwork, data: Dataset, options: { batchSiz
 }
 
 type Checked = Required<Pick<FitOptions, "epochs" | "batchSize" | "optimizer" | "shuffle" | "seed" | "callbacks">> &
-  Pick<FitOptions, "signal">;
+  Pick<FitOptions, "signal"> & { loss: Loss };
 
 async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number }):
   Promise<{ logs: Logs; batches: number; stopped?: "callback" | "aborted" }> {
   const { k, model } = s;
   const B = o.batchSize, C = model.classes, n = model.size;
   s.setOrder(data, epochOrder(data.length, o.shuffle, o.seed, o.epoch));
+  const lr = o.optimizer.learningRate(o.epoch);
   const batches = batchCount(data.length, B);
   let lossSum = 0, correct = 0, seen = 0, batch = 0, ms = 0;
   let lastYield = performance.now();
@@ -160,10 +166,10 @@ async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number 
     // forward → loss and dLogits → backward (gradients are overwritten, so no zeroGrad) → step.
     model.forward(k, s.params, s.acts, rows);
     correct += k.countCorrect(s.logits, s.labels, rows, C);
-    const loss = k.softmaxCrossEntropyForwardBackward(s.dLogits, s.logits, s.labels, rows, C);
+    const loss = s.lossForwardBackward(data, rows);
     if (!Number.isFinite(loss)) throw new DivergenceError(o.epoch, batch + 1, loss);
     model.backward(k, s.params, s.grads, s.acts, s.deltas, rows);
-    o.optimizer.step(k, s.params, s.grads, s.state, n);
+    o.optimizer.update(k, s.params, s.grads, s.state, n, lr);
     const t1 = performance.now();
     ms += t1 - t0;
     lossSum += loss * rows;
@@ -182,7 +188,7 @@ async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number 
       lastYield = performance.now();
     }
   }
-  return { logs: { loss: seen ? lossSum / seen : NaN, acc: seen ? correct / seen : NaN, ms }, batches: batch, ...(stopped && { stopped }) };
+  return { logs: { loss: seen ? lossSum / seen : NaN, acc: seen ? correct / seen : NaN, ms, lr }, batches: batch, ...(stopped && { stopped }) };
 }
 
 function runEvaluate(s: Session, data: Dataset): { loss: number; acc: number } {
@@ -193,7 +199,7 @@ function runEvaluate(s: Session, data: Dataset): { loss: number; acc: number } {
     const rows = s.loadBatch(data, start, end);
     model.forward(k, s.params, s.acts, rows);
     correct += k.countCorrect(s.logits, s.labels, rows, C);
-    lossSum += k.softmaxCrossEntropyForwardBackward(s.dLogits, s.logits, s.labels, rows, C) * rows;
+    lossSum += s.lossForwardBackward(data, rows) * rows;
   }
   return { loss: lossSum / data.length, acc: correct / data.length };
 }
@@ -210,7 +216,7 @@ function checkOptions(options: FitOptions & { epoch?: number }, train: Dataset):
   const epochs = options.epochs ?? 10;
   if (!Number.isInteger(epochs) || epochs < 1) throw new OptionError("epochs", "an integer ≥ 1", epochs);
   const optimizer = options.optimizer ?? new SGD({ lr: 0.1 });
-  if (typeof optimizer?.step !== "function" || typeof optimizer.stateSize !== "function") {
+  if (!(optimizer instanceof Optimizer)) {
     throw new OptionError("optimizer", "an optimizer such as new SGD({ lr: 0.1 })", optimizer);
   }
   const shuffle = options.shuffle ?? true;
@@ -225,7 +231,8 @@ function checkOptions(options: FitOptions & { epoch?: number }, train: Dataset):
   if (signal !== undefined && (typeof signal !== "object" || typeof signal.aborted !== "boolean")) {
     throw new OptionError("signal", "an AbortSignal", signal);
   }
-  return { epochs, batchSize: checkBatchSize(options.batchSize ?? 256), optimizer, shuffle, seed, callbacks, signal };
+  const loss = resolveLoss(options.loss);
+  return { epochs, batchSize: checkBatchSize(options.batchSize ?? 256), optimizer, shuffle, seed, callbacks, signal, loss };
 }
 
 function checkBatchSize(batchSize: unknown): number {

@@ -5,7 +5,7 @@ import { OptionError, WasmError } from "../errors.js";
 import { Arena } from "./memory.js";
 
 /** The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
 

@@ -15,7 +15,7 @@ export function referenceTrajectory(
         const z = new Float64Array(C);
         for (let c = 0; c < C; c++) {
           z[c] = W[C * F + c]!;
-          for (let f = 0; f < F; f++) z[c] += x[r * F + f]! * W[c * F + f]!;
+          for (let f = 0; f < F; f++) z[c]! += x[r * F + f]! * W[c * F + f]!;
         }
         const max = Math.max(...z);
         const e = z.map((v) => Math.exp(v - max));
@@ -23,11 +23,11 @@ export function referenceTrajectory(
         lossSum += Math.log(sum) - (z[y[r]!]! - max);
         for (let c = 0; c < C; c++) {
           const d = (e[c]! / sum - (c === y[r] ? 1 : 0)) / rows.length;
-          for (let f = 0; f < F; f++) gW[c * F + f] += d * x[r * F + f]!;
-          gW[C * F + c] += d;
+          for (let f = 0; f < F; f++) gW[c * F + f]! += d * x[r * F + f]!;
+          gW[C * F + c]! += d;
         }
       }
-      for (let i = 0; i < W.length; i++) W[i] -= lr * gW[i]!;
+      for (let i = 0; i < W.length; i++) W[i]! -= lr * gW[i]!;
     }
     losses.push(lossSum / order.length);
   }

@@ -1,0 +1,105 @@
+// Whole training epochs on the real Fashion-MNIST, through the public trainEpoch: softmax regression
+// (784 → 10) and the MLP 784-256-10, batch 256, SGD lr 0.1, shuffled. Before timing, one epoch per backend
+// from the same weights and seed must give the TS backend's loss within 1e-3.
+import { init, runtime } from "../dist/wasm/init.js";
+import { trainEpoch } from "../dist/train/train.js";
+import { SoftmaxRegression, MLP } from "../dist/model/models.js";
+import { SGD } from "../dist/optim/optimizer.js";
+import { loadFashionMNIST } from "../dist/data/fashion-mnist-node.js";
+import { DatasetNotFoundError } from "../dist/errors.js";
+import { CheckError } from "./check.js";
+
+/** @typedef {import("../dist/kernels/contract.js").Backend} Backend */
+/** @typedef {import("../dist/data/dataset.js").Dataset} Dataset */
+/** @typedef {{ wallMs: number, trainMs: number, loss: number, acc: number }} EpochRun */
+
+export const LOSS_TOLERANCE = 1e-3;
+const BATCH = 256, LR = 0.1, SEED = 0;
+
+/** The bench's models, each a fresh, identically initialised instance per call. */
+export const MODELS = {
+  softmax: { label: "softmax regression 784→10", make: () => new SoftmaxRegression({ inputs: 784, classes: 10, seed: SEED }) },
+  mlp: { label: "MLP 784-256-10 (ReLU)", make: () => new MLP({ layers: [784, 256, 10], seed: SEED }) },
+};
+
+/** Loads Fashion-MNIST without downloading; a missing copy is an Error whose message says how to get it. */
+export async function loadData() {
+  try {
+    return await loadFashionMNIST({ download: false });
+  } catch (error) {
+    if (!(error instanceof DatasetNotFoundError)) throw error;
+    throw new Error(`The epoch benchmarks need the real Fashion-MNIST. ${error.message}\n${error.hint ?? ""}\n` +
+      "Install it with `apt-get install -y dataset-fashion-mnist` or set FASHION_MNIST_DIR; " +
+      "or run `node bench/run.js --only kernels`.");
+  }
+}
+
+/**
+ * One epoch of a fresh model on `backend` (made current with init), timed by the wall clock around trainEpoch
+ * (which includes copying the dataset into kernel memory and the shuffle) and by trainEpoch's own `ms` (the
+ * batch loop only).
+ * @param {Backend} backend @param {keyof typeof MODELS} model @param {Dataset} data
+ * @returns {Promise<EpochRun>}
+ */
+export async function oneEpoch(backend, model, data) {
+  await init({ backend });
+  if (runtime().kernels.backend !== backend) throw new Error(`init({ backend: "${backend}" }) gave ${runtime().kernels.backend}`);
+  const m = MODELS[model].make();
+  const optimizer = new SGD({ lr: LR });
+  const t0 = performance.now();
+  const logs = await trainEpoch(m, data, { epoch: 1, batchSize: BATCH, optimizer, shuffle: true, seed: SEED });
+  const wallMs = performance.now() - t0;
+  return { wallMs, trainMs: logs.ms, loss: logs.loss, acc: logs.acc };
+}
+
+/**
+ * One epoch per backend from the same weights and seed; throws a CheckError when a wasm backend's train loss
+ * is more than LOSS_TOLERANCE away from the TS backend's.
+ * @param {keyof typeof MODELS} model @param {Dataset} data @param {Backend[]} backends (js first)
+ * @param {(line: string) => void} log
+ */
+export async function checkEpoch(model, data, backends, log) {
+  /** @type {Record<string, EpochRun>} */
+  const runs = {};
+  for (const backend of ["js", ...backends.filter((b) => b !== "js")]) {
+    runs[backend] = await oneEpoch(backend, model, data);
+    log(`  check ${model} [${backend}] on ${data.length} images: loss ${runs[backend].loss.toFixed(6)}, ` +
+      `acc ${runs[backend].acc.toFixed(4)} (${runs[backend].wallMs.toFixed(0)} ms)`);
+  }
+  for (const backend of backends) {
+    if (backend === "js") continue;
+    const diff = Math.abs(runs[backend].loss - runs.js.loss);
+    if (!(diff <= LOSS_TOLERANCE)) {
+      throw new CheckError(`${MODELS[model].label} epoch [${backend}]`,
+        `train loss ${runs[backend].loss} vs js ${runs.js.loss} (|diff| ${diff.toExponential(2)} > ${LOSS_TOLERANCE})`);
+    }
+  }
+  return Object.fromEntries(Object.entries(runs).map(([b, r]) => [b, { loss: r.loss, acc: r.acc, lossDiffVsJs: r.loss - runs.js.loss }]));
+}
+
+/**
+ * `warmup` untimed epochs then `runs` timed ones, each with a fresh model, on one backend.
+ * @param {Backend} backend @param {keyof typeof MODELS} model @param {Dataset} data
+ * @param {{ warmup: number, runs: number }} counts
+ */
+export async function timeEpochs(backend, model, data, { warmup, runs }) {
+  for (let i = 0; i < warmup; i++) await oneEpoch(backend, model, data);
+  /** @type {EpochRun[]} */
+  const timed = [];
+  for (let i = 0; i < runs; i++) timed.push(await oneEpoch(backend, model, data));
+  const wall = timed.map((r) => r.wallMs), train = timed.map((r) => r.trainMs);
+  return {
+    model, backend, images: data.length, warmup, runs,
+    medianWallMs: median(wall), minWallMs: Math.min(...wall),
+    medianTrainMs: median(train), minTrainMs: Math.min(...train),
+    imagesPerSec: data.length / (median(wall) / 1000),
+    loss: timed[0].loss, acc: timed[0].acc,
+    samples: timed,
+  };
+}
+
+/** @param {number[]} v */
+export function median(v) {
+  const s = [...v].sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}

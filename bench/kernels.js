@@ -1,0 +1,240 @@
+// Kernel benchmarks at the shapes training really runs (batch 256, Fashion-MNIST 784 → 10 and the MLP
+// 784 → 256 → 10), on all three backends side by side. Every case is first run on the same seeded inputs in
+// every backend and compared with the pure-TS kernels; only then is anything timed (tinybench).
+import { Bench } from "tinybench";
+import { init, runtime } from "../dist/wasm/init.js";
+import { Rng, permutation } from "../dist/random.js";
+import { U8_SCALE } from "../dist/data/dataset.js";
+import { assertClose, dotTolerance } from "./check.js";
+
+/** @typedef {import("../dist/kernels/contract.js").Backend} Backend */
+/** @typedef {import("../dist/wasm/init.js").Runtime} Runtime */
+/** @typedef {import("../dist/kernels/contract.js").Kernels} Kernels */
+/** @typedef {Float32Array | Int32Array | Uint8Array} Arr */
+/**
+ * One benchmark case. `inputs` makes the seeded input arrays; `outputs` names the buffers the kernel writes
+ * (compared after the check call); `call` runs the kernel on pointers by buffer name; `step` counts the calls
+ * (0 for the check call), for cases that walk through their inputs.
+ * @typedef {{
+ *   kernel: string, shape: string,
+ *   inputs: (rng: Rng) => Record<string, Arr>,
+ *   outputs: Record<string, number>,
+ *   call: (k: Kernels, p: Record<string, number>, step: number) => number | void,
+ *   work: { flops?: number, bytes?: number },
+ *   tol: (inp: Record<string, Arr>) => import("./check.js").Tolerance,
+ *   returns?: boolean,
+ * }} Case
+ */
+
+export const BACKENDS = /** @type {const} */ (["wasm-simd", "wasm", "js"]);
+const B = 256, PIXELS = 784, HIDDEN = 256, CLASSES = 10, TRAIN_ROWS = 60000;
+
+/** @param {Rng} rng @param {number} n @param {number} [lo] @param {number} [hi] */
+function uniform(rng, n, lo = -1, hi = 1) {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = lo + (hi - lo) * rng.uniform();
+  return v;
+}
+/** @param {Rng} rng @param {number} n @param {number} below */
+function ints(rng, n, below) {
+  const v = new Int32Array(n);
+  for (let i = 0; i < n; i++) v[i] = rng.int(below);
+  return v;
+}
+/** @param {Rng} rng @param {number} n */
+function bytes(rng, n) {
+  const v = new Uint8Array(n);
+  const words = new Uint32Array(v.buffer, 0, n >> 2);
+  for (let i = 0; i < words.length; i++) words[i] = rng.u32();
+  for (let i = words.length * 4; i < n; i++) v[i] = rng.u32() & 255;
+  return v;
+}
+
+/** out = inp · Wᵀ + b, as the forward pass of a dense layer I → O. @returns {Case} */
+function linearForward(I, O) {
+  return {
+    kernel: "linearForward", shape: `${B}×${I}→${O}`,
+    inputs: (rng) => ({ inp: uniform(rng, B * I, 0, 1), weight: uniform(rng, O * I), bias: uniform(rng, O) }),
+    outputs: { out: B * O },
+    call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, B, I, O),
+    work: { flops: 2 * B * I * O },
+    tol: (x) => dotTolerance(I, x.inp, x.weight),
+  };
+}
+
+/** dW = dOutᵀ · inp and dBias = Σ dOut, the weight gradient of a dense layer I → O. @returns {Case} */
+function linearBackward(I, O) {
+  return {
+    kernel: "linearBackward", shape: `${B}×${I}→${O}`,
+    inputs: (rng) => ({ dOut: uniform(rng, B * O, -1 / B, 1 / B), inp: uniform(rng, B * I, 0, 1) }),
+    outputs: { dWeight: O * I, dBias: O },
+    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, B, I, O),
+    work: { flops: 2 * B * I * O },
+    tol: (x) => dotTolerance(B, x.dOut, x.inp),
+  };
+}
+
+/** @type {Case[]} */
+export const CASES = [
+  linearForward(PIXELS, CLASSES),
+  linearBackward(PIXELS, CLASSES),
+  linearForward(PIXELS, HIDDEN),
+  linearBackward(PIXELS, HIDDEN),
+  linearForward(HIDDEN, CLASSES),
+  linearBackward(HIDDEN, CLASSES),
+  {
+    // dX of the MLP's 256 → 10 layer: dHidden (B,256) = dLogits (B,10) · W (10,256).
+    kernel: "matmul", shape: `${B}×${CLASSES}·${CLASSES}×${HIDDEN} (dX)`,
+    inputs: (rng) => ({ a: uniform(rng, B * CLASSES, -1 / B, 1 / B), b: uniform(rng, CLASSES * HIDDEN) }),
+    outputs: { out: B * HIDDEN },
+    call: (k, p) => k.matmul(p.out, p.a, p.b, B, CLASSES, HIDDEN),
+    work: { flops: 2 * B * CLASSES * HIDDEN },
+    tol: (x) => dotTolerance(CLASSES, x.a, x.b),
+  },
+  {
+    kernel: "softmaxCrossEntropyForwardBackward", shape: `${B}×${CLASSES}`,
+    inputs: (rng) => ({ logits: uniform(rng, B * CLASSES, -8, 8), labels: ints(rng, B, CLASSES) }),
+    outputs: { dLogits: B * CLASSES },
+    // Label smoothing ε = 0: plain one-hot targets, as d2l trains.
+    call: (k, p) => k.softmaxCrossEntropyForwardBackward(p.dLogits, p.logits, p.labels, B, CLASSES, 0),
+    returns: true,
+    // Read logits and labels, write dLogits.
+    work: { bytes: B * CLASSES * 8 + B * 4 },
+    // exp and log differ between V8's Math and the wasm's libm by an ulp or so.
+    tol: () => ({ atol: 1e-8, rtol: 1e-5 }),
+  },
+  {
+    // 256 random rows of a 60 000 × 784 u8 set: the batch gather of a shuffled epoch. Each call takes the next
+    // 256 indices of a permutation, as training does, so rows are cold (47 MB is bigger than the caches).
+    kernel: "gatherScaleU8", shape: `${B} of ${TRAIN_ROWS}×${PIXELS} u8`,
+    inputs: (rng) => ({ src: bytes(rng, TRAIN_ROWS * PIXELS), idx: permutation(TRAIN_ROWS, rng) }),
+    outputs: { out: B * PIXELS },
+    call: (k, p, step) => {
+      const batch = step % Math.floor(TRAIN_ROWS / B);
+      k.gatherScaleU8(p.out, p.src, p.idx + batch * B * 4, B, PIXELS, U8_SCALE);
+    },
+    // Read B·I bytes and the indices, write B·I f32.
+    work: { bytes: B * PIXELS * 5 + B * 4 },
+    // u8 · f32 constant is exact up to one rounding in every backend: bit-identical.
+    tol: () => ({ atol: 0, rtol: 0 }),
+  },
+  {
+    // The plain SGD step (no momentum, no weight decay) of the whole MLP (784·256 + 256 + 256·10 + 10 parameters).
+    kernel: "sgdUpdate", shape: `${PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES} params`,
+    inputs: (rng) => {
+      const n = PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES;
+      return { param: uniform(rng, n, -0.1, 0.1), grad: uniform(rng, n, -0.01, 0.01) };
+    },
+    outputs: { param: 0 },
+    call: (k, p) => k.sgdUpdate(p.param, p.grad, 0, PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES, 0.1, 0, 0),
+    work: { bytes: (PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES) * 12 },
+    tol: () => ({ atol: 0, rtol: 0 }),
+  },
+];
+
+/**
+ * Copies one case's inputs into a backend's memory. Outputs (other than in-place inputs) start as NaN, so an
+ * element a kernel forgets to write cannot match the TS kernel's value.
+ * @param {Runtime} rt @param {import("../dist/wasm/memory.js").Scope} scope
+ * @param {Case} c @param {Record<string, Arr>} inputs
+ */
+function place(rt, scope, c, inputs) {
+  /** @type {Record<string, number>} */
+  const p = {};
+  for (const [name, data] of Object.entries(inputs)) {
+    p[name] = data instanceof Float32Array ? scope.f32(data.length, data)
+      : data instanceof Int32Array ? scope.i32(data.length, data) : scope.u8(data);
+  }
+  for (const [name, length] of Object.entries(c.outputs)) {
+    if (name in p) continue;
+    p[name] = scope.f32(length);
+    new Float32Array(rt.kernels.memory.buffer, p[name], length).fill(NaN);
+  }
+  return p;
+}
+
+/** @param {Runtime} rt @param {Case} c @param {Record<string, number>} p @param {Record<string, Arr>} inputs */
+function readOutputs(rt, c, p, inputs) {
+  /** @type {Record<string, Float32Array>} */
+  const out = {};
+  for (const [name, length] of Object.entries(c.outputs)) {
+    const n = length || inputs[name].length;
+    out[name] = new Float32Array(rt.kernels.memory.buffer, p[name], n).slice();
+  }
+  return out;
+}
+
+/**
+ * Loads the three backends side by side, places every case's inputs in each, checks every wasm output against
+ * the TS kernels' (throwing a CheckError on the first difference), then times each case on each backend.
+ * @param {{ quick: boolean, seed?: number, log: (line: string) => void }} options
+ */
+export async function benchKernels({ quick, seed = 42, log }) {
+  /** @type {Record<string, Runtime>} */
+  const rts = {};
+  for (const backend of BACKENDS) {
+    await init({ backend });
+    rts[backend] = runtime(); // each init() makes a fresh instance; this handle stays usable
+    if (rts[backend].kernels.backend !== backend) throw new Error(`init({ backend: "${backend}" }) gave ${rts[backend].kernels.backend}`);
+  }
+  const scopes = Object.fromEntries(BACKENDS.map((b) => [b, rts[b].arena.open()]));
+  try {
+    const prepared = CASES.map((c, i) => {
+      const inputs = c.inputs(new Rng(seed, 1000 + i));
+      const ptrs = Object.fromEntries(BACKENDS.map((b) => [b, place(rts[b], scopes[b], c, inputs)]));
+      return { c, inputs, ptrs };
+    });
+
+    log(`Checking ${CASES.length} kernels × ${BACKENDS.length - 1} wasm backends against the TS kernels…`);
+    for (const { c, inputs, ptrs } of prepared) {
+      const ret = {}, outs = {};
+      for (const b of ["js", "wasm-simd", "wasm"]) {
+        ret[b] = c.call(rts[b].kernels, ptrs[b], 0);
+        outs[b] = readOutputs(rts[b], c, ptrs[b], inputs);
+      }
+      const tol = c.tol(inputs);
+      for (const b of ["wasm-simd", "wasm"]) {
+        for (const name of Object.keys(c.outputs)) {
+          assertClose(`${c.kernel} ${c.shape} [${b}] ${name}`, outs[b][name], outs.js[name], tol);
+        }
+        if (c.returns) assertClose(`${c.kernel} ${c.shape} [${b}] return value`, [ret[b]], [ret.js], { atol: 1e-6, rtol: 1e-5 });
+      }
+    }
+    log("Kernel check passed.");
+
+    const results = [];
+    for (const { c, ptrs } of prepared) {
+      for (const backend of BACKENDS) {
+        const k = rts[backend].kernels, p = ptrs[backend];
+        // The TS GEMMs at 784 → 256 take ~0.1 s a call: a minimum count of runs, not a long time budget.
+        const slow = backend === "js";
+        const bench = new Bench({
+          time: quick ? 100 : slow ? 500 : 1000,
+          iterations: quick ? 3 : slow ? 10 : 50,
+          warmupTime: quick ? 20 : 100,
+          warmupIterations: quick ? 1 : 5,
+        });
+        let step = 0;
+        bench.add(`${c.kernel} ${c.shape} ${backend}`, () => { c.call(k, p, step++); });
+        await bench.run();
+        const r = bench.tasks[0].result;
+        if (r.state !== "completed") throw new Error(`${c.kernel} [${backend}]: tinybench ${r.state}: ${r.error ?? ""}`);
+        results.push({
+          kernel: c.kernel, shape: c.shape, backend,
+          medianUs: r.latency.p50 * 1000, minUs: r.latency.min * 1000, meanUs: r.latency.mean * 1000,
+          samples: r.latency.samplesCount,
+          ...(c.work.flops ? { flops: c.work.flops, gflops: c.work.flops / (r.latency.p50 * 1e6) } : {}),
+          ...(c.work.bytes ? { bytes: c.work.bytes, gbps: c.work.bytes / (r.latency.p50 * 1e6) } : {}),
+        });
+        log(`  ${c.kernel} ${c.shape} [${backend}]: median ${(r.latency.p50 * 1000).toFixed(1)} µs`);
+      }
+    }
+    for (const r of results) {
+      const js = results.find((x) => x.kernel === r.kernel && x.shape === r.shape && x.backend === "js");
+      r.speedupVsJs = js.medianUs / r.medianUs;
+    }
+    return results;
+  } finally {
+    for (const b of BACKENDS) scopes[b].close();
+  }
+}

@@ -1,0 +1,61 @@
+import type { Kernels, Ptr } from "../kernels/contract.js";
+import { OptionError } from "../errors.js";
+
+/** The loss `fit` minimises. Cross-entropy (the default) applies softmax to the model's outputs first. */
+export type LossSpec =
+  | "cross-entropy" | "l2" | "l1" | "huber"
+  | { type: "cross-entropy"; labelSmoothing?: number }
+  | { type: "l2" } | { type: "l1" }
+  | { type: "huber"; delta?: number };
+
+export type LossConfig =
+  | { type: "cross-entropy"; labelSmoothing: number }
+  | { type: "l2" } | { type: "l1" }
+  | { type: "huber"; delta: number };
+
+/** A loss as the training loop uses it: which inputs it needs, and its fused forward + gradient kernel. */
+export interface Loss {
+  readonly config: LossConfig;
+  /** Whether it compares outputs with target rows (B × classes) rather than integer labels. */
+  needsTargets(dataHasTargets: boolean): boolean;
+  /** Mean loss over the B rows; writes dOut, the gradient w.r.t. the model's outputs. */
+  forwardBackward(k: Kernels, dOut: Ptr, out: Ptr, labels: Ptr, targets: Ptr, B: number, C: number): number;
+}
+
+/**
+ * Validates a loss option and returns the loss.
+ * @throws {OptionError} for an unknown loss, label smoothing outside [0, 1), or a Huber delta ≤ 0.
+ */
+export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss {
+  const s = (typeof spec === "string" ? { type: spec } : spec) as Record<string, unknown> | null;
+  const type = s && typeof s === "object" ? s.type : undefined;
+  if (type === "cross-entropy") {
+    const eps = s!.labelSmoothing ?? 0;
+    if (typeof eps !== "number" || !(eps >= 0 && eps < 1)) throw new OptionError("loss.labelSmoothing", "a number in [0, 1)", eps);
+    return {
+      config: { type, labelSmoothing: eps },
+      needsTargets: (soft) => soft,
+      forwardBackward: (k, dOut, out, labels, targets, B, C) => targets
+        ? k.softmaxCrossEntropySoftForwardBackward(dOut, out, targets, B, C)
+        : k.softmaxCrossEntropyForwardBackward(dOut, out, labels, B, C, eps),
+    };
+  }
+  if (type === "l2" || type === "l1") {
+    const kernel = type === "l2" ? "l2LossForwardBackward" : "l1LossForwardBackward";
+    return {
+      config: { type },
+      needsTargets: () => true,
+      forwardBackward: (k, dOut, out, _labels, targets, B, C) => k[kernel](dOut, out, targets, B, C),
+    };
+  }
+  if (type === "huber") {
+    const delta = s!.delta ?? 1;
+    if (typeof delta !== "number" || !Number.isFinite(delta) || delta <= 0) throw new OptionError("loss.delta", "a finite number > 0", delta);
+    return {
+      config: { type, delta },
+      needsTargets: () => true,
+      forwardBackward: (k, dOut, out, _labels, targets, B, C) => k.huberLossForwardBackward(dOut, out, targets, B, C, delta),
+    };
+  }
+  throw new OptionError("loss", '"cross-entropy", "l2", "l1", "huber" or { type, … }', spec);
+}

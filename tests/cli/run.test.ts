@@ -1,0 +1,348 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../src/cli/run.js";
+import type { CliIO } from "../../src/cli/run.js";
+import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+interface Result { code: number; stdout: string; stderr: string }
+
+async function cli(argv: string[], options: Partial<Pick<CliIO, "isTTY" | "env">> = {}): Promise<Result> {
+  let stdout = "", stderr = "";
+  const code = await run(argv, {
+    stdout: (s) => { stdout += s; },
+    stderr: (s) => { stderr += s; },
+    isTTY: options.isTTY ?? false,
+    // Never the real environment: $FASHION_MNIST_DIR or the cache must not leak into a test.
+    env: options.env ?? {},
+  });
+  return { code, stdout, stderr };
+}
+
+// A Fashion-MNIST look-alike that softmax regression can learn: class c lights up rows 2c+4 and 2c+5 on top of
+// low noise, so the classes are separable by one linear layer.
+function pixel(label: number, i: number, r: number, c: number): number {
+  const noise = (Math.imul(i + 1, 2654435761) ^ Math.imul(r * 28 + c + 1, 40503)) >>> 0;
+  const band = r === 2 * label + 4 || r === 2 * label + 5;
+  return band ? 160 + (noise % 96) : noise % 64;
+}
+
+async function writeDataset(dir: string, trainCount: number, testCount: number): Promise<void> {
+  const labelOf = (i: number) => (i * 7 + (i >> 3)) % 10;
+  const split = async (prefix: string, count: number, offset: number) => {
+    const labels = Array.from({ length: count }, (_, i) => labelOf(i + offset));
+    await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`),
+      gzip(makeIdxImages(count, 28, 28, (i, r, c) => pixel(labels[i]!, i + offset, r, c))));
+    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels(labels)));
+  };
+  await split("train", trainCount, 0);
+  await split("t10k", testCount, 100_000);
+}
+
+interface Report {
+  backend: string;
+  model: string;
+  data: { source: string; train: number; test: number };
+  options: { epochs: number; batchSize: number; lr: number; seed: number };
+  epochs: { epoch: number; trainLoss: number; trainAcc: number; testLoss: number; testAcc: number; ms: number }[];
+  totals: { ms: number; trainMs: number; testAcc: number; testLoss: number };
+}
+
+let dataDir: string;
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "wasm-softmax-cli-"));
+  dataDir = join(scratch, "fashion");
+  await import("node:fs/promises").then((fs) => fs.mkdir(dataDir));
+  await writeDataset(dataDir, 512, 128);
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("help and version", () => {
+  it.each([["--help"], ["-h"], ["help"], ["help", "train"], ["train", "--help"], ["train", "--epochs", "3", "-h"]])(
+    "`%s` prints usage listing every option with its default on stdout and exits 0",
+    async (...argv) => {
+      const { code, stdout, stderr } = await cli(argv);
+      expect(code).toBe(0);
+      expect(stderr).toBe("");
+      expect(stdout).toContain("Usage");
+      expect(stdout).toMatch(/--epochs N\s+passes over the training set \(default: 10\)/);
+      expect(stdout).toMatch(/--batch-size N\s+.*\(default: 256\)/);
+      expect(stdout).toMatch(/--lr X\s+.*\(default: 0\.1\)/);
+      expect(stdout).toMatch(/--seed N\s+.*\(default: 0\)/);
+      expect(stdout).toMatch(/--backend NAME\s+.*js, wasm or wasm-simd \(default: fastest available\)/);
+      expect(stdout).toMatch(/--data DIR\s+/);
+      expect(stdout).toMatch(/--json\s+/);
+      expect(stdout).toMatch(/-h, --help/);
+    },
+  );
+
+  it("lists the commands in the general help", async () => {
+    const { stdout } = await cli(["--help"]);
+    expect(stdout).toContain("wasm-softmax train [options]");
+    expect(stdout).toContain("wasm-softmax --version");
+  });
+
+  it("keeps help lines within 100 columns", async () => {
+    const { stdout } = await cli(["--help"]);
+    for (const line of stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it("prints the version from package.json", async () => {
+    expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+  });
+
+  it("prints the usage on stderr and exits 2 when no command is given", async () => {
+    const { code, stdout, stderr } = await cli([]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("Usage");
+  });
+});
+
+describe("command-line validation", () => {
+  const validOptions = "Valid options: --epochs, --batch-size, --lr, --seed, --backend, --data, --json, --help.";
+
+  it("rejects an unknown option, naming it, suggesting the near miss and listing the valid ones", async () => {
+    const { code, stdout, stderr } = await cli(["train", "--epoch", "3"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('error: unknown option --epoch for "train" (did you mean --epochs?).');
+    expect(stderr).toContain(validOptions);
+    expect(stderr).toContain('Run "wasm-softmax train --help" for usage.');
+  });
+
+  it("names an unknown --flag=value option by its flag alone", async () => {
+    const { code, stderr } = await cli(["train", "--model=mlp"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option --model for \"train\"");
+    expect(stderr).toContain(validOptions);
+  });
+
+  it("rejects an unknown option before the command", async () => {
+    const { code, stderr } = await cli(["--verbose"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("error: unknown option --verbose. Valid before a command: --help, --version.");
+  });
+
+  it("rejects an unknown command, listing the valid ones", async () => {
+    const { code, stdout, stderr } = await cli(["trian"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, help.');
+  });
+
+  it("rejects help for an unknown command", async () => {
+    const { code, stderr } = await cli(["help", "fit"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "fit"');
+  });
+
+  it("rejects a positional argument after the command", async () => {
+    const { code, stderr } = await cli(["train", "5"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('error: unexpected argument "5" for "train"');
+  });
+
+  it.each([
+    [["--epochs", "abc"], 'Invalid --epochs: expected an integer ≥ 1, got "abc".'],
+    [["--epochs", "0"], 'Invalid --epochs: expected an integer ≥ 1, got "0".'],
+    [["--epochs", "-3"], 'Invalid --epochs: expected an integer ≥ 1, got "-3".'],
+    [["--epochs", "2.5"], 'Invalid --epochs: expected an integer ≥ 1, got "2.5".'],
+    [["--epochs", "0x10"], 'Invalid --epochs: expected an integer ≥ 1, got "0x10".'],
+    [["--epochs="], 'Invalid --epochs: expected an integer ≥ 1, got "".'],
+    [["--epochs=-1"], 'Invalid --epochs: expected an integer ≥ 1, got "-1".'],
+    [["--batch-size", "0"], 'Invalid --batch-size: expected an integer ≥ 1, got "0".'],
+    [["--batch-size", "many"], 'Invalid --batch-size: expected an integer ≥ 1, got "many".'],
+    [["--lr", "0"], 'Invalid --lr: expected a finite number > 0, got "0".'],
+    [["--lr", "-0.1"], 'Invalid --lr: expected a finite number > 0, got "-0.1".'],
+    [["--lr", "fast"], 'Invalid --lr: expected a finite number > 0, got "fast".'],
+    [["--lr", "Infinity"], 'Invalid --lr: expected a finite number > 0, got "Infinity".'],
+    [["--lr", "1e400"], 'Invalid --lr: expected a finite number > 0, got "1e400".'],
+    [["--seed", "-1"], 'Invalid --seed: expected an integer in [0, 2^32), got "-1".'],
+    [["--seed", "4294967296"], 'Invalid --seed: expected an integer in [0, 2^32), got "4294967296".'],
+    [["--seed", "1.5"], 'Invalid --seed: expected an integer in [0, 2^32), got "1.5".'],
+    [["--backend", "gpu"], 'Invalid --backend: expected one of "js", "wasm", "wasm-simd", got "gpu".'],
+    [["--backend=WASM"], 'Invalid --backend: expected one of "js", "wasm", "wasm-simd", got "WASM".'],
+    [["--data="], 'Invalid --data: expected a directory path, got "".'],
+    [["--json=maybe"], 'Invalid --json: expected no value, true or false, got "maybe".'],
+  ])("rejects train %j with exit code 2 and the message %j", async (flags, message) => {
+    const { code, stdout, stderr } = await cli(["train", ...flags]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(`error: ${message}\nRun "wasm-softmax train --help" for usage.\n`);
+  });
+
+  it.each([
+    [["--epochs"], "Missing value for --epochs: expected an integer ≥ 1."],
+    [["--lr"], "Missing value for --lr: expected a finite number > 0."],
+    [["--data"], "Missing value for --data: expected a directory path."],
+    [["--epochs", "--json"], "Missing value for --epochs: expected an integer ≥ 1, got the option --json."],
+    [["--backend", "--data", "x"], 'Missing value for --backend: expected one of "js", "wasm", "wasm-simd", got the option --data.'],
+  ])("rejects train %j: a flag missing its value", async (flags, message) => {
+    const { code, stdout, stderr } = await cli(["train", ...flags]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`error: ${message}\n`);
+  });
+
+  it("re-throws errors that are not the package's own", async () => {
+    const boom = new TypeError("stdout is closed");
+    await expect(run(["--help"], {
+      stdout: () => { throw boom; }, stderr: () => {}, isTTY: false, env: {},
+    })).rejects.toBe(boom);
+  });
+});
+
+describe("train", () => {
+  const trainArgs = (backend: string) =>
+    ["train", "--data", dataDir, "--epochs", "3", "--batch-size=32", "--lr", "0.1", "--seed=7", "--json", "--backend", backend];
+
+  it.each(["js", "wasm-simd"])("--json with --backend %s writes one JSON document, and accuracy rises", async (backend) => {
+    const { code, stdout, stderr } = await cli(trainArgs(backend));
+    expect(code, stderr).toBe(0);
+    // Nothing but the document: it parses whole, and ends with exactly one newline.
+    expect(stdout.endsWith("}\n")).toBe(true);
+    const report = JSON.parse(stdout) as Report;
+    expect(Object.keys(report)).toEqual(["backend", "model", "data", "options", "epochs", "totals"]);
+    expect(report.backend).toBe(backend);
+    expect(report.model).toBe("softmax-regression");
+    expect(report.data).toEqual({ source: dataDir, train: 512, test: 128 });
+    expect(report.options).toEqual({ epochs: 3, batchSize: 32, lr: 0.1, seed: 7 });
+    expect(report.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    for (const e of report.epochs) {
+      expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "testLoss", "testAcc", "ms"]);
+      for (const value of Object.values(e)) expect(Number.isFinite(value)).toBe(true);
+      expect(e.ms).toBeGreaterThanOrEqual(0);
+    }
+    const [first, , last] = report.epochs as [Report["epochs"][0], unknown, Report["epochs"][0]];
+    expect(last.trainAcc).toBeGreaterThan(first.trainAcc);
+    expect(last.trainLoss).toBeLessThan(first.trainLoss);
+    expect(last.testAcc).toBeGreaterThan(0.9);
+    expect(report.totals.testAcc).toBe(last.testAcc);
+    expect(report.totals.testLoss).toBe(last.testLoss);
+    expect(report.totals.trainMs).toBeCloseTo(report.epochs.reduce((s, e) => s + e.ms, 0), 0);
+    expect(report.totals.ms).toBeGreaterThanOrEqual(report.totals.trainMs - 0.2);
+    // Progress, if any, went to stderr: one line per epoch when stderr is not a terminal, and no redraws.
+    expect(stderr).not.toContain("\r");
+    expect(stderr).toMatch(/^epoch 3\/3 /m);
+  });
+
+  it("gives the same figures with the js and wasm-simd kernels (same seed)", async () => {
+    const js = JSON.parse((await cli(trainArgs("js"))).stdout) as Report;
+    const simd = JSON.parse((await cli(trainArgs("wasm-simd"))).stdout) as Report;
+    for (let i = 0; i < 3; i++) {
+      expect(simd.epochs[i]!.trainLoss).toBeCloseTo(js.epochs[i]!.trainLoss, 3);
+      expect(simd.epochs[i]!.testAcc).toBeCloseTo(js.epochs[i]!.testAcc, 1);
+    }
+  });
+
+  it("on a terminal draws the progress bar on stderr and prints the table and summary on stdout", async () => {
+    const { code, stdout, stderr } = await cli(
+      ["train", "--data", dataDir, "--epochs", "2", "--batch-size", "64", "--backend", "js"], { isTTY: true });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain("\r");
+    expect(stderr).toMatch(/epoch 1\/2 [█░]+ +1\/8/);
+    expect(stderr).toMatch(/epoch 2\/2 █+ 8\/8 .*val_acc/);
+    expect(stdout).not.toContain("\r");
+    expect(stdout).not.toContain("█");
+    const lines = stdout.split("\n");
+    expect(lines[0]).toBe(`backend: js  data: ${dataDir} (512 train, 128 test)`);
+    expect(lines[1]).toMatch(/^epoch {2}train loss {2}train acc {2}test loss {2}test acc +ms$/);
+    expect(lines[2]).toMatch(/^-+( +-+){5}$/);
+    // Aligned: every row of the table is as long as the header.
+    expect(lines[3]).toMatch(/^ {4}1 {6}\d\.\d{4} {5}\d\.\d{4} {5}\d\.\d{4} {4}\d\.\d{4} +\d+$/);
+    expect(lines[4]).toMatch(/^ {4}2 /);
+    expect(lines[3]!.length).toBe(lines[1]!.length);
+    expect(lines[5]).toMatch(/^test accuracy: \d\.\d{4}$/);
+    expect(lines[6]).toMatch(/^total time: \d+\.\d+ s \(training \d+\.\d+ s, testing and overhead \d+\.\d+ s\)$/);
+  });
+
+  it("without a terminal prints the same table and summary, and plain epoch lines on stderr", async () => {
+    const { code, stdout, stderr } = await cli(["train", "--data", dataDir, "--epochs", "2", "--backend", "js"]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^epoch {2}train loss/m);
+    expect(stdout).toMatch(/^test accuracy: \d\.\d{4}$/m);
+    expect(stderr).not.toContain("\r");
+    expect(stderr).not.toContain("█");
+    expect(stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}test_loss \d\.\d{4} {2}test_acc \d\.\d{4} {2}\d+ ms$/),
+      expect.stringMatching(/^epoch 2\/2 /),
+    ]);
+  });
+
+  it("reads $FASHION_MNIST_DIR from the io's env, not the process's", async () => {
+    const { code, stdout } = await cli(["train", "--epochs", "1", "--json", "--backend", "js"],
+      { env: { FASHION_MNIST_DIR: dataDir } });
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as Report).data.source).toBe(dataDir);
+  });
+
+  it("exits 1 naming the directory when --data does not exist", async () => {
+    const missing = join(scratch, "no-such-dir");
+    const { code, stdout, stderr } = await cli(["train", "--data", missing, "--backend", "js"]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^error: Fashion-MNIST not found: /);
+    expect(stderr).toContain(`${missing} (does not exist)`);
+    // The hint speaks in this tool's flags, not the library's options.
+    expect(stderr).toContain("leave out --data");
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("exits 1 with the library's advice when training diverges, ending the progress line first", async () => {
+    const { code, stdout, stderr } = await cli(
+      ["train", "--data", dataDir, "--epochs", "1", "--lr", "3e38", "--backend", "js"], { isTTY: true });
+    expect(code).toBe(1);
+    expect(stdout).not.toContain("test accuracy");
+    // If a progress line was open when training stopped, the error still starts on a line of its own.
+    expect(stderr).toMatch(/(^|\n)error: Training diverged: .*Lower the learning rate/);
+  });
+});
+
+describe("the installed bin", () => {
+  const bin = join(ROOT, "dist", "cli", "bin.js");
+  const sources = ["run.ts", "bin.ts", "table.ts"].map((f) => join(ROOT, "src", "cli", f));
+  let buildNote = "";
+
+  beforeAll(() => {
+    const stale = !existsSync(bin) ||
+      sources.some((s) => existsSync(s) && statSync(s).mtimeMs > statSync(bin).mtimeMs);
+    if (!stale) return;
+    // tsc emits even when files owned elsewhere have type errors; only a missing bin.js makes these tests skip.
+    const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8", timeout: 180_000 });
+    if (!existsSync(bin)) buildNote = `dist/cli/bin.js is missing after \`npx tsc -p tsconfig.build.json\`: ${build.stdout}${build.stderr}`;
+  }, 200_000);
+
+  const node = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+
+  it("starts with a node shebang", (ctx) => {
+    if (buildNote) ctx.skip(buildNote);
+    expect(readFileSync(bin, "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
+  });
+
+  it("runs `--help` and `--version` from dist/ and sets the exit code", (ctx) => {
+    if (buildNote) ctx.skip(buildNote);
+    const help = node("--help");
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain("wasm-softmax train [options]");
+    const version = node("--version");
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(`${VERSION}\n`);
+    const bad = node("train", "--epochs", "0");
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain('Invalid --epochs: expected an integer ≥ 1, got "0".');
+  });
+});

@@ -1,0 +1,96 @@
+// One runtime-neutral smoke test: plain ESM, the package through its public entry, no Node APIs. Node, Deno,
+// Bun, Chromium and workerd all run this same file (see runtimes.test.ts) and must agree bit for bit on the
+// wasm backends' trained parameters.
+import { init, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate } from "wasm-softmax";
+
+export const BACKENDS = ["wasm-simd", "wasm", "js"];
+
+/** Which runtime this is, from globals each one defines. */
+export function runtimeName() {
+  const g = globalThis;
+  if (typeof g.Deno === "object") return "deno";
+  if (typeof g.Bun === "object") return "bun";
+  if (typeof g.navigator === "object" && g.navigator.userAgent === "Cloudflare-Workers") return "workerd";
+  if (typeof g.process === "object" && g.process?.versions?.node) return "node";
+  if (typeof g.window === "object" && typeof g.document === "object") return "chromium";
+  return "unknown";
+}
+
+/** 32-bit FNV-1a over the bytes of a Float32Array, as 8 hex digits. */
+export function fnv1a(values) {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Deterministic blobs from integer arithmetic only: 4 classes, 32 Uint8 "pixels", a prototype each plus noise. */
+export function makeData(n = 512, features = 32, classes = 4) {
+  let s = 0x2545f491;
+  const next = () => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
+    return s >>> 0;
+  };
+  const prototypes = [];
+  for (let c = 0; c < classes; c++) {
+    const row = [];
+    for (let f = 0; f < features; f++) row.push(next() % 200 + 28);
+    prototypes.push(row);
+  }
+  const x = new Uint8Array(n * features);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = next() % classes;
+    y[i] = c;
+    for (let f = 0; f < features; f++) {
+      const v = prototypes[c][f] + (next() % 121) - 60;
+      x[i * features + f] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return Dataset.fromArrays(x, y, { features, classes });
+}
+
+async function trainOne(model, train, test, modelName, seed) {
+  const history = await fit(model, train, { epochs: 3, batchSize: 64, optimizer: new SGD({ lr: 0.1 }), seed });
+  const predicted = model.predict(test);
+  let correct = 0;
+  for (let i = 0; i < test.length; i++) if (predicted[i] === test.y[i]) correct++;
+  const { loss } = evaluate(model, test);
+  return {
+    model: modelName,
+    hashParams: fnv1a(model.getParameters()),
+    accuracy: correct / test.length,
+    loss,
+    trainLoss: history.epochs.map((e) => e.loss),
+  };
+}
+
+/**
+ * Trains a SoftmaxRegression and a small MLP under each backend and reports, per backend, the parameter hash,
+ * test accuracy and loss. A backend this runtime cannot load is reported with `error` instead.
+ */
+export async function runSmoke(backends = BACKENDS) {
+  const runtime = runtimeName();
+  const data = makeData(640);
+  const train = data.subset(Array.from({ length: 512 }, (_, i) => i));
+  const test = data.subset(Array.from({ length: 128 }, (_, i) => 512 + i));
+  const results = [];
+  for (const backend of backends) {
+    try {
+      const { backend: got } = await init({ backend });
+      if (got !== backend) throw new Error(`init({ backend: "${backend}" }) gave "${got}"`);
+      const softmax = await trainOne(new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7);
+      const mlp = await trainOne(new MLP({ layers: [32, 16, 4], seed: 2 }), train, test, "mlp", 11);
+      results.push({
+        runtime, backend,
+        hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
+        accuracy: Math.min(softmax.accuracy, mlp.accuracy),
+        loss: softmax.loss,
+        models: [softmax, mlp],
+      });
+    } catch (error) {
+      results.push({ runtime, backend, error: String(error?.stack ?? error) });
+    }
+  }
+  return results;
+}
