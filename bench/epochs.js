@@ -1,19 +1,20 @@
 // Whole training epochs on the real Fashion-MNIST, through the public trainEpoch: softmax regression
 // (784 → 10) and the MLP 784-256-10, batch 256, SGD lr 0.1, shuffled. Before timing, one epoch per backend
-// from the same weights and seed must give the TS backend's loss within 1e-3.
+// from the same weights and seed must give the TS backend's loss within 1e-3 and its trained parameters within
+// 1e-4 of their largest magnitude (measured differences are ~1e-7 of it).
 import { init, runtime } from "../dist/wasm/init.js";
 import { trainEpoch } from "../dist/train/train.js";
 import { SoftmaxRegression, MLP } from "../dist/model/models.js";
 import { SGD } from "../dist/optim/optimizer.js";
 import { loadFashionMNIST } from "../dist/data/fashion-mnist-node.js";
 import { DatasetNotFoundError } from "../dist/errors.js";
-import { CheckError } from "./check.js";
+import { CheckError, assertClose, maxAbs } from "./check.js";
 
 /** @typedef {import("../dist/kernels/contract.js").Backend} Backend */
 /** @typedef {import("../dist/data/dataset.js").Dataset} Dataset */
 /** @typedef {{ wallMs: number, trainMs: number, loss: number, acc: number }} EpochRun */
 
-export const LOSS_TOLERANCE = 1e-3;
+export const LOSS_TOLERANCE = 1e-3, PARAM_TOLERANCE = 1e-4;
 const BATCH = 256, LR = 0.1, SEED = 0;
 
 /** The bench's models, each a fresh, identically initialised instance per call. */
@@ -39,9 +40,10 @@ export async function loadData() {
  * (which includes copying the dataset into kernel memory and the shuffle) and by trainEpoch's own `ms` (the
  * batch loop only).
  * @param {Backend} backend @param {keyof typeof MODELS} model @param {Dataset} data
- * @returns {Promise<EpochRun>}
+ * @param {boolean} [withParams] also return the trained parameters (copied after the clock stops)
+ * @returns {Promise<EpochRun & { params?: Float32Array }>}
  */
-export async function oneEpoch(backend, model, data) {
+export async function oneEpoch(backend, model, data, withParams = false) {
   await init({ backend });
   if (runtime().kernels.backend !== backend) throw new Error(`init({ backend: "${backend}" }) gave ${runtime().kernels.backend}`);
   const m = MODELS[model].make();
@@ -49,20 +51,22 @@ export async function oneEpoch(backend, model, data) {
   const t0 = performance.now();
   const logs = await trainEpoch(m, data, { epoch: 1, batchSize: BATCH, optimizer, shuffle: true, seed: SEED });
   const wallMs = performance.now() - t0;
-  return { wallMs, trainMs: logs.ms, loss: logs.loss, acc: logs.acc };
+  return { wallMs, trainMs: logs.ms, loss: logs.loss, acc: logs.acc, ...(withParams && { params: m.getParameters() }) };
 }
 
 /**
  * One epoch per backend from the same weights and seed; throws a CheckError when a wasm backend's train loss
- * is more than LOSS_TOLERANCE away from the TS backend's.
- * @param {keyof typeof MODELS} model @param {Dataset} data @param {Backend[]} backends (js first)
+ * is more than LOSS_TOLERANCE away from the TS backend's, or a trained parameter more than PARAM_TOLERANCE ·
+ * max|parameter| away.
+ * @param {keyof typeof MODELS} model @param {Dataset} data
+ * @param {Backend[]} backends the backends to compare with js (which always runs, first)
  * @param {(line: string) => void} log
  */
 export async function checkEpoch(model, data, backends, log) {
   /** @type {Record<string, EpochRun>} */
   const runs = {};
   for (const backend of ["js", ...backends.filter((b) => b !== "js")]) {
-    runs[backend] = await oneEpoch(backend, model, data);
+    runs[backend] = await oneEpoch(backend, model, data, true);
     log(`  check ${model} [${backend}] on ${data.length} images: loss ${runs[backend].loss.toFixed(6)}, ` +
       `acc ${runs[backend].acc.toFixed(4)} (${runs[backend].wallMs.toFixed(0)} ms)`);
   }
@@ -73,8 +77,13 @@ export async function checkEpoch(model, data, backends, log) {
       throw new CheckError(`${MODELS[model].label} epoch [${backend}]`,
         `train loss ${runs[backend].loss} vs js ${runs.js.loss} (|diff| ${diff.toExponential(2)} > ${LOSS_TOLERANCE})`);
     }
+    assertClose(`${MODELS[model].label} epoch [${backend}] trained parameters`, runs[backend].params, runs.js.params,
+      { atol: PARAM_TOLERANCE * maxAbs(runs.js.params), rtol: 0 });
   }
-  return Object.fromEntries(Object.entries(runs).map(([b, r]) => [b, { loss: r.loss, acc: r.acc, lossDiffVsJs: r.loss - runs.js.loss }]));
+  return Object.fromEntries(Object.entries(runs).map(([b, r]) => [b, {
+    loss: r.loss, acc: r.acc, lossDiffVsJs: r.loss - runs.js.loss,
+    maxParamDiffVsJs: maxAbs(r.params.map((v, i) => v - runs.js.params[i])),
+  }]));
 }
 
 /**

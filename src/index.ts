@@ -13,7 +13,7 @@ export {
 } from "./data/fashion-mnist.js";
 export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
 
-export { SoftmaxRegression, MLP } from "./model/models.js";
+export { SoftmaxRegression, MLP, createModel } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
 export type { DenseNetwork, LayerLayout, ModelConfig, Inputs } from "./model/network.js";
 export { Optimizer, SGD, Adam } from "./optim/optimizer.js";
@@ -22,7 +22,11 @@ export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
 export { fit, trainEpoch, evaluate } from "./train/train.js";
 export type { Callback, TrainEvent, Logs, EpochLogs, History, FitOptions, EpochOptions } from "./train/train.js";
-export { progressLogger } from "./train/callbacks.js";
+export { progressLogger, earlyStopping, checkpointEvery } from "./train/callbacks.js";
+export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
+export { saveCheckpoint, loadCheckpoint, loadModel, exportWeightsJSON } from "./io/checkpoint.js";
+export type { Checkpoint } from "./io/checkpoint.js";
+export type { TrainingState } from "./io/format.js";
 
 export {
   WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError,

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DatasetNotFoundError, FormatError, OptionError } from "../errors.js";
+import { writeFileAtomic } from "../io/atomic-node.js";
 import {
   FASHION_MNIST_FILES,
   FASHION_MNIST_KEYS,
@@ -239,17 +240,7 @@ async function readDir(
 async function writeCache(cacheDir: string, files: FashionMNISTFiles): Promise<boolean> {
   try {
     await mkdir(cacheDir, { recursive: true });
-    await Promise.all(FASHION_MNIST_KEYS.map(async (key) => {
-      const target = join(cacheDir, FASHION_MNIST_FILES[key]);
-      const temp = `${target}.${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`;
-      try {
-        await writeFile(temp, files[key]);
-        await rename(temp, target);
-      } catch (error) {
-        await rm(temp, { force: true }).catch(() => {});
-        throw error;
-      }
-    }));
+    await Promise.all(FASHION_MNIST_KEYS.map((key) => writeFileAtomic(join(cacheDir, FASHION_MNIST_FILES[key]), files[key])));
     return true;
   } catch {
     return false;

@@ -70,3 +70,13 @@ export class MLP extends DenseNetwork {
     return { type: "mlp", layers: [...this.layers], activation: "relu", seed: this.seed, weightStd: this.weightStd };
   }
 }
+
+/**
+ * Rebuilds a model (freshly initialised) from its config.
+ * @throws {OptionError} for an unknown type or invalid config values.
+ */
+export function createModel(config: ModelConfig): SoftmaxRegression | MLP {
+  if (config?.type === "softmax-regression") return new SoftmaxRegression(config);
+  if (config?.type === "mlp") return new MLP(config);
+  throw new OptionError("model.type", '"softmax-regression" or "mlp"', (config as { type?: unknown })?.type);
+}

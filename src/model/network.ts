@@ -5,6 +5,9 @@ import type { Scope } from "../wasm/memory.js";
 import { Dataset, U8_SCALE } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../random.js";
+import { encodeCheckpoint } from "../io/format.js";
+import type { TrainingState } from "../io/format.js";
+import type { Optimizer } from "../optim/optimizer.js";
 
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {
@@ -79,6 +82,27 @@ export abstract class DenseNetwork {
     }
     if (this.live) this.live.rt.arena.writeF32(this.live.ptr, values);
     else this.params.set(values);
+  }
+
+  /**
+   * The model as checkpoint bytes (see src/io/format.ts), with the optimizer's state and the training position
+   * when given, so `loadCheckpoint` can resume the run.
+   * @example
+   * const bytes = model.save(); // later: loadModel(bytes)
+   */
+  save(extras: { optimizer?: Optimizer; training?: TrainingState } = {}): Uint8Array {
+    const { optimizer, training } = extras;
+    const params = this.getParameters();
+    const state = optimizer ? (optimizer.state ?? new Float32Array(optimizer.stateSize(this.size))) : new Float32Array(0);
+    const payload = new Float32Array(params.length + state.length);
+    payload.set(params);
+    payload.set(state, params.length);
+    return encodeCheckpoint({
+      model: this.config,
+      parameters: this.size,
+      ...(optimizer && { optimizer: { config: optimizer.config, steps: optimizer.steps, state: state.length } }),
+      ...(training && { training }),
+    }, payload);
   }
 
   /** Each layer's weight (outputs × inputs, row-major) and bias, copied. */

@@ -104,11 +104,17 @@ export class Session {
     return this.deltas[this.deltas.length - 1]!;
   }
 
-  close(): void {
+  /** Copies the optimizer's buffers out of kernel memory into `optimizer.state`. */
+  syncOptimizer(): void {
     if (this.optimizer && this.state !== undefined) {
       this.optimizer.state = this.rt.arena.readF32(this.state, this.optimizer.stateSize(this.model.size));
     }
-    this.model.detach();
+  }
+
+  close(): void {
+    this.syncOptimizer();
+    // Only the session that attached the model may detach it (a failed second fit must not end the first).
+    if (this.params !== undefined) this.model.detach();
     this.scope.close();
   }
 

@@ -31,6 +31,14 @@ export interface TrainEvent {
   batch: number;
   batches: number;
   logs: Logs;
+  /** The model being trained; its parameters are live (getParameters / setParameters work mid-fit). */
+  model: DenseNetwork;
+  /** The optimizer; at epoch ends its `state` and `steps` are current. */
+  optimizer: Optimizer;
+  /** The fit options that decide the rest of the run, for checkpoints. */
+  run: { seed: number; batchSize: number; shuffle: boolean };
+  /** Whole epochs so far, this one included at its end. */
+  history: EpochLogs[];
 }
 export type Callback = (event: TrainEvent) => void | "stop" | Promise<void | "stop">;
 
@@ -50,9 +58,16 @@ export interface EpochOptions {
 }
 
 export interface FitOptions extends Omit<EpochOptions, "epoch"> {
+  /** The epoch to end at (1-based, inclusive). Default 10. */
   epochs?: number;
+  /** Epochs already done (to resume a checkpointed run): training starts at epoch initialEpoch + 1. Default 0. */
+  initialEpoch?: number;
   /** Evaluated after every epoch (valLoss, valAcc). */
   validationData?: Dataset;
+  /** Instead of validationData: hold out this fraction of `train` (its last examples, as Keras does). */
+  validationSplit?: number;
+  /** Epochs of an earlier run to start the History with (when resuming). */
+  history?: EpochLogs[];
 }
 
 export interface EpochLogs extends Logs {
@@ -80,17 +95,17 @@ const YIELD_MS = 50;
  * @example
  * const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
  */
-export async function fit(model: DenseNetwork, train: Dataset, options: FitOptions = {}): Promise<History> {
-  const o = checkOptions(options, train);
-  const epochs = o.epochs;
-  const validation = options.validationData;
-  if (validation !== undefined) checkData("validationData", validation);
+export async function fit(model: DenseNetwork, data: Dataset, options: FitOptions = {}): Promise<History> {
+  const o = checkOptions(options, data);
+  const { epochs, initialEpoch } = o;
+  const [train, validation] = splitValidation(data, options);
   const started = performance.now();
   const session = new Session(model, o.batchSize, validation ? [train, validation] : [train], o.loss, o.optimizer);
-  const history: History = { epochs: [], backend: session.k.backend, stopped: "completed", ms: 0 };
+  const history: History = { epochs: [...(options.history ?? [])], backend: session.k.backend, stopped: "completed", ms: 0 };
+  const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle };
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const result = await runEpoch(session, train, { ...o, epoch, epochs });
+    for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
+      const result = await runEpoch(session, train, { ...o, epoch, epochs, run, history: history.epochs });
       // A partly trained epoch is not an epoch: History holds whole epochs only.
       if (result.stopped) { history.stopped = result.stopped; break; }
       const logs: EpochLogs = { epoch, ...result.logs };
@@ -100,7 +115,11 @@ export async function fit(model: DenseNetwork, train: Dataset, options: FitOptio
         logs.valAcc = v.acc;
       }
       history.epochs.push(logs);
-      const event: TrainEvent = { phase: "epoch", epoch, epochs, batch: result.batches, batches: result.batches, logs };
+      session.syncOptimizer();
+      const event: TrainEvent = {
+        phase: "epoch", epoch, epochs, batch: result.batches, batches: result.batches, logs,
+        model, optimizer: o.optimizer, run, history: history.epochs,
+      };
       if (await notify(o.callbacks, event)) { history.stopped = "callback"; break; }
       if (o.signal?.aborted) { history.stopped = "aborted"; break; }
     }
@@ -109,6 +128,27 @@ export async function fit(model: DenseNetwork, train: Dataset, options: FitOptio
   }
   history.ms = performance.now() - started;
   return history;
+}
+
+function splitValidation(data: Dataset, options: FitOptions): [Dataset, Dataset | undefined] {
+  const { validationData, validationSplit } = options;
+  if (validationSplit === undefined) {
+    if (validationData !== undefined) checkData("validationData", validationData);
+    return [data, validationData];
+  }
+  if (validationData !== undefined) {
+    throw new OptionError("validationSplit", "to be left out when validationData is given", validationSplit);
+  }
+  if (typeof validationSplit !== "number" || !(validationSplit > 0 && validationSplit < 1)) {
+    throw new OptionError("validationSplit", "a number in (0, 1)", validationSplit);
+  }
+  const held = Math.floor(data.length * validationSplit);
+  if (held < 1 || held >= data.length) {
+    throw new OptionError("validationSplit", `a fraction leaving at least one example on each side of ${data.length}`, validationSplit);
+  }
+  const cut = data.length - held;
+  const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+  return [data.subset(range(0, cut)), data.subset(range(cut, data.length))];
 }
 
 /**
@@ -123,7 +163,8 @@ export async function trainEpoch(model: DenseNetwork, train: Dataset, options: E
   if (!Number.isInteger(epoch) || epoch < 1) throw new OptionError("epoch", "an integer ≥ 1", epoch);
   const session = new Session(model, o.batchSize, [train], o.loss, o.optimizer);
   try {
-    return (await runEpoch(session, train, { ...o, epoch, epochs: epoch })).logs;
+    const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle };
+    return (await runEpoch(session, train, { ...o, epoch, epochs: epoch, run, history: [] })).logs;
   } finally {
     session.close();
   }
@@ -146,10 +187,10 @@ export function evaluate(model: DenseNetwork, data: Dataset, options: { batchSiz
   }
 }
 
-type Checked = Required<Pick<FitOptions, "epochs" | "batchSize" | "optimizer" | "shuffle" | "seed" | "callbacks">> &
+type Checked = Required<Pick<FitOptions, "epochs" | "initialEpoch" | "batchSize" | "optimizer" | "shuffle" | "seed" | "callbacks">> &
   Pick<FitOptions, "signal"> & { loss: Loss };
 
-async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number }):
+async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number; run: TrainEvent["run"]; history: EpochLogs[] }):
   Promise<{ logs: Logs; batches: number; stopped?: "callback" | "aborted" }> {
   const { k, model } = s;
   const B = o.batchSize, C = model.classes, n = model.size;
@@ -177,7 +218,11 @@ async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number 
     batch++;
     if (o.callbacks.length > 0) {
       const logs = { loss: lossSum / seen, acc: correct / seen, ms };
-      if (await notify(o.callbacks, { phase: "batch", epoch: o.epoch, epochs: o.epochs, batch, batches, logs })) {
+      const event: TrainEvent = {
+        phase: "batch", epoch: o.epoch, epochs: o.epochs, batch, batches, logs,
+        model, optimizer: o.optimizer, run: o.run, history: o.history,
+      };
+      if (await notify(o.callbacks, event)) {
         stopped = "callback";
         break;
       }
@@ -215,6 +260,11 @@ function checkOptions(options: FitOptions & { epoch?: number }, train: Dataset):
   checkData("train data", train);
   const epochs = options.epochs ?? 10;
   if (!Number.isInteger(epochs) || epochs < 1) throw new OptionError("epochs", "an integer ≥ 1", epochs);
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) {
+    throw new OptionError("initialEpoch", `an integer in [0, epochs = ${epochs})`, initialEpoch);
+  }
+  if (options.history !== undefined && !Array.isArray(options.history)) throw new OptionError("history", "an array of epoch logs", options.history);
   const optimizer = options.optimizer ?? new SGD({ lr: 0.1 });
   if (!(optimizer instanceof Optimizer)) {
     throw new OptionError("optimizer", "an optimizer such as new SGD({ lr: 0.1 })", optimizer);
@@ -232,7 +282,7 @@ function checkOptions(options: FitOptions & { epoch?: number }, train: Dataset):
     throw new OptionError("signal", "an AbortSignal", signal);
   }
   const loss = resolveLoss(options.loss);
-  return { epochs, batchSize: checkBatchSize(options.batchSize ?? 256), optimizer, shuffle, seed, callbacks, signal, loss };
+  return { epochs, initialEpoch, batchSize: checkBatchSize(options.batchSize ?? 256), optimizer, shuffle, seed, callbacks, signal, loss };
 }
 
 function checkBatchSize(batchSize: unknown): number {

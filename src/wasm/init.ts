@@ -67,7 +67,7 @@ export function runtime(): Runtime {
 async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
   if (backend === "js") return withArena(new JsKernels());
   if (wasm !== undefined) {
-    const kernels = await instantiate(await compile(wasm, "the wasm passed to init()"));
+    const kernels = await instantiate(await compile(wasm, describeSource(wasm)));
     if (backend && kernels.backend !== backend) {
       throw new WasmError(`The wasm passed to init() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
         `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
@@ -86,6 +86,14 @@ async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
     }
   }
   throw lastError;
+}
+
+/** "the wasm passed to init()", with its address when it has one, for error messages. */
+function describeSource(source: WasmSource): string {
+  const what = "the wasm passed to init()";
+  if (source instanceof URL || typeof source === "string") return `${what} (${new URL(source, import.meta.url).href})`;
+  if (typeof Response === "function" && source instanceof Response && source.url) return `${what} (${source.url})`;
+  return what;
 }
 
 function withArena(kernels: Kernels): Runtime {
@@ -110,13 +118,17 @@ async function compile(source: WasmSource, what: string): Promise<WebAssembly.Mo
     return await WebAssembly.compile(bytes);
   } catch (error) {
     const refused = error instanceof Error && /disallowed|not allowed|embedder|CSP|Content Security/i.test(error.message);
+    // A server that answers every path with its index page (status 200) sends HTML where the wasm should be.
+    const html = !refused && /^\s*</.test(new TextDecoder().decode(toView(bytes).subarray(0, 64)));
     throw new WasmError(
       refused
         ? `This runtime refuses to compile WebAssembly from bytes (${what}): ${(error as Error).message}`
-        : `Could not compile ${what}: expected a wasm-softmax .wasm file, got bytes that do not compile (${(error as Error).message}).`,
+        : `Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "bytes that do not compile"} (${(error as Error).message}).`,
       refused
         ? 'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass it: init({ wasm }).'
-        : "Reinstall the package, or pass its own build/simd.wasm or build/scalar.wasm.",
+        : html
+          ? "Check the URL, and that the server serves wasm-softmax's build/simd.wasm and build/scalar.wasm there."
+          : "Reinstall the package, or pass its own build/simd.wasm or build/scalar.wasm.",
     );
   }
 }
@@ -143,6 +155,10 @@ async function readBytes(source: URL | string | Response | BufferSource, what: s
     throw new WasmError(`Could not fetch ${url.href}: ${(error as Error).message}.`, "Check that the .wasm file is served at that URL.");
   }
   return responseBytes(response, url.href);
+}
+
+function toView(bytes: BufferSource): Uint8Array {
+  return ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
 }
 
 async function responseBytes(response: Response, what: string): Promise<ArrayBuffer> {

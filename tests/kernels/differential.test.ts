@@ -20,7 +20,6 @@ function dotTolerance(K: number, scale = 1): { atol: number; rtol: number } {
   return { atol: 4 * (K + 1) * U * scale, rtol: 4 * (K + 1) * U };
 }
 
-let seedCounter = 1;
 const seed = (...dims: number[]) => dims.reduce((s, d) => (Math.imul(s, 31) + d + 1) | 0, 0x2545f491);
 
 /** Runs the same call on a wasm backend and on the TS oracle; returns both results. */
@@ -153,32 +152,97 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
   });
 
   describe("softmaxCrossEntropyForwardBackward", () => {
-    function crossEntropy(B: number, C: number, inPlace: boolean): void {
-      const s = seed(6, B, C), label = `softmaxCrossEntropy B=${B} C=${C}${inPlace ? " in place" : ""}`;
+    function crossEntropy(B: number, C: number, smoothing: number, inPlace: boolean): Result {
+      const s = seed(6, B, C), label = `softmaxCrossEntropy B=${B} C=${C} ε=${smoothing}${inPlace ? " in place" : ""}`;
       const z = randomF32(B * C, s, -10, 10), y = randomI32(B, C, s + 1);
       const bufs: Record<string, Buf> = inPlace
         ? { z: { data: z, role: "inout" }, d: { alias: "z" }, y: { data: y, role: "in" } }
         : { d: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, y: { data: y, role: "in" } };
-      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, B, C), label);
+      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, B, C, smoothing), label);
+      expect(Number.isFinite(a.ret as number), label).toBe(true);
       expectClose([a.ret as number], [b.ret as number], { atol: 1e-6, rtol: 4 * (B + C + 4) * U, label: `${label} loss` });
       expectClose(a.out.d!, b.out.d!, { atol: 1e-9, rtol: 4 * (C + 4) * U, label: `${label} dLogits` });
+      return a;
+    }
+
+    it("matches loss and dLogits for every (B, C) pair of the test dims with C ≥ 1, ε = 0 and ε = 0.1", () => {
+      for (const B of DIMS) for (const C of DIMS) if (C > 0) for (const eps of [0, 0.1]) crossEntropy(B, C, eps, false);
+    });
+
+    it("gives the same bits when dLogits aliases logits", () => {
+      for (const [B, C] of [[1, 1], [3, 7], [17, 10], [256, 10]] as const) {
+        for (const eps of [0, 0.1]) {
+          const separate = crossEntropy(B, C, eps, false), inPlace = crossEntropy(B, C, eps, true);
+          expect(inPlace.ret, `B=${B} C=${C}`).toBe(separate.ret);
+          expectClose(inPlace.out.d!, separate.out.d!, { ...EXACT, label: `B=${B} C=${C} ε=${eps}` });
+        }
+      }
+    });
+  });
+
+  describe("softmaxCrossEntropySoftForwardBackward", () => {
+    function softTargets(B: number, C: number, s: number): Float32Array {
+      // Random distributions with about a third of the entries exactly 0.
+      const t = randomF32(B * C, s, -0.5, 1).map((v) => Math.max(v, 0));
+      for (let b = 0; b < B; b++) {
+        const row = t.subarray(b * C, b * C + C), sum = row.reduce((x, y) => x + y, 0);
+        if (sum === 0) row[0] = 1; else row.forEach((v, c) => { row[c] = v / sum; });
+      }
+      return t;
+    }
+
+    function soft(B: number, C: number, inPlace: boolean): Result {
+      const s = seed(16, B, C), label = `softCrossEntropy B=${B} C=${C}${inPlace ? " in place" : ""}`;
+      const z = randomF32(B * C, s, -10, 10), t = softTargets(B, C, s + 1);
+      const bufs: Record<string, Buf> = inPlace
+        ? { z: { data: z, role: "inout" }, d: { alias: "z" }, t: { data: t, role: "in" } }
+        : { d: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, t: { data: t, role: "in" } };
+      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.d!, p.z!, p.t!, B, C), label);
       expect(Number.isFinite(a.ret as number), label).toBe(true);
+      expectClose([a.ret as number], [b.ret as number], { atol: 1e-6, rtol: 4 * (B + C + 4) * U, label: `${label} loss` });
+      expectClose(a.out.d!, b.out.d!, { atol: 1e-9, rtol: 4 * (C + 4) * U, label: `${label} dLogits` });
+      return a;
     }
 
     it("matches loss and dLogits for every (B, C) pair of the test dims with C ≥ 1", () => {
-      for (const B of DIMS) for (const C of DIMS) if (C > 0) crossEntropy(B, C, false);
+      for (const B of DIMS) for (const C of DIMS) if (C > 0) soft(B, C, false);
     });
 
-    it("matches when dLogits aliases logits, and equals the separate-buffer result bit for bit", () => {
-      for (const [B, C] of [[1, 1], [3, 7], [17, 10], [256, 10]] as const) {
-        crossEntropy(B, C, true);
-        const z = randomF32(B * C, seed(6, B, C), -10, 10), y = randomI32(B, C, seed(6, B, C) + 1);
-        const separate = runKernel(rt, { d: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, y: { data: y, role: "in" } },
-          (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, B, C));
-        const inPlace = runKernel(rt, { z: { data: z, role: "inout" }, d: { alias: "z" }, y: { data: y, role: "in" } },
-          (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, B, C));
+    it("gives the same bits when dLogits aliases logits", () => {
+      for (const [B, C] of [[1, 1], [3, 7], [256, 10]] as const) {
+        const separate = soft(B, C, false), inPlace = soft(B, C, true);
         expect(inPlace.ret).toBe(separate.ret);
         expectClose(inPlace.out.d!, separate.out.d!, { ...EXACT, label: `B=${B} C=${C}` });
+      }
+    });
+  });
+
+  describe("regression losses", () => {
+    const KERNELS = ["l2LossForwardBackward", "l1LossForwardBackward", "huberLossForwardBackward"] as const;
+    function regression(kernel: (typeof KERNELS)[number], B: number, C: number, inPlace: boolean): Result {
+      const s = seed(17, B, C), label = `${kernel} B=${B} C=${C}${inPlace ? " in place" : ""}`;
+      const y = randomF32(B * C, s, -3, 3), t = randomF32(B * C, s + 1, -3, 3);
+      if (y.length > 1) y[1] = t[1]!; // one zero residual: the l1 slope there is 0
+      const call = (k: Kernels, p: Record<string, number>) =>
+        kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.d!, p.y!, p.t!, B, C, 1.25) : k[kernel](p.d!, p.y!, p.t!, B, C);
+      const bufs: Record<string, Buf> = inPlace
+        ? { y: { data: y, role: "inout" }, d: { alias: "y" }, t: { data: t, role: "in" } }
+        : { d: { data: new Float32Array(B * C), role: "out" }, y: { data: y, role: "in" }, t: { data: t, role: "in" } };
+      const [a, b] = both(rt, bufs, call, label);
+      expectClose([a.ret as number], [b.ret as number], { ...EXACT, label: `${label} loss` });
+      expectClose(a.out.d!, b.out.d!, { ...EXACT, label: `${label} dOut` });
+      return a;
+    }
+
+    it.each(KERNELS)("%s is bit-identical for every (B, C) pair of the test dims", (kernel) => {
+      for (const B of DIMS) for (const C of DIMS) regression(kernel, B, C, false);
+    });
+
+    it.each(KERNELS)("%s gives the same bits when dOut aliases out", (kernel) => {
+      for (const [B, C] of [[1, 1], [5, 3], [256, 10]] as const) {
+        const separate = regression(kernel, B, C, false), inPlace = regression(kernel, B, C, true);
+        expect(inPlace.ret).toBe(separate.ret);
+        expectClose(inPlace.out.d!, separate.out.d!, { ...EXACT, label: `${kernel} B=${B} C=${C}` });
       }
     });
   });
@@ -209,12 +273,31 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
       }
     });
 
-    it("sgdUpdate is bit-identical for every length and two learning rates", () => {
-      for (const n of LENGTHS) for (const lr of [0.1, 0.0375]) {
-        const label = `sgdUpdate n=${n} lr=${lr}`;
-        const [a, b] = both(rt, { w: { data: randomF32(n, seed(10, n)), role: "inout" }, g: { data: randomF32(n, seed(11, n), -5, 5), role: "in" } },
-          (k, p) => k.sgdUpdate(p.w!, p.g!, n, lr), label);
+    it("sgdUpdate is bit-identical for every length, with and without momentum and weight decay", () => {
+      for (const n of LENGTHS) for (const [lr, momentum, wd] of [[0.1, 0, 0], [0.0375, 0, 5e-4], [0.1, 0.9, 0], [0.05, 0.9, 1e-3]] as const) {
+        const label = `sgdUpdate n=${n} lr=${lr} μ=${momentum} wd=${wd}`;
+        const [a, b] = both(rt, {
+          w: { data: randomF32(n, seed(10, n)), role: "inout" }, g: { data: randomF32(n, seed(11, n), -5, 5), role: "in" },
+          // Without momentum the velocity is an input: the kernel must not touch it.
+          v: { data: randomF32(n, seed(18, n)), role: momentum === 0 ? "in" : "inout" },
+        }, (k, p) => k.sgdUpdate(p.w!, p.g!, p.v!, n, lr, momentum, wd), label);
         expectClose(a.out.w!, b.out.w!, { ...EXACT, label });
+        expectClose(a.out.v!, b.out.v!, { ...EXACT, label });
+      }
+    });
+
+    it("adamUpdate is bit-identical for every length over three steps, with and without weight decay", () => {
+      for (const n of LENGTHS) for (const wd of [0, 1e-2]) {
+        const label = `adamUpdate n=${n} wd=${wd}`, b1 = 0.9, b2 = 0.999;
+        let state: Record<"w" | "m" | "v", Float32Array> = { w: randomF32(n, seed(19, n)), m: new Float32Array(n), v: new Float32Array(n) };
+        for (let t = 1; t <= 3; t++) {
+          const g = randomF32(n, seed(20, n, t), -2, 2);
+          const [a, b] = both(rt, {
+            w: { data: state.w, role: "inout" }, g: { data: g, role: "in" }, m: { data: state.m, role: "inout" }, v: { data: state.v, role: "inout" },
+          }, (k, p) => k.adamUpdate(p.w!, p.g!, p.m!, p.v!, n, 1e-3, b1, b2, 1e-8, wd, 1 - b1 ** t, 1 - b2 ** t), `${label} t=${t}`);
+          for (const key of ["w", "m", "v"] as const) expectClose(a.out[key]!, b.out[key]!, { ...EXACT, label: `${label} t=${t} ${key}` });
+          state = { w: a.out.w as Float32Array, m: a.out.m as Float32Array, v: a.out.v as Float32Array };
+        }
       }
     });
   });
@@ -266,5 +349,3 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
     });
   });
 });
-
-void seedCounter;
