@@ -260,6 +260,12 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
       expectClose(r.out.out!, [0, 0, 0.5, 3, 0, Math.fround(1e-30), 0], EXACT);
     });
 
+    it("propagates NaN, in the SIMD body and in the scalar tail", () => {
+      const r = runKernel(rt, { out: { data: new Float32Array(5), role: "out" }, x: { data: f32(1, NaN, -1, 2, NaN), role: "in" } },
+        (k, p) => k.reluForward(p.out!, p.x!, 5));
+      expectClose(r.out.out!, [1, NaN, 0, 2, NaN], EXACT);
+    });
+
     it("passes the gradient only where the ReLU output is positive", () => {
       const r = runKernel(rt, {
         dInp: { data: new Float32Array(7), role: "out" }, dOut: { data: f32(1, 2, 3, 4, 5, 6, 7), role: "in" },

@@ -23,6 +23,8 @@ export type RuntimeName = (typeof RUNTIMES)[number];
 export interface SmokeResult {
   runtime: string;
   backend: string;
+  /** What a plain init() chose before the backends were forced. */
+  defaultBackend?: string;
   hashParams?: string;
   accuracy?: number;
   loss?: number;

@@ -40,6 +40,8 @@ describe.each(runtimes)("under %s", (name) => {
     const got = await RUNNERS[name]();
     results.set(name, got);
     const variants = [...new Set(got.map((r) => r.variant ?? ""))];
+    // Every runtime here has fixed-width SIMD, and init() must find the package's own simd.wasm unaided.
+    for (const r of got) expect(r.defaultBackend, `init() under ${label(r)}`).toBe("wasm-simd");
     for (const variant of variants) {
       for (const backend of BACKENDS) {
         const r = got.find((x) => (x.variant ?? "") === variant && x.backend === backend);

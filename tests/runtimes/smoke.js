@@ -74,6 +74,13 @@ export async function runSmoke(backends = BACKENDS) {
   const data = makeData(640);
   const train = data.subset(Array.from({ length: 512 }, (_, i) => i));
   const test = data.subset(Array.from({ length: 128 }, (_, i) => 512 + i));
+  // init() with no options: the package finds its own .wasm (file:, http: or a module import) and picks SIMD.
+  let defaultBackend;
+  try {
+    defaultBackend = (await init()).backend;
+  } catch (error) {
+    defaultBackend = `error: ${error}`;
+  }
   const results = [];
   for (const backend of backends) {
     try {
@@ -83,14 +90,14 @@ export async function runSmoke(backends = BACKENDS) {
       // d2l's weightStd 0.01 barely moves a small MLP in 3 epochs; 0.1 and lr 0.5 learn this set.
       const mlp = await trainOne(new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
       results.push({
-        runtime, backend,
+        runtime, backend, defaultBackend,
         hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
         accuracy: Math.min(softmax.accuracy, mlp.accuracy),
         loss: Math.max(softmax.loss, mlp.loss),
         models: [softmax, mlp],
       });
     } catch (error) {
-      results.push({ runtime, backend, error: String(error?.stack ?? error) });
+      results.push({ runtime, backend, defaultBackend, error: String(error?.stack ?? error) });
     }
   }
   return results;

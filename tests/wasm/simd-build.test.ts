@@ -6,8 +6,8 @@ import { KERNEL_NAMES } from "../../src/kernels/contract.js";
 import { JsHeap } from "../../src/kernels/js.js";
 import { Arena } from "../../src/wasm/memory.js";
 
-const simdBytes = readFileSync(new URL("../../build/simd.wasm", import.meta.url));
-const scalarBytes = readFileSync(new URL("../../build/scalar.wasm", import.meta.url));
+const simdBytes = new Uint8Array(readFileSync(new URL("../../build/simd.wasm", import.meta.url)));
+const scalarBytes = new Uint8Array(readFileSync(new URL("../../build/scalar.wasm", import.meta.url)));
 const simdWat = readFileSync(new URL("../../build/simd.wat", import.meta.url), "utf8");
 
 // ---- A minimal wasm binary reader: sections, exports, and an instruction walk of every function body. ----
@@ -182,7 +182,7 @@ describe("the release wasm builds", () => {
   });
 
   it("the scalar build instantiates with its SIMD global 0, the SIMD build with 1", async () => {
-    const flag = async (bytes: Uint8Array) => ((await WebAssembly.instantiate(await WebAssembly.compile(bytes), {})).exports.SIMD as WebAssembly.Global).value;
+    const flag = async (bytes: Uint8Array<ArrayBuffer>) => ((await WebAssembly.instantiate(await WebAssembly.compile(bytes), {})).exports.SIMD as WebAssembly.Global).value;
     expect(await flag(scalarBytes)).toBe(0);
     expect(await flag(simdBytes)).toBe(1);
   });

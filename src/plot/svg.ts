@@ -1,0 +1,125 @@
+// Pictures as SVG text, written by the package itself (no dependency): d2l's learning curves and its grid of
+// test images with true and predicted labels. Browser-safe: returns strings; the caller saves or shows them.
+import type { EpochLogs } from "../train/train.js";
+import { OptionError } from "../errors.js";
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const num = (v: number) => (Math.round(v * 100) / 100).toString();
+
+/** A series to draw: its name, colour, and one value per epoch (undefined where absent). */
+interface Series { name: string; color: string; dash?: string; values: (number | undefined)[] }
+
+/**
+ * Learning curves as d2l's Animator draws them: train loss, train accuracy and test (validation) accuracy per
+ * epoch on one chart, epochs on x.
+ * @example
+ * await writeFile("curves.svg", learningCurvesSVG(history.epochs));
+ */
+export function learningCurvesSVG(epochs: readonly EpochLogs[], { width = 480, height = 320, title = "" } = {}): string {
+  if (!Array.isArray(epochs) || epochs.length === 0) throw new OptionError("epochs", "at least one epoch of logs", epochs);
+  const series: Series[] = [
+    { name: "train loss", color: "#1f77b4", values: epochs.map((e) => e.loss) },
+    { name: "train acc", color: "#9467bd", dash: "6 3", values: epochs.map((e) => e.acc) },
+    { name: "test acc", color: "#2ca02c", dash: "2 3", values: epochs.map((e) => e.valAcc) },
+  ].filter((s) => s.values.some((v) => v !== undefined));
+  const m = { left: 48, right: 16, top: title ? 32 : 16, bottom: 40 };
+  const w = width - m.left - m.right, h = height - m.top - m.bottom;
+  const first = epochs[0]!.epoch, last = epochs[epochs.length - 1]!.epoch;
+  const all = series.flatMap((s) => s.values.filter((v): v is number => v !== undefined && Number.isFinite(v)));
+  const yMax = Math.max(1, Math.ceil(Math.max(...all) * 10) / 10), yMin = Math.min(0, ...all);
+  const x = (epoch: number) => m.left + (last === first ? w / 2 : ((epoch - first) / (last - first)) * w);
+  const y = (v: number) => m.top + h - ((v - yMin) / (yMax - yMin)) * h;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+  if (title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`);
+  for (let i = 0; i <= 5; i++) {
+    const v = yMin + ((yMax - yMin) * i) / 5;
+    out.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${num(y(v))}" y2="${num(y(v))}" stroke="#ddd"/>`,
+      `<text x="${m.left - 6}" y="${num(y(v) + 4)}" text-anchor="end">${v.toFixed(1)}</text>`);
+  }
+  const step = Math.max(1, Math.ceil((last - first + 1) / 10));
+  for (let e = first; e <= last; e += step) {
+    out.push(`<text x="${num(x(e))}" y="${m.top + h + 16}" text-anchor="middle">${e}</text>`);
+  }
+  out.push(`<text x="${m.left + w / 2}" y="${height - 6}" text-anchor="middle">epoch</text>`,
+    `<rect x="${m.left}" y="${m.top}" width="${w}" height="${h}" fill="none" stroke="#444"/>`);
+  series.forEach((s, k) => {
+    const points = epochs.flatMap((e, i) => (s.values[i] === undefined ? [] : [`${num(x(e.epoch))},${num(y(s.values[i]!))}`]));
+    out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${points.join(" ")}"/>`);
+    for (const p of points) out.push(`<circle cx="${p.split(",")[0]}" cy="${p.split(",")[1]}" r="2.5" fill="${s.color}"/>`);
+    const ly = m.top + 14 + k * 16;
+    out.push(`<line x1="${m.left + w - 110}" x2="${m.left + w - 86}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+      `<text x="${m.left + w - 80}" y="${ly}">${esc(s.name)}</text>`);
+  });
+  out.push("</svg>");
+  return out.join("\n");
+}
+
+export interface ImageGridOptions {
+  /** Pixels of all images, row-major, `height × width` each: Uint8 (0–255) or Float32 in [0, 1]. */
+  images: Uint8Array | Float32Array;
+  imageShape: readonly [number, number];
+  labels: ArrayLike<number>;
+  /** Predicted classes; mistakes are drawn in red. */
+  predictions?: ArrayLike<number>;
+  classNames?: readonly string[];
+  /** How many images, from the first. Default min(18, count). */
+  count?: number;
+  columns?: number;
+  /** Size of one image on screen, in px. Default 84 (3× for 28×28). */
+  cell?: number;
+}
+
+/**
+ * A grid of images with their true labels and, when given, the predicted ones underneath (d2l's
+ * show_images with "true\npred" titles); wrong predictions are red.
+ * @throws {OptionError} when the pixels do not hold `count` images of the given shape.
+ * @example
+ * await writeFile("grid.svg", imageGridSVG({ images: test.x, imageShape: [28, 28], labels: test.y, predictions: model.predict(test) }));
+ */
+export function imageGridSVG(options: ImageGridOptions): string {
+  const { images, imageShape, labels, predictions, classNames, columns = 6, cell = 84 } = options;
+  const [rows, cols] = imageShape;
+  const size = rows * cols, available = Math.floor(images.length / size);
+  const count = options.count ?? Math.min(18, available, labels.length);
+  if (!Number.isInteger(count) || count < 1 || count > available || count > labels.length) {
+    throw new OptionError("count", `an integer in [1, ${Math.min(available, labels.length)}]`, count);
+  }
+  const name = (c: number) => classNames?.[c] ?? String(c);
+  const gridRows = Math.ceil(count / columns), labelH = predictions ? 34 : 20, pad = 6;
+  const W = columns * (cell + pad) + pad, H = gridRows * (cell + labelH + pad) + pad;
+  const px = cell / cols;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+  ];
+  for (let k = 0; k < count; k++) {
+    const ox = pad + (k % columns) * (cell + pad), oy = pad + Math.floor(k / columns) * (cell + labelH + pad);
+    out.push(`<g transform="translate(${ox},${oy})"><rect width="${cell}" height="${cell}" fill="black"/>`);
+    // One rect per lit pixel; runs of equal grey along a row merge into one rect to keep the file small.
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols;) {
+        const grey = shade(images, k * size + r * cols + c);
+        let run = 1;
+        while (c + run < cols && shade(images, k * size + r * cols + c + run) === grey) run++;
+        if (grey > 0) out.push(`<rect x="${num(c * px)}" y="${num(r * px)}" width="${num(run * px)}" height="${num(px)}" fill="rgb(${grey},${grey},${grey})"/>`);
+        c += run;
+      }
+    }
+    const truth = labels[k]!, guess = predictions?.[k];
+    out.push(`<text x="${cell / 2}" y="${cell + 14}" text-anchor="middle">${esc(name(truth))}</text>`);
+    if (guess !== undefined) {
+      out.push(`<text x="${cell / 2}" y="${cell + 28}" text-anchor="middle" fill="${guess === truth ? "#2a7d2a" : "#d62728"}">${esc(name(guess))}</text>`);
+    }
+    out.push("</g>");
+  }
+  out.push("</svg>");
+  return out.join("\n");
+}
+
+function shade(images: Uint8Array | Float32Array, i: number): number {
+  const v = images[i]!;
+  return images instanceof Uint8Array ? v : Math.max(0, Math.min(255, Math.round(v * 255)));
+}
