@@ -74,18 +74,12 @@ async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
     }
     return withArena(kernels);
   }
-  const order: Backend[] = backend ? [backend] : simdSupported() ? ["wasm-simd", "wasm", "js"] : ["wasm", "js"];
-  let lastError: unknown;
-  for (const candidate of order) {
-    if (candidate === "js") return withArena(new JsKernels());
-    try {
-      const url = new URL(candidate === "wasm-simd" ? "../../build/simd.wasm" : "../../build/scalar.wasm", import.meta.url);
-      return withArena(await instantiate(await compile(url, url.href)));
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
+  // Fall back only where the runtime lacks a feature. A wasm file that cannot be fetched or compiled is an
+  // error, never a silent switch to the slow plain-TS kernels.
+  const chosen = backend ?? (typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm");
+  if (chosen === "js") return withArena(new JsKernels());
+  const url = new URL(chosen === "wasm-simd" ? "../../build/simd.wasm" : "../../build/scalar.wasm", import.meta.url);
+  return withArena(await instantiate(await compile(url, url.href)));
 }
 
 /** "the wasm passed to init()", with its address when it has one, for error messages. */
