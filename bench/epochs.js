@@ -87,24 +87,51 @@ export async function checkEpoch(model, data, backends, log) {
 }
 
 /**
- * `warmup` untimed epochs then `runs` timed ones, each with a fresh model, on one backend.
+ * One batch of a fresh model on `backend`: the first epoch on a fresh runtime grows its memory and copies the
+ * data set in (~30 ms more wall clock), so each block of timed epochs starts with this.
  * @param {Backend} backend @param {keyof typeof MODELS} model @param {Dataset} data
- * @param {{ warmup: number, runs: number }} counts
  */
-export async function timeEpochs(backend, model, data, { warmup, runs }) {
-  for (let i = 0; i < warmup; i++) await oneEpoch(backend, model, data);
-  /** @type {EpochRun[]} */
-  const timed = [];
-  for (let i = 0; i < runs; i++) timed.push(await oneEpoch(backend, model, data));
-  const wall = timed.map((r) => r.wallMs), train = timed.map((r) => r.trainMs);
-  return {
-    model, backend, images: data.length, warmup, runs,
-    medianWallMs: median(wall), minWallMs: Math.min(...wall),
-    medianTrainMs: median(train), minTrainMs: Math.min(...train),
-    imagesPerSec: data.length / (median(wall) / 1000),
-    loss: timed[0].loss, acc: timed[0].acc,
-    samples: timed,
-  };
+async function prime(backend, model, data) {
+  await init({ backend });
+  await trainEpoch(MODELS[model].make(), data, { batchSize: BATCH, optimizer: new SGD({ lr: LR }), callbacks: [() => "stop"] });
+}
+
+/**
+ * @typedef {{ model: keyof typeof MODELS, backend: Backend, warmup: number, runs: number }} Plan
+ */
+
+/**
+ * Times every plan entry's `runs` epochs (each with a fresh model), interleaved over `rounds` rounds so that a
+ * burst of load from other processes hits every backend alike: each round runs a share of every entry's epochs,
+ * backend by backend. An entry's first block starts with `warmup` untimed epochs.
+ * @param {Plan[]} plan @param {Dataset} data @param {number} rounds @param {(line: string) => void} log
+ */
+export async function timeEpochs(plan, data, rounds, log) {
+  /** @type {EpochRun[][]} */
+  const timed = plan.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, p] of plan.entries()) {
+      const n = Math.floor((p.runs * (round + 1)) / rounds) - Math.floor((p.runs * round) / rounds);
+      if (n === 0) continue;
+      await prime(p.backend, p.model, data);
+      const warmup = timed[i].length === 0 ? p.warmup : 0;
+      for (let w = 0; w < warmup; w++) await oneEpoch(p.backend, p.model, data);
+      for (let k = 0; k < n; k++) timed[i].push(await oneEpoch(p.backend, p.model, data));
+      log(`  round ${round + 1}/${rounds} ${MODELS[p.model].label} [${p.backend}]: ${warmup ? `${warmup} warm-up + ` : ""}` +
+        `${n} epoch${n > 1 ? "s" : ""}, wall ms ${timed[i].slice(-n).map((r) => r.wallMs.toFixed(0)).join(", ")}`);
+    }
+  }
+  return plan.map((p, i) => {
+    const wall = timed[i].map((r) => r.wallMs), train = timed[i].map((r) => r.trainMs);
+    return {
+      model: p.model, backend: p.backend, images: data.length, warmup: p.warmup, runs: p.runs,
+      medianWallMs: median(wall), minWallMs: Math.min(...wall),
+      medianTrainMs: median(train), minTrainMs: Math.min(...train),
+      imagesPerSec: data.length / (median(wall) / 1000),
+      loss: timed[i][0].loss, acc: timed[i][0].acc,
+      samples: timed[i],
+    };
+  });
 }
 
 /** @param {number[]} v */

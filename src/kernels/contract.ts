@@ -26,7 +26,7 @@ export interface KernelFunctions {
   sgdUpdate(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, weightDecay: number): void;
   adamUpdate(param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, c1: number, c2: number): void;
-  gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number): void;
+  gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number): number | void;
   gatherF32(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number): void;
   gatherLabels(out: Ptr, labels: Ptr, idx: Ptr, B: number): void;
   argmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
