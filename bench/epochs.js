@@ -63,9 +63,9 @@ export async function oneEpoch(backend, model, data, withParams = false) {
  * @param {(line: string) => void} log
  */
 export async function checkEpoch(model, data, backends, log) {
-  /** @type {Record<string, EpochRun>} */
+  /** @type {Record<string, EpochRun & { params?: Float32Array }>} */
   const runs = {};
-  for (const backend of ["js", ...backends.filter((b) => b !== "js")]) {
+  for (const backend of /** @type {Backend[]} */ (["js", ...backends.filter((b) => b !== "js")])) {
     runs[backend] = await oneEpoch(backend, model, data, true);
     log(`  check ${model} [${backend}] on ${data.length} images: loss ${runs[backend].loss.toFixed(6)}, ` +
       `acc ${runs[backend].acc.toFixed(4)} (${runs[backend].wallMs.toFixed(0)} ms)`);
@@ -77,12 +77,13 @@ export async function checkEpoch(model, data, backends, log) {
       throw new CheckError(`${MODELS[model].label} epoch [${backend}]`,
         `train loss ${runs[backend].loss} vs js ${runs.js.loss} (|diff| ${diff.toExponential(2)} > ${LOSS_TOLERANCE})`);
     }
-    assertClose(`${MODELS[model].label} epoch [${backend}] trained parameters`, runs[backend].params, runs.js.params,
-      { atol: PARAM_TOLERANCE * maxAbs(runs.js.params), rtol: 0 });
+    const params = /** @type {Float32Array} */ (runs[backend].params), jsParams = /** @type {Float32Array} */ (runs.js.params);
+    assertClose(`${MODELS[model].label} epoch [${backend}] trained parameters`, params, jsParams,
+      { atol: PARAM_TOLERANCE * maxAbs(jsParams), rtol: 0 });
   }
   return Object.fromEntries(Object.entries(runs).map(([b, r]) => [b, {
     loss: r.loss, acc: r.acc, lossDiffVsJs: r.loss - runs.js.loss,
-    maxParamDiffVsJs: maxAbs(r.params.map((v, i) => v - runs.js.params[i])),
+    maxParamDiffVsJs: maxAbs(/** @type {Float32Array} */ (r.params).map((v, i) => v - /** @type {Float32Array} */ (runs.js.params)[i])),
   }]));
 }
 
@@ -130,6 +131,8 @@ export async function timeEpochs(plan, data, rounds, log) {
       imagesPerSec: data.length / (median(wall) / 1000),
       loss: timed[i][0].loss, acc: timed[i][0].acc,
       samples: timed[i],
+      /** @type {number | null} */ speedupVsJs: null,
+      /** @type {number | null} */ trainSpeedupVsJs: null,
     };
   });
 }

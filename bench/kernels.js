@@ -218,11 +218,11 @@ export async function benchKernels({ quick, seed = 42, log }) {
         bench.add(`${c.kernel} ${c.shape} ${backend}`, () => { c.call(k, p, step++); });
         await bench.run();
         const r = bench.tasks[0].result;
-        if (r.state !== "completed") throw new Error(`${c.kernel} [${backend}]: tinybench ${r.state}: ${r.error ?? ""}`);
+        if (r.state !== "completed") throw new Error(`${c.kernel} [${backend}]: tinybench ${r.state}: ${"error" in r ? r.error : ""}`);
         results.push({
           kernel: c.kernel, shape: c.shape, backend,
           medianUs: r.latency.p50 * 1000, minUs: r.latency.min * 1000, meanUs: r.latency.mean * 1000,
-          samples: r.latency.samplesCount,
+          samples: r.latency.samplesCount, speedupVsJs: 1,
           ...(c.work.flops ? { flops: c.work.flops, gflops: c.work.flops / (r.latency.p50 * 1e6) } : {}),
           ...(c.work.bytes ? { bytes: c.work.bytes, gbps: c.work.bytes / (r.latency.p50 * 1e6) } : {}),
         });

@@ -125,7 +125,8 @@ function targets(epochs) {
   const simd = epochs.find((r) => r.model === "softmax" && r.backend === "wasm-simd");
   return [
     { name: `softmax-regression epoch with wasm-simd ≤ ${TARGET_EPOCH_MS} ms (median, wall clock around trainEpoch)`,
-      value: simd.medianWallMs, unit: "ms", pass: simd.medianWallMs <= TARGET_EPOCH_MS },
+      value: simd.medianWallMs, unit: "ms", pass: simd.medianWallMs <= TARGET_EPOCH_MS,
+      note: `batch loop alone ${simd.medianTrainMs.toFixed(1)} ms, min wall ${simd.minWallMs.toFixed(1)} ms` },
     { name: `softmax-regression epoch with wasm-simd ≥ ${TARGET_SPEEDUP}× faster than js (median wall, same run)`,
       value: simd.speedupVsJs, unit: "×", pass: simd.speedupVsJs >= TARGET_SPEEDUP },
   ];
@@ -186,7 +187,7 @@ function report(r) {
       `1e-4 of max|p| (MLP: on its first ${r.checks.mlpEpoch.images} images).`,
     ...budget(r), "", "## Targets", "");
     for (const t of r.targets) {
-      out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(1)}×`}`);
+      out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(1)}×`}${t.note ? ` (${t.note})` : ""}`);
     }
   }
   return out.join("\n");

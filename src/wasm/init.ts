@@ -22,6 +22,8 @@ export interface InitOptions {
 export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
+  /** The WebAssembly.Module handed to init(), so handing it again is a no-op. */
+  readonly module?: WebAssembly.Module;
 }
 
 let current: Runtime | undefined;
@@ -40,7 +42,8 @@ export async function init(options: InitOptions = {}): Promise<{ backend: Backen
     throw new OptionError("backend", `one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}`, options.backend);
   }
   const wanted = options.backend;
-  if (current && options.wasm === undefined && (wanted === undefined || wanted === current.kernels.backend)) {
+  const sameWasm = options.wasm === undefined || options.wasm === current?.module;
+  if (current && sameWasm && (wanted === undefined || wanted === current.kernels.backend)) {
     return { backend: current.kernels.backend };
   }
   const loading = (async () => {
@@ -67,12 +70,13 @@ export function runtime(): Runtime {
 async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
   if (backend === "js") return withArena(new JsKernels());
   if (wasm !== undefined) {
-    const kernels = await instantiate(await compile(wasm, describeSource(wasm)));
+    const module = await compile(wasm, describeSource(wasm));
+    const kernels = await instantiate(module);
     if (backend && kernels.backend !== backend) {
       throw new WasmError(`The wasm passed to init() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
         `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
     }
-    return withArena(kernels);
+    return { ...withArena(kernels), ...(wasm instanceof WebAssembly.Module && { module: wasm }) };
   }
   // Fall back only where the runtime lacks a feature. A wasm file that cannot be fetched or compiled is an
   // error, never a silent switch to the slow plain-TS kernels.

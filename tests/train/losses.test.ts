@@ -137,7 +137,7 @@ describe.each(BACKENDS)("loss kernels on the %s backend", (backend) => {
       const r = hardCE(z, labels, 2, 3, 0);
       // Row 0: −log 0.66524096 = 0.40760596. Row 1: log(e^0.5 + e^-1 + 1) − 0.5.
       const row1 = Math.log(Math.exp(0.5) + Math.exp(-1) + 1) - 0.5;
-      expect(row1).toBeCloseTo(0.5011552, 6);
+      expect(row1).toBeCloseTo(0.6041306, 6);
       expectClose([r.loss], [(0.40760596444438 + row1) / 2], F32);
       const s1 = Math.exp(0.5) + Math.exp(-1) + 1;
       expectClose(r.grad, [P[0]! / 2, P[1]! / 2, (P[2]! - 1) / 2,
@@ -334,14 +334,14 @@ describe("resolveLoss", () => {
     expect(thrown(() => resolveLoss("mse" as LossSpec)).message).toContain('got "mse".');
   });
 
-  it.each([1, 1.5, -0.1, NaN, Infinity, "0.1"])("rejects labelSmoothing %j, naming `loss.labelSmoothing`", (eps) => {
+  it.each([1, 1.5, -0.1, NaN, Infinity, "0.1"])("rejects labelSmoothing %s, naming `loss.labelSmoothing`", (eps) => {
     const e = thrown(() => resolveLoss({ type: "cross-entropy", labelSmoothing: eps as number }));
     expect(e.option).toBe("loss.labelSmoothing");
     expect(e.value).toBe(eps);
     expect(e.message).toMatch(/^Invalid loss\.labelSmoothing: expected a number in \[0, 1\), got .+\.$/);
   });
 
-  it.each([0, -1, NaN, Infinity, "1"])("rejects Huber delta %j, naming `loss.delta`", (delta) => {
+  it.each([0, -1, NaN, Infinity, "1"])("rejects Huber delta %s, naming `loss.delta`", (delta) => {
     const e = thrown(() => resolveLoss({ type: "huber", delta: delta as number }));
     expect(e.option).toBe("loss.delta");
     expect(e.value).toBe(delta);
@@ -376,18 +376,19 @@ describe.each(BACKENDS)("training with each loss on the %s backend", (backend) =
     return { before, after, acc, history };
   }
 
-  const specs: [string, LossSpec, number][] = [
-    ["cross-entropy", "cross-entropy", 0.5],
-    ["cross-entropy with label smoothing 0.1", { type: "cross-entropy", labelSmoothing: 0.1 }, 0.5],
-    ["L2 against one-hot rows", "l2", 0.2],
-    ["L1 against one-hot rows", "l1", 0.05],
-    ["Huber (δ = 0.5) against one-hot rows", { type: "huber", delta: 0.5 }, 0.2],
+  // [name, loss, lr, the fraction of the initial loss it must get below]. L1's sign gradients make slow progress.
+  const specs: [string, LossSpec, number, number][] = [
+    ["cross-entropy", "cross-entropy", 0.5, 0.5],
+    ["cross-entropy with label smoothing 0.1", { type: "cross-entropy", labelSmoothing: 0.1 }, 0.5, 0.6],
+    ["L2 against one-hot rows", "l2", 0.2, 0.5],
+    ["L1 against one-hot rows", "l1", 0.05, 0.92],
+    ["Huber (δ = 0.5) against one-hot rows", { type: "huber", delta: 0.5 }, 0.2, 0.5],
   ];
 
-  it.each(specs)("%s lowers the loss and classifies well above chance", async (_name, loss, lr) => {
+  it.each(specs)("%s lowers the loss and classifies well above chance", async (_name, loss, lr, factor) => {
     const r = await train(loss, data, lr);
     expect(r.history.epochs).toHaveLength(8);
-    expect(r.after).toBeLessThan(r.before * 0.8);
+    expect(r.after).toBeLessThan(r.before * factor);
     expect(r.history.epochs[7]!.loss).toBeLessThan(r.history.epochs[0]!.loss);
     expect(r.acc).toBeGreaterThan(0.7); // chance is 0.25
   });

@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+// The live demo's static server: `npm run demo` (= build, then `node web/server.js [--port N] [--host H]`).
+// Plain Node, no dependencies. It serves
+//   /            web/index.html, and web/'s other pages and scripts
+//   /dist/…      the built package (the page and its worker import /dist/index.js, the browser entry)
+//   /build/*.wasm the kernels (dist/wasm/init.js resolves ../../build/simd.wasm from its own URL)
+//   /data/*.gz   Fashion-MNIST from the first directory holding it: $FASHION_MNIST_DIR, the user cache, the
+//                Debian package's /usr/share/datasets/fashion-mnist (the library's own search order)
+//   /api/info    { data: boolean } so the page knows whether to ask the user for the files
+// No COOP/COEP headers: the demo must work without cross-origin isolation (no SharedArrayBuffer needed).
+import { existsSync, statSync } from "node:fs";
+import { open, readFile, stat } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const WEB = fileURLToPath(new URL(".", import.meta.url)).replace(/[\\/]$/, "");
+const ROOT = resolve(WEB, "..");
+const DIST = join(ROOT, "dist");
+const BUILD = join(ROOT, "build");
+
+const MIME = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".wasm": "application/wasm",
+  ".gz": "application/gzip",
+};
+
+/** The canonical names the browser loader asks for (FASHION_MNIST_FILES in the library). */
+export const DATA_FILES = Object.freeze([
+  "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+]);
+
+const isFile = (path) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** The file in `dir` for a canonical name: the .gz, or the uncompressed copy (the loader detects gzip by magic). */
+function dataFile(dir, name) {
+  for (const candidate of [name, name.replace(/\.gz$/, "")]) {
+    const path = join(dir, candidate);
+    if (isFile(path)) return path;
+  }
+  return undefined;
+}
+
+function hasDataset(dir) {
+  return Boolean(dir) && DATA_FILES.every((name) => dataFile(dir, name) !== undefined);
+}
+
+/**
+ * The directory holding Fashion-MNIST, searched as the library's Node loader does ($FASHION_MNIST_DIR, the user
+ * cache, the Debian package's directory), or undefined. Never downloads: the page can take the user's files.
+ */
+export async function findDataDir(env = process.env) {
+  const candidates = [];
+  if (env.FASHION_MNIST_DIR) candidates.push(resolve(env.FASHION_MNIST_DIR));
+  try {
+    // The package's own rules for the cache and system directories, so the demo and the CLI agree.
+    const node = await import(pathToFileURL(join(DIST, "node.js")).href);
+    candidates.push(node.fashionMNISTCacheDir(env), node.FASHION_MNIST_SYSTEM_DIR);
+  } catch {
+    const home = env.HOME || env.USERPROFILE || "";
+    if (env.XDG_CACHE_HOME) candidates.push(join(env.XDG_CACHE_HOME, "wasm-softmax", "fashion-mnist"));
+    if (home) candidates.push(join(home, ".cache", "wasm-softmax", "fashion-mnist"));
+    candidates.push("/usr/share/datasets/fashion-mnist");
+  }
+  return candidates.find(hasDataset);
+}
+
+/** `child` resolved inside `base`, or undefined when the request tries to leave it. */
+function inside(base, child) {
+  const path = resolve(base, "." + sep + child);
+  return path === base || path.startsWith(base + sep) ? path : undefined;
+}
+
+/**
+ * Starts the demo server. `dataDir`: a directory with the four Fashion-MNIST files, `null` for none (the page then
+ * asks for files), or undefined to search for one. Resolves once listening.
+ * @example
+ * const demo = await startDemoServer({ port: 0 }); console.log(demo.url); await demo.close();
+ */
+export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir } = {}) {
+  if (!existsSync(join(DIST, "index.js")) || !existsSync(join(BUILD, "simd.wasm"))) {
+    throw new Error("The demo needs the built package (dist/index.js, build/simd.wasm): run `npm run build` first, or use `npm run demo`.");
+  }
+  const data = dataDir === undefined ? await findDataDir() : dataDir === null ? undefined : resolve(dataDir);
+  if (data !== undefined && !hasDataset(data)) {
+    throw new Error(`No Fashion-MNIST in ${data}: expected ${DATA_FILES.join(", ")} (gzipped or not).`);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res, data).catch((error) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
+  await new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, host, () => {
+      server.off("error", fail);
+      ok();
+    });
+  });
+  const bound = server.address().port;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${bound}/`,
+    port: bound,
+    dataDir: data,
+    close: () => new Promise((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
+}
+
+async function handle(req, res, dataDir) {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" }).end("method not allowed");
+    return;
+  }
+  let path;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain" }).end("bad request");
+    return;
+  }
+  if (path.includes("\0")) {
+    res.writeHead(400, { "content-type": "text/plain" }).end("bad request");
+    return;
+  }
+
+  if (path === "/api/info") {
+    const body = JSON.stringify({ data: dataDir !== undefined, files: DATA_FILES });
+    res.writeHead(200, { "content-type": MIME[".json"], "cache-control": "no-store" }).end(req.method === "HEAD" ? undefined : body);
+    return;
+  }
+
+  let file;
+  if (path.startsWith("/data/")) {
+    const name = path.slice("/data/".length);
+    file = dataDir !== undefined && DATA_FILES.includes(name) ? dataFile(dataDir, name) : undefined;
+  } else if (path.startsWith("/dist/")) {
+    file = inside(DIST, path.slice("/dist/".length));
+  } else if (path.startsWith("/build/")) {
+    file = path.endsWith(".wasm") ? inside(BUILD, path.slice("/build/".length)) : undefined;
+  } else if (path === "/" || path === "/index.html") {
+    file = join(WEB, "index.html");
+  } else if (/^\/[\w.-]+\.(?:js|css|html|svg|png|ico)$/.test(path) && path !== "/server.js") {
+    file = inside(WEB, path.slice(1));
+  }
+
+  if (file === undefined) return notFound(res, path);
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return notFound(res, path);
+  }
+  if (!info.isFile()) return notFound(res, path);
+
+  const type = path.startsWith("/data/") ? "application/octet-stream" : MIME[extname(file)] ?? "application/octet-stream";
+  res.writeHead(200, {
+    "content-type": type,
+    "content-length": String(info.size),
+    // A development server: always the freshly built files.
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  if (info.size > 1 << 20) {
+    const fh = await open(file);
+    fh.createReadStream().pipe(res);
+  } else {
+    res.end(await readFile(file));
+  }
+}
+
+function notFound(res, path) {
+  res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${path}`);
+}
+
+function parseArgs(argv) {
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === "--port" || flag === "-p") {
+      const port = Number(value());
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid --port: expected an integer in [0, 65535], got ${argv[i]}.`);
+      options.port = port;
+    } else if (flag === "--host") {
+      options.host = value();
+    } else if (flag === "--data") {
+      options.dataDir = value();
+    } else if (flag === "--no-data") {
+      options.dataDir = null;
+    } else if (flag === "--help" || flag === "-h") {
+      options.help = true;
+    } else {
+      throw new Error(`Unknown option ${arg}. Usage: node web/server.js [--port N] [--host H] [--data DIR | --no-data]`);
+    }
+  }
+  return options;
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.help) {
+    process.stdout.write("Usage: node web/server.js [--port N] [--host H] [--data DIR | --no-data]\n" +
+      "Serves the wasm-softmax browser demo (default http://127.0.0.1:8080/; --port 0 picks a free port).\n");
+    return;
+  }
+  const { help: _help, ...serverOptions } = options;
+  let demo;
+  try {
+    demo = await startDemoServer(serverOptions);
+  } catch (error) {
+    // The default port is only a preference: take a free one rather than fail.
+    if (error?.code === "EADDRINUSE" && options.port === undefined) {
+      demo = await startDemoServer({ ...serverOptions, port: 0 });
+    } else {
+      process.stderr.write(`wasm-softmax demo: ${error?.code === "EADDRINUSE" ? `port ${options.port} is in use; pass another --port (0 picks a free one).` : error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  process.stdout.write(`wasm-softmax demo: ${demo.url}\n`);
+  process.stdout.write(demo.dataDir
+    ? `Fashion-MNIST: serving ${demo.dataDir}\n`
+    : "Fashion-MNIST: not found ($FASHION_MNIST_DIR, ~/.cache/wasm-softmax/fashion-mnist, /usr/share/datasets/fashion-mnist); " +
+      "the page will ask for the four .gz files.\n");
+  process.stdout.write("Press Ctrl+C to stop.\n");
+  const stop = () => void demo.close().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
