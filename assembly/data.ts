@@ -1,18 +1,17 @@
-const PREFETCH = 2;
-
 // Batch assembly: copy the rows named by idx (B indices) out of a dataset of rows of I values.
 
 // out (B,I) f32 = src[idx[b]] (u8) · scale. Multiplying by the f32 constant (not dividing) keeps every backend
-// bit-identical.
-// Rows come from random places in a dataset larger than the caches, so the loop is bound by memory latency:
-// touching every cache line of the row PREFETCH rows ahead lets those misses overlap with this row's work.
+// bit-identical. Rows come from random places in a dataset larger than the caches, so the loop is bound by
+// memory latency: a first pass touches every cache line of every row, putting all the misses in flight at once,
+// before the second pass converts (bench/variants/01). Returns the sum of the touched bytes only so the
+// optimizer cannot drop those loads; callers ignore it.
 export function gatherScaleU8(outPtr: usize, srcPtr: usize, idxPtr: usize, B: i32, I: i32, scale: f32): u32 {
   let touched: u32 = 0;
   for (let b = 0; b < B; b++) {
-    if (b + PREFETCH < B) {
-      const ahead = srcPtr + <usize>load<i32>(idxPtr + (<usize>(b + PREFETCH) << 2)) * I;
-      for (let i = 0; i < I; i += 64) touched += load<u8>(ahead + i);
-    }
+    const src = srcPtr + <usize>load<i32>(idxPtr + (<usize>b << 2)) * I;
+    for (let i = 0; i < I; i += 64) touched += load<u8>(src + i);
+  }
+  for (let b = 0; b < B; b++) {
     const src = srcPtr + <usize>load<i32>(idxPtr + (<usize>b << 2)) * I;
     const out = outPtr + (<usize>b * I << 2);
     let i = 0;
@@ -30,7 +29,6 @@ export function gatherScaleU8(outPtr: usize, srcPtr: usize, idxPtr: usize, B: i3
     }
     for (; i < I; i++) store<f32>(out + (<usize>i << 2), <f32>load<u8>(src + i) * scale);
   }
-  // Returned only so the optimizer cannot drop the touches as dead loads; callers ignore it.
   return touched;
 }
 

@@ -53,24 +53,25 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
 
 // dWeight (O,I) = dOutᵀ (O,B) · inp (B,I);  dBias (O) = Σ_b dOut (B,O). Both are overwritten, so the training
 // step needs no separate zeroGrad. Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes)
-// stays in L1 while every output pair walks it.
+// stays in L1 while every output pair walks it. Each input vector is loaded just before its two multiply-adds,
+// so 8 accumulators + 1 input + 2 splats fit in 16 xmm registers without spills (bench/variants/03).
 export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                B: i32, I: i32, O: i32): void {
-  const row = <usize>I << 2;
+  const row = <usize>I << 2, gRow = <usize>O << 2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= I; i += 16) {
-      const col = inpPtr + (<usize>i << 2);
       for (let o = 0; o < O; o += 2) {
-        const o1 = min(o + 1, O - 1);
+        const g0Off = <usize>o << 2, g1Off = <usize>min(o + 1, O - 1) << 2;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-        for (let b = 0; b < B; b++) {
-          const x = col + <usize>b * row, g = dOutPtr + (<usize>b * O << 2);
-          const g0 = v128.load32_splat(g + (<usize>o << 2)), g1 = v128.load32_splat(g + (<usize>o1 << 2));
-          const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32), x3 = v128.load(x, 48);
-          a0 = madd(a0, x0, g0); a1 = madd(a1, x1, g0); a2 = madd(a2, x2, g0); a3 = madd(a3, x3, g0);
-          c0 = madd(c0, x0, g1); c1 = madd(c1, x1, g1); c2 = madd(c2, x2, g1); c3 = madd(c3, x3, g1);
+        let x = inpPtr + (<usize>i << 2), g = dOutPtr;
+        for (let b = 0; b < B; b++, x += row, g += gRow) {
+          const g0 = v128.load32_splat(g + g0Off), g1 = v128.load32_splat(g + g1Off);
+          let v = v128.load(x); a0 = madd(a0, v, g0); c0 = madd(c0, v, g1);
+          v = v128.load(x, 16); a1 = madd(a1, v, g0); c1 = madd(c1, v, g1);
+          v = v128.load(x, 32); a2 = madd(a2, v, g0); c2 = madd(c2, v, g1);
+          v = v128.load(x, 48); a3 = madd(a3, v, g0); c3 = madd(c3, v, g1);
         }
         const w0 = dWeightPtr + (<usize>o * I + i << 2);
         v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);

@@ -1,10 +1,19 @@
 #!/usr/bin/env node
 import { run } from "./run.js";
 
+// The first Ctrl-C asks the command to stop (training ends after the current batch and exits 130); a second
+// one quits at once.
+const interrupt = new AbortController();
+process.once("SIGINT", () => {
+  interrupt.abort();
+  process.once("SIGINT", () => process.exit(130));
+});
+
 process.exitCode = await run(process.argv.slice(2), {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   // Progress bars go to stderr, so stderr decides: `wasm-softmax train > out.txt` still shows them.
   isTTY: Boolean(process.stderr.isTTY),
   env: process.env,
+  signal: interrupt.signal,
 });

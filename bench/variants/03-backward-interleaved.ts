@@ -1,0 +1,37 @@
+// Variant 03 of linearBackward: main's 2 outputs × 16 inputs, but each input vector is loaded right before its
+// two multiply-adds, so only one is live at a time (8 accumulators + 1 input + 2 splats fit the 16 xmm registers
+// without spilling).
+export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
+                               B: i32, I: i32, O: i32): void {
+  const row = <usize>I << 2;
+  let i = 0;
+  for (; i + 16 <= I; i += 16) {
+    const col = inpPtr + (<usize>i << 2);
+    for (let o = 0; o < O; o += 2) {
+      const o1 = min(o + 1, O - 1);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let x = col, g = dOutPtr;
+      const gStride = <usize>O << 2, g0Off = <usize>o << 2, g1Off = <usize>o1 << 2;
+      for (let b = 0; b < B; b++) {
+        const g0 = v128.load32_splat(g + g0Off), g1 = v128.load32_splat(g + g1Off);
+        let v = v128.load(x); a0 = f32x4.add(a0, f32x4.mul(v, g0)); c0 = f32x4.add(c0, f32x4.mul(v, g1));
+        v = v128.load(x, 16); a1 = f32x4.add(a1, f32x4.mul(v, g0)); c1 = f32x4.add(c1, f32x4.mul(v, g1));
+        v = v128.load(x, 32); a2 = f32x4.add(a2, f32x4.mul(v, g0)); c2 = f32x4.add(c2, f32x4.mul(v, g1));
+        v = v128.load(x, 48); a3 = f32x4.add(a3, f32x4.mul(v, g0)); c3 = f32x4.add(c3, f32x4.mul(v, g1));
+        x += row; g += gStride;
+      }
+      const w0 = dWeightPtr + (<usize>o * I + i << 2);
+      v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
+      if (o + 1 < O) {
+        const w1 = w0 + row;
+        v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48);
+      }
+    }
+  }
+  for (let o = 0; o < O; o++) {
+    let s: f32 = 0;
+    for (let b = 0; b < B; b++) s += load<f32>(dOutPtr + (<usize>(b * O + o) << 2));
+    store<f32>(dBiasPtr + (<usize>o << 2), s);
+  }
+}

@@ -1,0 +1,63 @@
+// `wasm-softmax eval`: a saved model's accuracy, loss and confusion matrix on the test set.
+import { init } from "../wasm/init.js";
+import { evaluate } from "../train/train.js";
+import { confusionMatrix } from "../train/metrics.js";
+import { loadCheckpointFile } from "../io/checkpoint-node.js";
+import { BACKEND_FLAG, DATA_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";
+import type { Values } from "./args.js";
+import { checkModelFits, classNames, describeModel, describeSource, json, loadData } from "./output.js";
+import type { Output } from "./output.js";
+import { formatTable } from "./table.js";
+
+const EVAL_FLAGS = {
+  model: MODEL_FILE_FLAG,
+  data: DATA_FLAG,
+  backend: BACKEND_FLAG,
+  json: JSON_FLAG,
+};
+
+export const EVAL = command({
+  name: "eval",
+  summary: "test a saved model: accuracy, loss and confusion matrix on the test set",
+  flags: EVAL_FLAGS,
+  examples: ["eval --model mlp.wsmx", "eval --model mlp.wsmx --json > eval.json"],
+  run: evalCommand,
+});
+
+async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<number> {
+  const file = required(o.model, EVAL_FLAGS.model, "eval");
+  const { backend } = await init(o.backend === undefined ? {} : { backend: o.backend });
+  const { model, training } = await loadCheckpointFile(file);
+  const data = await loadData(o.data, out);
+  const test = data.test;
+  checkModelFits(file, model, test, "Evaluate it on the data it was trained on.");
+  const { loss } = evaluate(model, test);
+  const { confusion, perClass, accuracy } = confusionMatrix(model, test);
+  const names = classNames(test);
+
+  const trained = training ? `, trained ${training.epoch} epoch${training.epoch === 1 ? "" : "s"}` : "";
+  out.info(`backend: ${backend}  data: ${describeSource(data)} (${test.length} test)\n` +
+    `model: ${describeModel(model.config)} from ${file}${trained}\n`, o.json);
+  if (o.json) {
+    out.io.stdout(json({ accuracy, loss, perClass: Object.fromEntries(names.map((name, c) => [name, perClass[c]])), confusion }));
+    return 0;
+  }
+  out.io.stdout(`test accuracy: ${accuracy.toFixed(4)}  test loss: ${loss.toFixed(4)} (cross-entropy, ${test.length} examples)\n\n` +
+    "confusion matrix: rows are the true classes, columns the predicted ones; acc is each row's accuracy\n" +
+    confusionTable(names, confusion, perClass));
+  return 0;
+}
+
+/** Class names down the side, abbreviated names across the top, each row's accuracy at the end. */
+export function confusionTable(names: readonly string[], confusion: readonly (readonly number[])[], perClass: readonly number[]): string {
+  const width = Math.max(4, ...confusion.flat().map((n) => String(n).length));
+  const short = names.map((name) => name.slice(0, width));
+  // Names alike in their first letters would make the columns ambiguous: number them instead.
+  const numbered = new Set(short).size !== short.length;
+  const headers = numbered ? names.map((_, c) => String(c)) : short;
+  const rowLabels = numbered ? names.map((name, c) => `${c} ${name}`) : names;
+  return formatTable(
+    [{ header: "true \\ predicted", align: "left" }, ...headers.map((header) => ({ header })), { header: "acc" }],
+    confusion.map((row, c) => [rowLabels[c]!, ...row.map(String), Number.isNaN(perClass[c]) ? "-" : perClass[c]!.toFixed(4)]),
+  );
+}

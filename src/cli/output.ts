@@ -1,0 +1,168 @@
+// What every command shares: the io, the open-progress-line bookkeeping, loading data and checkpoints, and the
+// few ways numbers and models are described.
+import { basename } from "node:path";
+import { loadFashionMNIST } from "../data/fashion-mnist-node.js";
+import type { LoadedFashionMNIST } from "../data/fashion-mnist-node.js";
+import type { FashionMNISTProgress } from "../data/fashion-mnist.js";
+import type { Dataset } from "../data/dataset.js";
+import type { DenseNetwork, ModelConfig } from "../model/network.js";
+import type { OptimizerConfig } from "../optim/optimizer.js";
+import type { Schedule } from "../optim/schedules.js";
+import type { LossConfig } from "../train/losses.js";
+import { writeFileAtomic } from "../io/atomic-node.js";
+import { DatasetNotFoundError, ShapeError } from "../errors.js";
+import type { WasmSoftmaxError } from "../errors.js";
+
+/** What the CLI may touch of the outside world; `bin.ts` passes the real process, tests pass captures. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal: progress bars redraw in place there, and only there; images use colour. */
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+  /** Ctrl-C: training stops after the current batch, keeps what it has, and the command exits 130. */
+  signal?: AbortSignal;
+}
+
+/** Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/** Ctrl-C arrived while a command that cannot stop half-way was loading: exit 130 without output. */
+export class Interrupted extends Error {
+  constructor() {
+    super("interrupted");
+  }
+}
+
+/** A failure outside the library (a file that cannot be written): printed as the message, exit code 1. */
+export class CliError extends Error {}
+
+/** Writes an output file atomically, turning a file-system error into a CliError that names the flag. */
+export async function writeOutput(path: string, content: string | Uint8Array, flag: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, typeof content === "string" ? new TextEncoder().encode(content) : content);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`Cannot write ${flag} ${path}: ${code ?? (error as Error).message}.`);
+  }
+}
+
+/** The io plus whether a progress line on stderr is still open, so that later text starts on a fresh line. */
+export class Output {
+  private open = false;
+  constructor(readonly io: CliIO) {}
+
+  /** Writes to stderr, remembering whether the text left a line unfinished (a progress bar redrawn with "\r"). */
+  progress = (text: string): void => {
+    this.io.stderr(text);
+    if (text.length > 0) this.open = !text.endsWith("\n");
+  };
+
+  /** Information around the results: on stdout with the tables, on stderr when stdout holds one JSON document. */
+  info(text: string, json: boolean): void {
+    if (json) this.progress(text);
+    else this.io.stdout(text);
+  }
+
+  endLine(): void {
+    if (this.open) this.io.stderr("\n");
+    this.open = false;
+  }
+
+  /** Throws Interrupted when Ctrl-C was pressed: for commands to call between their slow steps. */
+  checkInterrupt(): void {
+    if (this.io.signal?.aborted) throw new Interrupted();
+  }
+}
+
+export function cliMessage(error: WasmSoftmaxError): string {
+  if (!(error instanceof DatasetNotFoundError)) return error.message;
+  // The library's hint speaks of loadFashionMNIST's options; say the same in this tool's flags.
+  return error.message
+    .replace(/loadFashionMNIST\(\{ dir: "([^"]*)" \}\)/g, "--data $1")
+    .replace(/leave out `dir`/g, "leave out --data");
+}
+
+export async function loadData(dir: string | undefined, out: Output): Promise<LoadedFashionMNIST> {
+  let announced = false;
+  // Local reads report each file once, whole; only downloads (URLs) are worth showing.
+  const onProgress = ({ file, loaded, total }: FashionMNISTProgress) => {
+    if (!/^https?:/i.test(file)) return;
+    const name = basename(new URL(file).pathname);
+    if (out.io.isTTY) {
+      const size = total ? `${mb(loaded)}/${mb(total)} MB` : `${mb(loaded)} MB`;
+      out.progress(`\rdownloading ${name} ${size}\x1b[K`);
+    } else if (!announced) {
+      announced = true;
+      out.progress(`downloading Fashion-MNIST from ${file.slice(0, file.length - name.length)}\n`);
+    }
+  };
+  const data = await loadFashionMNIST({ ...(dir !== undefined && { dir }), env: out.io.env, onProgress });
+  out.endLine();
+  out.checkInterrupt();
+  return data;
+}
+
+export function describeSource(data: LoadedFashionMNIST): string {
+  switch (data.kind) {
+    case "env": return `${data.source} ($FASHION_MNIST_DIR)`;
+    case "cache": return `${data.source} (cache)`;
+    case "download": return `downloaded from ${data.source}${data.cachedTo ? `, cached in ${data.cachedTo}` : ""}`;
+    default: return data.source;
+  }
+}
+
+/** Throws a ShapeError naming `file` when its model does not take the data's inputs and give its classes. */
+export function checkModelFits(file: string, model: DenseNetwork, data: Dataset, hint: string): void {
+  if (model.inputs !== data.features || model.classes !== data.classes) {
+    throw new ShapeError(file, `a model for ${data.features} inputs and ${data.classes} classes (the data's)`,
+      describeModel(model.config), hint);
+  }
+}
+
+/** "softmax-regression 784-10", "mlp 784-256-10": the type and the layer widths. */
+export function describeModel(config: ModelConfig): string {
+  const widths = config.type === "mlp" ? config.layers : [config.inputs, config.classes];
+  return `${config.type} ${widths.join("-")}`;
+}
+
+/** A schedule as the --schedule flag spells it ("step:5:0.5", "cosine:0.001"), plus the cosine's span. */
+export function describeSchedule(schedule: Schedule): string {
+  if (schedule.type === "step") return `step:${schedule.stepSize}:${schedule.gamma}`;
+  return `cosine${schedule.minLr ? `:${schedule.minLr}` : ""} over ${schedule.epochs} epochs`;
+}
+
+export function describeOptimizer(config: OptimizerConfig): string {
+  const parts = [`lr ${config.lr}`];
+  if (config.type === "sgd" && config.momentum) parts.push(`momentum ${config.momentum}`);
+  if (config.weightDecay) parts.push(`weight decay ${config.weightDecay}`);
+  if (config.schedule) parts.push(`schedule ${describeSchedule(config.schedule)}`);
+  return `${config.type} (${parts.join(", ")})`;
+}
+
+export function describeLoss(config: LossConfig): string {
+  if (config.type === "cross-entropy") return config.labelSmoothing ? `cross-entropy (label smoothing ${config.labelSmoothing})` : "cross-entropy";
+  if (config.type === "huber") return `huber (delta ${config.delta})`;
+  return config.type;
+}
+
+/** The class names of `data`, or the class numbers when it has none. */
+export function classNames(data: Dataset): string[] {
+  return Array.from({ length: data.classes }, (_, c) => data.classNames?.[c] ?? String(c));
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

@@ -1,0 +1,64 @@
+// `wasm-softmax predict`: one test image in the terminal, its true label and the model's class probabilities.
+import { init } from "../wasm/init.js";
+import { loadCheckpointFile } from "../io/checkpoint-node.js";
+import { BACKEND_FLAG, DATA_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, integerFlag, required, usageError } from "./args.js";
+import type { Values } from "./args.js";
+import { checkModelFits, classNames, describeModel, describeSource, json, loadData } from "./output.js";
+import type { Output } from "./output.js";
+import { bar, imageMode, renderImage } from "./terminal.js";
+
+const PREDICT_FLAGS = {
+  model: MODEL_FILE_FLAG,
+  index: integerFlag("--index", { help: "which test image, counting from 0", default: 0, min: 0 }),
+  data: DATA_FLAG,
+  backend: BACKEND_FLAG,
+  json: JSON_FLAG,
+};
+
+export const PREDICT = command({
+  name: "predict",
+  summary: "show a test image, its label and a saved model's class probabilities",
+  flags: PREDICT_FLAGS,
+  examples: ["predict --model mlp.wsmx --index 0", "predict --model mlp.wsmx --index 42 --json"],
+  run: predictCommand,
+});
+
+const BAR_WIDTH = 30;
+
+async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output): Promise<number> {
+  const file = required(o.model, PREDICT_FLAGS.model, "predict");
+  await init(o.backend === undefined ? {} : { backend: o.backend });
+  const { model } = await loadCheckpointFile(file);
+  const data = await loadData(o.data, out);
+  const test = data.test, F = test.features, index = o.index;
+  checkModelFits(file, model, test, "Use it on the data it was trained on.");
+  if (index >= test.length) {
+    throw usageError("predict", `Invalid --index: expected an integer in [0, ${test.length}) (the test set's size), got "${index}".`);
+  }
+  const pixels = test.x.subarray(index * F, (index + 1) * F);
+  const p = model.predictProba(pixels);
+  const names = classNames(test);
+  const order = names.map((_, c) => c).sort((a, b) => p[b]! - p[a]! || a - b);
+  const label = test.y[index]!, predicted = order[0]!;
+
+  if (o.json) {
+    out.io.stdout(json({
+      index, label: names[label], predicted: names[predicted],
+      probabilities: Object.fromEntries(order.map((c) => [names[c], p[c]])),
+    }));
+    return 0;
+  }
+  const mode = imageMode(out.io);
+  const [rows, cols] = test.imageShape ?? [1, F];
+  const greys = pixels instanceof Uint8Array ? pixels : Array.from(pixels, (v) => v * 255);
+  const nameWidth = Math.max(...names.map((name) => name.length));
+  let text = `model: ${describeModel(model.config)} from ${file}\n` +
+    `test image ${index} of ${test.length} from ${describeSource(data)}\n\n` +
+    renderImage(greys, rows, cols, mode) + "\n" +
+    `true label: ${names[label]}\n` +
+    `predicted:  ${names[predicted]} (${p[predicted]!.toFixed(4)}), ${predicted === label ? "right" : "wrong"}\n\n` +
+    "class probabilities:\n";
+  for (const c of order) text += `  ${names[c]!.padEnd(nameWidth)}  ${p[c]!.toFixed(4)}  ${bar(p[c]!, BAR_WIDTH, mode)}`.trimEnd() + "\n";
+  out.io.stdout(text);
+  return 0;
+}

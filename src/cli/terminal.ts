@@ -1,0 +1,56 @@
+// Pictures in a terminal: a greyscale image and horizontal bars, in colour on a terminal, in ASCII elsewhere.
+import type { CliIO } from "./output.js";
+
+/** "truecolor" (24-bit), "256" (the xterm grey ramp) or "ascii" (a character ramp, no escape codes). */
+export type ImageMode = "truecolor" | "256" | "ascii";
+
+/** Colour where a terminal shows it and nobody asked for none (NO_COLOR, TERM=dumb); 24-bit where COLORTERM says so. */
+export function imageMode(io: Pick<CliIO, "isTTY" | "env">): ImageMode {
+  const { env } = io;
+  if (!io.isTTY || (env.NO_COLOR ?? "") !== "" || env.TERM === "dumb") return "ascii";
+  return env.COLORTERM === "truecolor" || env.COLORTERM === "24bit" ? "truecolor" : "256";
+}
+
+const RAMP = " .:-=+*#%@";
+
+/**
+ * `greys` (rows × cols values in 0–255, row-major) as lines of text. In colour, each character cell is "▀" with
+ * the upper pixel as foreground and the lower one as background, so a 28×28 image takes 28 columns and 14 lines
+ * and stays square. In ASCII each pixel is two characters of the ramp, for the same reason.
+ */
+export function renderImage(greys: ArrayLike<number>, rows: number, cols: number, mode: ImageMode): string {
+  const at = (r: number, c: number) => (r < rows ? Math.max(0, Math.min(255, Math.round(greys[r * cols + c]!))) : 0);
+  const lines: string[] = [];
+  if (mode === "ascii") {
+    for (let r = 0; r < rows; r++) {
+      let line = "";
+      for (let c = 0; c < cols; c++) line += RAMP[Math.floor((at(r, c) * RAMP.length) / 256)]!.repeat(2);
+      lines.push(line.trimEnd());
+    }
+    return lines.map((line) => `${line}\n`).join("");
+  }
+  const colour = (layer: 38 | 48, v: number) => (mode === "truecolor" ? `\x1b[${layer};2;${v};${v};${v}m` : `\x1b[${layer};5;${grey256(v)}m`);
+  for (let r = 0; r < rows; r += 2) {
+    let line = "";
+    for (let c = 0; c < cols; c++) line += `${colour(38, at(r, c))}${colour(48, at(r + 1, c))}▀`;
+    lines.push(`${line}\x1b[0m\n`);
+  }
+  return lines.join("");
+}
+
+// The xterm palette's greys: 16 is black, 232–255 are 8, 18, …, 238, and 231 is white.
+function grey256(v: number): number {
+  if (v < 4) return 16;
+  if (v > 246) return 231;
+  return 232 + Math.max(0, Math.min(23, Math.round((v - 8) / 10)));
+}
+
+const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+
+/** A bar `fraction` (0–1) of `width` characters: block characters with eighth steps, or "#" in ASCII. */
+export function bar(fraction: number, width: number, mode: ImageMode): string {
+  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
+  if (mode === "ascii") return "#".repeat(Math.round(f * width));
+  const eighths = Math.round(f * width * 8);
+  return "█".repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8]!;
+}

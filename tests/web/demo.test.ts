@@ -1,0 +1,242 @@
+// The live browser demo (web/): its server, and the page driven in headless Chromium on the real Fashion-MNIST.
+// The browser part is skipped (with the reason in its name) when Chromium or the dataset is missing, unless $CI is
+// set: CI installs both (apt-get install -y chromium dataset-fashion-mnist), so there it must run.
+import { existsSync, mkdirSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT } from "../runtimes/harness.js";
+import { DATA_FILES, findDataDir, startDemoServer } from "../../web/server.js";
+import type { DemoServer } from "../../web/server.js";
+
+const BUILT = existsSync(join(ROOT, "dist/index.js")) && existsSync(join(ROOT, "build/simd.wasm"));
+const NOT_BUILT = "dist/index.js or build/simd.wasm is missing: run `npm run build` before the demo test (`npm test` does).";
+const OUTPUT = join(ROOT, "test-output");
+const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+const dataDir = await findDataDir();
+const missing = [
+  !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
+  !dataDir && "no Fashion-MNIST (apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)",
+].filter((reason): reason is string => typeof reason === "string");
+const skipBrowser = missing.length > 0 && !process.env.CI;
+
+/** A GET with the path sent exactly as written (fetch would normalise "..", which is what we want to send). */
+function rawGet(origin: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method: "GET" }, (res) => {
+      let body = "";
+      res.setEncoding("latin1");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("demo server", () => {
+  let server: DemoServer;
+  beforeAll(async () => {
+    if (!BUILT) throw new Error(NOT_BUILT);
+    server = await startDemoServer({ port: 0, dataDir: null });
+  });
+  afterAll(async () => { await server?.close(); });
+
+  it("serves the page, the package and the kernels with their MIME types and no cross-origin isolation headers", async () => {
+    const expected: [string, RegExp][] = [
+      ["/", /^text\/html/], ["/app.js", /^text\/javascript/], ["/worker.js", /^text\/javascript/],
+      ["/style.css", /^text\/css/], ["/dist/index.js", /^text\/javascript/], ["/dist/wasm/init.js", /^text\/javascript/],
+      ["/build/simd.wasm", /^application\/wasm$/], ["/build/scalar.wasm", /^application\/wasm$/],
+    ];
+    for (const [path, type] of expected) {
+      const response = await fetch(new URL(path, server.url));
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("content-type"), path).toMatch(type);
+      expect(response.headers.get("cross-origin-opener-policy"), path).toBeNull();
+      expect(response.headers.get("cross-origin-embedder-policy"), path).toBeNull();
+      await response.arrayBuffer();
+    }
+  });
+
+  it("refuses paths outside its folders, its own source, and data it does not have", async () => {
+    for (const path of ["/dist/../package.json", "/dist/%2e%2e/package.json", "/build/..%2f..%2fetc/passwd",
+      "/..%2fpackage.json", "/server.js", "/build/simd.wat", "/data/train-images-idx3-ubyte.gz", "/data/../package.json"]) {
+      const { status, body } = await rawGet(server.url, path);
+      expect(status, path).toBe(404);
+      expect(body, path).not.toContain("wasm-softmax\":");
+    }
+    expect(await (await fetch(new URL("/api/info", server.url))).json()).toMatchObject({ data: false });
+  });
+});
+
+describe.skipIf(skipBrowser)(`browser demo in headless Chromium${skipBrowser ? ` (skipped: ${missing.join("; ")})` : ""}`, () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!BUILT) throw new Error(NOT_BUILT);
+    if (missing.length) throw new Error(`The browser demo test needs ${missing.join(" and ")}.`);
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    mkdirSync(OUTPUT, { recursive: true });
+  }, 60_000);
+  afterAll(async () => { await browser?.close(); });
+
+  /** A page that records its animation frames (to show the main thread keeps painting) and its errors. */
+  async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.addInitScript(() => {
+      const w = window as unknown as { __frames: number[] };
+      w.__frames = [];
+      const tick = (t: number) => { w.__frames.push(t); requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    });
+    await page.goto(url);
+    return { page, errors };
+  }
+
+  const now = (page: Page) => page.evaluate(() => performance.now());
+  /** Frames painted between two page times, and the longest gap between consecutive frames. */
+  const frames = (page: Page, from: number, to: number) => page.evaluate(([a, b]) => {
+    const t = (window as unknown as { __frames: number[] }).__frames.filter((x) => x >= a! && x <= b!);
+    let maxGap = 0;
+    for (let i = 1; i < t.length; i++) maxGap = Math.max(maxGap, t[i]! - t[i - 1]!);
+    return { count: t.length, maxGap };
+  }, [from, to]);
+  const text = async (page: Page, selector: string) => (await page.textContent(selector))?.trim() ?? "";
+  const waitState = (page: Page, states: string[], timeout: number) =>
+    page.waitForFunction((s) => s.includes(document.body.dataset.state ?? ""), states, { timeout }).catch(async (error) => {
+      throw new Error(`The page did not reach ${states.join(" or ")}: state ${await page.evaluate(() => document.body.dataset.state)}, ` +
+        `status "${await text(page, "#status")}" (${(error as Error).message})`);
+    });
+
+  it("trains softmax regression on Fashion-MNIST in a worker past 0.8 test accuracy, drawing curves, images and the confusion matrix", async () => {
+    const server = await startDemoServer({ port: 0, dataDir: dataDir! });
+    const { page, errors } = await openPage(server.url);
+    try {
+      await waitState(page, ["ready"], 30_000);
+      expect(await text(page, "#data-status")).toMatch(/60\u202f000 training and 10\u202f000 test images/);
+      // Before training the grid shows the test images with their true labels only.
+      expect(await page.locator("#grid .cell").count()).toBe(18);
+
+      await page.fill("#epochs", "3");
+      await page.click("#start");
+      const started = await now(page);
+      await waitState(page, ["training", "done"], 10_000);
+      expect(page.workers().length, "training runs in a Web Worker").toBeGreaterThanOrEqual(1);
+      const t0 = Date.now();
+      expect(await page.evaluate(() => 1 + 1)).toBe(2);
+      expect(Date.now() - t0, "the page answers while it trains").toBeLessThan(1000);
+
+      await waitState(page, ["done", "error", "stopped"], 120_000);
+      const ended = await now(page);
+      expect(await page.evaluate(() => document.body.dataset.state), await text(page, "#status")).toBe("done");
+      expect(errors).toEqual([]);
+
+      // The main thread kept painting all along: frames throughout, none held up for long.
+      const painted = await frames(page, started, ended);
+      expect(painted.count, "requestAnimationFrame kept ticking").toBeGreaterThanOrEqual(Math.floor((ended - started) / 1000 * 10));
+      expect(painted.maxGap, "longest gap between frames (ms)").toBeLessThan(500);
+
+      const testAcc = Number(await text(page, "#test-acc"));
+      expect(testAcc).toBeGreaterThan(0.8);
+      expect(testAcc).toBeLessThan(0.9);
+      expect(await text(page, "#backend-active")).toBe("wasm-simd");
+      expect(await text(page, "#status")).toMatch(/^Done: 3 epochs .* backend wasm-simd/);
+      expect(await text(page, "#epoch-time")).toMatch(/^\d+\.\d+ s$/);
+      expect(await page.locator("#epoch-table tbody tr").count()).toBe(3);
+
+      // Learning curves: three series (train loss, train acc, test acc), three points each.
+      expect(await page.getAttribute("#curves", "data-points")).toBe("3");
+      const series = page.locator("#curves g.series");
+      expect(await series.count()).toBe(3);
+      for (let i = 0; i < 3; i++) expect(await series.nth(i).getAttribute("data-points")).toBe("3");
+      expect(await page.locator("#curves circle.point").count()).toBe(9);
+      expect(await page.locator("#curves polyline").count()).toBe(3);
+
+      // The image grid: 18 test images, each with its true and predicted label; mistakes are marked.
+      const cells = await page.$$eval("#grid .cell", (els) => els.map((el) => ({
+        truth: el.querySelector(".true")?.textContent, pred: el.querySelector(".pred")?.textContent?.replace(/^✗\s*/, ""),
+        wrong: el.classList.contains("wrong"), drawn: el.querySelector("canvas")?.width,
+      })));
+      expect(cells).toHaveLength(18);
+      for (const cell of cells) {
+        expect(CLASSES).toContain(cell.truth);
+        expect(CLASSES).toContain(cell.pred);
+        expect(cell.wrong).toBe(cell.truth !== cell.pred);
+        expect(cell.drawn).toBe(28);
+      }
+      // The canvases hold the images, not blank squares.
+      const lit = await page.$eval("#grid canvas", (c) => {
+        const d = (c as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 28, 28).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i]! > 0) n++;
+        return n;
+      });
+      expect(lit).toBeGreaterThan(50);
+
+      // The confusion matrix: 10×10 counts over the 10 000 test images, 1 000 per true class.
+      const matrix = await page.$$eval("#confusion tbody tr", (rows) =>
+        rows.map((row) => [...row.querySelectorAll("td[data-count]")].map((td) => Number((td as HTMLElement).dataset.count))));
+      expect(matrix).toHaveLength(10);
+      for (const row of matrix) {
+        expect(row).toHaveLength(10);
+        expect(row.reduce((a, b) => a + b, 0)).toBe(1000);
+      }
+      const correct = matrix.reduce((sum, row, i) => sum + row[i]!, 0);
+      expect(correct / 10_000).toBeCloseTo(testAcc, 4);
+      expect(await page.$$eval("#confusion thead th", (ths) => ths.map((th) => th.textContent))).toEqual(expect.arrayContaining(CLASSES));
+
+      await page.screenshot({ path: join(OUTPUT, "demo.png"), fullPage: true });
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 120_000);
+
+  it("trains with the JS backend on files the user picks when the server has no dataset, staying responsive", async () => {
+    const server = await startDemoServer({ port: 0, dataDir: null });
+    const { page, errors } = await openPage(server.url);
+    try {
+      await waitState(page, ["need-files"], 15_000);
+      expect(await page.isVisible("#file-hint")).toBe(true);
+      const files = DATA_FILES.map((name) => [join(dataDir!, name), join(dataDir!, name.replace(/\.gz$/, ""))].find((p) => existsSync(p))!);
+      await page.setInputFiles("#files", files);
+      await waitState(page, ["ready"], 30_000);
+
+      await page.selectOption("#backend", "js");
+      await page.fill("#epochs", "1");
+      await page.click("#start");
+      // Mid-epoch (the JS kernels take seconds per epoch): the page answers at once and keeps painting.
+      await page.waitForFunction(() => /batch \d+\/\d+/.test(document.getElementById("status")!.textContent ?? ""), undefined, { timeout: 30_000 });
+      const t0 = Date.now();
+      expect(await page.evaluate(() => 1 + 1)).toBe(2);
+      expect(Date.now() - t0, "evaluate() round trip while training (ms)").toBeLessThan(500);
+      const from = await now(page);
+      await page.waitForTimeout(400);
+      const to = await now(page);
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe("training");
+      const painted = await frames(page, from, to);
+      expect(painted.count, "frames painted in 400 ms of training").toBeGreaterThanOrEqual(8);
+      expect(await text(page, "#backend-active")).toBe("js");
+
+      await waitState(page, ["done", "error", "stopped"], 60_000);
+      expect(await page.evaluate(() => document.body.dataset.state), await text(page, "#status")).toBe("done");
+      expect(errors).toEqual([]);
+      expect(await text(page, "#status")).toMatch(/backend js/);
+      expect(await page.getAttribute("#curves", "data-points")).toBe("1");
+      // d2l's first epoch: ≈ 0.79 test accuracy.
+      expect(Number(await text(page, "#test-acc"))).toBeGreaterThan(0.7);
+      expect(await page.locator("#grid .cell").count()).toBe(18);
+      expect(await page.locator("#confusion td[data-count]").count()).toBe(100);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 120_000);
+});

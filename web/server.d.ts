@@ -1,0 +1,28 @@
+// Types for web/server.js (plain JavaScript so that `node web/server.js` needs no build step).
+
+export interface DemoServerOptions {
+  /** Port to listen on; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Address to bind. Default "127.0.0.1". */
+  host?: string;
+  /** Directory with the four Fashion-MNIST files; `null` for none (the page asks for files); default: searched. */
+  dataDir?: string | null;
+}
+
+export interface DemoServer {
+  /** The page's address, e.g. "http://127.0.0.1:8080/". */
+  url: string;
+  port: number;
+  /** The Fashion-MNIST directory served under /data/, if any. */
+  dataDir: string | undefined;
+  close(): Promise<void>;
+}
+
+/** The canonical Fashion-MNIST file names served under /data/. */
+export const DATA_FILES: readonly string[];
+
+/** The first directory holding Fashion-MNIST: $FASHION_MNIST_DIR, the user cache, the Debian package's directory. */
+export function findDataDir(env?: Record<string, string | undefined>): Promise<string | undefined>;
+
+/** Starts the demo server; resolves once it listens. */
+export function startDemoServer(options?: DemoServerOptions): Promise<DemoServer>;
