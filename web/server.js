@@ -243,6 +243,7 @@ async function main() {
     // The default port is only a preference: take a free one rather than fail.
     if (error?.code === "EADDRINUSE" && options.port === undefined) {
       demo = await startDemoServer({ ...serverOptions, port: 0 });
+      process.stdout.write("(port 8080 is in use: took a free one; pass --port N to choose)\n");
     } else {
       process.stderr.write(`wasm-softmax demo: ${error?.code === "EADDRINUSE" ? `port ${options.port} is in use; pass another --port (0 picks a free one).` : error.message}\n`);
       process.exitCode = 1;

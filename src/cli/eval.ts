@@ -18,7 +18,7 @@ const EVAL_FLAGS = {
 
 export const EVAL = command({
   name: "eval",
-  summary: "test a saved model: accuracy, loss and confusion matrix on the test set",
+  summary: "test accuracy, loss and confusion matrix of a saved model",
   flags: EVAL_FLAGS,
   examples: ["eval --model mlp.wsmx", "eval --model mlp.wsmx --json > eval.json"],
   run: evalCommand,

@@ -17,7 +17,7 @@ const PREDICT_FLAGS = {
 
 export const PREDICT = command({
   name: "predict",
-  summary: "show a test image, its label and a saved model's class probabilities",
+  summary: "a test image, its label and a saved model's class probabilities",
   flags: PREDICT_FLAGS,
   examples: ["predict --model mlp.wsmx --index 0", "predict --model mlp.wsmx --index 42 --json"],
   run: predictCommand,

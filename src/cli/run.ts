@@ -85,8 +85,8 @@ function usage(): string {
   ];
   return "Train softmax regression and MLPs on Fashion-MNIST with WebAssembly SIMD kernels.\n\n" +
     "Usage:\n" + columns(rows) + "\n" + COMMANDS.map(commandOptions).join("\n") +
-    "\nExit codes: 0 success, 1 error (data not found, training diverged, …), 2 bad command line, 130 stopped\n" +
-    "by Ctrl-C (train then keeps its finished epochs and writes --save; a second Ctrl-C quits at once).\n";
+    "\nExit codes: 0 success, 1 error (data not found, training diverged, …), 2 bad command line,\n" +
+    "130 stopped by Ctrl-C (train keeps finished epochs and writes --save; a second Ctrl-C quits now).\n";
 }
 
 function commandHelp(cmd: Command<any>): string {

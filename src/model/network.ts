@@ -134,6 +134,9 @@ export abstract class DenseNetwork {
   }
 
   private infer(input: Inputs, what: "proba" | "class"): Float32Array | Int32Array {
+    if (input instanceof Dataset && input.features !== this.inputs) {
+      throw new ShapeError("dataset", `${this.inputs} features per example (the model's input width)`, `${input.features}`);
+    }
     const x = input instanceof Dataset ? input.x : input;
     if (!(x instanceof Uint8Array) && !(x instanceof Float32Array)) {
       throw new OptionError("inputs", "a Uint8Array, Float32Array or Dataset", input);

@@ -81,7 +81,7 @@ export class SGD extends Optimizer {
       type: "sgd", lr,
       momentum: checkRange("momentum", options.momentum ?? 0, "a number in [0, 1)", (v) => v >= 0 && v < 1),
       weightDecay: checkRange("weightDecay", options.weightDecay ?? 0, "a finite number ≥ 0", (v) => v >= 0),
-      ...(options.schedule && { schedule: checkSchedule(options.schedule, lr)! }),
+      ...(options.schedule !== undefined && { schedule: checkSchedule(options.schedule, lr)! }),
     };
   }
 
@@ -125,7 +125,7 @@ export class Adam extends Optimizer {
       beta2: beta("beta2", options.beta2 ?? 0.999),
       eps: checkPositive("eps", options.eps ?? 1e-8),
       weightDecay: checkRange("weightDecay", options.weightDecay ?? 0, "a finite number ≥ 0", (v) => v >= 0),
-      ...(options.schedule && { schedule: checkSchedule(options.schedule, lr)! }),
+      ...(options.schedule !== undefined && { schedule: checkSchedule(options.schedule, lr)! }),
     };
   }
 

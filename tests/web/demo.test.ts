@@ -120,6 +120,7 @@ describe.skipIf(skipBrowser)(`browser demo in headless Chromium${skipBrowser ? `
     const { page, errors } = await openPage(server.url);
     try {
       await waitState(page, ["ready"], 30_000);
+      expect(await page.evaluate(() => crossOriginIsolated), "works without cross-origin isolation").toBe(false);
       expect(await text(page, "#data-status")).toMatch(/60\u202f000 training and 10\u202f000 test images/);
       // Before training the grid shows the test images with their true labels only.
       expect(await page.locator("#grid .cell").count()).toBe(18);
