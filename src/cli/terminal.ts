@@ -16,23 +16,31 @@ const RAMP = " .:-=+*#%@";
 /**
  * `greys` (rows × cols values in 0–255, row-major) as lines of text. In colour, each character cell is "▀" with
  * the upper pixel as foreground and the lower one as background, so a 28×28 image takes 28 columns and 14 lines
- * and stays square. In ASCII each pixel is two characters of the ramp, for the same reason.
+ * and stays square. In ASCII each pixel is two characters of the ramp, for the same reason, inside a frame.
  */
 export function renderImage(greys: ArrayLike<number>, rows: number, cols: number, mode: ImageMode): string {
   const at = (r: number, c: number) => (r < rows ? Math.max(0, Math.min(255, Math.round(greys[r * cols + c]!))) : 0);
   const lines: string[] = [];
   if (mode === "ascii") {
+    // Framed, so the dark rows and columns at the edges still show where the image is.
+    const rule = `+${"-".repeat(2 * cols)}+\n`;
     for (let r = 0; r < rows; r++) {
       let line = "";
       for (let c = 0; c < cols; c++) line += RAMP[Math.floor((at(r, c) * RAMP.length) / 256)]!.repeat(2);
-      lines.push(line.trimEnd());
+      lines.push(`|${line}|\n`);
     }
-    return lines.map((line) => `${line}\n`).join("");
+    return rule + lines.join("") + rule;
   }
   const colour = (layer: 38 | 48, v: number) => (mode === "truecolor" ? `\x1b[${layer};2;${v};${v};${v}m` : `\x1b[${layer};5;${grey256(v)}m`);
   for (let r = 0; r < rows; r += 2) {
-    let line = "";
-    for (let c = 0; c < cols; c++) line += `${colour(38, at(r, c))}${colour(48, at(r + 1, c))}▀`;
+    let line = "", fg = -1, bg = -1;
+    for (let c = 0; c < cols; c++) {
+      const top = at(r, c), bottom = at(r + 1, c);
+      // Colour codes only where the colour changes: a 28×28 image stays a few kilobytes.
+      if (top !== fg) line += colour(38, (fg = top));
+      if (bottom !== bg) line += colour(48, (bg = bottom));
+      line += "▀";
+    }
     lines.push(`${line}\x1b[0m\n`);
   }
   return lines.join("");

@@ -22,6 +22,7 @@ import {
 } from "../../src/data/fashion-mnist.js";
 import { fashionMNISTCacheDir, loadFashionMNIST as loadNode } from "../../src/data/fashion-mnist-node.js";
 import { makeFashionFiles } from "../helpers/idx.js";
+import { rejection } from "../helpers/errors.js";
 
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -70,15 +71,6 @@ async function serve(files: Record<string, Uint8Array>): Promise<Server> {
       server.close(() => resolve());
     }),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 async function writeDataset(dir: string, files: FashionMNISTFiles, { gz = true } = {}): Promise<void> {

@@ -3,24 +3,7 @@ import { FormatError, OptionError } from "../../src/errors.js";
 import { gunzip, isGzip, maybeGunzip } from "../../src/data/gzip.js";
 import { parseIdx, parseIdxPair } from "../../src/data/idx.js";
 import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection, thrown } from "../helpers/errors.js";
 
 function header(magic: number[], dims: number[]): Uint8Array {
   const bytes = new Uint8Array(4 + 4 * dims.length);

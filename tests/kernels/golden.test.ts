@@ -7,6 +7,7 @@ import { OptionError, ShapeError } from "../../src/errors.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { loadRuntimes, runKernel } from "./harness.js";
+import { thrown } from "../helpers/errors.js";
 
 const runtimes = await loadRuntimes();
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
@@ -15,15 +16,6 @@ const i32 = (...v: number[]) => new Int32Array(v);
 const P = [0.24472847105479767, 0.09003057317038046, 0.6652409557748219]; // softmax([2, 1, 3]) in float64
 const EXACT = { atol: 0, rtol: 0 };
 const F32 = { atol: 1e-7, rtol: 1e-6 };
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
   const rt = runtimes[backend];

@@ -5,6 +5,7 @@ import type { Backend, Kernels } from "../../src/kernels/contract.js";
 import { expectClose } from "../helpers/close.js";
 import { randomF32, randomI32 } from "../helpers/random.js";
 import { loadRuntimes, runKernel } from "./harness.js";
+import { crossEntropy64 } from "../helpers/loss64.js";
 
 const runtimes = await loadRuntimes();
 const H = 1e-3;
@@ -39,20 +40,6 @@ function affine(x: ArrayLike<number>, W: ArrayLike<number>, b: ArrayLike<number>
     z[r * O + o] = s;
   }
   return z;
-}
-
-/** Mean over rows of −Σ_c t·log softmax(z), in float64 (log-sum-exp with the max subtracted). */
-function crossEntropy64(z: ArrayLike<number>, targets: ArrayLike<number>, B: number, C: number): number {
-  let total = 0;
-  for (let r = 0; r < B; r++) {
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) m = Math.max(m, z[r * C + c]!);
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(z[r * C + c]! - m);
-    const lse = m + Math.log(sum);
-    for (let c = 0; c < C; c++) total += targets[r * C + c]! * (lse - z[r * C + c]!);
-  }
-  return total / B;
 }
 
 /** Label-smoothed one-hot targets: ε/C everywhere plus 1 − ε at the label. */

@@ -10,18 +10,9 @@ import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
 import { randomF32, randomI32, randomU8 } from "../helpers/random.js";
+import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
-
-function optionError(fn: () => unknown): OptionError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OptionError);
-    return error as OptionError;
-  }
-  throw new Error("expected an OptionError");
-}
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

@@ -13,6 +13,7 @@ import { fit } from "../../src/train/train.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
 import { randomF32 } from "../helpers/random.js";
+import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
 /** Several f32 steps against float64: a few ulp of rounding per step. */
@@ -197,16 +198,6 @@ describe.each(BACKENDS)("optimizers in fit on the %s backend", (backend) => {
     expect(Array.from(afterFirst!).some((v, i) => v !== initial[i]), "epoch 1 trained at the full rate").toBe(true);
   });
 });
-
-function optionError(fn: () => unknown): OptionError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OptionError);
-    return error as OptionError;
-  }
-  throw new Error("expected an OptionError");
-}
 
 describe("optimizer options", () => {
   const bad: [string, string, () => unknown, string][] = [

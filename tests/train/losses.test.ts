@@ -15,6 +15,7 @@ import { Dataset } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
 import { randomF32, randomI32 } from "../helpers/random.js";
+import { crossEntropy64 } from "../helpers/loss64.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
 /** f32 results against float64 values computed from the same f32 inputs. */
@@ -62,20 +63,6 @@ function regression(kind: Regression, out: ArrayLike<number>, t: ArrayLike<numbe
 }
 
 // ---- float64 references ----
-
-/** Mean over rows of −Σ_c t·log softmax(z), via log-sum-exp. */
-function crossEntropy64(z: ArrayLike<number>, t: ArrayLike<number>, B: number, C: number): number {
-  let total = 0;
-  for (let r = 0; r < B; r++) {
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) m = Math.max(m, z[r * C + c]!);
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(z[r * C + c]! - m);
-    const lse = m + Math.log(sum);
-    for (let c = 0; c < C; c++) if (t[r * C + c] !== 0) total += t[r * C + c]! * (lse - z[r * C + c]!);
-  }
-  return total / B;
-}
 
 /** (softmax(z) − t) / B. */
 function crossEntropyGrad64(z: ArrayLike<number>, t: ArrayLike<number>, B: number, C: number): Float64Array {

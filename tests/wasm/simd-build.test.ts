@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { KERNEL_NAMES } from "../../src/kernels/contract.js";
 import { JsHeap } from "../../src/kernels/js.js";
 import { Arena } from "../../src/wasm/memory.js";
+import { rejection } from "../helpers/errors.js";
 
 const simdBytes = new Uint8Array(readFileSync(new URL("../../build/simd.wasm", import.meta.url)));
 const scalarBytes = new Uint8Array(readFileSync(new URL("../../build/scalar.wasm", import.meta.url)));
@@ -195,15 +196,6 @@ async function fresh() {
   const wasm = await import("../../src/wasm/init.js");
   const errors = await import("../../src/errors.js");
   return { ...wasm, ...errors };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("init()", () => {
