@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The benchmark: kernels at the training shapes (tinybench) and whole Fashion-MNIST epochs, wasm-SIMD vs
-// wasm-scalar vs pure TS. Every output is checked against the TS kernels before anything is timed.
+// wasm-scalar vs pure TS. Every output is checked against the TS kernels before anything is timed. Then the
+// footprint: package and wasm sizes, and cold start in fresh node processes (bench/footprint.js).
 // Markdown tables go to stdout, progress to stderr, the full results to a JSON file.
 //
 //   npm run bench                        build, then the full run
-//   node bench/run.js [--quick] [--only kernels|epochs] [--json FILE] [--strict]
+//   node bench/run.js [--quick] [--only kernels|epochs|footprint] [--json FILE] [--strict]
 //
 // Exit codes: 0 done, 1 a check failed (nothing timed) or --strict and a target missed, 2 usage or setup error.
 import { parseArgs } from "node:util";
@@ -15,10 +16,12 @@ import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.js";
 import { MODELS, checkEpoch, loadData, timeEpochs } from "./epochs.js";
 import { CheckError } from "./check.js";
+import { footprintMarkdown, measureFootprint } from "./footprint.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TARGET_EPOCH_MS = 80, TARGET_SPEEDUP = 10;
-const USAGE = "usage: node bench/run.js [--quick] [--only kernels|epochs] [--json FILE] [--strict]";
+const USAGE = "usage: node bench/run.js [--quick] [--only kernels|epochs|footprint] [--json FILE] [--strict]";
+const ONLY = ["kernels", "epochs", "footprint"];
 
 /** @param {string} line */
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -35,8 +38,8 @@ async function main() {
         help: { type: "boolean", short: "h", default: false },
       },
     }));
-    if (args.only !== undefined && !["kernels", "epochs"].includes(args.only)) {
-      throw new Error(`--only must be "kernels" or "epochs", got "${args.only}"`);
+    if (args.only !== undefined && !ONLY.includes(args.only)) {
+      throw new Error(`--only must be one of ${ONLY.map((o) => `"${o}"`).join(", ")}, got "${args.only}"`);
     }
   } catch (error) {
     log(`${error.message}\n${USAGE}`);
@@ -52,19 +55,23 @@ async function main() {
     cpu: cpus()[0]?.model?.trim() ?? "unknown", cores: cpus().length, node: process.version,
     platform: `${process.platform} ${process.arch}`,
   };
-  const results = { date: new Date().toISOString(), machine, quick, only: only ?? "all", kernels: null, epochs: null, checks: {}, targets: [] };
+  const results = { date: new Date().toISOString(), machine, quick, only: only ?? "all", kernels: null, epochs: null, footprint: null, checks: {}, targets: [] };
 
   try {
-    if (only !== "epochs") {
+    if (only === undefined || only === "kernels") {
       log(`== Kernels${quick ? " (quick)" : ""}`);
       results.kernels = await benchKernels({ quick, log });
       results.checks.kernels = "passed";
     }
-    if (only !== "kernels") {
+    if (only === undefined || only === "epochs") {
       log(`== Epochs${quick ? " (quick)" : ""}`);
       const { epochs, checks, data } = await benchEpochs(quick);
       Object.assign(results, { epochs, data });
       Object.assign(results.checks, checks);
+    }
+    if (only === undefined || only === "footprint") {
+      log("== Footprint");
+      results.footprint = await measureFootprint({ runs: quick ? 15 : 30, log });
     }
   } catch (error) {
     if (error instanceof CheckError) {
@@ -81,7 +88,8 @@ async function main() {
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   log(`Wrote ${jsonPath}`);
-  return args.strict && results.targets.some((t) => !t.pass) ? 1 : 0;
+  const allTargets = [...results.targets, ...(results.footprint?.targets ?? [])];
+  return args.strict && allTargets.some((t) => !t.pass) ? 1 : 0;
 }
 
 /** Checks, then times, softmax-regression and MLP epochs on the real data. @param {boolean} quick */
@@ -190,6 +198,7 @@ function report(r) {
       out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(1)}×`}${t.note ? ` (${t.note})` : ""}`);
     }
   }
+  if (r.footprint) out.push("", footprintMarkdown(r.footprint));
   return out.join("\n");
 }
 

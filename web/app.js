@@ -186,8 +186,8 @@ async function start() {
 }
 
 const FILE_KEYS = [
-  ["trainImages", /train-images/i], ["trainLabels", /train-labels/i],
-  ["testImages", /(t10k|test)-images/i], ["testLabels", /(t10k|test)-labels/i],
+  ["trainImages", /train-images/i, "train-images-idx3-ubyte.gz"], ["trainLabels", /train-labels/i, "train-labels-idx1-ubyte.gz"],
+  ["testImages", /(t10k|test)-images/i, "t10k-images-idx3-ubyte.gz"], ["testLabels", /(t10k|test)-labels/i, "t10k-labels-idx1-ubyte.gz"],
 ];
 
 function useFiles(list) {
@@ -196,7 +196,7 @@ function useFiles(list) {
     const match = FILE_KEYS.find(([, re]) => re.test(file.name));
     if (match) files[match[0]] = file;
   }
-  const missing = FILE_KEYS.filter(([key]) => !files[key]).map(([key]) => key.replace(/[A-Z]/, (c) => `-${c.toLowerCase()}`));
+  const missing = FILE_KEYS.filter(([key]) => !files[key]).map(([, , name]) => name);
   if (missing.length) {
     ui.fileHint.hidden = false;
     setStatus(`Missing ${missing.join(", ")}: select all four files at once.`, "error");

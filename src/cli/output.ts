@@ -54,8 +54,9 @@ export class Output {
 
   /** Writes to stderr, remembering whether the text left a line unfinished (a progress bar redrawn with "\r"). */
   progress = (text: string): void => {
-    this.io.stderr(text);
+    // Set first: a write may run an abort listener that ends the line itself.
     if (text.length > 0) this.open = !text.endsWith("\n");
+    this.io.stderr(text);
   };
 
   /** Information around the results: on stdout with the tables, on stderr when stdout holds one JSON document. */

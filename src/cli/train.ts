@@ -155,6 +155,8 @@ interface EpochRow {
   trainAcc: number;
   testLoss: number | null;
   testAcc: number | null;
+  /** The learning rate of the epoch, after the schedule. */
+  lr: number | null;
   ms: number;
 }
 
@@ -223,7 +225,8 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const pictures = await drawPictures(o, out, history, model, data, optimizer);
 
   const rows = history.epochs.map((e): EpochRow => ({
-    epoch: e.epoch, trainLoss: e.loss, trainAcc: e.acc, testLoss: e.valLoss ?? null, testAcc: e.valAcc ?? null, ms: e.ms,
+    epoch: e.epoch, trainLoss: e.loss, trainAcc: e.acc, testLoss: e.valLoss ?? null, testAcc: e.valAcc ?? null,
+    lr: e.lr ?? null, ms: e.ms,
   }));
   const kept = rows.find((r) => r.epoch === keptEpoch);
   // This invocation's epochs only: a resumed run's earlier epochs were timed by an earlier process.

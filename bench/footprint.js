@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// Footprint and start-up: what installing and starting wasm-softmax costs.
+//   - package: `npm pack --dry-run --json` (tarball size, unpacked size, file count, bytes by kind)
+//   - wasm: build/simd.wasm and build/scalar.wasm, raw and gzipped (node:zlib, level 9)
+//   - cold start in Node: fresh `node` processes that import the package entry ("wasm-softmax", by
+//     self-reference, so the "node" condition picks dist/node.js as it would for a user), `await init()`, build
+//     a SoftmaxRegression 784→10 and run its first training step (one batch of 256 from random bytes made in
+//     the child; making those bytes is not counted). Each child times itself from process start
+//     (`performance.timeOrigin`, so `performance.now()` is the time since the process began) and is compared
+//     with a bare node process timed the same way, interleaved so both see the same machine load.
+// bench/run.js calls measureFootprint() and footprintMarkdown(); alone:
+//
+//   node bench/footprint.js [--runs N] [--json FILE]      (needs `npm run build` first)
+import { execFile, spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs, promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const TARGET_WASM_GZIP_BYTES = 30 * 1024;
+export const TARGET_PACKAGE_UNPACKED_BYTES = 150 * 1024;
+export const TARGET_COLD_START_MS = 60;
+export const DEFAULT_RUNS = 15;
+/** The issue's comparison figure. Not measured here: this project does not install TensorFlow.js. */
+export const TFJS_REFERENCE =
+  "TensorFlow.js's minimal training install is about 45 MB and its import takes about 200 ms on this machine";
+
+/**
+ * The child's script: each `performance.now()` is milliseconds since the process started. It prints one JSON line.
+ * The random bytes come from crypto.getRandomValues (64 KiB per call, its limit); their time is reported as
+ * `dataMs` and left out of the cold start.
+ */
+const CHILD = `
+const t0 = performance.now();
+const { init, Dataset, SoftmaxRegression, SGD, trainEpoch } = await import("wasm-softmax");
+const tImport = performance.now();
+const { backend } = await init();
+const tInit = performance.now();
+const x = new Uint8Array(256 * 784), y = new Uint8Array(256);
+for (let i = 0; i < x.length; i += 65536) crypto.getRandomValues(x.subarray(i, i + 65536));
+crypto.getRandomValues(y);
+for (let i = 0; i < y.length; i++) y[i] %= 10;
+const tData = performance.now();
+const data = Dataset.fromArrays(x, y, { features: 784, classes: 10 });
+const model = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 0 });
+const logs = await trainEpoch(model, data, { batchSize: 256, optimizer: new SGD({ lr: 0.1 }), shuffle: false });
+const tStep = performance.now();
+console.log(JSON.stringify({ backend, loss: logs.loss, t0, tImport, tInit, tData, tStep }));
+`;
+/** The bare process: the same flags, and the time from process start to its first line of user code. */
+const BARE = `console.log(JSON.stringify({ t0: performance.now() }));`;
+
+const pexecFile = promisify(execFile);
+
+/** `npm pack --dry-run --json`: what a user downloads and installs. */
+export async function packageSize() {
+  const { stdout } = await pexecFile("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, maxBuffer: 16 << 20 });
+  const [pack] = JSON.parse(stdout);
+  const byKind = {};
+  for (const f of pack.files) {
+    const kind = f.path.endsWith(".d.ts") ? ".d.ts" : /\.(js|wasm|md|json)$/.exec(f.path)?.[0] ?? "other";
+    byKind[kind] = (byKind[kind] ?? 0) + f.size;
+  }
+  return { name: pack.id, tarballBytes: pack.size, unpackedBytes: pack.unpackedSize, files: pack.entryCount ?? pack.files.length, byKind };
+}
+
+/** Each build's size, raw and gzipped at level 9. */
+export async function wasmSizes() {
+  const out = [];
+  for (const name of ["simd.wasm", "scalar.wasm"]) {
+    const bytes = await readFile(resolve(ROOT, "build", name)).catch((error) => {
+      throw new Error(`Cannot read build/${name} (${error.code ?? error.message}): run \`npm run build\` first.`);
+    });
+    out.push({ file: `build/${name}`, rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length });
+  }
+  return out;
+}
+
+/** Runs `node [args]` from the repo root; resolves with its stdout and the wall time from spawn to exit. */
+function runNode(args) {
+  return new Promise((ok, fail) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", fail);
+    child.on("close", (code) => {
+      const wallMs = performance.now() - started;
+      if (code !== 0) fail(new Error(`node ${args.slice(0, 2).join(" ")} … exited with ${code}:\n${stderr.slice(-2000)}`));
+      else ok({ stdout, wallMs });
+    });
+  });
+}
+
+const lastJson = (stdout) => JSON.parse(stdout.trim().split("\n").pop());
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const stats = (xs) => ({ medianMs: median(xs), minMs: Math.min(...xs) });
+
+/**
+ * Cold start: `runs` fresh node processes of each kind, interleaved (bare, package, bare, …), after one
+ * discarded pair that warms the OS file cache as any second launch finds it.
+ * @param {{ runs?: number, log?: (line: string) => void }} [options]
+ */
+export async function coldStart({ runs = DEFAULT_RUNS, log = () => {} } = {}) {
+  const bareArgs = ["--input-type=module", "-e", BARE], pkgArgs = ["--input-type=module", "-e", CHILD];
+  const check = (r) => {
+    if (r.backend !== "wasm-simd" || !Number.isFinite(r.loss)) {
+      throw new Error(`The cold-start child trained with backend ${r.backend} to loss ${r.loss}; expected wasm-simd and a finite loss.`);
+    }
+    return r;
+  };
+  check(lastJson((await runNode(pkgArgs)).stdout));
+  await runNode(["-e", ""]);
+  const bare = [], bareWall = [], pkg = [], pkgWall = [], emptyWall = [];
+  for (let i = 0; i < runs; i++) {
+    const b = await runNode(bareArgs);
+    bare.push(lastJson(b.stdout).t0);
+    bareWall.push(b.wallMs);
+    const p = await runNode(pkgArgs);
+    pkg.push(check(lastJson(p.stdout)));
+    pkgWall.push(p.wallMs);
+    emptyWall.push((await runNode(["-e", ""])).wallMs);
+    if ((i + 1) % 5 === 0) log(`  cold start: ${i + 1}/${runs} runs`);
+  }
+  const total = pkg.map((r) => r.tStep - (r.tData - r.tInit));
+  const bareMedian = median(bare);
+  return {
+    runs,
+    backend: pkg[0].backend,
+    node: process.version,
+    /** Process start → after the first training step, random-data generation excluded. */
+    coldStart: stats(total),
+    /** Process start → first line of user code in a bare `node --input-type=module -e` process. */
+    bareStart: stats(bare),
+    /** What the package adds to a bare start: the medians' difference; min: the fastest cold start − the bare median. */
+    packageShare: { medianMs: median(total) - bareMedian, minMs: Math.min(...total) - bareMedian },
+    phases: {
+      importMs: stats(pkg.map((r) => r.tImport - r.t0)),
+      initMs: stats(pkg.map((r) => r.tInit - r.tImport)),
+      firstStepMs: stats(pkg.map((r) => r.tStep - r.tData)),
+      dataMs: stats(pkg.map((r) => r.tData - r.tInit)),
+    },
+    /** Seen from the parent: spawn → exit, including process teardown. */
+    wall: { emptyNode: stats(emptyWall), bareModule: stats(bareWall), package: stats(pkgWall) },
+  };
+}
+
+/**
+ * Every footprint figure and its targets.
+ * @param {{ runs?: number, log?: (line: string) => void }} [options]
+ */
+export async function measureFootprint({ runs = DEFAULT_RUNS, log = () => {} } = {}) {
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${runs}`);
+  log("Package size (npm pack --dry-run)…");
+  const pkg = await packageSize();
+  const wasm = await wasmSizes();
+  log(`Cold start: ${runs} fresh node processes each (bare, and import + init + first step)…`);
+  const start = await coldStart({ runs, log });
+  const biggestWasm = Math.max(...wasm.map((w) => w.gzipBytes));
+  const targets = [
+    { name: `each wasm build ≤ ${TARGET_WASM_GZIP_BYTES / 1024} KB gzipped`, value: biggestWasm / 1024, unit: "KB",
+      pass: biggestWasm <= TARGET_WASM_GZIP_BYTES, note: wasm.map((w) => `${w.file.slice(6)} ${kb(w.gzipBytes)}`).join(", ") },
+    { name: `package < ${TARGET_PACKAGE_UNPACKED_BYTES / 1024} KB unpacked`, value: pkg.unpackedBytes / 1024, unit: "KB",
+      pass: pkg.unpackedBytes < TARGET_PACKAGE_UNPACKED_BYTES,
+      note: Object.entries(pkg.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${kb(v)}`).join(", ") },
+    // The issue compares against TensorFlow.js's import time, so the target is what the package adds to a
+    // bare node start (import + init + first step), not node's own start-up, which alone takes ~55 ms here.
+    { name: `cold start ≤ ${TARGET_COLD_START_MS} ms (import + init + first step, over a bare node start; median)`,
+      value: start.packageShare.medianMs, unit: "ms", pass: start.packageShare.medianMs <= TARGET_COLD_START_MS,
+      note: `process start → first step ${f1(start.coldStart.medianMs)} ms, of which bare node ${f1(start.bareStart.medianMs)} ms` },
+  ];
+  return { package: pkg, wasm, coldStart: start, reference: { tfjs: TFJS_REFERENCE, measured: false }, targets };
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+const f1 = (x) => x.toFixed(1);
+
+/** The footprint as a Markdown section (heading, tables, targets). */
+export function footprintMarkdown(fp) {
+  const c = fp.coldStart, p = c.phases;
+  const out = [
+    "## Footprint and cold start", "",
+    "| what | size | gzipped |", "|---|--:|--:|",
+    `| npm package (${fp.package.files} files; tarball = gzipped) | ${kb(fp.package.unpackedBytes)} | ${kb(fp.package.tarballBytes)} |`,
+    ...fp.wasm.map((w) => `| ${w.file} | ${kb(w.rawBytes)} | ${kb(w.gzipBytes)} |`),
+    "",
+    `Package contents by kind: ${Object.entries(fp.package.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${kb(v)}`).join(", ")}. ` +
+      "Gzip: node:zlib level 9. 1 KB = 1024 bytes.",
+    "",
+    `| cold start in Node ${fp.coldStart.node} (${c.runs} fresh processes each) | median ms | min ms |`, "|---|--:|--:|",
+    `| bare node: process start → first line of user code | ${f1(c.bareStart.medianMs)} | ${f1(c.bareStart.minMs)} |`,
+    `| wasm-softmax: process start → after the first training step | ${f1(c.coldStart.medianMs)} | ${f1(c.coldStart.minMs)} |`,
+    `| **difference: what the package adds** | **${f1(c.packageShare.medianMs)}** | ${f1(c.packageShare.minMs)} |`,
+    `| … of which \`import("wasm-softmax")\` | ${f1(p.importMs.medianMs)} | ${f1(p.importMs.minMs)} |`,
+    `| … of which \`await init()\` (${c.backend}) | ${f1(p.initMs.medianMs)} | ${f1(p.initMs.minMs)} |`,
+    `| … of which model + first step (batch 256, 784→10) | ${f1(p.firstStepMs.medianMs)} | ${f1(p.firstStepMs.minMs)} |`,
+    `| spawn → exit, \`node -e ""\` (seen from the parent) | ${f1(c.wall.emptyNode.medianMs)} | ${f1(c.wall.emptyNode.minMs)} |`,
+    `| spawn → exit, wasm-softmax child (seen from the parent) | ${f1(c.wall.package.medianMs)} | ${f1(c.wall.package.minMs)} |`,
+    "",
+    "Times inside a child are `performance.now()` (milliseconds since the process started). The wasm-softmax child " +
+      "imports the package entry (the \"node\" condition: dist/node.js), awaits `init()`, builds a softmax regression " +
+      "and runs one SGD step on 256 random images made in the child; making them " +
+      `(median ${f1(p.dataMs.medianMs)} ms) is left out: data excluded. Bare and package processes alternate; ` +
+      "the difference is the package median minus the bare median (its min column: fastest package run minus the bare median).",
+    "",
+    `Reference figure from the issue, not measured here: ${fp.reference.tfjs}.`,
+    "", "### Footprint targets", "",
+    ...fp.targets.map((t) => `- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "KB" ? `${t.value.toFixed(1)} KB` : `${t.value.toFixed(1)} ms`}` +
+      (t.note ? ` (${t.note})` : "")),
+  ];
+  return out.join("\n");
+}
+
+async function main() {
+  const usage = "usage: node bench/footprint.js [--runs N] [--json FILE]";
+  let args;
+  try {
+    ({ values: args } = parseArgs({ options: { runs: { type: "string" }, json: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (error) {
+    process.stderr.write(`${error.message}\n${usage}\n`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(usage);
+    return 0;
+  }
+  try {
+    const fp = await measureFootprint({ runs: args.runs === undefined ? DEFAULT_RUNS : Number(args.runs), log: (l) => process.stderr.write(`${l}\n`) });
+    console.log(footprintMarkdown(fp));
+    if (args.json) {
+      const path = resolve(args.json);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, `${JSON.stringify({ date: new Date().toISOString(), footprint: fp }, null, 2)}\n`);
+      process.stderr.write(`Wrote ${path}\n`);
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = await main();
