@@ -4,9 +4,9 @@ import { run } from "./run.js";
 // The first Ctrl-C asks the command to stop (training ends after the current batch and exits 130); a second
 // one quits at once.
 const interrupt = new AbortController();
-process.once("SIGINT", () => {
+process.on("SIGINT", () => {
+  if (interrupt.signal.aborted) process.exit(130);
   interrupt.abort();
-  process.once("SIGINT", () => process.exit(130));
 });
 
 process.exitCode = await run(process.argv.slice(2), {

@@ -1,4 +1,4 @@
-// What every command shares: the io, the open-progress-line bookkeeping, loading data and checkpoints, and the
+// What every command shares: the io, the open-progress-line bookkeeping, loading data, writing files, and the
 // few ways numbers and models are described.
 import { basename } from "node:path";
 import { loadFashionMNIST } from "../data/fashion-mnist-node.js";

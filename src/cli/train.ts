@@ -103,7 +103,8 @@ const TRAIN_FLAGS = {
     defaultText: "none",
   }),
   resume: pathFlag("--resume", {
-    help: "continue the run saved in FILE up to --epochs, with its model, optimizer, seed and batch size",
+    help: "continue the run saved in FILE up to --epochs, with its model, optimizer, seed and batch size " +
+      "(checkpoints do not record the loss: repeat --loss and --label-smoothing if you used them)",
     defaultText: "none",
   }),
   plot: pathFlag("--plot", { arg: "FILE.svg", help: "write the learning curves as SVG", extension: ".svg", defaultText: "none" }),
@@ -138,6 +139,7 @@ export const TRAIN = command({
 
 /** What the flags (and a checkpoint, when resuming) decide before any training happens. */
 interface Plan {
+  train: Dataset;
   model: DenseNetwork;
   optimizer: Optimizer;
   loss: LossConfig;
@@ -161,7 +163,6 @@ interface EpochRow {
 }
 
 async function train(o: TrainValues, out: Output, given: Given): Promise<number> {
-  const { io } = out;
   checkCombinations(o, given);
   const loss = resolveLoss(lossSpec(o)).config;
   const resume = o.resume === undefined ? undefined : await loadResume(o.resume, o, given);
@@ -169,46 +170,12 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const data = await loadData(o.data, out);
   const plan = resume ? resumedPlan(resume, o.resume!, data.train, loss) : freshPlan(o, data.train, loss);
   const { model, optimizer } = plan;
-
   out.info(`backend: ${backend}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
     `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(loss)}\n` +
     (plan.resumedFrom ? `resuming ${plan.resumedFrom.file} after epoch ${plan.initialEpoch}, up to epoch ${o.epochs}\n` : ""), o.json);
 
-  const run = { seed: plan.seed, batchSize: plan.batchSize, shuffle: plan.shuffle };
-  // Whether the last event was a batch: then Ctrl-C came mid-epoch, and that epoch's updates are not kept.
-  let midEpoch = false;
-  const callbacks: Callback[] = [
-    ({ phase }) => { midEpoch = phase === "batch"; },
-    io.isTTY ? progressLogger({ write: out.progress }) : epochLines(out.progress),
-  ];
-  // The checkpoint of the last whole epoch: what --save holds if Ctrl-C stops the run mid-epoch.
-  let boundary: Uint8Array | undefined;
-  if (o.save !== undefined) {
-    const file = o.save;
-    boundary = model.save({ optimizer, training: { epoch: plan.initialEpoch, ...run, history: [...plan.history] } });
-    callbacks.push(checkpointEvery({ write: async (bytes) => { boundary = bytes; await writeOutput(file, bytes, "--save"); } }));
-  }
-  // After checkpointEvery, so the epoch checkpoints hold the weights as trained, and only the final one the best.
-  const stopper = o.patience === undefined ? undefined : earlyStopping({ monitor: "valLoss", patience: o.patience, restoreBestWeights: true });
-  if (stopper) callbacks.push(stopper);
-
-  const onAbort = () => {
-    out.endLine();
-    out.progress("interrupted: stopping after the current batch (Ctrl-C again quits at once)\n");
-  };
-  io.signal?.addEventListener("abort", onAbort, { once: true });
-  let history: History;
-  try {
-    history = await fit(model, data.train, {
-      epochs: o.epochs, initialEpoch: plan.initialEpoch, batchSize: plan.batchSize, optimizer, loss,
-      validationData: data.test, seed: plan.seed, shuffle: plan.shuffle, callbacks, history: plan.history,
-      ...(io.signal && { signal: io.signal }),
-    });
-  } finally {
-    io.signal?.removeEventListener("abort", onAbort);
-    out.endLine();
-  }
-
+  const result = await runFit(o, out, plan, data.test);
+  const { history, stopper } = result;
   const stopped = history.stopped === "aborted" ? "interrupted" : history.stopped === "callback" ? "early-stopping" : "completed";
   const lastEpoch = history.epochs[history.epochs.length - 1]?.epoch ?? plan.initialEpoch;
   // Early stopping puts back the best epoch's weights when it stops and at the last epoch; not after Ctrl-C.
@@ -217,8 +184,8 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   let saved: { file: string; epoch: number } | undefined;
   if (o.save !== undefined) {
     const bytes = stopped === "interrupted"
-      ? boundary!
-      : model.save({ optimizer, training: { epoch: lastEpoch, ...run, history: history.epochs } });
+      ? result.boundary!
+      : model.save({ optimizer, training: { epoch: lastEpoch, ...runOptions(plan), history: history.epochs } });
     await writeOutput(o.save, bytes, "--save");
     saved = { file: o.save, epoch: lastEpoch };
   }
@@ -234,7 +201,7 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const code = stopped === "interrupted" ? EXIT_INTERRUPTED : 0;
 
   if (o.json) {
-    io.stdout(json({
+    out.io.stdout(json({
       backend: history.backend,
       model: model.config,
       optimizer: optimizer.config,
@@ -251,22 +218,68 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
     }));
     return code;
   }
-  if (rows.length) io.stdout(epochTable(rows));
-  let text = `test accuracy: ${kept?.testAcc == null ? "n/a" : kept.testAcc.toFixed(4)}`;
-  if (stopper && keptEpoch !== lastEpoch) text += ` (the weights of epoch ${keptEpoch}, the lowest test loss)`;
-  text += "\n";
+  let text = rows.length ? epochTable(rows) : "";
+  text += `test accuracy: ${kept?.testAcc == null ? "n/a" : kept.testAcc.toFixed(4)}`;
+  text += stopper && keptEpoch !== lastEpoch ? ` (the weights of epoch ${keptEpoch}, the lowest test loss)\n` : "\n";
   if (stopped === "early-stopping") {
     text += `stopped early after epoch ${lastEpoch}: the test loss did not improve for ${o.patience! + 1} epoch${o.patience ? "s" : ""}\n`;
   }
   if (stopped === "interrupted") {
-    text += midEpoch ? `interrupted during epoch ${lastEpoch + 1}; its updates are not kept in --save\n` : `interrupted after epoch ${lastEpoch}\n`;
+    text += result.midEpoch
+      ? `interrupted during epoch ${lastEpoch + 1}${o.save === undefined ? "" : "; its partial updates are not saved"}\n`
+      : `interrupted after epoch ${lastEpoch}\n`;
   }
   text += `total time: ${seconds(history.ms)} (training ${seconds(trainMs)}, testing and overhead ${seconds(history.ms - trainMs)})\n`;
   if (saved) text += `saved ${saved.file} (epoch ${saved.epoch}${lastEpoch < o.epochs ? `; continue with --resume ${saved.file}` : ""})\n`;
   if (pictures.plot) text += `learning curves: ${pictures.plot}\n`;
   if (pictures.grid) text += `image grid: ${pictures.grid}\n`;
-  io.stdout(text);
+  out.io.stdout(text);
   return code;
+}
+
+function runOptions(plan: Plan): { seed: number; batchSize: number; shuffle: boolean } {
+  return { seed: plan.seed, batchSize: plan.batchSize, shuffle: plan.shuffle };
+}
+
+/**
+ * Fits with the callbacks the flags ask for: progress, --save after every epoch, --patience; Ctrl-C (io.signal)
+ * stops it after the current batch. `boundary` is the checkpoint of the last whole epoch, which is what --save
+ * keeps when the run is interrupted mid-epoch; `midEpoch` says whether it was.
+ */
+async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset):
+  Promise<{ history: History; midEpoch: boolean; boundary?: Uint8Array; stopper?: ReturnType<typeof earlyStopping> }> {
+  const { io } = out, { model, optimizer } = plan;
+  let midEpoch = false;
+  const callbacks: Callback[] = [
+    ({ phase }) => { midEpoch = phase === "batch"; },
+    io.isTTY ? progressLogger({ write: out.progress }) : epochLines(out.progress),
+  ];
+  let boundary: Uint8Array | undefined;
+  if (o.save !== undefined) {
+    const file = o.save;
+    boundary = model.save({ optimizer, training: { epoch: plan.initialEpoch, ...runOptions(plan), history: [...plan.history] } });
+    callbacks.push(checkpointEvery({ write: async (bytes) => { boundary = bytes; await writeOutput(file, bytes, "--save"); } }));
+  }
+  // After checkpointEvery, so the epoch checkpoints hold the weights as trained, and only the final one the best.
+  const stopper = o.patience === undefined ? undefined : earlyStopping({ monitor: "valLoss", patience: o.patience, restoreBestWeights: true });
+  if (stopper) callbacks.push(stopper);
+
+  const onAbort = () => {
+    out.endLine();
+    out.progress("interrupted: stopping after the current batch (Ctrl-C again quits at once)\n");
+  };
+  io.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const history = await fit(model, plan.train, {
+      epochs: o.epochs, initialEpoch: plan.initialEpoch, batchSize: plan.batchSize, optimizer, loss: plan.loss,
+      validationData: test, seed: plan.seed, shuffle: plan.shuffle, callbacks, history: plan.history,
+      ...(io.signal && { signal: io.signal }),
+    });
+    return { history, midEpoch, ...(boundary && { boundary }), ...(stopper && { stopper }) };
+  } finally {
+    io.signal?.removeEventListener("abort", onAbort);
+    out.endLine();
+  }
 }
 
 // Rules between flags; each flag's own value was checked when it was parsed.
@@ -307,7 +320,7 @@ function freshPlan(o: TrainValues, train: Dataset, loss: LossConfig): Plan {
     : new SoftmaxRegression({ inputs, classes, seed: o.seed });
   const common = { lr: learningRate(o), weightDecay: o.weightDecay, ...(o.schedule && { schedule: schedule(o)! }) };
   const optimizer = o.optimizer === "adam" ? new Adam(common) : new SGD({ ...common, momentum: o.momentum });
-  return { model, optimizer, loss, seed: o.seed, batchSize: o.batchSize, shuffle: true, initialEpoch: 0, history: [] };
+  return { train, model, optimizer, loss, seed: o.seed, batchSize: o.batchSize, shuffle: true, initialEpoch: 0, history: [] };
 }
 
 /** Loads the checkpoint for --resume and checks that the command line agrees with it. */
@@ -364,7 +377,7 @@ function resumedPlan(checkpoint: Checkpoint, file: string, train: Dataset, loss:
   const { model, optimizer, training } = checkpoint as Required<Checkpoint>;
   checkModelFits(file, model, train, "Resume on the data the run was trained on, or start a new run.");
   return {
-    model, optimizer, loss, seed: training.seed, batchSize: training.batchSize, shuffle: training.shuffle,
+    train, model, optimizer, loss, seed: training.seed, batchSize: training.batchSize, shuffle: training.shuffle,
     initialEpoch: training.epoch, history: training.history ?? [], resumedFrom: { file, epoch: training.epoch },
   };
 }

@@ -393,7 +393,7 @@ describe("Ctrl-C (io.signal)", () => {
     expect(stderr).toMatch(/\ninterrupted: stopping after the current batch \(Ctrl-C again quits at once\)\n/);
     expect(stderr).toContain(`--plot ${file("early.svg")} not written: no epoch finished`);
     expect(existsSync(file("early.svg"))).toBe(false);
-    expect(stdout).toContain("test accuracy: n/a\ninterrupted during epoch 1; its updates are not kept in --save\n");
+    expect(stdout).toContain("test accuracy: n/a\ninterrupted during epoch 1; its partial updates are not saved\n");
     expect(stdout).toContain(`saved ${file("early.wsmx")} (epoch 0; continue with --resume ${file("early.wsmx")})`);
     const saved = await loadCheckpointFile(file("early.wsmx"));
     expect(saved.training!.epoch).toBe(0);
@@ -507,7 +507,7 @@ describe("eval", () => {
     const lines = stdout.split("\n");
     const header = lines.findIndex((l) => l.startsWith("true \\ predicted"));
     // Abbreviated column headers, aligned with the counts under them.
-    expect(lines[header]).toMatch(/^true \\ predicted {2}T-sh {2}Trou {2}Pull {2}Dres {2}Coat {2}Sand {2}Shir {2}Snea {3}Bag {2}Ankl {5}acc$/);
+    expect(lines[header]).toMatch(/^true \\ predicted {2}T-sh {2}Trou {2}Pull {2}Dres {2}Coat {2}Sand {2}Shir {2}Snea {2}Bag {2}Ankl {5}acc$/);
     expect(lines[header + 1]).toMatch(/^-{16}( +-+){11}$/);
     const rows = lines.slice(header + 2, header + 12);
     rows.forEach((row, c) => {

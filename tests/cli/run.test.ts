@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,10 +48,12 @@ async function writeDataset(dir: string, trainCount: number, testCount: number):
 
 interface Report {
   backend: string;
-  model: string;
+  model: Record<string, unknown>;
+  optimizer: Record<string, unknown>;
+  loss: Record<string, unknown>;
   data: { source: string; train: number; test: number };
   options: { epochs: number; batchSize: number; lr: number; seed: number };
-  epochs: { epoch: number; trainLoss: number; trainAcc: number; testLoss: number; testAcc: number; ms: number }[];
+  epochs: { epoch: number; trainLoss: number; trainAcc: number; testLoss: number; testAcc: number; lr: number; ms: number }[];
   totals: { ms: number; trainMs: number; testAcc: number; testLoss: number };
 }
 
@@ -79,7 +81,7 @@ describe("help and version", () => {
       expect(stdout).toContain("Usage");
       expect(stdout).toMatch(/--epochs N\s+passes over the training set \(default: 10\)/);
       expect(stdout).toMatch(/--batch-size N\s+.*\(default: 256\)/);
-      expect(stdout).toMatch(/--lr X\s+.*\(default: 0\.1\)/);
+      expect(stdout).toMatch(/--lr X\s+.*\(default: 0\.1 for sgd, 0\.001 for adam\)/);
       expect(stdout).toMatch(/--seed N\s+.*\(default: 0\)/);
       expect(stdout).toMatch(/--backend NAME\s+.*js, wasm or wasm-simd \(default: fastest available\)/);
       expect(stdout).toMatch(/--data DIR\s+/);
@@ -91,7 +93,35 @@ describe("help and version", () => {
   it("lists the commands in the general help", async () => {
     const { stdout } = await cli(["--help"]);
     expect(stdout).toContain("wasm-softmax train [options]");
+    expect(stdout).toContain("wasm-softmax eval [options]");
+    expect(stdout).toContain("wasm-softmax predict [options]");
     expect(stdout).toContain("wasm-softmax --version");
+    expect(stdout).toContain("130 stopped by Ctrl-C");
+  });
+
+  it.each([["help", "eval"], ["eval", "--help"], ["predict", "-h"]])("`%s %s` prints that command's options", async (...argv) => {
+    const { code, stdout } = await cli(argv);
+    expect(code).toBe(0);
+    const name = argv[0] === "help" ? argv[1] : argv[0];
+    expect(stdout).toContain(`Usage: wasm-softmax ${name} [options]`);
+    expect(stdout).toMatch(/--model FILE\s+checkpoint to load, as written by `train --save FILE` \(required\)/);
+    expect(stdout).not.toContain("--epochs");
+    if (name === "predict") expect(stdout).toMatch(/--index N\s+which test image, counting from 0 \(default: 0\)/);
+  });
+
+  it("documents every train option with its default", async () => {
+    const { stdout } = await cli(["train", "--help"]);
+    for (const [flag, text] of [
+      ["--model NAME", "(default: softmax; mlp when --hidden is given)"], ["--hidden N[,N…]", "(default: 256, as in d2l)"],
+      ["--optimizer NAME", "(default: sgd)"], ["--momentum X", "(default: 0)"], ["--weight-decay X", "(default: 0)"],
+      ["--schedule SPEC", "(default: none, a constant rate)"], ["--loss NAME", "(default: cross-entropy)"],
+      ["--label-smoothing X", "(default: 0)"], ["--patience N", "(default: off)"], ["--save FILE", "(default: none)"],
+      ["--resume FILE", "(default: none)"], ["--plot FILE.svg", "(default: none)"], ["--grid FILE.svg", "(default: none)"],
+    ]) {
+      expect(stdout).toContain(flag);
+      const entry = stdout.slice(stdout.indexOf(`  ${flag} `)).split(/\n {2}-/)[0]!.replace(/\s+/g, " ");
+      expect(entry, flag).toContain(text);
+    }
   });
 
   it("keeps help lines within 100 columns", async () => {
@@ -112,7 +142,8 @@ describe("help and version", () => {
 });
 
 describe("command-line validation", () => {
-  const validOptions = "Valid options: --epochs, --batch-size, --lr, --seed, --backend, --data, --json, --help.";
+  const validOptions = "Valid options: --model, --hidden, --epochs, --batch-size, --optimizer, --lr, --momentum, --weight-decay, " +
+    "--schedule, --loss, --label-smoothing, --patience, --seed, --save, --resume, --plot, --grid, --backend, --data, --json, --help.";
 
   it("rejects an unknown option, naming it, suggesting the near miss and listing the valid ones", async () => {
     const { code, stdout, stderr } = await cli(["train", "--epoch", "3"]);
@@ -124,9 +155,9 @@ describe("command-line validation", () => {
   });
 
   it("names an unknown --flag=value option by its flag alone", async () => {
-    const { code, stderr } = await cli(["train", "--model=mlp"]);
+    const { code, stderr } = await cli(["train", "--modle=mlp"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("unknown option --model for \"train\"");
+    expect(stderr).toContain("unknown option --modle for \"train\" (did you mean --model?)");
     expect(stderr).toContain(validOptions);
   });
 
@@ -140,7 +171,7 @@ describe("command-line validation", () => {
     const { code, stdout, stderr } = await cli(["trian"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, help.');
+    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, eval, predict, help.');
   });
 
   it("rejects help for an unknown command", async () => {
@@ -215,14 +246,16 @@ describe("train", () => {
     // Nothing but the document: it parses whole, and ends with exactly one newline.
     expect(stdout.endsWith("}\n")).toBe(true);
     const report = JSON.parse(stdout) as Report;
-    expect(Object.keys(report)).toEqual(["backend", "model", "data", "options", "epochs", "totals"]);
+    expect(Object.keys(report)).toEqual(["backend", "model", "optimizer", "loss", "data", "options", "epochs", "totals", "stopped"]);
     expect(report.backend).toBe(backend);
-    expect(report.model).toBe("softmax-regression");
+    expect(report.model).toEqual({ type: "softmax-regression", inputs: 784, classes: 10, seed: 7, weightStd: 0.01 });
+    expect(report.optimizer).toEqual({ type: "sgd", lr: 0.1, momentum: 0, weightDecay: 0 });
+    expect(report.loss).toEqual({ type: "cross-entropy", labelSmoothing: 0 });
     expect(report.data).toEqual({ source: dataDir, train: 512, test: 128 });
     expect(report.options).toEqual({ epochs: 3, batchSize: 32, lr: 0.1, seed: 7 });
     expect(report.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     for (const e of report.epochs) {
-      expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "testLoss", "testAcc", "ms"]);
+      expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "testLoss", "testAcc", "lr", "ms"]);
       for (const value of Object.values(e)) expect(Number.isFinite(value)).toBe(true);
       expect(e.ms).toBeGreaterThanOrEqual(0);
     }
@@ -259,14 +292,16 @@ describe("train", () => {
     expect(stdout).not.toContain("█");
     const lines = stdout.split("\n");
     expect(lines[0]).toBe(`backend: js  data: ${dataDir} (512 train, 128 test)`);
-    expect(lines[1]).toMatch(/^epoch {2}train loss {2}train acc {2}test loss {2}test acc +ms$/);
-    expect(lines[2]).toMatch(/^-+( +-+){5}$/);
+    expect(lines[1]).toBe("model: softmax-regression 784-10  optimizer: sgd (lr 0.1)  loss: cross-entropy");
+    expect(lines[2]).toMatch(/^epoch {2}train loss {2}train acc {2}test loss {2}test acc +ms$/);
+    expect(lines[3]).toMatch(/^-+( +-+){5}$/);
     // Aligned: every row of the table is as long as the header.
-    expect(lines[3]).toMatch(/^ {4}1 {6}\d\.\d{4} {5}\d\.\d{4} {5}\d\.\d{4} {4}\d\.\d{4} +\d+$/);
-    expect(lines[4]).toMatch(/^ {4}2 /);
-    expect(lines[3]!.length).toBe(lines[1]!.length);
-    expect(lines[5]).toMatch(/^test accuracy: \d\.\d{4}$/);
-    expect(lines[6]).toMatch(/^total time: \d+\.\d+ s \(training \d+\.\d+ s, testing and overhead \d+\.\d+ s\)$/);
+    expect(lines[4]).toMatch(/^ {4}1 {6}\d\.\d{4} {5}\d\.\d{4} {5}\d\.\d{4} {4}\d\.\d{4} +\d+$/);
+    expect(lines[5]).toMatch(/^ {4}2 /);
+    expect(lines[4]!.length).toBe(lines[2]!.length);
+    expect(lines[6]).toMatch(/^test accuracy: \d\.\d{4}$/);
+    expect(lines[7]).toMatch(/^total time: \d+\.\d+ s \(training \d+\.\d+ s, testing and overhead \d+\.\d+ s\)$/);
+    expect(lines[8]).toBe("");
   });
 
   it("without a terminal prints the same table and summary, and plain epoch lines on stderr", async () => {
@@ -313,7 +348,7 @@ describe("train", () => {
 
 describe("the installed bin", () => {
   const bin = join(ROOT, "dist", "cli", "bin.js");
-  const sources = ["run.ts", "bin.ts", "table.ts"].map((f) => join(ROOT, "src", "cli", f));
+  const sources = readdirSync(join(ROOT, "src", "cli")).map((f) => join(ROOT, "src", "cli", f));
   let buildNote = "";
 
   beforeAll(() => {
@@ -345,4 +380,27 @@ describe("the installed bin", () => {
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toContain('Invalid --epochs: expected an integer ≥ 1, got "0".');
   });
+
+  it("on SIGINT (Ctrl-C) stops training after the current batch, writes --save and exits 130", async (ctx) => {
+    if (buildNote) ctx.skip(buildNote);
+    const save = join(scratch, "sigint.wsmx");
+    const child = spawn(process.execPath, [bin, "train", "--data", dataDir, "--epochs", "100000", "--batch-size", "64", "--save", save],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "", sent = false;
+    child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && /^epoch +2\//m.test(stderr)) { sent = true; child.kill("SIGINT"); }
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain("interrupted: stopping after the current batch");
+    expect(stdout).toMatch(/^interrupted (during|after) epoch \d+/m);
+    const saved = JSON.parse(new TextDecoder().decode(readFileSync(save).subarray(12, 12 + readFileSync(save).readUInt32LE(8)))) as
+      { training: { epoch: number } };
+    expect(saved.training.epoch).toBeGreaterThanOrEqual(2);
+    expect(stdout).toContain(`saved ${save} (epoch ${saved.training.epoch}; continue with --resume ${save})`);
+  }, 70_000);
 });

@@ -1,0 +1,163 @@
+import { describe, expect, it } from "vitest";
+import { imageGridSVG, learningCurvesSVG } from "../../src/plot/svg.js";
+import type { EpochLogs } from "../../src/train/train.js";
+import { OptionError } from "../../src/errors.js";
+
+const epochs = (n: number, withVal = true): EpochLogs[] => Array.from({ length: n }, (_, i) => ({
+  epoch: i + 1, loss: 1 / (i + 1), acc: 0.5 + i * 0.05, ms: 10,
+  ...(withVal && { valLoss: 1.1 / (i + 1), valAcc: 0.45 + i * 0.05 }),
+}));
+
+const polylines = (svg: string) => [...svg.matchAll(/<polyline ([^>]*)\/>/g)].map(([, attrs]) => ({
+  stroke: /stroke="([^"]+)"/.exec(attrs!)![1],
+  points: /points="([^"]*)"/.exec(attrs!)![1]!.split(" ").filter(Boolean).map((p) => p.split(",").map(Number)),
+}));
+
+// Every tag closed in order, nothing but markup in angle brackets.
+function expectWellFormed(svg: string): void {
+  expect(svg.startsWith("<svg ")).toBe(true);
+  expect(svg.endsWith("</svg>")).toBe(true);
+  const stack: string[] = [];
+  for (const [tag, close, name, self] of svg.matchAll(/<(\/?)([a-zA-Z]+)\b[^<>]*?(\/?)>/g)) {
+    if (self) continue;
+    if (close) expect(stack.pop(), tag).toBe(name);
+    else stack.push(name!);
+  }
+  expect(stack).toEqual([]);
+  expect(svg.replace(/<[^<>]*>/g, "")).not.toMatch(/[<>]/);
+  expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+}
+
+describe("learningCurvesSVG", () => {
+  it("draws train loss, train accuracy and test accuracy as one polyline each, with one point per epoch", () => {
+    const svg = learningCurvesSVG(epochs(5));
+    expectWellFormed(svg);
+    const lines = polylines(svg);
+    expect(lines.map((l) => l.stroke)).toEqual(["#1f77b4", "#9467bd", "#2ca02c"]);
+    for (const line of lines) {
+      expect(line.points).toHaveLength(5);
+      // Epochs left to right.
+      const xs = line.points.map(([x]) => x!);
+      expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    }
+    // One marker per point, and a legend entry per series.
+    expect(svg.match(/<circle /g)).toHaveLength(15);
+    for (const name of ["train loss", "train acc", "test acc"]) expect(svg).toContain(`>${name}</text>`);
+  });
+
+  it("plots higher values higher up (smaller y), on a shared axis", () => {
+    const [loss, acc] = polylines(learningCurvesSVG(epochs(3)));
+    // Loss falls 1 → 1/3: its y grows. Accuracy rises: its y shrinks.
+    expect(loss!.points[2]![1]).toBeGreaterThan(loss!.points[0]![1]!);
+    expect(acc!.points[2]![1]).toBeLessThan(acc!.points[0]![1]!);
+    // Same epoch, same x, for every series.
+    expect(loss!.points.map(([x]) => x)).toEqual(acc!.points.map(([x]) => x));
+  });
+
+  it("leaves out a series that is absent, and skips the epochs where one is missing", () => {
+    expect(polylines(learningCurvesSVG(epochs(4, false))).map((l) => l.stroke)).toEqual(["#1f77b4", "#9467bd"]);
+    const partial = epochs(3);
+    delete partial[0]!.valAcc;
+    const lines = polylines(learningCurvesSVG(partial));
+    expect(lines.map((l) => l.points.length)).toEqual([3, 3, 2]);
+  });
+
+  it("handles a single epoch: one point per series, centred", () => {
+    const svg = learningCurvesSVG(epochs(1), { width: 480 });
+    expectWellFormed(svg);
+    const lines = polylines(svg);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line.points).toHaveLength(1);
+      // Plot area from x = 48 to 480 − 16: its middle.
+      expect(line.points[0]![0]).toBe(48 + (480 - 48 - 16) / 2);
+    }
+  });
+
+  it("numbers the x axis with the epochs as logged (a resumed run starts later)", () => {
+    const later = epochs(3).map((e) => ({ ...e, epoch: e.epoch + 10 }));
+    const svg = learningCurvesSVG(later);
+    for (const e of [11, 12, 13]) expect(svg).toMatch(new RegExp(`text-anchor="middle">${e}</text>`));
+  });
+
+  it("escapes the title", () => {
+    const svg = learningCurvesSVG(epochs(2), { title: `<script>"a" & 'b'</script>` });
+    expectWellFormed(svg);
+    expect(svg).toContain(">&lt;script&gt;&quot;a&quot; &amp; 'b'&lt;/script&gt;</text>");
+    expect(svg).not.toContain("<script>");
+  });
+
+  it("uses the given size", () => {
+    expect(learningCurvesSVG(epochs(2), { width: 640, height: 400 })).toMatch(/^<svg [^>]*width="640" height="400" viewBox="0 0 640 400"/);
+  });
+
+  it.each([[[]], [undefined], ["epochs"]])("rejects %j: there is nothing to draw", (logs) => {
+    expect(() => learningCurvesSVG(logs as unknown as EpochLogs[])).toThrow(OptionError);
+    expect(() => learningCurvesSVG(logs as unknown as EpochLogs[])).toThrow(/Invalid epochs: expected at least one epoch of logs/);
+  });
+});
+
+describe("imageGridSVG", () => {
+  // Four 2×3 images: image k has its pixel k lit at grey 200; the rest black.
+  const images = Uint8Array.from({ length: 4 * 6 }, (_, i) => (i % 6 === Math.floor(i / 6) ? 200 : 0));
+  const base = { images, imageShape: [2, 3] as const, labels: [0, 1, 2, 1] };
+
+  const cells = (svg: string) => [...svg.matchAll(/<g transform="translate\(([\d.]+),([\d.]+)\)">([\s\S]*?)<\/g>/g)]
+    .map(([, x, y, body]) => ({ x: Number(x), y: Number(y), body: body! }));
+
+  it("draws the requested number of cells, each with its image and true label", () => {
+    const svg = imageGridSVG({ ...base, count: 3, classNames: ["zero", "one", "two"] });
+    expectWellFormed(svg);
+    const grid = cells(svg);
+    expect(grid).toHaveLength(3);
+    grid.forEach((cell, k) => {
+      // The black square, then one rect for the one lit pixel.
+      expect(cell.body.match(/<rect /g)).toHaveLength(2);
+      expect(cell.body).toContain('fill="rgb(200,200,200)"');
+      expect(cell.body).toContain(`>${["zero", "one", "two"][base.labels[k]!]}</text>`);
+    });
+  });
+
+  it("defaults to min(18, images) cells, six to a row", () => {
+    const many = new Uint8Array(20 * 6);
+    const grid = cells(imageGridSVG({ images: many, imageShape: [2, 3], labels: new Array(20).fill(0) }));
+    expect(grid).toHaveLength(18);
+    expect(new Set(grid.map((c) => c.y)).size).toBe(3);
+    expect(cells(imageGridSVG(base))).toHaveLength(4);
+  });
+
+  it("marks wrong predictions red and right ones green", () => {
+    const svg = imageGridSVG({ ...base, predictions: [0, 2, 2, 1], classNames: ["zero", "one", "two"] });
+    const grid = cells(svg);
+    const predicted = grid.map((c) => /<text [^>]*fill="([^"]+)"[^>]*>([^<]*)<\/text>/.exec(c.body)!.slice(1));
+    expect(predicted).toEqual([["#2a7d2a", "zero"], ["#d62728", "two"], ["#2a7d2a", "two"], ["#2a7d2a", "one"]]);
+  });
+
+  it("without predictions shows only the true label", () => {
+    for (const cell of cells(imageGridSVG(base))) expect(cell.body.match(/<text /g)).toHaveLength(1);
+  });
+
+  it("merges runs of equal grey along a row into one rect, and scales Float32 pixels from [0, 1]", () => {
+    const row = new Float32Array([0.5, 0.5, 0.5, 0, 0, 1]);
+    const [cell] = cells(imageGridSVG({ images: row, imageShape: [2, 3], labels: [0], cell: 30 }));
+    const rects = [...cell!.body.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="([^"]+)"/g)]
+      .map(([, x, y, w, h, fill]) => [Number(x), Number(y), Number(w), Number(h), fill]);
+    expect(rects).toEqual([[0, 0, 30, 10, "rgb(128,128,128)"], [20, 10, 10, 10, "rgb(255,255,255)"]]);
+  });
+
+  it("escapes class names", () => {
+    const svg = imageGridSVG({ ...base, count: 1, classNames: ["T-shirt & <top>", "b", "c"] });
+    expectWellFormed(svg);
+    expect(svg).toContain(">T-shirt &amp; &lt;top&gt;</text>");
+  });
+
+  it.each([
+    [{ count: 5 }, "an integer in [1, 4]", "5"],
+    [{ count: 0 }, "an integer in [1, 4]", "0"],
+    [{ count: 1.5 }, "an integer in [1, 4]", "1.5"],
+    [{ labels: [0, 1] , count: 3 }, "an integer in [1, 2]", "3"],
+  ])("rejects %j: more cells than images or labels", (options, rule, value) => {
+    expect(() => imageGridSVG({ ...base, ...options })).toThrow(OptionError);
+    expect(() => imageGridSVG({ ...base, ...options })).toThrow(`Invalid count: expected ${rule}, got ${value}.`);
+  });
+});
