@@ -198,7 +198,7 @@ function report(r) {
       out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(1)}×`}${t.note ? ` (${t.note})` : ""}`);
     }
   }
-  if (r.footprint) out.push("", footprintMarkdown(r.footprint));
+  if (r.footprint) out.push(...(out.at(-1) === "" ? [] : [""]), footprintMarkdown(r.footprint));
   return out.join("\n");
 }
 

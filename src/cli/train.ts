@@ -104,7 +104,7 @@ const TRAIN_FLAGS = {
   }),
   resume: pathFlag("--resume", {
     help: "continue the run saved in FILE up to --epochs, with its model, optimizer, seed and batch size " +
-      "(checkpoints do not record the loss: repeat --loss and --label-smoothing if you used them)",
+      "(the checkpoint's loss is kept too)",
     defaultText: "none",
   }),
   plot: pathFlag("--plot", { arg: "FILE.svg", help: "write the learning curves as SVG", extension: ".svg", defaultText: "none" }),
@@ -362,6 +362,10 @@ function resumeConflicts(o: TrainValues, given: Given, model: ModelConfig, optim
   const momentum = optimizer.type === "sgd" ? optimizer.momentum : 0;
   check("momentum", o.momentum === momentum, String(o.momentum), optimizer.type === "sgd" ? String(momentum) : "adam, without momentum");
   check("weightDecay", o.weightDecay === optimizer.weightDecay, String(o.weightDecay), String(optimizer.weightDecay));
+  const wantedLoss = resolveLoss(lossSpec(o)).config, savedLoss = training.loss;
+  if ((given.has("loss") || given.has("labelSmoothing")) && savedLoss && JSON.stringify(wantedLoss) !== JSON.stringify(savedLoss)) {
+    conflicts.push(`--loss ${describeLoss(wantedLoss)} (the checkpoint has ${describeLoss(savedLoss)})`);
+  }
   const wanted = schedule(o), savedSchedule = optimizer.schedule;
   check("schedule", sameSchedule(wanted, savedSchedule), wanted ? describeSchedule(wanted) : "none",
     savedSchedule ? describeSchedule(savedSchedule) : "none");
@@ -377,7 +381,7 @@ function resumedPlan(checkpoint: Checkpoint, file: string, train: Dataset, loss:
   const { model, optimizer, training } = checkpoint as Required<Checkpoint>;
   checkModelFits(file, model, train, "Resume on the data the run was trained on, or start a new run.");
   return {
-    train, model, optimizer, loss, seed: training.seed, batchSize: training.batchSize, shuffle: training.shuffle,
+    train, model, optimizer, loss: training.loss ?? loss, seed: training.seed, batchSize: training.batchSize, shuffle: training.shuffle,
     initialEpoch: training.epoch, history: training.history ?? [], resumedFrom: { file, epoch: training.epoch },
   };
 }

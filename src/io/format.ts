@@ -6,6 +6,7 @@
 import type { ModelConfig } from "../model/network.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { EpochLogs } from "../train/train.js";
+import type { LossConfig } from "../train/losses.js";
 import { FormatError, OptionError } from "../errors.js";
 
 export const CHECKPOINT_MAGIC = "WSMX";
@@ -19,6 +20,8 @@ export interface TrainingState {
   seed: number;
   batchSize: number;
   shuffle: boolean;
+  /** The loss trained with (absent in checkpoints that predate it: then cross-entropy). */
+  loss?: LossConfig;
   history?: EpochLogs[];
 }
 

@@ -5,7 +5,7 @@ import { Optimizer, SGD } from "../optim/optimizer.js";
 import { DivergenceError, OptionError } from "../errors.js";
 import { Session } from "./session.js";
 import { resolveLoss } from "./losses.js";
-import type { Loss, LossSpec } from "./losses.js";
+import type { Loss, LossConfig, LossSpec } from "./losses.js";
 
 /** Running means over the batches seen so far, or the figures of a whole epoch. */
 export interface Logs {
@@ -36,7 +36,7 @@ export interface TrainEvent {
   /** The optimizer; at epoch ends its `state` and `steps` are current. */
   optimizer: Optimizer;
   /** The fit options that decide the rest of the run, for checkpoints. */
-  run: { seed: number; batchSize: number; shuffle: boolean };
+  run: { seed: number; batchSize: number; shuffle: boolean; loss: LossConfig };
   /** Whole epochs so far, this one included at its end. */
   history: EpochLogs[];
 }
@@ -102,7 +102,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options: FitOption
   const started = performance.now();
   const session = new Session(model, o.batchSize, validation ? [train, validation] : [train], o.loss, o.optimizer);
   const history: History = { epochs: [...(options.history ?? [])], backend: session.k.backend, stopped: "completed", ms: 0 };
-  const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle };
+  const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle, loss: o.loss.config };
   try {
     for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
       const result = await runEpoch(session, train, { ...o, epoch, epochs, run, history: history.epochs });
@@ -163,7 +163,7 @@ export async function trainEpoch(model: DenseNetwork, train: Dataset, options: E
   if (!Number.isInteger(epoch) || epoch < 1) throw new OptionError("epoch", "an integer ≥ 1", epoch);
   const session = new Session(model, o.batchSize, [train], o.loss, o.optimizer);
   try {
-    const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle };
+    const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle, loss: o.loss.config };
     return (await runEpoch(session, train, { ...o, epoch, epochs: epoch, run, history: [] })).logs;
   } finally {
     session.close();

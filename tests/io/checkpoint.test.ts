@@ -126,8 +126,9 @@ describe.each(BACKENDS)("resuming with the %s backend", (backend) => {
     });
     const { model, optimizer, training } = loadCheckpoint(saved!);
     expect(training!.epoch).toBe(3);
+    expect(training!.loss).toEqual({ type: "cross-entropy", labelSmoothing: 0.1 });
     const rest = await fit(model, data, {
-      ...options, seed: training!.seed, batchSize: training!.batchSize, shuffle: training!.shuffle,
+      ...options, seed: training!.seed, batchSize: training!.batchSize, shuffle: training!.shuffle, loss: training!.loss!,
       optimizer: optimizer!, initialEpoch: training!.epoch, history: training!.history,
     });
     expect(rest.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
