@@ -28,8 +28,8 @@ export function learningCurvesSVG(epochs: readonly EpochLogs[], { width = 480, h
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== undefined && Number.isFinite(v)));
   // Round ticks: the smallest step of 1, 2 or 5 × 10^k that spans the data in at most 6 intervals.
   const lo = Math.min(0, ...all), hi = Math.max(1, ...all);
-  const step = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100].find((t) => Math.ceil(hi / t) - Math.floor(lo / t) <= 6) ?? (hi - lo) / 5;
-  const yMin = Math.floor(lo / step) * step, yMax = Math.ceil(hi / step) * step, ticks = Math.round((yMax - yMin) / step);
+  const yStep = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100].find((t) => Math.ceil(hi / t) - Math.floor(lo / t) <= 6) ?? (hi - lo) / 5;
+  const yMin = Math.floor(lo / yStep) * yStep, yMax = Math.ceil(hi / yStep) * yStep, ticks = Math.round((yMax - yMin) / yStep);
   const x = (epoch: number) => m.left + (last === first ? w / 2 : ((epoch - first) / (last - first)) * w);
   const y = (v: number) => m.top + h - ((v - yMin) / (yMax - yMin)) * h;
   const out: string[] = [
@@ -38,7 +38,7 @@ export function learningCurvesSVG(epochs: readonly EpochLogs[], { width = 480, h
   ];
   if (title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`);
   for (let i = 0; i <= ticks; i++) {
-    const v = yMin + step * i;
+    const v = yMin + yStep * i;
     out.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${num(y(v))}" y2="${num(y(v))}" stroke="#ddd"/>`,
       `<text x="${m.left - 6}" y="${num(y(v) + 4)}" text-anchor="end">${+v.toFixed(2)}</text>`);
   }
