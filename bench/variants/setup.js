@@ -12,7 +12,7 @@ export default function setup(ex, kernel) {
   const out = alloc(B * O * 4), dw = alloc(O * I * 4), db = alloc(O * 4);
   let s = 12345;
   for (let i = 0; i < N * I; i++) { s = (s * 1103515245 + 12345) >>> 0; u8[data + i] = s >>> 24; }
-  for (let i = 0; i < N; i++) i32[(order >> 2) + i] = i;
+  for (let i = 0; i < N; i++) i32[(order >> 2) + i] = i % O;
   for (let i = N - 1; i > 0; i--) { s = (s * 1103515245 + 12345) >>> 0; const j = s % (i + 1); const t = i32[(order >> 2) + i]; i32[(order >> 2) + i] = i32[(order >> 2) + j]; i32[(order >> 2) + j] = t; }
   for (let i = 0; i < O * I; i++) f32[(w >> 2) + i] = ((i % 13) - 6) * 0.01;
   for (let i = 0; i < B * I; i++) f32[(x >> 2) + i] = u8[data + i] / 255;
@@ -22,6 +22,7 @@ export default function setup(ex, kernel) {
     gatherScaleU8: (b) => ex.gatherScaleU8(x, data, order + b * B * 4, Math.min(B, N - b * B), I, 1 / 255),
     linearForward: () => ex.linearForward(out, x, w, bias, B, I, O),
     linearBackward: () => ex.linearBackward(dw, db, out, x, B, I, O),
+    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, order + b * B * 4, B, O, 0),
   }[kernel];
   return () => { for (let b = 0; b < batches; b++) run(b); };
 }
