@@ -2,16 +2,16 @@
 // (784 → 10) and the MLP 784-256-10, batch 256, SGD lr 0.1, shuffled. Before timing, one epoch per backend
 // from the same weights and seed must give the TS backend's loss within 1e-3 and its trained parameters within
 // 1e-4 of their largest magnitude (measured differences are ~1e-7 of it).
-import { init, runtime } from "../dist/wasm/init.js";
-import { trainEpoch } from "../dist/train/train.js";
-import { SoftmaxRegression, MLP } from "../dist/model/models.js";
-import { SGD } from "../dist/optim/optimizer.js";
-import { loadFashionMNIST } from "../dist/data/fashion-mnist-node.js";
-import { DatasetNotFoundError } from "../dist/errors.js";
+import { init, runtime } from "../dist/internal.js";
+import { trainEpoch } from "../dist/internal.js";
+import { SoftmaxRegression, MLP } from "../dist/internal.js";
+import { SGD } from "../dist/internal.js";
+import { loadFashionMNIST } from "../dist/internal.js";
+import { DatasetNotFoundError } from "../dist/internal.js";
 import { CheckError, assertClose, maxAbs } from "./check.js";
 
-/** @typedef {import("../dist/kernels/contract.js").Backend} Backend */
-/** @typedef {import("../dist/data/dataset.js").Dataset} Dataset */
+/** @typedef {import("../dist/internal.js").Backend} Backend */
+/** @typedef {import("../dist/internal.js").Dataset} Dataset */
 /** @typedef {{ wallMs: number, trainMs: number, loss: number, acc: number }} EpochRun */
 
 export const LOSS_TOLERANCE = 1e-3, PARAM_TOLERANCE = 1e-4;

@@ -2,14 +2,14 @@
 // 784 → 256 → 10), on all three backends side by side. Every case is first run on the same seeded inputs in
 // every backend and compared with the pure-TS kernels; only then is anything timed (tinybench).
 import { Bench } from "tinybench";
-import { init, runtime } from "../dist/wasm/init.js";
-import { Rng, permutation } from "../dist/random.js";
-import { U8_SCALE } from "../dist/data/dataset.js";
+import { init, runtime } from "../dist/internal.js";
+import { Rng, permutation } from "../dist/internal.js";
+import { U8_SCALE } from "../dist/internal.js";
 import { assertClose, dotTolerance } from "./check.js";
 
-/** @typedef {import("../dist/kernels/contract.js").Backend} Backend */
-/** @typedef {import("../dist/wasm/init.js").Runtime} Runtime */
-/** @typedef {import("../dist/kernels/contract.js").Kernels} Kernels */
+/** @typedef {import("../dist/internal.js").Backend} Backend */
+/** @typedef {import("../dist/internal.js").Runtime} Runtime */
+/** @typedef {import("../dist/internal.js").Kernels} Kernels */
 /** @typedef {Float32Array | Int32Array | Uint8Array} Arr */
 /**
  * One benchmark case. `inputs` makes the seeded input arrays; `outputs` names the buffers the kernel writes
@@ -135,7 +135,7 @@ export const CASES = [
 /**
  * Copies one case's inputs into a backend's memory. Outputs (other than in-place inputs) start as NaN, so an
  * element a kernel forgets to write cannot match the TS kernel's value.
- * @param {Runtime} rt @param {import("../dist/wasm/memory.js").Scope} scope
+ * @param {Runtime} rt @param {import("../dist/internal.js").Scope} scope
  * @param {Case} c @param {Record<string, Arr>} inputs
  */
 function place(rt, scope, c, inputs) {

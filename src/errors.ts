@@ -1,15 +1,17 @@
 /** Base class of every error wasm-softmax throws; `hint` says what the caller can do about it. */
 export class WasmSoftmaxError extends Error {
+  // Names are spelled out, not taken from the class: the shipped bundles are minified.
+  override name = "WasmSoftmaxError";
   readonly hint: string | undefined;
   constructor(message: string, hint?: string) {
     super(hint ? `${message} ${hint}` : message);
-    this.name = new.target.name;
     this.hint = hint;
   }
 }
 
 /** An option or argument broke its rule: `option` names it, `rule` is the rule, `value` what came. */
 export class OptionError extends WasmSoftmaxError {
+  override name = "OptionError";
   constructor(readonly option: string, readonly rule: string, readonly value: unknown, hint?: string) {
     super(`Invalid ${option}: expected ${rule}, got ${describe(value)}.`, hint);
   }
@@ -17,6 +19,7 @@ export class OptionError extends WasmSoftmaxError {
 
 /** Array lengths or dimensions that do not agree with each other. */
 export class ShapeError extends WasmSoftmaxError {
+  override name = "ShapeError";
   constructor(readonly what: string, readonly expected: string, readonly actual: string, hint?: string) {
     super(`Invalid ${what}: expected ${expected}, got ${actual}.`, hint);
   }
@@ -24,6 +27,7 @@ export class ShapeError extends WasmSoftmaxError {
 
 /** Bytes on disk or on the wire that are not in the expected format (IDX, gzip, checkpoint). */
 export class FormatError extends WasmSoftmaxError {
+  override name = "FormatError";
   constructor(readonly source: string, readonly expected: string, readonly actual: string, hint?: string) {
     super(`Invalid ${source}: expected ${expected}, got ${actual}.`, hint);
   }
@@ -31,16 +35,20 @@ export class FormatError extends WasmSoftmaxError {
 
 /** A dataset that could not be found or fetched from any source. */
 export class DatasetNotFoundError extends WasmSoftmaxError {
+  override name = "DatasetNotFoundError";
   constructor(readonly tried: readonly string[], hint: string) {
     super(`Fashion-MNIST not found: tried ${tried.join("; ")}.`, hint);
   }
 }
 
 /** The WebAssembly module could not be loaded, compiled or instantiated, or was used before `init()`. */
-export class WasmError extends WasmSoftmaxError {}
+export class WasmError extends WasmSoftmaxError {
+  override name = "WasmError";
+}
 
 /** Training produced a non-finite loss. */
 export class DivergenceError extends WasmSoftmaxError {
+  override name = "DivergenceError";
   constructor(readonly epoch: number, readonly batch: number, readonly loss: number) {
     super(
       `Training diverged: expected a finite loss, got ${loss} at epoch ${epoch}, batch ${batch}.`,

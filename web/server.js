@@ -3,7 +3,7 @@
 // Plain Node, no dependencies. It serves
 //   /            web/index.html, and web/'s other pages and scripts
 //   /dist/…      the built package (the page and its worker import /dist/index.js, the browser entry)
-//   /build/*.wasm the kernels (dist/wasm/init.js resolves ../../build/simd.wasm from its own URL)
+//   /build/*.wasm the kernels (dist/ resolves ../build/simd.wasm from its own URL)
 //   /data/*.gz   Fashion-MNIST from the first directory holding it: $FASHION_MNIST_DIR, the user cache, the
 //                Debian package's /usr/share/datasets/fashion-mnist (the library's own search order)
 //   /api/info    { data: boolean } so the page knows whether to ask the user for the files

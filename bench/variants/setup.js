@@ -22,7 +22,7 @@ export default function setup(ex, kernel) {
     gatherScaleU8: (b) => ex.gatherScaleU8(x, data, order + b * B * 4, Math.min(B, N - b * B), I, 1 / 255),
     linearForward: () => ex.linearForward(out, x, w, bias, B, I, O),
     linearBackward: () => ex.linearBackward(dw, db, out, x, B, I, O),
-    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, order + b * B * 4, B, O, 0),
+    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, order + b * B * 4, Math.min(B, N - b * B), O, 0),
   }[kernel];
   return () => { for (let b = 0; b < batches; b++) run(b); };
 }

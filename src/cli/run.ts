@@ -1,5 +1,6 @@
 // The command table: dispatch, help and version. Each command lives in its own file (train.ts, eval.ts,
 // predict.ts); flags and their parsing in args.ts; what the commands share in output.ts.
+import { packageJsonUrl } from "../assets.js";
 import { readFile } from "node:fs/promises";
 import { WasmSoftmaxError } from "../errors.js";
 import { HELP_FLAG, PROGRAM, UsageError, helpPointer, parseFlags, suggest } from "./args.js";
@@ -136,8 +137,7 @@ async function printHelp(out: Output, topic: string | undefined): Promise<number
   return 0;
 }
 
-// package.json is two levels up from both src/cli/run.ts and dist/cli/run.js.
 async function version(): Promise<string> {
-  const text = await readFile(new URL("../../package.json", import.meta.url), "utf8");
+  const text = await readFile(packageJsonUrl(), "utf8");
   return (JSON.parse(text) as { version: string }).version;
 }

@@ -3,6 +3,7 @@ import { BACKENDS, KERNEL_NAMES } from "../kernels/contract.js";
 import { JsKernels } from "../kernels/js.js";
 import { OptionError, WasmError } from "../errors.js";
 import { Arena } from "./memory.js";
+import { scalarWasmUrl, simdWasmUrl } from "../assets.js";
 
 /** The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
 export const ABI_VERSION = 2;
@@ -82,7 +83,7 @@ async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
   // error, never a silent switch to the slow plain-TS kernels.
   const chosen = backend ?? (typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm");
   if (chosen === "js") return withArena(new JsKernels());
-  const url = new URL(chosen === "wasm-simd" ? "../../build/simd.wasm" : "../../build/scalar.wasm", import.meta.url);
+  const url = chosen === "wasm-simd" ? simdWasmUrl() : scalarWasmUrl();
   return withArena(await instantiate(await compile(url, url.href)));
 }
 
@@ -137,7 +138,8 @@ async function readBytes(source: URL | string | Response | BufferSource, what: s
   const url = typeof source === "string" ? new URL(source, import.meta.url) : source;
   if (url.protocol === "file:") {
     // Hidden from bundlers: only file: URLs reach this, and only server runtimes have them.
-    const fsModule = "node:fs/promises";
+    // Built at run time so no minifier folds it into a literal import that a browser bundler would chase.
+    const fsModule = ["node", "fs/promises"].join(":");
     const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import("node:fs/promises");
     try {
       return await fs.readFile(url);

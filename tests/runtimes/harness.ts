@@ -167,8 +167,9 @@ const MIME: Record<string, string> = {
 };
 
 /**
- * A static file server on 127.0.0.1: `/` is the repo root, `/bundles/<name>/…` a bundle directory (two levels
- * deep, so a bundle's `new URL("../../build/simd.wasm", import.meta.url)` finds the repo's build/), and
+ * A static file server on 127.0.0.1: `/` is the repo root, `/bundle-<name>/…` a bundle directory (one level
+ * deep, like the package's dist/, so a bundle's `new URL("../build/simd.wasm", import.meta.url)` finds the
+ * repo's build/), and
  * `pages` are generated HTML pages.
  */
 export async function staticServer(bundles: Record<string, string>, pages: Record<string, string>): Promise<{ origin: string; close: () => Promise<void> }> {
@@ -179,7 +180,7 @@ export async function staticServer(bundles: Record<string, string>, pages: Recor
       return;
     }
     let file: string;
-    const mount = /^\/bundles\/([^/]+)\/(.*)$/.exec(path);
+    const mount = /^\/bundle-([^/]+)\/(.*)$/.exec(path);
     if (mount && bundles[mount[1]!]) file = resolve(bundles[mount[1]!]!, mount[2]!);
     else file = resolve(ROOT, "." + path);
     const base = mount && bundles[mount[1]!] ? bundles[mount[1]!]! : ROOT;
@@ -205,10 +206,10 @@ export async function staticServer(bundles: Record<string, string>, pages: Recor
 /** The file a package "exports" condition chain picks for ".", e.g. ["browser"] → "./dist/index.js". */
 export function exportTarget(conditions: string[]): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-  const entry = pkg.exports["."] as Record<string, string>;
+  const entry = pkg.exports["."] as Record<string, string | { default: string }>;
   for (const [condition, target] of Object.entries(entry)) {
     if (condition === "types") continue;
-    if (condition === "default" || conditions.includes(condition)) return target;
+    if (condition === "default" || conditions.includes(condition)) return typeof target === "string" ? target : target.default;
   }
   throw new Error(`No export for conditions ${conditions.join(", ")}`);
 }
@@ -238,7 +239,7 @@ export async function runChromium(): Promise<SmokeResult[]> {
     const browserEntry = exportTarget(["browser", "import"]).replace(/^\./, "");
     const server = await staticServer({ browser: work.dir }, {
       "/smoke/direct.html": smokePage({ "wasm-softmax": browserEntry }, "/tests/runtimes/smoke.js"),
-      "/smoke/bundle.html": smokePage(undefined, "/bundles/browser/smoke.js"),
+      "/smoke/bundle.html": smokePage(undefined, "/bundle-browser/smoke.js"),
     });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     try {

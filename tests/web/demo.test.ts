@@ -48,7 +48,7 @@ describe("demo server", () => {
   it("serves the page, the package and the kernels with their MIME types and no cross-origin isolation headers", async () => {
     const expected: [string, RegExp][] = [
       ["/", /^text\/html/], ["/app.js", /^text\/javascript/], ["/worker.js", /^text\/javascript/],
-      ["/style.css", /^text\/css/], ["/dist/index.js", /^text\/javascript/], ["/dist/wasm/init.js", /^text\/javascript/],
+      ["/style.css", /^text\/css/], ["/dist/index.js", /^text\/javascript/],
       ["/build/simd.wasm", /^application\/wasm$/], ["/build/scalar.wasm", /^application\/wasm$/],
     ];
     for (const [path, type] of expected) {
