@@ -132,7 +132,7 @@ function targets(epochs) {
   if (!epochs) return [];
   const simd = epochs.find((r) => r.model === "softmax" && r.backend === "wasm-simd");
   return [
-    { name: `softmax-regression epoch with wasm-simd ≤ ${TARGET_EPOCH_MS} ms (median, wall clock around trainEpoch)`,
+    { name: `softmax-regression epoch with wasm-simd ≤ ${TARGET_EPOCH_MS} ms (median wall clock of an epoch in fit)`,
       value: simd.medianWallMs, unit: "ms", pass: simd.medianWallMs <= TARGET_EPOCH_MS,
       note: `batch loop alone ${simd.medianTrainMs.toFixed(1)} ms, min wall ${simd.minWallMs.toFixed(1)} ms` },
     { name: `softmax-regression epoch with wasm-simd ≥ ${TARGET_SPEEDUP}× faster than js (median wall, same run)`,
@@ -182,15 +182,17 @@ function report(r) {
   }
   if (r.epochs) {
     out.push(`## Epochs (Fashion-MNIST, ${r.data.images} images, batch 256, SGD lr 0.1)`, "",
-      "| model | backend | runs | median ms | min ms | median ms (loop) | min ms (loop) | images/s | vs js | train loss |",
-      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+      "| model | backend | runs | median ms | min ms | median ms (loop) | min ms (loop) | first epoch ms | images/s | vs js | train loss |",
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const e of r.epochs) {
       out.push(`| ${MODELS[e.model].label} | ${e.backend} | ${e.runs} | ${f1(e.medianWallMs)} | ${f1(e.minWallMs)} | ` +
-        `${f1(e.medianTrainMs)} | ${f1(e.minTrainMs)} | ${Math.round(e.imagesPerSec).toLocaleString("en-US")} | ` +
+        `${f1(e.medianTrainMs)} | ${f1(e.minTrainMs)} | ${f1(e.medianFirstWallMs)} | ${Math.round(e.imagesPerSec).toLocaleString("en-US")} | ` +
         `${ratio(e.speedupVsJs)} | ${e.loss.toFixed(4)} |`);
     }
-    out.push("", "ms: wall clock around `trainEpoch` (includes copying the data set into kernel memory and the shuffle); " +
-      "ms (loop): trainEpoch's own `ms`, the batch loop only. images/s and vs js use the median wall clock. " +
+    out.push("", "Each run is `fit` for 2 epochs with a fresh model. ms: wall clock of the second epoch, from the first one's end " +
+      "to its own (shuffle, batches, callbacks: an epoch of a training run); ms (loop): its own `ms`, the batch loop only; " +
+      "first epoch ms: the first epoch's wall clock, which also copies the data set into kernel memory. " +
+      "images/s and vs js use the median wall clock; train loss is the first epoch's. " +
       "Before timing, one epoch per wasm backend matched the js loss within 1e-3 and its trained parameters within " +
       `1e-4 of max|p| (MLP: on its first ${r.checks.mlpEpoch.images} images).`,
     ...budget(r), "", "## Targets", "");

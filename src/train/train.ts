@@ -86,6 +86,10 @@ export interface History {
 
 const YIELD_MS = 50;
 
+// setImmediate (Node, Bun) returns after pending I/O without setTimeout's ≥ 1 ms clamp; elsewhere a macrotask.
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
 /**
  * Trains `model` on `train` for `epochs` epochs of minibatch SGD, evaluating `validationData` after each:
  * d2l's loop, built from `trainEpoch` and `evaluate`. Defaults: 10 epochs, batch 256, SGD lr 0.1, shuffled.
@@ -229,7 +233,7 @@ async function runEpoch(s: Session, data: Dataset, o: Checked & { epoch: number;
     }
     // Let timers, I/O and AbortSignals through on long epochs.
     if (t1 - lastYield > YIELD_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToEventLoop();
       lastYield = performance.now();
     }
   }

@@ -2,7 +2,7 @@ import type { Heap, Ptr } from "../kernels/contract.js";
 import { PAGE_BYTES } from "../kernels/contract.js";
 import { WasmSoftmaxError } from "../errors.js";
 
-const ALIGN = 16;
+const ALIGN = 64;
 
 /**
  * The one allocator over a backend's memory: scopes stacked like call frames. An operation (fit, evaluate,
