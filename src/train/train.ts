@@ -91,8 +91,9 @@ const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
- * Trains `model` on `train` for `epochs` epochs of minibatch SGD, evaluating `validationData` after each:
- * d2l's loop, built from `trainEpoch` and `evaluate`. Defaults: 10 epochs, batch 256, SGD lr 0.1, shuffled.
+ * Trains `model` on `data` for `epochs` epochs of minibatch SGD, evaluating `validationData` after each:
+ * d2l's loop, made of the same epoch and evaluation steps as `trainEpoch` and `evaluate`, in one session so
+ * the data is copied into kernel memory once. Defaults: 10 epochs, batch 256, SGD lr 0.1, shuffled.
  * @throws {OptionError} for a bad option (each is named with its rule and value).
  * @throws {ShapeError} when the data's features or classes do not match the model.
  * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
@@ -106,7 +107,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options: FitOption
   const started = performance.now();
   const session = new Session(model, o.batchSize, validation ? [train, validation] : [train], o.loss, o.optimizer);
   const history: History = { epochs: [...(options.history ?? [])], backend: session.k.backend, stopped: "completed", ms: 0 };
-  const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle, loss: o.loss.config };
+  const run = runState(o);
   try {
     for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
       const result = await runEpoch(session, train, { ...o, epoch, epochs, run, history: history.epochs });
@@ -167,15 +168,19 @@ export async function trainEpoch(model: DenseNetwork, train: Dataset, options: E
   if (!Number.isInteger(epoch) || epoch < 1) throw new OptionError("epoch", "an integer ≥ 1", epoch);
   const session = new Session(model, o.batchSize, [train], o.loss, o.optimizer);
   try {
-    const run = { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle, loss: o.loss.config };
-    return (await runEpoch(session, train, { ...o, epoch, epochs: epoch, run, history: [] })).logs;
+    return (await runEpoch(session, train, { ...o, epoch, epochs: epoch, run: runState(o), history: [] })).logs;
   } finally {
     session.close();
   }
 }
 
+/** What decides the rest of a run, for events and checkpoints. */
+function runState(o: Checked): TrainEvent["run"] {
+  return { seed: o.seed, batchSize: o.batchSize, shuffle: o.shuffle, loss: o.loss.config };
+}
+
 /**
- * Mean cross-entropy and accuracy of `model` on `data`, without changing the model.
+ * Mean loss (cross-entropy unless `loss` says otherwise) and accuracy of `model` on `data`, without changing it.
  * @throws {ShapeError} when the data's features or classes do not match the model.
  * @example
  * const { loss, acc } = evaluate(model, test);

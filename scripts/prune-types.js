@@ -1,0 +1,18 @@
+// Keeps only the declaration files reachable from the package's entries: tsc emits one per source file, but
+// internals that no public type mentions (the plain-TS kernels, the training session, …) need not ship.
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const root = "dist/types";
+const reachable = new Set();
+const stack = ["index.d.ts", "node.d.ts", "edge.d.ts"].map((entry) => join(root, entry));
+while (stack.length > 0) {
+  const file = stack.pop();
+  if (reachable.has(file) || !existsSync(file)) continue;
+  reachable.add(file);
+  for (const [, spec] of readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)"/g)) {
+    stack.push(join(dirname(file), spec.replace(/\.js$/, ".d.ts")));
+  }
+}
+const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+for (const file of walk(root)) if (!reachable.has(file)) rmSync(file);
