@@ -2,6 +2,7 @@ import type { Heap, Ptr } from "../kernels/contract.js";
 import { PAGE_BYTES } from "../kernels/contract.js";
 import { WasmSoftmaxError } from "../errors.js";
 
+// Cache-line aligned: a kernel's 64-byte strip of a row is then one line, not two.
 const ALIGN = 64;
 
 /**

@@ -274,7 +274,7 @@ function capnpString(s: string): string {
 }
 
 /** The workerd config: the bundle as an ES module and each copied .wasm as a wasm module, named as imported. */
-function workerdConfig(main: string, wasmFiles: string[]): string {
+export function workerdConfig(main: string, wasmFiles: string[]): string {
   const modules = [
     `(name = ${capnpString(main)}, esModule = embed ${capnpString(main)})`,
     ...wasmFiles.map((f) => `(name = ${capnpString(f)}, wasm = embed ${capnpString(f)})`),
@@ -314,7 +314,8 @@ export async function runWorkerd(): Promise<SmokeResult[]> {
   }
 }
 
-async function serveWorkerd<T>(dir: string, use: (origin: string) => Promise<T>): Promise<T> {
+/** Runs `workerd serve` on dir/config.capnp, hands `use` its origin, and stops it afterwards. */
+export async function serveWorkerd<T>(dir: string, use: (origin: string) => Promise<T>): Promise<T> {
   // --control-fd reports the port workerd bound ("127.0.0.1:0" in the config) once it listens.
   const child = spawn(binary("workerd"), ["serve", "config.capnp", "--control-fd=3"], {
     cwd: dir, stdio: ["ignore", "pipe", "pipe", "pipe"],

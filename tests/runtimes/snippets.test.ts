@@ -5,7 +5,6 @@
 // served by workerd. Only the Fashion-MNIST source is swapped for a tiny generated set: the server runtimes find
 // it in the user cache ($HOME is a temporary directory), the others get it as `{ files }`. Everything else
 // (Vercel Edge, wrangler.toml) is parsed.
-import { spawn } from "node:child_process";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
@@ -13,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { basename, extname, join, resolve, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transform } from "esbuild";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, binary, bundle, exec, scratch } from "./harness.js";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, binary, bundle, exec, scratch, serveWorkerd, workerdConfig } from "./harness.js";
 import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
 import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS } from "../../src/data/fashion-mnist.js";
 import type { FashionMNISTFileKey } from "../../src/data/fashion-mnist.js";
@@ -264,43 +263,11 @@ describe("the browser snippets run in Chromium", () => {
 // Cloudflare Workers: bundled with wrangler's conditions (the harness's "workerd" flavour), served by workerd
 
 async function workerdFetch(dir: string, main: string, wasm: string[]): Promise<Response> {
-  const modules = [`(name = ${JSON.stringify(main)}, esModule = embed ${JSON.stringify(main)})`,
-    ...wasm.map((f) => `(name = ${JSON.stringify(f)}, wasm = embed ${JSON.stringify(f)})`)];
-  await writeFile(join(dir, "config.capnp"), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .w) ],
-  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
-);
-const w :Workerd.Worker = ( modules = [ ${modules.join(", ")} ], compatibilityDate = "2024-09-23" );
-`);
-  const child = spawn(binary("workerd"), ["serve", "config.capnp", "--control-fd=3"], { cwd: dir, stdio: ["ignore", "pipe", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d));
-  child.stderr!.on("data", (d: Buffer) => (output += d));
-  try {
-    const port = await new Promise<number>((ok, fail) => {
-      let control = "";
-      const timer = setTimeout(() => fail(new Error(`workerd did not start in 30 s:\n${output}`)), 30_000);
-      (child.stdio[3] as NodeJS.ReadableStream).on("data", (d: Buffer) => {
-        control += d;
-        for (const line of control.split("\n")) {
-          try {
-            const msg = JSON.parse(line) as { event?: string; port?: number };
-            if (msg.event === "listen" && msg.port) { clearTimeout(timer); ok(msg.port); }
-          } catch { /* a partial line */ }
-        }
-      });
-      child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`workerd exited with ${code}:\n${output}`)); });
-    });
-    const response = await fetch(`http://127.0.0.1:${port}/`);
-    const body = await response.arrayBuffer();
-    return new Response(body, { status: response.status });
-  } finally {
-    const exited = new Promise((ok) => child.once("exit", ok));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((ok) => setTimeout(ok, 5000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }
+  await writeFile(join(dir, "config.capnp"), workerdConfig(main, wasm));
+  return serveWorkerd(dir, async (origin) => {
+    const response = await fetch(`${origin}/`);
+    return new Response(await response.arrayBuffer(), { status: response.status });
+  });
 }
 
 describe("the Cloudflare Workers snippet", () => {

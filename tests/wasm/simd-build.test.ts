@@ -312,10 +312,10 @@ describe("init()", () => {
 });
 
 describe("Arena", () => {
-  it("hands out 16-byte-aligned, non-overlapping blocks from heapBase", () => {
+  it("hands out cache-line-aligned, non-overlapping blocks from heapBase", () => {
     const arena = new Arena(new JsHeap(), 20), scope = arena.open();
-    const a = scope.alloc(3), b = scope.alloc(17), c = scope.f32(1);
-    expect([a, b, c]).toEqual([32, 48, 80]);
+    const a = scope.alloc(3), b = scope.alloc(65), c = scope.f32(1);
+    expect([a, b, c]).toEqual([64, 128, 256]);
   });
 
   it("releases a scope's memory when it closes, for the next scope to reuse", () => {
