@@ -169,9 +169,9 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const { backend } = await init(o.backend === undefined ? {} : { backend: o.backend });
   const data = await loadData(o.data, out);
   const plan = resume ? resumedPlan(resume, o.resume!, data.train, loss) : freshPlan(o, data.train, loss);
-  const { model, optimizer } = plan;
+  const { model, optimizer, loss: usedLoss } = plan;
   out.info(`backend: ${backend}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
-    `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(loss)}\n` +
+    `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(usedLoss)}\n` +
     (plan.resumedFrom ? `resuming ${plan.resumedFrom.file} after epoch ${plan.initialEpoch}, up to epoch ${o.epochs}\n` : ""), o.json);
 
   const result = await runFit(o, out, plan, data.test);
@@ -205,7 +205,7 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
       backend: history.backend,
       model: model.config,
       optimizer: optimizer.config,
-      loss,
+      loss: usedLoss,
       data: { source: data.source, train: data.train.length, test: data.test.length },
       options: { epochs: o.epochs, batchSize: plan.batchSize, lr: optimizer.config.lr, seed: plan.seed },
       epochs: rows.map((r) => ({ ...r, ms: roundMs(r.ms) })),
@@ -237,8 +237,8 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   return code;
 }
 
-function runOptions(plan: Plan): { seed: number; batchSize: number; shuffle: boolean } {
-  return { seed: plan.seed, batchSize: plan.batchSize, shuffle: plan.shuffle };
+function runOptions(plan: Plan): { seed: number; batchSize: number; shuffle: boolean; loss: LossConfig } {
+  return { seed: plan.seed, batchSize: plan.batchSize, shuffle: plan.shuffle, loss: plan.loss };
 }
 
 /**

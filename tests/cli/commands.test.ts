@@ -288,6 +288,19 @@ describe("train --save and --resume", () => {
     expect(b.training!.history!.map((e) => e.valLoss)).toEqual(a.training!.history!.map((e) => e.valLoss));
   });
 
+  it("keeps the checkpoint's loss on --resume, and refuses a different one", async () => {
+    const huber = ["--loss", "huber:0.5", "--lr", "0.01"];
+    const whole = await trainJSON([...huber, "--epochs", "2", "--save", file("huber-whole.wsmx")]);
+    await trainJSON([...huber, "--epochs", "1", "--save", file("huber.wsmx")]);
+    expect((await loadCheckpointFile(file("huber.wsmx"))).training!.loss).toEqual({ type: "huber", delta: 0.5 });
+    const rest = await trainJSON(["--resume", file("huber.wsmx"), "--epochs", "2"]);
+    expect(rest.loss).toEqual({ type: "huber", delta: 0.5 });
+    expect(rest.epochs.map((e) => e.trainLoss)).toEqual(whole.epochs.map((e) => e.trainLoss));
+    const conflict = await cli(["train", "--resume", file("huber.wsmx"), "--loss", "l1", "--epochs", "2"]);
+    expect(conflict.code).toBe(2);
+    expect(conflict.stderr).toMatch(/--loss l1 \(the checkpoint has huber/);
+  });
+
   it("accepts flags that repeat the checkpoint's values", async () => {
     await trainJSON([...mlp, "--epochs", "1", "--save", file("same.wsmx")]);
     const report = await trainJSON(["--resume", file("same.wsmx"), ...mlp, "--model", "mlp", "--optimizer", "sgd",
