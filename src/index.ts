@@ -9,7 +9,7 @@ export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
 export {
-  loadFashionMNIST, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
+  loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
 } from "./data/fashion-mnist.js";
 export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
 

@@ -13,6 +13,7 @@ import {
   checkUrl,
   datasetsFromFiles,
   fetchFashionMNISTFiles,
+  withClassNames,
   type FashionMNIST,
   type FashionMNISTDownloadOptions,
   type FashionMNISTFileKey,
@@ -54,7 +55,7 @@ export interface LoadedFashionMNIST extends FashionMNIST {
 
 const NODE_OPTIONS = [
   "dir", "url", "files", "cacheDir", "download", "env", "fetch", "verify", "checksums", "onProgress", "systemDir",
-  "mirror",
+  "mirror", "classNames",
 ] as const;
 
 /**
@@ -69,6 +70,10 @@ const NODE_OPTIONS = [
  * const { train, test, source } = await loadFashionMNIST();
  */
 export async function loadFashionMNIST(options: NodeLoadFashionMNISTOptions = {}): Promise<LoadedFashionMNIST> {
+  return withClassNames(await load(options), options.classNames);
+}
+
+async function load(options: NodeLoadFashionMNISTOptions): Promise<LoadedFashionMNIST> {
   checkOptionKeys(options, NODE_OPTIONS, () => undefined);
   checkDownloadOptions(options);
   for (const key of ["dir", "cacheDir", "systemDir"] as const) {

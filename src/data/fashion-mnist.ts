@@ -1,5 +1,5 @@
 import { DatasetNotFoundError, FormatError, OptionError } from "../errors.js";
-import type { Dataset } from "./dataset.js";
+import { Dataset } from "./dataset.js";
 import { gunzip, isGzip, maybeGunzip } from "./gzip.js";
 import { parseIdxPair } from "./idx.js";
 
@@ -7,6 +7,12 @@ import { parseIdxPair } from "./idx.js";
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ]);
+
+/**
+ * MNIST's class names. Its IDX files have the same four names and format as Fashion-MNIST's, so
+ * `loadFashionMNIST({ dir, classNames: MNIST_CLASSES })` loads them.
+ */
+export const MNIST_CLASSES: readonly string[] = Object.freeze(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
 export type FashionMNISTFileKey = "trainImages" | "trainLabels" | "testImages" | "testLabels";
 
@@ -82,6 +88,8 @@ export interface FashionMNISTDownloadOptions {
   /** SHA-256 table to verify against (default FASHION_MNIST_SHA256). */
   checksums?: FashionMNISTChecksums;
   onProgress?: (event: FashionMNISTProgress) => void;
+  /** Ten class names to give the datasets instead of Fashion-MNIST's (e.g. MNIST_CLASSES for MNIST's files). */
+  classNames?: readonly string[];
 }
 
 export interface LoadFashionMNISTOptions extends FashionMNISTDownloadOptions {
@@ -105,7 +113,7 @@ const NO_SOURCE_HINT =
   "downloads and caches the files.";
 
 const NODE_ONLY_OPTIONS = new Set(["dir", "cacheDir", "download", "env", "systemDir", "mirror"]);
-const BROWSER_OPTIONS = ["url", "files", "fetch", "verify", "checksums", "onProgress"] as const;
+const BROWSER_OPTIONS = ["url", "files", "fetch", "verify", "checksums", "onProgress", "classNames"] as const;
 
 /**
  * Hex SHA-256 of `bytes`, computed with Web Crypto (`crypto.subtle`), available in every supported runtime.
@@ -129,6 +137,10 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * const { train, test } = await loadFashionMNIST({ url: "/data/fashion-mnist/" });
  */
 export async function loadFashionMNIST(options: LoadFashionMNISTOptions = {}): Promise<FashionMNIST> {
+  return withClassNames(await load(options), options.classNames);
+}
+
+async function load(options: LoadFashionMNISTOptions): Promise<FashionMNIST> {
   checkOptionKeys(options, BROWSER_OPTIONS, (key) =>
     NODE_ONLY_OPTIONS.has(key)
       ? `\`${key}\` works only in Node: import loadFashionMNIST from "wasm-softmax/node"; elsewhere pass \`url\` or \`files\`.`
@@ -155,6 +167,16 @@ export async function loadFashionMNIST(options: LoadFashionMNISTOptions = {}): P
  * @example
  * const { train, test } = await datasetsFromFiles({ trainImages, trainLabels, testImages, testLabels }, "upload");
  */
+/**
+ * The datasets renamed to `classNames` (checked: ten strings), or as they are without it.
+ * @internal used by both loaders.
+ */
+export function withClassNames<T extends FashionMNIST>(data: T, classNames: readonly string[] | undefined): T {
+  if (classNames === undefined) return data;
+  const rename = (d: Dataset) => Dataset.fromArrays(d.x, d.y, { ...d, classNames });
+  return { ...data, train: rename(data.train), test: rename(data.test) };
+}
+
 export async function datasetsFromFiles(
   files: FashionMNISTFiles,
   source: string,

@@ -1,6 +1,6 @@
 import { runtime } from "../wasm/init.js";
 import { OptionError, ShapeError } from "../errors.js";
-import type { Ptr } from "./contract.js";
+import type { Kernels, Ptr } from "./contract.js";
 
 function dim(name: string, value: unknown): number {
   if (!Number.isInteger(value) || (value as number) < 0) throw new OptionError(name, "an integer ≥ 0", value);
@@ -13,24 +13,46 @@ function array(name: string, value: unknown, length: number): Float32Array {
   return value;
 }
 
-function output(out: Float32Array | undefined, length: number): Float32Array {
-  return out === undefined ? new Float32Array(length) : array("out", out, length);
+function labelsOf(labels: ArrayLike<number>, rows: number, cols: number): Int32Array {
+  if (labels == null || labels.length !== rows) throw new ShapeError("labels", `${rows} labels`, String(labels?.length));
+  for (let r = 0; r < rows; r++) {
+    const label = labels[r]!;
+    if (!Number.isInteger(label) || label < 0 || label >= cols) throw new OptionError(`labels[${r}]`, `an integer in [0, ${cols})`, label);
+  }
+  return Int32Array.from(labels);
 }
 
-/** Runs `body` in a scope of the current backend's memory with `inputs` copied in; returns its pointers' result. */
-function scoped<T>(inputs: Float32Array[], body: (ptrs: Ptr[], read: (ptr: Ptr, into: Float32Array) => void) => T): T {
+/**
+ * Copies `inputs` into the current backend's memory, runs `body` on their pointers with room for `outLength`
+ * f32 results, and copies those into `out`. Returns what `body` returns.
+ */
+function run<T>(inputs: (Float32Array | Int32Array)[], out: Float32Array, body: (k: Kernels, ptrs: Ptr[], outPtr: Ptr) => T): T {
   const rt = runtime(), scope = rt.arena.open();
   try {
-    const ptrs = inputs.map((values) => scope.f32(values.length, values));
-    return body(ptrs, (ptr, into) => into.set(new Float32Array(rt.arena.memory.buffer, ptr, into.length)));
+    const ptrs = inputs.map((v) => (v instanceof Int32Array ? scope.i32(v.length, v) : scope.f32(v.length, v)));
+    const outPtr = scope.f32(out.length);
+    const result = body(rt.kernels, ptrs, outPtr);
+    out.set(new Float32Array(rt.arena.memory.buffer, outPtr, out.length));
+    return result;
   } finally {
     scope.close();
   }
 }
 
+/** A regression loss against target rows: checks the shapes, runs the kernel, returns the loss and gradient. */
+function targetLoss(outputs: Float32Array, targets: Float32Array, rows: number, cols: number,
+                    kernel: (k: Kernels, grad: Ptr, out: Ptr, targets: Ptr) => number): { loss: number; grad: Float32Array } {
+  dim("rows", rows); dim("cols", cols);
+  array("outputs", outputs, rows * cols); array("targets", targets, rows * cols);
+  const grad = new Float32Array(rows * cols);
+  const loss = run([outputs, targets], grad, (k, [po, pt], pg) => kernel(k, pg, po!, pt!));
+  return { loss, grad };
+}
+
 /**
  * The package's kernels on plain Float32Arrays, for other apps: each call copies its inputs into kernel memory,
- * runs the active backend (see `init`), and copies the result out.
+ * runs the active backend (see `init`), and copies the result out. Losses return the mean over rows and the
+ * gradient of that mean with respect to their first argument.
  */
 export const kernels = {
   /**
@@ -42,12 +64,9 @@ export const kernels = {
   matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out?: Float32Array): Float32Array {
     dim("m", m); dim("k", k); dim("n", n);
     array("a", a, m * k); array("b", b, k * n);
-    const result = output(out, m * n);
-    return scoped([a, b, result], ([pa, pb, po], read) => {
-      runtime().kernels.matmul(po!, pa!, pb!, m, k, n);
-      read(po!, result);
-      return result;
-    });
+    const result = out === undefined ? new Float32Array(m * n) : array("out", out, m * n);
+    run([a, b], result, (kern, [pa, pb], po) => kern.matmul(po, pa!, pb!, m, k, n));
+    return result;
   },
 
   /**
@@ -59,37 +78,67 @@ export const kernels = {
   softmax(x: Float32Array, rows: number, cols: number, out?: Float32Array): Float32Array {
     dim("rows", rows); dim("cols", cols);
     array("x", x, rows * cols);
-    const result = output(out, rows * cols);
-    return scoped([x], ([px], read) => {
-      runtime().kernels.softmaxRows(px!, px!, rows, cols);
-      read(px!, result);
-      return result;
-    });
+    const result = out === undefined ? new Float32Array(rows * cols) : array("out", out, rows * cols);
+    run([x], result, (k, [px], po) => k.softmaxRows(po, px!, rows, cols));
+    return result;
   },
 
   /**
-   * Mean cross-entropy of softmax(logits) against integer labels, and its gradient w.r.t. the logits.
-   * @throws {OptionError}, {ShapeError} as `matmul`, and for a label outside [0, cols).
+   * Mean cross-entropy of softmax(logits) against integer labels (smoothed by `labelSmoothing`), and its gradient.
+   * @throws {OptionError}, {ShapeError} as `matmul`, and for a label outside [0, cols) or smoothing outside [0, 1).
    * @example
    * const { loss, grad } = kernels.softmaxCrossEntropy(new Float32Array([2, 1, 3]), new Int32Array([2]), 1, 3);
    */
-  softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<number>, rows: number, cols: number): { loss: number; grad: Float32Array } {
+  softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<number>, rows: number, cols: number,
+                      options: { labelSmoothing?: number } = {}): { loss: number; grad: Float32Array } {
     dim("rows", rows); dim("cols", cols);
     array("logits", logits, rows * cols);
-    if (labels == null || labels.length !== rows) throw new ShapeError("labels", `${rows} labels`, String(labels?.length));
-    for (let r = 0; r < rows; r++) {
-      const label = labels[r]!;
-      if (!Number.isInteger(label) || label < 0 || label >= cols) throw new OptionError(`labels[${r}]`, `an integer in [0, ${cols})`, label);
-    }
+    const smoothing = options.labelSmoothing ?? 0;
+    if (typeof smoothing !== "number" || !(smoothing >= 0 && smoothing < 1)) throw new OptionError("labelSmoothing", "a number in [0, 1)", smoothing);
     const grad = new Float32Array(rows * cols);
-    const rt = runtime(), scope = rt.arena.open();
-    try {
-      const pz = scope.f32(rows * cols, logits), py = scope.i32(rows, Int32Array.from(labels)), pg = scope.f32(rows * cols);
-      const loss = rt.kernels.softmaxCrossEntropyForwardBackward(pg, pz, py, rows, cols, 0);
-      grad.set(new Float32Array(rt.arena.memory.buffer, pg, rows * cols));
-      return { loss, grad };
-    } finally {
-      scope.close();
-    }
+    const loss = run([logits, labelsOf(labels, rows, cols)], grad,
+      (k, [pz, py], pg) => k.softmaxCrossEntropyForwardBackward(pg, pz!, py!, rows, cols, smoothing));
+    return { loss, grad };
+  },
+
+  /**
+   * Mean cross-entropy of softmax(logits) against soft target rows (each a distribution), and its gradient.
+   * @throws {OptionError}, {ShapeError} as `matmul`.
+   * @example
+   * kernels.softmaxCrossEntropySoft(new Float32Array([2, 1, 3]), new Float32Array([0.05, 0.05, 0.9]), 1, 3);
+   */
+  softmaxCrossEntropySoft(logits: Float32Array, targets: Float32Array, rows: number, cols: number): { loss: number; grad: Float32Array } {
+    return targetLoss(logits, targets, rows, cols, (k, g, z, t) => k.softmaxCrossEntropySoftForwardBackward(g, z, t, rows, cols));
+  },
+
+  /**
+   * Mean over rows of ½ Σ (output − target)², d2l's squared loss, and its gradient.
+   * @throws {OptionError}, {ShapeError} as `matmul`.
+   * @example
+   * kernels.l2Loss(new Float32Array([1, 2]), new Float32Array([0, 0]), 1, 2); // { loss: 2.5, grad: [1, 2] }
+   */
+  l2Loss(outputs: Float32Array, targets: Float32Array, rows: number, cols: number): { loss: number; grad: Float32Array } {
+    return targetLoss(outputs, targets, rows, cols, (k, g, o, t) => k.l2LossForwardBackward(g, o, t, rows, cols));
+  },
+
+  /**
+   * Mean over rows of Σ |output − target|, and its gradient (0 where they are equal).
+   * @throws {OptionError}, {ShapeError} as `matmul`.
+   * @example
+   * kernels.l1Loss(new Float32Array([1, -2]), new Float32Array([0, 0]), 1, 2); // { loss: 3, grad: [1, -1] }
+   */
+  l1Loss(outputs: Float32Array, targets: Float32Array, rows: number, cols: number): { loss: number; grad: Float32Array } {
+    return targetLoss(outputs, targets, rows, cols, (k, g, o, t) => k.l1LossForwardBackward(g, o, t, rows, cols));
+  },
+
+  /**
+   * Mean over rows of Σ huber_δ(output − target) (½r² within δ, δ(|r| − ½δ) beyond), and its gradient.
+   * @throws {OptionError}, {ShapeError} as `matmul`, and for δ not a finite number > 0.
+   * @example
+   * kernels.huberLoss(new Float32Array([0.5, 3]), new Float32Array([0, 0]), 1, 2, 1); // { loss: 2.625, grad: [0.5, 1] }
+   */
+  huberLoss(outputs: Float32Array, targets: Float32Array, rows: number, cols: number, delta = 1): { loss: number; grad: Float32Array } {
+    if (typeof delta !== "number" || !Number.isFinite(delta) || delta <= 0) throw new OptionError("delta", "a finite number > 0", delta);
+    return targetLoss(outputs, targets, rows, cols, (k, g, o, t) => k.huberLossForwardBackward(g, o, t, rows, cols, delta));
   },
 };
