@@ -12,7 +12,8 @@ import { SGD } from "../../src/optim/optimizer.js";
 import { loadCheckpoint } from "../../src/io/checkpoint.js";
 import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
-import { gzip, makeFashionFiles, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
+import { makeFashionFiles, learnableLabel, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
+import { expectWellFormedSVG } from "../helpers/svg.js";
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -33,29 +34,10 @@ async function cli(argv: string[], options: CliOptions = {}): Promise<Result> {
   return { code, stdout, stderr };
 }
 
-// A Fashion-MNIST look-alike that one linear layer can learn: class c lights up rows 2c+4 and 2c+5.
-function pixel(label: number, i: number, r: number, c: number): number {
-  const noise = (Math.imul(i + 1, 2654435761) ^ Math.imul(r * 28 + c + 1, 40503)) >>> 0;
-  const band = r === 2 * label + 4 || r === 2 * label + 5;
-  return band ? 160 + (noise % 96) : noise % 64;
-}
-
-const labelOf = (i: number) => (i * 7 + (i >> 3)) % 10;
-const TRAIN_COUNT = 384, TEST_COUNT = 100, TEST_OFFSET = 100_000;
+const labelOf = learnableLabel;
+const TRAIN_COUNT = 384, TEST_COUNT = 100;
 const testLabels = Array.from({ length: TEST_COUNT }, (_, i) => labelOf(i + TEST_OFFSET));
 const classCounts = FASHION_MNIST_CLASSES.map((_, c) => testLabels.filter((l) => l === c).length);
-
-async function writeDataset(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const split = async (prefix: string, count: number, offset: number) => {
-    const labels = Array.from({ length: count }, (_, i) => labelOf(i + offset));
-    await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`),
-      gzip(makeIdxImages(count, 28, 28, (i, r, c) => pixel(labels[i]!, i + offset, r, c))));
-    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels(labels)));
-  };
-  await split("train", TRAIN_COUNT, 0);
-  await split("t10k", TEST_COUNT, TEST_OFFSET);
-}
 
 async function writeTinyDataset(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -94,7 +76,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "wasm-softmax-commands-"));
   dataDir = join(scratch, "fashion");
   tinyDir = join(scratch, "tiny");
-  await writeDataset(dataDir);
+  await writeLearnableFashionDir(dataDir, TRAIN_COUNT, TEST_COUNT);
   await writeTinyDataset(tinyDir);
 });
 
@@ -455,19 +437,6 @@ describe("train --patience", () => {
   });
 });
 
-// Well-formed enough: every tag that opens is closed, in order, and the document is one <svg> element.
-function expectWellFormedSVG(text: string): void {
-  expect(text.startsWith("<svg")).toBe(true);
-  expect(text.trimEnd().endsWith("</svg>")).toBe(true);
-  const stack: string[] = [];
-  for (const [tag, close, name, selfClose] of text.matchAll(/<(\/?)([a-zA-Z]+)\b[^<>]*?(\/?)>/g)) {
-    if (selfClose) continue;
-    if (close) expect(stack.pop(), tag).toBe(name);
-    else stack.push(name!);
-  }
-  expect(stack).toEqual([]);
-  expect(text.replace(/<[^<>]*>/g, "")).not.toMatch(/[<>]/);
-}
 
 describe("train --plot and --grid", () => {
   it("write learning curves and an image grid as SVG", async () => {

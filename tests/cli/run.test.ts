@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import type { CliIO } from "../../src/cli/run.js";
-import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
+import { writeLearnableFashionDir } from "../helpers/idx.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -26,25 +26,6 @@ async function cli(argv: string[], options: Partial<Pick<CliIO, "isTTY" | "env">
   return { code, stdout, stderr };
 }
 
-// A Fashion-MNIST look-alike that softmax regression can learn: class c lights up rows 2c+4 and 2c+5 on top of
-// low noise, so the classes are separable by one linear layer.
-function pixel(label: number, i: number, r: number, c: number): number {
-  const noise = (Math.imul(i + 1, 2654435761) ^ Math.imul(r * 28 + c + 1, 40503)) >>> 0;
-  const band = r === 2 * label + 4 || r === 2 * label + 5;
-  return band ? 160 + (noise % 96) : noise % 64;
-}
-
-async function writeDataset(dir: string, trainCount: number, testCount: number): Promise<void> {
-  const labelOf = (i: number) => (i * 7 + (i >> 3)) % 10;
-  const split = async (prefix: string, count: number, offset: number) => {
-    const labels = Array.from({ length: count }, (_, i) => labelOf(i + offset));
-    await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`),
-      gzip(makeIdxImages(count, 28, 28, (i, r, c) => pixel(labels[i]!, i + offset, r, c))));
-    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels(labels)));
-  };
-  await split("train", trainCount, 0);
-  await split("t10k", testCount, 100_000);
-}
 
 interface Report {
   backend: string;
@@ -63,8 +44,7 @@ let scratch: string;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "wasm-softmax-cli-"));
   dataDir = join(scratch, "fashion");
-  await import("node:fs/promises").then((fs) => fs.mkdir(dataDir));
-  await writeDataset(dataDir, 512, 128);
+  await writeLearnableFashionDir(dataDir, 512, 128);
 });
 
 afterAll(async () => {

@@ -1,4 +1,6 @@
 import { gzipSync } from "node:zlib";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 /** Pixel value at (image, row, col), or one value for every pixel. */
 export type Fill = number | ((index: number, row: number, col: number) => number);
@@ -53,4 +55,29 @@ export function makeFashionFiles(
     testImages: pack(makeIdxImages(test, 2, 3, pixels)),
     testLabels: pack(makeIdxLabels(labels(test))),
   };
+}
+
+/** The label of example i in `writeLearnableFashionDir`'s sets (the test set's i counts from TEST_OFFSET). */
+export const learnableLabel = (i: number): number => (i * 7 + (i >> 3)) % 10;
+export const TEST_OFFSET = 100_000;
+
+// A Fashion-MNIST look-alike that one linear layer can learn: class c lights up rows 2c+4 and 2c+5 on top of
+// low noise.
+function learnablePixel(label: number, i: number, r: number, c: number): number {
+  const noise = (Math.imul(i + 1, 2654435761) ^ Math.imul(r * 28 + c + 1, 40503)) >>> 0;
+  const band = r === 2 * label + 4 || r === 2 * label + 5;
+  return band ? 160 + (noise % 96) : noise % 64;
+}
+
+/** Writes the four gzipped 28×28 Fashion-MNIST files of a small learnable set into `dir`. */
+export async function writeLearnableFashionDir(dir: string, trainCount: number, testCount: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const split = async (prefix: string, count: number, offset: number) => {
+    const labels = Array.from({ length: count }, (_, i) => learnableLabel(i + offset));
+    await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`),
+      gzip(makeIdxImages(count, 28, 28, (i, r, c) => learnablePixel(labels[i]!, i + offset, r, c))));
+    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels(labels)));
+  };
+  await split("train", trainCount, 0);
+  await split("t10k", testCount, TEST_OFFSET);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { imageGridSVG, learningCurvesSVG } from "../../src/plot/svg.js";
 import type { EpochLogs } from "../../src/train/train.js";
 import { OptionError } from "../../src/errors.js";
+import { expectWellFormedSVG } from "../helpers/svg.js";
 
 const epochs = (n: number, withVal = true): EpochLogs[] => Array.from({ length: n }, (_, i) => ({
   epoch: i + 1, loss: 1 / (i + 1), acc: 0.5 + i * 0.05, ms: 10,
@@ -13,18 +14,9 @@ const polylines = (svg: string) => [...svg.matchAll(/<polyline ([^>]*)\/>/g)].ma
   points: /points="([^"]*)"/.exec(attrs!)![1]!.split(" ").filter(Boolean).map((p) => p.split(",").map(Number)),
 }));
 
-// Every tag closed in order, nothing but markup in angle brackets.
+// Well-formed, and no number that failed to print.
 function expectWellFormed(svg: string): void {
-  expect(svg.startsWith("<svg ")).toBe(true);
-  expect(svg.endsWith("</svg>")).toBe(true);
-  const stack: string[] = [];
-  for (const [tag, close, name, self] of svg.matchAll(/<(\/?)([a-zA-Z]+)\b[^<>]*?(\/?)>/g)) {
-    if (self) continue;
-    if (close) expect(stack.pop(), tag).toBe(name);
-    else stack.push(name!);
-  }
-  expect(stack).toEqual([]);
-  expect(svg.replace(/<[^<>]*>/g, "")).not.toMatch(/[<>]/);
+  expectWellFormedSVG(svg);
   expect(svg).not.toMatch(/NaN|Infinity|undefined/);
 }
 
