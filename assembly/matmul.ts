@@ -54,7 +54,7 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
 // dWeight (O,I) = dOutᵀ (O,B) · inp (B,I);  dBias (O) = Σ_b dOut (B,O). Both are overwritten, so the training
 // step needs no separate zeroGrad. Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes)
 // stays in L1 while every output pair walks it. Each input vector is loaded just before its two multiply-adds,
-// so 8 accumulators + 1 input + 2 splats fit in 16 xmm registers without spills (bench/variants/03).
+// so 8 accumulators + 1 input + 2 splats fit in 16 xmm registers without spills.
 export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                B: i32, I: i32, O: i32): void {
   const row = <usize>I << 2, gRow = <usize>O << 2;
