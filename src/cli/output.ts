@@ -98,10 +98,18 @@ export async function loadData(dir: string | undefined, out: Output): Promise<Lo
       out.progress(`downloading Fashion-MNIST from ${file.slice(0, file.length - name.length)}\n`);
     }
   };
-  const data = await loadFashionMNIST({ ...(dir !== undefined && { dir }), env: out.io.env, onProgress });
-  out.endLine();
-  out.checkInterrupt();
-  return data;
+  try {
+    const data = await loadFashionMNIST({
+      ...(dir !== undefined && { dir }), env: out.io.env, onProgress, ...(out.io.signal && { signal: out.io.signal }),
+    });
+    out.checkInterrupt();
+    return data;
+  } catch (error) {
+    out.checkInterrupt(); // Ctrl-C cancelled a download: report it as an interrupt, not as an error.
+    throw error;
+  } finally {
+    out.endLine();
+  }
 }
 
 export function describeSource(data: LoadedFashionMNIST): string {

@@ -55,7 +55,7 @@ export interface LoadedFashionMNIST extends FashionMNIST {
 
 const NODE_OPTIONS = [
   "dir", "url", "files", "cacheDir", "download", "env", "fetch", "verify", "checksums", "onProgress", "systemDir",
-  "mirror", "classNames",
+  "mirror", "classNames", "signal",
 ] as const;
 
 /**

@@ -90,6 +90,8 @@ export interface FashionMNISTDownloadOptions {
   onProgress?: (event: FashionMNISTProgress) => void;
   /** Ten class names to give the datasets instead of Fashion-MNIST's (e.g. MNIST_CLASSES for MNIST's files). */
   classNames?: readonly string[];
+  /** Cancels a download: the load then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface LoadFashionMNISTOptions extends FashionMNISTDownloadOptions {
@@ -113,7 +115,7 @@ const NO_SOURCE_HINT =
   "downloads and caches the files.";
 
 const NODE_ONLY_OPTIONS = new Set(["dir", "cacheDir", "download", "env", "systemDir", "mirror"]);
-const BROWSER_OPTIONS = ["url", "files", "fetch", "verify", "checksums", "onProgress", "classNames"] as const;
+const BROWSER_OPTIONS = ["url", "files", "fetch", "verify", "checksums", "onProgress", "classNames", "signal"] as const;
 
 /**
  * Hex SHA-256 of `bytes`, computed with Web Crypto (`crypto.subtle`), available in every supported runtime.
@@ -220,7 +222,7 @@ export async function fetchFashionMNISTFiles(
     FASHION_MNIST_KEYS.map((key) => [key, fileUrl(base, FASHION_MNIST_FILES[key])]),
   ) as Record<FashionMNISTFileKey, string>;
   const bytes = await Promise.all(FASHION_MNIST_KEYS.map(async (key) => {
-    const data = await fetchBytes(labels[key], fetchFn, options.onProgress);
+    const data = await fetchBytes(labels[key], fetchFn, options.onProgress, options.signal);
     if (options.verify !== false) await verifyFashionMNISTFile(data, checksums[key], labels[key]);
     return data;
   }));
@@ -267,6 +269,9 @@ export function checkOptionKeys(
 export function checkDownloadOptions(options: FashionMNISTDownloadOptions): void {
   if (options.fetch !== undefined && typeof options.fetch !== "function") {
     throw new OptionError("fetch", "a fetch function", options.fetch);
+  }
+  if (options.signal !== undefined && (options.signal === null || typeof options.signal.aborted !== "boolean")) {
+    throw new OptionError("signal", "an AbortSignal", options.signal);
   }
   if (options.verify !== undefined && typeof options.verify !== "boolean") {
     throw new OptionError("verify", "a boolean", options.verify);
@@ -333,13 +338,16 @@ async function fetchBytes(
   url: string,
   fetchFn: typeof fetch,
   onProgress: ((event: FashionMNISTProgress) => void) | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
   const notFoundHint = `Check that ${url.slice(0, url.lastIndexOf("/") + 1)} serves the four Fashion-MNIST .gz files, ` +
     "or pass the files' bytes as `files`.";
   let response: Response;
   try {
-    response = await fetchFn(url);
+    response = await fetchFn(url, signal && { signal });
   } catch (error) {
+    // A cancelled load is the caller's doing, not a missing dataset: it rejects with the signal's reason.
+    if (signal?.aborted) throw signal.reason;
     throw new DatasetNotFoundError([`${url} (network error: ${reason(error)})`], notFoundHint);
   }
   if (!response.ok) {
@@ -350,8 +358,9 @@ async function fetchBytes(
   const length = Number(response.headers.get("content-length"));
   const total = Number.isFinite(length) && length > 0 ? length : undefined;
   const progress = (loaded: number) => onProgress?.(total === undefined ? { file: url, loaded } : { file: url, loaded, total });
-  const interrupted = (error: unknown) =>
-    new DatasetNotFoundError([`${url} (download interrupted: ${reason(error)})`], notFoundHint);
+  const interrupted = (error: unknown) => signal?.aborted
+    ? signal.reason
+    : new DatasetNotFoundError([`${url} (download interrupted: ${reason(error)})`], notFoundHint);
   if (!onProgress || !response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer().catch((error: unknown) => { throw interrupted(error); }));
     progress(bytes.length);

@@ -35,3 +35,25 @@ describe("MNIST through the Fashion-MNIST loaders", () => {
     expect((error as OptionError).option).toBe("classNames");
   });
 });
+
+describe("cancelling a download", () => {
+  it("rejects with the signal's reason, not a missing-dataset error, and validates the signal", async () => {
+    const { createServer } = await import("node:http");
+    // A server that never answers: only the abort can end the request.
+    const server = createServer(() => undefined);
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const { port } = server.address() as { port: number };
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("stopped by the user")), 50);
+      const error = await rejection(loadInBrowser({ url: `http://127.0.0.1:${port}/`, signal: controller.signal }));
+      expect(error.message).toBe("stopped by the user");
+      const nodeError = await rejection(loadFashionMNIST({ url: `http://127.0.0.1:${port}/`, signal: AbortSignal.abort() }));
+      expect(nodeError.name).toBe("AbortError");
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    expect((await rejection(loadInBrowser({ files: makeFashionFiles(), signal: "now" as never })) as OptionError).option).toBe("signal");
+  });
+});
