@@ -23,7 +23,7 @@ export const TARGET_WASM_GZIP_BYTES = 30 * 1024;
 export const TARGET_PACKAGE_UNPACKED_BYTES = 150 * 1024;
 export const TARGET_COLD_START_MS = 60;
 export const DEFAULT_RUNS = 15;
-/** The issue's comparison figure. Not measured here: this project does not install TensorFlow.js. */
+/** A reported comparison figure, not measured here: this project does not install TensorFlow.js. */
 export const TFJS_REFERENCE =
   "TensorFlow.js's minimal training install is about 45 MB and its import takes about 200 ms on this machine";
 
@@ -168,7 +168,7 @@ export async function measureFootprint({ runs = DEFAULT_RUNS, log = () => {} } =
     { name: `package < ${TARGET_PACKAGE_UNPACKED_BYTES / 1024} KB unpacked`, value: pkg.unpackedBytes / 1024, unit: "KB",
       pass: pkg.unpackedBytes < TARGET_PACKAGE_UNPACKED_BYTES,
       note: Object.entries(pkg.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${kb(v)}`).join(", ") },
-    // The issue compares against TensorFlow.js's import time, so the target is what the package adds to a
+    // The comparison is with TensorFlow.js's import time, so the target is what the package adds to a
     // bare node start (import + init + first step), not node's own start-up, which alone takes ~55 ms here.
     { name: `cold start ≤ ${TARGET_COLD_START_MS} ms (import + init + first step, over a bare node start; median)`,
       value: start.packageShare.medianMs, unit: "ms", pass: start.packageShare.medianMs <= TARGET_COLD_START_MS,
@@ -208,7 +208,7 @@ export function footprintMarkdown(fp) {
       `(median ${f1(p.dataMs.medianMs)} ms) is left out: data excluded. Bare and package processes alternate; ` +
       "the difference row subtracts the bare row from the one above it, column by column.",
     "",
-    `Reference figure from the issue, not measured here: ${fp.reference.tfjs}.`,
+    `Reported reference figure, not measured here: ${fp.reference.tfjs}.`,
     "", "### Footprint targets", "",
     ...fp.targets.map((t) => `- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "KB" ? `${t.value.toFixed(1)} KB` : `${t.value.toFixed(1)} ms`}` +
       (t.note ? ` (${t.note})` : "")),
