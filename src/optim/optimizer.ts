@@ -55,6 +55,19 @@ function checkRange(option: string, value: unknown, rule: string, ok: (v: number
   return value;
 }
 
+const fraction = (option: string, value: unknown) => checkRange(option, value, "a number in [0, 1)", (v) => v >= 0 && v < 1);
+
+/** What every optimizer takes: a learning rate (with its default), weight decay and a schedule, checked. */
+function commonOptions(options: { lr?: number; weightDecay?: number; schedule?: Schedule }, defaultLr: number):
+  { lr: number; weightDecay: number; schedule?: Schedule } {
+  const lr = checkPositive("lr", options.lr ?? defaultLr);
+  return {
+    lr,
+    weightDecay: checkRange("weightDecay", options.weightDecay ?? 0, "a finite number ≥ 0", (v) => v >= 0),
+    ...(options.schedule !== undefined && { schedule: checkSchedule(options.schedule, lr)! }),
+  };
+}
+
 export interface SGDOptions {
   /** Learning rate. Default 0.1, as in d2l. */
   lr?: number;
@@ -76,13 +89,8 @@ export class SGD extends Optimizer {
 
   constructor(options: SGDOptions = {}) {
     super();
-    const lr = checkPositive("lr", options.lr ?? 0.1);
-    this.config = {
-      type: "sgd", lr,
-      momentum: checkRange("momentum", options.momentum ?? 0, "a number in [0, 1)", (v) => v >= 0 && v < 1),
-      weightDecay: checkRange("weightDecay", options.weightDecay ?? 0, "a finite number ≥ 0", (v) => v >= 0),
-      ...(options.schedule !== undefined && { schedule: checkSchedule(options.schedule, lr)! }),
-    };
+    const common = commonOptions(options, 0.1);
+    this.config = { type: "sgd", ...common, momentum: fraction("momentum", options.momentum ?? 0) };
   }
 
   get lr(): number { return this.config.lr; }
@@ -117,15 +125,12 @@ export class Adam extends Optimizer {
 
   constructor(options: AdamOptions = {}) {
     super();
-    const lr = checkPositive("lr", options.lr ?? 0.001);
-    const beta = (name: string, v: unknown) => checkRange(name, v, "a number in [0, 1)", (x) => x >= 0 && x < 1);
+    const common = commonOptions(options, 0.001);
     this.config = {
-      type: "adam", lr,
-      beta1: beta("beta1", options.beta1 ?? 0.9),
-      beta2: beta("beta2", options.beta2 ?? 0.999),
+      type: "adam", ...common,
+      beta1: fraction("beta1", options.beta1 ?? 0.9),
+      beta2: fraction("beta2", options.beta2 ?? 0.999),
       eps: checkPositive("eps", options.eps ?? 1e-8),
-      weightDecay: checkRange("weightDecay", options.weightDecay ?? 0, "a finite number ≥ 0", (v) => v >= 0),
-      ...(options.schedule !== undefined && { schedule: checkSchedule(options.schedule, lr)! }),
     };
   }
 
