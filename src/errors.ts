@@ -15,6 +15,13 @@ export class OptionError extends WasmSoftmaxError {
   constructor(readonly option: string, readonly rule: string, readonly value: unknown, hint?: string) {
     super(`Invalid ${option}: expected ${rule}, got ${describe(value)}.`, hint);
   }
+
+  /** A key that no option of `what` ("fit", "SGD", …) has; `hint` names the nearest one. */
+  static unknown(what: string, key: string, known: readonly string[], hint: string): OptionError {
+    const error = new OptionError(key, `one of ${known.join(", ")}`, undefined, hint);
+    error.message = `Unknown ${what} option ${JSON.stringify(key)}. ${hint}`;
+    return error;
+  }
 }
 
 /** Array lengths or dimensions that do not agree with each other. */

@@ -1,0 +1,101 @@
+// The one owner of every option rule and its wording. Constructors, the Trainer, fit, the loaders and the CLI's
+// flag parsers all check through here, so a rule reads the same wherever it is broken:
+//   Invalid <option>: expected <rule>, got <value>.
+import { OptionError } from "./errors.js";
+
+/** A rule: the words every error uses for it, and the test. */
+export interface Rule<T = unknown> {
+  readonly text: string;
+  test(value: unknown): value is T;
+}
+
+export function rule<T>(text: string, test: (value: unknown) => boolean): Rule<T> {
+  return { text, test: test as (value: unknown) => value is T };
+}
+
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** Integers in [min, max] (max omitted: no upper bound). */
+export function integerIn(min: number, max?: number, text?: string): Rule<number> {
+  return rule(text ?? (max === undefined ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`),
+    (v) => Number.isSafeInteger(v) && (v as number) >= min && (max === undefined || (v as number) <= max));
+}
+
+/** Finite numbers passing `ok`, described by `text`. */
+export function numberWhere(text: string, ok: (v: number) => boolean): Rule<number> {
+  return rule(text, (v) => isNumber(v) && ok(v));
+}
+
+export function oneOf<T extends string>(choices: readonly T[]): Rule<T> {
+  return rule(choices.length === 2 ? `"${choices[0]}" or "${choices[1]}"` : `one of ${choices.map((c) => `"${c}"`).join(", ")}`,
+    (v) => (choices as readonly unknown[]).includes(v));
+}
+
+/** The rules more than one option shares. */
+export const RULES = {
+  seed: integerIn(0, 0xffffffff, "an integer in [0, 2^32)"),
+  count: integerIn(1),
+  countOrZero: integerIn(0),
+  positive: numberWhere("a finite number > 0", (v) => v > 0),
+  nonNegative: numberWhere("a finite number ≥ 0", (v) => v >= 0),
+  fraction: numberWhere("a number in [0, 1)", (v) => v >= 0 && v < 1),
+  openFraction: numberWhere("a number in (0, 1)", (v) => v > 0 && v < 1),
+  boolean: rule<boolean>("true or false", (v) => typeof v === "boolean"),
+  function: rule<(...args: never[]) => unknown>("a function", (v) => typeof v === "function"),
+  functions: rule<((...args: never[]) => unknown)[]>("an array of functions",
+    (v) => Array.isArray(v) && v.every((f) => typeof f === "function")),
+  signal: rule<AbortSignal>("an AbortSignal", (v) => typeof v === "object" && v !== null && typeof (v as AbortSignal).aborted === "boolean"),
+  bytes: rule<Uint8Array>("a Uint8Array", (v) => v instanceof Uint8Array),
+} as const;
+
+/** `value` when it passes `r`, else an OptionError naming `option`. */
+export function check<T>(option: string, value: unknown, r: Rule<T>, hint?: string): T {
+  if (!r.test(value)) throw new OptionError(option, r.text, value, hint);
+  return value;
+}
+
+/** As `check`, with `fallback` for undefined. */
+export function checkOr<T>(option: string, value: unknown, r: Rule<T>, fallback: T, hint?: string): T {
+  return value === undefined ? fallback : check(option, value, r, hint);
+}
+
+/**
+ * `options` as an object whose keys are all in `known` (undefined gives {}); an unknown key is refused with the
+ * nearest known name, so `fit(m, d, { epoch: 1 })` fails instead of training 10 epochs.
+ */
+export function checkKeys<T extends object>(what: string, options: T | undefined, known: readonly string[],
+                                             hintFor?: (key: string) => string | undefined): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new OptionError(`${what} options`, "an object", options);
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = nearest(key, known);
+    throw OptionError.unknown(what, key, known,
+      hintFor?.(key) ?? (near === undefined ? `Known options: ${known.join(", ")}.` : `Did you mean "${near}"?`));
+  }
+  return options;
+}
+
+/** The candidate closest to `word` (a prefix, or at most two edits away), if any is close. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined, bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = candidate.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) { best = candidate; bestDistance = d; }
+  }
+  return bestDistance <= Math.min(2, Math.max(1, word.length / 2)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
