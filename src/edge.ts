@@ -1,24 +1,36 @@
 // wasm-softmax for workerd (Cloudflare Workers) and Vercel Edge, chosen by the "workerd" and "edge-light"
 // export conditions. These runtimes refuse to compile wasm from bytes during a request, but turn a `.wasm`
-// import into a compiled WebAssembly.Module, so this entry imports both builds and hands them to init().
+// import into a compiled WebAssembly.Module, so this entry imports both builds and makes them the default
+// `wasm` of createRuntime() and init(); "auto" still picks between them in one place.
 import simd from "../build/simd.wasm";
 import scalar from "../build/scalar.wasm";
-import { init as initWith, simdSupported } from "./wasm/init.js";
-import type { InitOptions } from "./wasm/init.js";
+import { createRuntime as create, init as initWith } from "./runtime/runtime.js";
+import type { InitOptions, Runtime, RuntimeOptions } from "./runtime/runtime.js";
 import type { Backend } from "./kernels/contract.js";
 
 export * from "./index.js";
 
+const withModules = <T extends RuntimeOptions>(options: T | undefined): T =>
+  ({ ...options, wasm: options?.wasm ?? { simd, scalar } }) as T;
+
 /**
- * Loads the kernels once, from the `.wasm` modules bundled with this entry unless `wasm` is given: SIMD where
- * the runtime supports it, else the scalar build; `backend: "js"` for plain TypeScript.
+ * Creates a runtime from the `.wasm` modules bundled with this entry unless `wasm` is given.
+ * @throws {OptionError} for an unknown backend or option.
  * @throws {WasmError} when a forced backend or the given wasm cannot be instantiated here.
- * @throws {OptionError} for an unknown backend.
+ * @example
+ * const runtime = await createRuntime(); // runtime.backend: "wasm-simd" on Cloudflare Workers
+ */
+export function createRuntime(options?: RuntimeOptions): Promise<Runtime> {
+  return create(withModules(options));
+}
+
+/**
+ * Sets up the default runtime from the `.wasm` modules bundled with this entry unless `wasm` is given.
+ * @throws {OptionError} for an unknown backend or option.
+ * @throws {WasmError} when a forced backend or the given wasm cannot be instantiated here.
  * @example
  * const { backend } = await init(); // "wasm-simd" on Cloudflare Workers
  */
-export function init(options: InitOptions = {}): Promise<{ backend: Backend }> {
-  if (options.wasm !== undefined || options.backend === "js") return initWith(options);
-  const backend = options.backend ?? (simdSupported() ? "wasm-simd" : "wasm");
-  return initWith({ backend, wasm: backend === "wasm-simd" ? simd : scalar });
+export function init(options?: InitOptions): Promise<{ backend: Backend }> {
+  return initWith(withModules(options));
 }

@@ -1,9 +1,12 @@
 // wasm-softmax: the browser-safe public API. Node-only additions (dataset directories, the cache) are in
 // src/node.ts, which Node, Deno and Bun load through the package's "node" export condition.
-export { init, simdSupported } from "./wasm/init.js";
-export type { InitOptions, WasmSource } from "./wasm/init.js";
+export { init, createRuntime, Runtime } from "./runtime/runtime.js";
+export type { InitOptions, RuntimeOptions, WasmBuilds } from "./runtime/runtime.js";
+export { simdSupported } from "./runtime/load.js";
+export type { WasmSource } from "./runtime/load.js";
 export type { Backend } from "./kernels/contract.js";
-export { kernels } from "./kernels/public.js";
+export { kernels } from "./runtime/public-kernels.js";
+export type { KernelCallOptions } from "./runtime/public-kernels.js";
 
 export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
@@ -15,21 +18,27 @@ export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
 
 export { SoftmaxRegression, MLP, createModel } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
-export type { DenseNetwork, LayerLayout, ModelConfig, Inputs } from "./model/network.js";
+export { DenseNetwork } from "./model/network.js";
+export type { LayerLayout, ModelConfig, Inputs, PredictOptions } from "./model/network.js";
 export { Optimizer, SGD, Adam } from "./optim/optimizer.js";
 export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer.js";
 export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
-export { fit, trainEpoch, evaluate } from "./train/train.js";
-export type { Callback, TrainEvent, Logs, EpochLogs, History, FitOptions, EpochOptions } from "./train/train.js";
-export { progressLogger, earlyStopping, checkpointEvery } from "./train/callbacks.js";
+export { Trainer } from "./train/trainer.js";
+export type { TrainerOptions, EpochOptions, Targets } from "./train/trainer.js";
+export { fit, evaluate } from "./train/fit.js";
+export type { FitOptions } from "./train/fit.js";
+export type { Callback, TrainEvent, Logs, EpochLogs, EpochResult, History, RunOptions } from "./train/events.js";
+export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
 export { confusionMatrix } from "./train/metrics.js";
 export type { ClassReport } from "./train/metrics.js";
 export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
 export type { ImageGridOptions } from "./plot/svg.js";
-export { saveCheckpoint, loadCheckpoint, loadModel, exportWeightsJSON } from "./io/checkpoint.js";
-export type { Checkpoint } from "./io/checkpoint.js";
+export {
+  saveCheckpoint, saveModel, loadCheckpoint, loadModel, resumeOptions, checkpointEvery, exportWeightsJSON,
+} from "./io/checkpoint.js";
+export type { Checkpoint, ResumeOptions } from "./io/checkpoint.js";
 export type { TrainingState } from "./io/format.js";
 
 export {

@@ -48,6 +48,10 @@ export const RULES = {
   bytes: rule<Uint8Array>("a Uint8Array", (v) => v instanceof Uint8Array),
 } as const;
 
+/** Rules of one concept, named so the kernels API, the losses and the CLI cannot drift apart. */
+export const LABEL_SMOOTHING = RULES.fraction;
+export const HUBER_DELTA = RULES.positive;
+
 /** `value` when it passes `r`, else an OptionError naming `option`. */
 export function check<T>(option: string, value: unknown, r: Rule<T>, hint?: string): T {
   if (!r.test(value)) throw new OptionError(option, r.text, value, hint);

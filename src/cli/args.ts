@@ -1,7 +1,10 @@
 // Flags, commands and the parser that turns argv into validated values. Every bad value is reported as
 // `Invalid --flag: expected <rule>, got "<text>".`, the same shape as the library's OptionError.
+// Number rules come from the library's validation module, so a flag and its API option say the same words.
 import type { Backend } from "../kernels/contract.js";
 import { BACKENDS } from "../kernels/contract.js";
+import { nearest } from "../validate.js";
+import type { Rule } from "../validate.js";
 import type { Output } from "./output.js";
 
 export const PROGRAM = "wasm-softmax";
@@ -74,34 +77,27 @@ export function decimal(raw: string): number {
   return Number.isFinite(x) ? x : NaN;
 }
 
-export function integerFlag<D extends number | undefined = number>(name: string, spec: {
-  arg?: string; help: string; default: D; defaultText?: string; min: number; max?: number; rule?: string;
+/**
+ * A number checked by one of the library's rules (src/validate.ts); `default` undefined means "not given" (the
+ * command picks, see defaultText).
+ */
+export function numberFlag<D extends number | undefined = number>(name: string, spec: {
+  arg?: string; help: string; default: D; defaultText?: string; rule: Rule<number>;
 }): Flag<number | D> {
-  const rule = spec.rule ?? `an integer ≥ ${spec.min}`;
   return {
-    name, arg: spec.arg ?? "N", help: spec.help, rule, default: spec.default,
+    name, arg: spec.arg ?? "X", help: spec.help, rule: spec.rule.text, default: spec.default,
     ...(spec.defaultText !== undefined && { defaultText: spec.defaultText }),
     parse(raw) {
-      const n = decimal(raw);
-      if (!Number.isSafeInteger(n) || n < spec.min || (spec.max !== undefined && n > spec.max)) throw invalid(name, rule, raw);
-      return n;
+      const x = decimal(raw);
+      if (!spec.rule.test(x)) throw invalid(name, spec.rule.text, raw);
+      return x;
     },
   };
 }
 
-/** A number with a rule; `default` undefined means "not given" (the command picks, see defaultText). */
-export function numberFlag<D extends number | undefined>(name: string, spec: {
-  arg?: string; help: string; default: D; defaultText?: string; rule: string; ok: (x: number) => boolean;
-}): Flag<number | D> {
-  return {
-    name, arg: spec.arg ?? "X", help: spec.help, rule: spec.rule, default: spec.default,
-    ...(spec.defaultText !== undefined && { defaultText: spec.defaultText }),
-    parse(raw) {
-      const x = decimal(raw);
-      if (Number.isNaN(x) || !spec.ok(x)) throw invalid(name, spec.rule, raw);
-      return x;
-    },
-  };
+/** As numberFlag, for integers: its placeholder is N. */
+export function integerFlag<D extends number | undefined = number>(name: string, spec: Parameters<typeof numberFlag<D>>[1]): Flag<number | D> {
+  return numberFlag(name, { arg: "N", ...spec });
 }
 
 export function choiceFlag<T extends string>(name: string, choices: readonly T[], spec: { arg?: string; help: string; defaultText: string }): Flag<T | undefined> {
@@ -224,24 +220,8 @@ export function parseFlags<F extends Flags>(cmd: Command<F>, args: string[]): { 
   return { values: values as Values<F>, given };
 }
 
-// "Did you mean …?" for near misses: a prefix, or at most two edits away.
+/** " (did you mean …?)" for a near miss, else "". */
 export function suggest(word: string, candidates: readonly string[]): string {
-  let best: string | undefined, bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = candidate.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word, candidate);
-    if (d < bestDistance) { best = candidate; bestDistance = d; }
-  }
-  return best !== undefined && bestDistance <= 2 ? ` (did you mean ${best}?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  const best = nearest(word, candidates);
+  return best === undefined ? "" : ` (did you mean ${best}?)`;
 }

@@ -1,11 +1,10 @@
 // `wasm-softmax eval`: a saved model's accuracy, loss and confusion matrix on the test set.
-import { init } from "../wasm/init.js";
-import { evaluate } from "../train/train.js";
+import { evaluate } from "../train/fit.js";
 import { confusionMatrix } from "../train/metrics.js";
 import { loadCheckpointFile } from "../io/checkpoint-node.js";
 import { BACKEND_FLAG, DATA_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";
 import type { Values } from "./args.js";
-import { checkModelFits, classNames, describeModel, describeSource, json, loadData } from "./output.js";
+import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
 import { formatTable } from "./table.js";
 
@@ -26,13 +25,14 @@ export const EVAL = command({
 
 async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<number> {
   const file = required(o.model, EVAL_FLAGS.model, "eval");
-  const { backend } = await init(o.backend === undefined ? {} : { backend: o.backend });
+  using runtime = await cliRuntime(o.backend);
+  const backend = runtime.backend;
   const { model, training } = await loadCheckpointFile(file);
   const data = await loadData(o.data, out);
   const test = data.test;
   checkModelFits(file, model, test, "Evaluate it on the data it was trained on.");
-  const { loss } = evaluate(model, test);
-  const { confusion, perClass, accuracy } = confusionMatrix(model, test);
+  const { loss } = evaluate(model, test, { runtime });
+  const { confusion, perClass, accuracy } = confusionMatrix(model, test, { runtime });
   const names = classNames(test);
 
   const trained = training ? `, trained ${training.epoch} epoch${training.epoch === 1 ? "" : "s"}` : "";

@@ -6,11 +6,15 @@ import type { LoadedFashionMNIST } from "../data/fashion-mnist-node.js";
 import type { FashionMNISTProgress } from "../data/fashion-mnist.js";
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork, ModelConfig } from "../model/network.js";
+import { checkFits } from "../model/network.js";
+import { createRuntime } from "../runtime/runtime.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { Backend } from "../kernels/contract.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedules.js";
 import type { LossConfig } from "../train/losses.js";
 import { writeFileAtomic } from "../io/atomic-node.js";
-import { DatasetNotFoundError, ShapeError } from "../errors.js";
+import { DatasetNotFoundError } from "../errors.js";
 import type { WasmSoftmaxError } from "../errors.js";
 
 /** What the CLI may touch of the outside world; `bin.ts` passes the real process, tests pass captures. */
@@ -121,12 +125,14 @@ export function describeSource(data: LoadedFashionMNIST): string {
   }
 }
 
-/** Throws a ShapeError naming `file` when its model does not take the data's inputs and give its classes. */
+/** The library's model/data check, with a hint naming `file` and its model. */
 export function checkModelFits(file: string, model: DenseNetwork, data: Dataset, hint: string): void {
-  if (model.inputs !== data.features || model.classes !== data.classes) {
-    throw new ShapeError(file, `a model for ${data.features} inputs and ${data.classes} classes (the data's)`,
-      describeModel(model.config), hint);
-  }
+  checkFits(model, data, `The model in ${file} is ${describeModel(model.config)}. ${hint}`);
+}
+
+/** The runtime a command computes on: --backend, or the fastest this machine has. */
+export function cliRuntime(backend: Backend | undefined): Promise<Runtime> {
+  return createRuntime(backend === undefined ? {} : { backend });
 }
 
 /** "softmax-regression 784-10", "mlp 784-256-10": the type and the layer widths. */

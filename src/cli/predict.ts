@@ -1,15 +1,15 @@
 // `wasm-softmax predict`: one test image in the terminal, its true label and the model's class probabilities.
-import { init } from "../wasm/init.js";
+import { RULES } from "../validate.js";
 import { loadCheckpointFile } from "../io/checkpoint-node.js";
 import { BACKEND_FLAG, DATA_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, integerFlag, required, usageError } from "./args.js";
 import type { Values } from "./args.js";
-import { checkModelFits, classNames, describeModel, describeSource, json, loadData } from "./output.js";
+import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
 import { bar, imageMode, renderImage } from "./terminal.js";
 
 const PREDICT_FLAGS = {
   model: MODEL_FILE_FLAG,
-  index: integerFlag("--index", { help: "which test image, counting from 0", default: 0, min: 0 }),
+  index: integerFlag("--index", { help: "which test image, counting from 0", default: 0, rule: RULES.countOrZero }),
   data: DATA_FLAG,
   backend: BACKEND_FLAG,
   json: JSON_FLAG,
@@ -27,7 +27,7 @@ const BAR_WIDTH = 30;
 
 async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output): Promise<number> {
   const file = required(o.model, PREDICT_FLAGS.model, "predict");
-  await init(o.backend === undefined ? {} : { backend: o.backend });
+  using runtime = await cliRuntime(o.backend);
   const { model } = await loadCheckpointFile(file);
   const data = await loadData(o.data, out);
   const test = data.test, F = test.features, index = o.index;
@@ -36,7 +36,7 @@ async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output): Pro
     throw usageError("predict", `Invalid --index: expected an integer in [0, ${test.length}) (the test set's size), got "${index}".`);
   }
   const pixels = test.x.subarray(index * F, (index + 1) * F);
-  const p = model.predictProba(pixels);
+  const p = model.predictProba(pixels, { runtime });
   const names = classNames(test);
   const order = names.map((_, c) => c).sort((a, b) => p[b]! - p[a]! || a - b);
   const label = test.y[index]!, predicted = order[0]!;

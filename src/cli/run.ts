@@ -2,7 +2,7 @@
 // predict.ts); flags and their parsing in args.ts; what the commands share in output.ts.
 import { packageJsonUrl } from "../assets.js";
 import { readFile } from "node:fs/promises";
-import { WasmSoftmaxError } from "../errors.js";
+import { OptionError, WasmSoftmaxError } from "../errors.js";
 import { HELP_FLAG, PROGRAM, UsageError, helpPointer, parseFlags, suggest } from "./args.js";
 import type { Command, Flags } from "./args.js";
 import { CliError, EXIT_INTERRUPTED, Interrupted, Output, cliMessage } from "./output.js";
@@ -28,6 +28,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     out.endLine();
     if (error instanceof UsageError) {
       io.stderr(`error: ${error.message}\n${error.hint}\n`);
+      return 2;
+    }
+    // An option the library refused came from a flag: a bad command line, not a failed run.
+    if (error instanceof OptionError) {
+      io.stderr(`error: ${cliMessage(error)}\n${helpPointer(argv[0])}\n`);
       return 2;
     }
     if (error instanceof Interrupted) {

@@ -1,9 +1,15 @@
-import type { DenseNetwork, ModelConfig } from "../model/network.js";
+// Models and training runs in and out of checkpoint bytes (the format is in ./format.ts), and the pieces that
+// continue a run from one: resumeOptions and the checkpointEvery callback.
+import { DenseNetwork } from "../model/network.js";
+import type { ModelConfig } from "../model/network.js";
 import { createModel } from "../model/models.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { createOptimizer } from "../optim/optimizer.js";
-import { FormatError, WasmSoftmaxError } from "../errors.js";
-import { decodeCheckpoint } from "./format.js";
+import type { Callback, EpochLogs } from "../train/events.js";
+import type { LossConfig } from "../train/losses.js";
+import { FormatError, OptionError, WasmSoftmaxError } from "../errors.js";
+import { RULES, check, checkKeys, checkOr, rule } from "../validate.js";
+import { decodeCheckpoint, encodeCheckpoint } from "./format.js";
 import type { TrainingState } from "./format.js";
 
 export interface Checkpoint {
@@ -12,13 +18,35 @@ export interface Checkpoint {
   training?: TrainingState;
 }
 
+const MODEL = rule<DenseNetwork>("a model such as new SoftmaxRegression({ inputs: 784, classes: 10 })", (v) => v instanceof DenseNetwork);
+
 /**
  * Serialises a model, and optionally its optimizer and training position, into checkpoint bytes.
+ * @throws {OptionError} for an unknown key or a `model` that is not a wasm-softmax model.
  * @example
  * const bytes = saveCheckpoint({ model, optimizer, training: { epoch: 3, seed: 0, batchSize: 256, shuffle: true } });
  */
-export function saveCheckpoint({ model, optimizer, training }: Checkpoint): Uint8Array {
-  return model.save({ ...(optimizer && { optimizer }), ...(training && { training }) });
+export function saveCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  const { model, optimizer, training } = checkKeys("saveCheckpoint", checkpoint, ["model", "optimizer", "training"]);
+  check("model", model, MODEL);
+  return encodeCheckpoint({
+    model: model.config,
+    parameters: model.getParameters(),
+    ...(optimizer && {
+      optimizer: { config: optimizer.config, steps: optimizer.steps, state: optimizer.state ?? new Float32Array(optimizer.stateSize(model.size)) },
+    }),
+    ...(training && { training }),
+  });
+}
+
+/**
+ * A model's config and parameters as checkpoint bytes, for `loadModel`.
+ * @throws {OptionError} when `model` is not a wasm-softmax model.
+ * @example
+ * const bytes = saveModel(model); // later: loadModel(bytes)
+ */
+export function saveModel(model: DenseNetwork): Uint8Array {
+  return saveCheckpoint({ model });
 }
 
 /**
@@ -30,17 +58,17 @@ export function saveCheckpoint({ model, optimizer, training }: Checkpoint): Uint
  * const { model, optimizer, training } = loadCheckpoint(bytes);
  */
 export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): Checkpoint {
-  const { header, payload } = decodeCheckpoint(bytes, source);
+  const { header, parameters, state } = decodeCheckpoint(bytes, source);
   try {
     const model = createModel(header.model);
     if (model.size !== header.parameters) {
       throw new FormatError(source, `${model.size} parameters for this model`, `${header.parameters}`);
     }
-    model.setParameters(payload.subarray(0, header.parameters));
+    model.setParameters(parameters);
     let optimizer: Optimizer | undefined;
     if (header.optimizer) {
       optimizer = createOptimizer(header.optimizer.config);
-      optimizer.restore(payload.subarray(header.parameters), header.optimizer.steps, model.size);
+      optimizer.restore(state, header.optimizer.steps, model.size);
     }
     return { model, ...(optimizer && { optimizer }), ...(header.training && { training: header.training }) };
   } catch (error) {
@@ -51,13 +79,66 @@ export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): Checkp
 }
 
 /**
- * Reads a model saved with `model.save()` or `saveCheckpoint`.
+ * Reads a model saved with `saveModel` or `saveCheckpoint`.
  * @throws {FormatError} as `loadCheckpoint`.
  * @example
  * const model = loadModel(bytes);
  */
 export function loadModel(bytes: Uint8Array): DenseNetwork {
   return loadCheckpoint(bytes).model;
+}
+
+/** The fit options that continue a checkpointed run exactly where it stopped. */
+export interface ResumeOptions {
+  optimizer: Optimizer;
+  initialEpoch: number;
+  seed: number;
+  batchSize: number;
+  shuffle: boolean;
+  loss: LossConfig;
+  history: EpochLogs[];
+}
+
+/**
+ * The options that make `fit` continue a checkpointed run: its optimizer (with state), the epoch reached (so
+ * shuffles and scheduled rates carry on), seed, batch size, shuffle flag, loss and history. Add `epochs` (and
+ * data, callbacks) and the weights come out bit-identical to an uninterrupted run.
+ * @throws {OptionError} when the checkpoint holds no optimizer or training position (it was saved with
+ *   `saveModel`, not during a run).
+ * @example
+ * const { model, ...saved } = loadCheckpoint(bytes);
+ * await fit(model, train, { ...resumeOptions({ model, ...saved }), epochs: 10 });
+ */
+export function resumeOptions(checkpoint: Checkpoint): ResumeOptions {
+  const { optimizer, training } = checkpoint ?? {};
+  if (!optimizer || !training) {
+    throw new OptionError("checkpoint", "one saved during training (with its optimizer and training position)",
+      !optimizer ? "one without an optimizer" : "one without a training position",
+      "Save runs with checkpointEvery() or `wasm-softmax train --save`, or pass the options to fit() yourself.");
+  }
+  return {
+    optimizer, initialEpoch: training.epoch, seed: training.seed, batchSize: training.batchSize, shuffle: training.shuffle,
+    loss: training.loss ?? { type: "cross-entropy", labelSmoothing: 0 }, history: [...(training.history ?? [])],
+  };
+}
+
+/**
+ * A callback that saves a checkpoint (model, optimizer state and training position) after every epoch, or
+ * every `every` epochs, handing the bytes to `write` (in Node: `(bytes) => saveCheckpointFile(path, bytes)`).
+ * Resuming from it with `fit(model, data, { ...resumeOptions(loadCheckpoint(bytes)), epochs })` gives the
+ * same weights as an uninterrupted run.
+ * @throws {OptionError} for an unknown key, a `write` that is not a function, or `every` not an integer ≥ 1.
+ * @example
+ * await fit(model, train, { optimizer, callbacks: [checkpointEvery({ write: (bytes) => writeFileAtomic("run.wsmx", bytes) })] });
+ */
+export function checkpointEvery(options: { write: (bytes: Uint8Array, epoch: number) => void | Promise<void>; every?: number }): Callback {
+  const o = checkKeys("checkpointEvery", options, ["write", "every"]);
+  const write = check("write", o.write, rule<typeof o.write>("a function taking the checkpoint bytes", (v) => typeof v === "function"));
+  const every = checkOr("every", o.every, RULES.count, 1);
+  return async ({ phase, epoch, model, optimizer, run, history }) => {
+    if (phase !== "epoch" || epoch % every !== 0) return;
+    await write(saveCheckpoint({ model, optimizer, training: { epoch, ...run, history: [...history] } }), epoch);
+  };
 }
 
 /**

@@ -5,23 +5,18 @@
 // CRC-32, so a truncated or corrupted file is refused before anything is built from it.
 import type { ModelConfig } from "../model/network.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
-import type { EpochLogs } from "../train/train.js";
-import type { LossConfig } from "../train/losses.js";
+import type { EpochLogs, RunOptions } from "../train/events.js";
 import { FormatError, OptionError } from "../errors.js";
 
 export const CHECKPOINT_MAGIC = "WSMX";
 export const CHECKPOINT_VERSION = 1;
 
-/** Where a training run stands, so `fit({ initialEpoch })` can continue it. */
-export interface TrainingState {
+/** Where a training run stands, so `fit(model, data, resumeOptions(checkpoint))` can continue it. */
+export interface TrainingState extends Omit<RunOptions, "loss"> {
   /** Epochs completed. */
   epoch: number;
-  /** The fit options that decide the rest of the run (shuffle order, batches). */
-  seed: number;
-  batchSize: number;
-  shuffle: boolean;
   /** The loss trained with (absent in checkpoints that predate it: then cross-entropy). */
-  loss?: LossConfig;
+  loss?: RunOptions["loss"];
   history?: EpochLogs[];
 }
 
@@ -33,7 +28,24 @@ export interface CheckpointHeader {
   training?: TrainingState;
 }
 
-export function encodeCheckpoint(header: CheckpointHeader, payload: Float32Array): Uint8Array {
+/** What a checkpoint holds, before encoding: the payload is the parameters, then the optimizer's state. */
+export interface CheckpointContents {
+  model: ModelConfig;
+  parameters: Float32Array;
+  optimizer?: { config: OptimizerConfig; steps: number; state: Float32Array };
+  training?: TrainingState;
+}
+
+export function encodeCheckpoint({ model, parameters, optimizer, training }: CheckpointContents): Uint8Array {
+  const state = optimizer?.state ?? new Float32Array(0);
+  const payload = new Float32Array(parameters.length + state.length);
+  payload.set(parameters);
+  payload.set(state, parameters.length);
+  const header: CheckpointHeader = {
+    model, parameters: parameters.length,
+    ...(optimizer && { optimizer: { config: optimizer.config, steps: optimizer.steps, state: state.length } }),
+    ...(training && { training }),
+  };
   const data = new Uint8Array(payload.length * 4);
   const view = new DataView(data.buffer);
   payload.forEach((v, i) => view.setFloat32(i * 4, v, true));
@@ -53,7 +65,7 @@ export function encodeCheckpoint(header: CheckpointHeader, payload: Float32Array
  * Checks and splits checkpoint bytes; nothing is built from them here.
  * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong lengths or a CRC mismatch.
  */
-export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: CheckpointHeader; payload: Float32Array } {
+export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: CheckpointHeader; parameters: Float32Array; state: Float32Array } {
   const fail = (expected: string, actual: string, hint = "The file is damaged or not a wasm-softmax checkpoint; save it again."): never => {
     throw new FormatError(source, expected, actual, hint);
   };
@@ -87,7 +99,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: C
   const p = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let i = 0; i < payload.length; i++) payload[i] = p.getFloat32(i * 4, true);
   const { crc32: _, ...rest } = header;
-  return { header: rest, payload };
+  return { header: rest, parameters: payload.subarray(0, header.parameters), state: payload.subarray(header.parameters) };
 }
 
 function align4(n: number): number {

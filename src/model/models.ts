@@ -1,6 +1,7 @@
 import { DenseNetwork, checkWidth } from "./network.js";
 import type { ModelConfig } from "./network.js";
 import { OptionError } from "../errors.js";
+import { check, checkKeys, oneOf, rule } from "../validate.js";
 
 export interface SoftmaxRegressionOptions {
   /** Features per example (784 for Fashion-MNIST). */
@@ -24,7 +25,7 @@ export class SoftmaxRegression extends DenseNetwork {
   private readonly weightStd: number;
 
   constructor(options: SoftmaxRegressionOptions) {
-    const { inputs, classes, seed = 0, weightStd = 0.01 } = options ?? ({} as SoftmaxRegressionOptions);
+    const { inputs, classes, seed = 0, weightStd = 0.01 } = checkKeys("SoftmaxRegression", options, ["inputs", "classes", "seed", "weightStd"]);
     super([checkWidth("inputs", inputs), checkWidth("classes", classes, 2)], seed, weightStd);
     this.seed = seed;
     this.weightStd = weightStd;
@@ -56,11 +57,9 @@ export class MLP extends DenseNetwork {
   private readonly weightStd: number;
 
   constructor(options: MLPOptions) {
-    const { layers, activation = "relu", seed = 0, weightStd = 0.01 } = options ?? ({} as MLPOptions);
-    if (!Array.isArray(layers) || layers.length < 2) {
-      throw new OptionError("layers", "an array of at least two widths, e.g. [784, 256, 10]", layers);
-    }
-    if (activation !== "relu") throw new OptionError("activation", '"relu"', activation);
+    const { layers, activation = "relu", seed = 0, weightStd = 0.01 } = checkKeys("MLP", options, ["layers", "activation", "seed", "weightStd"]);
+    check("layers", layers, LAYERS);
+    check("activation", activation, oneOf(["relu"]));
     super(layers.map((w, i) => checkWidth(`layers[${i}]`, w, i === layers.length - 1 ? 2 : 1)), seed, weightStd);
     this.seed = seed;
     this.weightStd = weightStd;
@@ -76,7 +75,10 @@ export class MLP extends DenseNetwork {
  * @throws {OptionError} for an unknown type or invalid config values.
  */
 export function createModel(config: ModelConfig): SoftmaxRegression | MLP {
-  if (config?.type === "softmax-regression") return new SoftmaxRegression(config);
-  if (config?.type === "mlp") return new MLP(config);
-  throw new OptionError("model.type", '"softmax-regression" or "mlp"', (config as { type?: unknown })?.type);
+  const { type, ...options } = (config ?? {}) as ModelConfig;
+  if (type === "softmax-regression") return new SoftmaxRegression(options as SoftmaxRegressionOptions);
+  if (type === "mlp") return new MLP(options as MLPOptions);
+  throw new OptionError("model.type", '"softmax-regression" or "mlp"', type);
 }
+
+const LAYERS = rule<readonly number[]>("an array of at least two widths, e.g. [784, 256, 10]", (v) => Array.isArray(v) && v.length >= 2);

@@ -1,13 +1,11 @@
-import type { Kernels, Ptr } from "../kernels/contract.js";
-import type { Runtime } from "../wasm/init.js";
-import { runtime } from "../wasm/init.js";
-import type { Scope } from "../wasm/memory.js";
-import { Dataset, U8_SCALE } from "../data/dataset.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { runtimeOf } from "../runtime/runtime.js";
+import { Scope } from "../runtime/memory.js";
+import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../random.js";
-import { encodeCheckpoint } from "../io/format.js";
-import type { TrainingState } from "../io/format.js";
-import type { Optimizer } from "../optim/optimizer.js";
+import { RULES, check, checkKeys, integerIn } from "../validate.js";
+import { forward, room, staging, writeRows } from "./passes.js";
 
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {
@@ -21,7 +19,12 @@ export interface LayerLayout {
 /** Inputs to `predict`: rows of `inputs` values, Uint8 pixels (scaled to [0, 1]) or Float32 features. */
 export type Inputs = Uint8Array | Float32Array | Dataset;
 
-/** The serialisable description of a model; `create` in src/model/index.ts turns it back into one. */
+/** Where `predict` runs: the default runtime (see `init`) unless one is given. */
+export interface PredictOptions {
+  runtime?: Runtime;
+}
+
+/** The serialisable description of a model; `createModel` turns it back into one. */
 export type ModelConfig =
   | { type: "softmax-regression"; inputs: number; classes: number; seed: number; weightStd: number }
   | { type: "mlp"; layers: number[]; activation: "relu"; seed: number; weightStd: number };
@@ -29,21 +32,23 @@ export type ModelConfig =
 const PREDICT_ROWS = 1024;
 
 /**
- * A stack of dense layers with ReLU between them and logits out; all parameters in one Float32Array block,
- * layer by layer, weight then bias. Softmax regression is the one-layer case.
+ * A stack of dense layers with ReLU between them and logits out: a config, the layout of its parameters, and
+ * one Float32Array block holding them all, layer by layer, weight then bias. Softmax regression is the
+ * one-layer case. While a Trainer holds the model, the live block is the Trainer's copy in kernel memory, and
+ * getParameters / setParameters read and write that copy.
  */
 export abstract class DenseNetwork {
+  /** Widths from input to output. */
   readonly layers: readonly number[];
+  /** Where each layer's weight and bias sit in the parameter block. */
   readonly layout: readonly LayerLayout[];
   /** Number of parameters. */
   readonly size: number;
-  private params: Float32Array;
-  /** While a training scope holds the parameters in kernel memory, that copy is the live one. */
-  private live: { rt: Runtime; ptr: Ptr } | undefined;
+  #own: Float32Array;
+  #holder: { owner: object; view: () => Float32Array } | undefined;
 
-  protected constructor(layers: readonly number[], seed: number, weightStd: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError("seed", "an integer in [0, 2^32)", seed);
-    if (!(weightStd >= 0) || !Number.isFinite(weightStd)) throw new OptionError("weightStd", "a finite number ≥ 0", weightStd);
+  protected constructor(layers: readonly number[], seed: unknown, weightStd: unknown) {
+    const s = check("seed", seed, RULES.seed), std = check("weightStd", weightStd, RULES.nonNegative);
     const layout: LayerLayout[] = [];
     let at = 0;
     for (let l = 0; l + 1 < layers.length; l++) {
@@ -51,14 +56,14 @@ export abstract class DenseNetwork {
       layout.push({ inputs, outputs, weight: at, bias: at + inputs * outputs });
       at += inputs * outputs + outputs;
     }
-    this.layers = layers;
-    this.layout = layout;
+    this.layers = Object.freeze([...layers]);
+    this.layout = Object.freeze(layout);
     this.size = at;
-    this.params = new Float32Array(at);
+    this.#own = new Float32Array(at);
     // Weights N(0, weightStd²), biases 0, as d2l initialises them.
-    const rng = new Rng(seed);
+    const rng = new Rng(s);
     for (const { weight, bias } of layout) {
-      for (let i = weight; i < bias; i++) this.params[i] = rng.normal() * weightStd;
+      for (let i = weight; i < bias; i++) this.#own[i] = rng.normal() * std;
     }
   }
 
@@ -69,40 +74,20 @@ export abstract class DenseNetwork {
 
   /** A copy of all parameters, in the block layout. */
   getParameters(): Float32Array {
-    return this.live ? this.live.rt.arena.readF32(this.live.ptr, this.size) : this.params.slice();
+    return this.#block().slice();
   }
 
   /**
    * Replaces all parameters.
-   * @throws {ShapeError} when the length is not `size`.
+   * @throws {ShapeError} when `values` is not a Float32Array of `size` values.
+   * @example
+   * model.setParameters(other.getParameters());
    */
   setParameters(values: Float32Array): void {
     if (!(values instanceof Float32Array) || values.length !== this.size) {
       throw new ShapeError("parameters", `a Float32Array of ${this.size} values`, describeLength(values));
     }
-    if (this.live) this.live.rt.arena.writeF32(this.live.ptr, values);
-    else this.params.set(values);
-  }
-
-  /**
-   * The model as checkpoint bytes (see src/io/format.ts), with the optimizer's state and the training position
-   * when given, so `loadCheckpoint` can resume the run.
-   * @example
-   * const bytes = model.save(); // later: loadModel(bytes)
-   */
-  save(extras: { optimizer?: Optimizer; training?: TrainingState } = {}): Uint8Array {
-    const { optimizer, training } = extras;
-    const params = this.getParameters();
-    const state = optimizer ? (optimizer.state ?? new Float32Array(optimizer.stateSize(this.size))) : new Float32Array(0);
-    const payload = new Float32Array(params.length + state.length);
-    payload.set(params);
-    payload.set(state, params.length);
-    return encodeCheckpoint({
-      model: this.config,
-      parameters: this.size,
-      ...(optimizer && { optimizer: { config: optimizer.config, steps: optimizer.steps, state: state.length } }),
-      ...(training && { training }),
-    }, payload);
+    this.#block().set(values);
   }
 
   /** Each layer's weight (outputs × inputs, row-major) and bias, copied. */
@@ -116,58 +101,67 @@ export abstract class DenseNetwork {
   /**
    * Class probabilities, one row of `classes` values per input row, each row summing to 1.
    * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
+   * @throws {WasmError} before `init()` when no `runtime` is given.
    * @example
    * const p = model.predictProba(test.x.subarray(0, 784)); // 10 probabilities for the first test image
    */
-  predictProba(x: Inputs): Float32Array {
-    return this.infer(x, "proba") as Float32Array;
+  predictProba(x: Inputs, options?: PredictOptions): Float32Array {
+    return this.#infer(x, "proba", options) as Float32Array;
   }
 
   /**
    * The most probable class of each input row.
    * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
+   * @throws {WasmError} before `init()` when no `runtime` is given.
    * @example
    * const classes = model.predict(test); // Int32Array(10000)
    */
-  predict(x: Inputs): Int32Array {
-    return this.infer(x, "class") as Int32Array;
+  predict(x: Inputs, options?: PredictOptions): Int32Array {
+    return this.#infer(x, "class", options) as Int32Array;
   }
 
-  private infer(input: Inputs, what: "proba" | "class"): Float32Array | Int32Array {
-    if (input instanceof Dataset && input.features !== this.inputs) {
-      throw new ShapeError("dataset", `${this.inputs} features per example (the model's input width)`, `${input.features}`);
+  /** @internal Hands the live block to `owner` (a Trainer), whose `view` gives it; `release` takes it back. */
+  hold(owner: object, view: () => Float32Array): void {
+    if (this.#holder) {
+      throw new OptionError("model", "a model no other Trainer holds", "a model held by another Trainer or fit()",
+        "Close the other Trainer (or wait for its fit() to end), or train a second model.");
     }
-    const x = input instanceof Dataset ? input.x : input;
-    if (!(x instanceof Uint8Array) && !(x instanceof Float32Array)) {
-      throw new OptionError("inputs", "a Uint8Array, Float32Array or Dataset", input);
-    }
-    if (x.length % this.inputs !== 0) {
-      throw new ShapeError("inputs", `a multiple of ${this.inputs} values (rows of ${this.inputs})`, `${x.length} values`);
-    }
-    const rows = x.length / this.inputs, C = this.classes;
-    const rt = runtime(), k = rt.kernels, scope = rt.arena.open();
+    view().set(this.#own);
+    this.#holder = { owner, view };
+  }
+
+  /** @internal */
+  release(owner: object): void {
+    if (this.#holder?.owner !== owner) return;
+    this.#own = this.#holder.view().slice();
+    this.#holder = undefined;
+  }
+
+  #block(): Float32Array {
+    return this.#holder ? this.#holder.view() : this.#own;
+  }
+
+  #infer(input: Inputs, what: "proba" | "class", options: PredictOptions | undefined): Float32Array | Int32Array {
+    const rt = runtimeOf(checkKeys("predict", options, ["runtime"]).runtime);
+    const x = rowsOf(input, this.inputs);
+    const rows = x.length / this.inputs, C = this.classes, k = rt.kernels;
+    const params = this.getParameters(), scope = new Scope(rt.arena);
     try {
       const B = Math.min(rows, PREDICT_ROWS);
-      const params = this.live?.rt === rt ? this.live.ptr : scope.f32(this.size, this.getParameters());
-      const acts = this.allocateActivations(scope, B);
-      const raw = scope.alloc(B * this.inputs * x.BYTES_PER_ELEMENT);
-      const identity = scope.i32(B, Int32Array.from({ length: B }, (_, i) => i));
-      const out = scope.alloc(B * C * 4);
+      const p = scope.f32(this.size, params);
+      const { acts } = room(scope, this.layers, B, false);
+      const stage = staging(scope, B, this.inputs);
+      const out = scope.alloc(B * C * 4), logits = acts[acts.length - 1]!;
       const result = what === "proba" ? new Float32Array(rows * C) : new Int32Array(rows);
       for (let start = 0; start < rows; start += B) {
-        const n = Math.min(B, rows - start), chunk = x.subarray(start * this.inputs, (start + n) * this.inputs);
-        if (chunk instanceof Uint8Array) {
-          rt.arena.u8.set(chunk, raw);
-          k.gatherScaleU8(acts[0]!, raw, identity, n, this.inputs, U8_SCALE);
-        } else {
-          rt.arena.f32.set(chunk, acts[0]! >> 2);
-        }
-        this.forward(k, params, acts, n);
+        const n = Math.min(B, rows - start);
+        writeRows(k, rt.arena, stage, acts[0]!, x.subarray(start * this.inputs, (start + n) * this.inputs), n, this.inputs);
+        forward(k, this.layout, p, acts, n);
         if (what === "proba") {
-          k.softmaxRows(out, acts[acts.length - 1]!, n, C);
+          k.softmaxRows(out, logits, n, C);
           result.set(new Float32Array(rt.arena.memory.buffer, out, n * C), start * C);
         } else {
-          k.argmaxRows(out, acts[acts.length - 1]!, n, C);
+          k.argmaxRows(out, logits, n, C);
           result.set(new Int32Array(rt.arena.memory.buffer, out, n), start);
         }
       }
@@ -176,56 +170,36 @@ export abstract class DenseNetwork {
       scope.close();
     }
   }
+}
 
-  /** Room for every layer's activations for batches of up to B rows: acts[0] is the input, the last the logits. */
-  allocateActivations(scope: Scope, B: number): Ptr[] {
-    return this.layers.map((width) => scope.f32(B * width));
+/** @internal The input rows of `input` for a model `width` values wide, checked. */
+export function rowsOf(input: Inputs, width: number): Uint8Array | Float32Array {
+  if (input instanceof Dataset && input.features !== width) {
+    throw new ShapeError("dataset", `${width} features per example (the model's input width)`, `${input.features}`,
+      "Build the model with `inputs` equal to the data's features.");
   }
-
-  /** acts[l+1] = relu(acts[l] · Wₗᵀ + bₗ), no ReLU after the last layer (its output is the logits). */
-  forward(k: Kernels, params: Ptr, acts: readonly Ptr[], B: number): void {
-    const last = this.layout.length - 1;
-    this.layout.forEach(({ inputs, outputs, weight, bias }, l) => {
-      k.linearForward(acts[l + 1]!, acts[l]!, params + weight * 4, params + bias * 4, B, inputs, outputs);
-      if (l < last) k.reluForward(acts[l + 1]!, acts[l + 1]!, B * outputs);
-    });
+  const x = input instanceof Dataset ? input.x : input;
+  if (!(x instanceof Uint8Array) && !(x instanceof Float32Array)) {
+    throw new OptionError("inputs", "a Uint8Array, Float32Array or Dataset", input);
   }
-
-  /**
-   * Gradients of every parameter into `grads` (overwritten, same layout as the parameters), given the
-   * loss gradient w.r.t. the logits in deltas[last]. deltas[l] holds the gradient w.r.t. acts[l+1].
-   */
-  backward(k: Kernels, params: Ptr, grads: Ptr, acts: readonly Ptr[], deltas: readonly Ptr[], B: number): void {
-    for (let l = this.layout.length - 1; l >= 0; l--) {
-      const { inputs, outputs, weight, bias } = this.layout[l]!;
-      k.linearBackward(grads + weight * 4, grads + bias * 4, deltas[l]!, acts[l]!, B, inputs, outputs);
-      if (l > 0) {
-        k.matmul(deltas[l - 1]!, deltas[l]!, params + weight * 4, B, outputs, inputs);
-        k.reluBackward(deltas[l - 1]!, deltas[l - 1]!, acts[l]!, B * inputs);
-      }
-    }
+  if (x.length % width !== 0) {
+    throw new ShapeError("inputs", `a multiple of ${width} values (rows of ${width})`, `${x.length} values`);
   }
+  return x;
+}
 
-  /** Room for the gradient w.r.t. each layer's output, for batches of up to B rows. */
-  allocateDeltas(scope: Scope, B: number): Ptr[] {
-    return this.layout.map(({ outputs }) => scope.f32(B * outputs));
+/**
+ * @internal The one check that a data set fits a model: features equal to its input width, classes to its
+ * output width.
+ */
+export function checkFits(model: DenseNetwork, data: Dataset, hint?: string): void {
+  if (data.features !== model.inputs) {
+    throw new ShapeError("dataset", `${model.inputs} features per example (the model's input width)`, `${data.features}`,
+      hint ?? "Build the model with `inputs` equal to the data's features.");
   }
-
-  /** Moves the parameters into kernel memory for a training scope; `detach` brings them back. */
-  attach(rt: Runtime, scope: Scope): Ptr {
-    if (this.live) {
-      throw new OptionError("model", "a model that is not already being trained", "a model inside another fit()",
-        "Wait for the running fit() to finish, or train a second model.");
-    }
-    const ptr = scope.f32(this.size, this.params);
-    this.live = { rt, ptr };
-    return ptr;
-  }
-
-  detach(): void {
-    if (!this.live) return;
-    this.params = this.live.rt.arena.readF32(this.live.ptr, this.size);
-    this.live = undefined;
+  if (data.classes !== model.classes) {
+    throw new ShapeError("dataset", `${model.classes} classes (the model's output width)`, `${data.classes}`,
+      hint ?? "Build the model with `classes` equal to the data's classes.");
   }
 }
 
@@ -233,7 +207,7 @@ function describeLength(values: unknown): string {
   return ArrayBuffer.isView(values) ? `${values.constructor.name}(${(values as Float32Array).length})` : typeof values;
 }
 
+/** @internal A layer width: an integer ≥ min. */
 export function checkWidth(option: string, value: unknown, min = 1): number {
-  if (!Number.isInteger(value) || (value as number) < min) throw new OptionError(option, `an integer ≥ ${min}`, value);
-  return value as number;
+  return check(option, value, integerIn(min));
 }

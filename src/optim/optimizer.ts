@@ -1,5 +1,6 @@
 import type { Kernels, Ptr } from "../kernels/contract.js";
 import { OptionError, ShapeError } from "../errors.js";
+import { RULES, check, checkKeys, checkOr } from "../validate.js";
 import { checkSchedule, scheduledLr } from "./schedules.js";
 import type { Schedule } from "./schedules.js";
 
@@ -12,15 +13,43 @@ export type OptimizerConfig =
  * owns its parameters; during a fit the state lives in kernel memory. `steps` counts the updates done.
  */
 export abstract class Optimizer {
-  /** The optimizer's buffers (`stateSize(n)` values), or undefined before the first fit. */
-  state: Float32Array | undefined;
   /** Updates applied so far. */
   steps = 0;
+  #state: Float32Array | undefined;
+  #holder: { owner: object; view: () => Float32Array } | undefined;
 
+  /** @internal The optimizer's buffers (`stateSize(n)` values), or undefined before the first training. */
+  get state(): Float32Array | undefined {
+    return this.#holder ? this.#holder.view().slice() : this.#state;
+  }
+
+  /** @internal While a Trainer holds the optimizer, its buffers live in kernel memory; `view` gives them. */
+  hold(owner: object, n: number, view: () => Float32Array): void {
+    if (this.#holder) {
+      throw new OptionError("optimizer", "an optimizer no other Trainer holds", "one held by another Trainer or fit()",
+        "Give each Trainer its own optimizer.");
+    }
+    const size = this.stateSize(n);
+    if (this.#state && this.#state.length !== size) {
+      throw new ShapeError("optimizer state", `${size} values for a model of ${n} parameters`, `${this.#state.length}`,
+        "Use a new optimizer for a different model.");
+    }
+    if (this.#state) view().set(this.#state);
+    this.#holder = { owner, view };
+  }
+
+  /** @internal */
+  release(owner: object): void {
+    if (this.#holder?.owner !== owner) return;
+    this.#state = this.#holder.view().slice();
+    this.#holder = undefined;
+  }
+
+  /** The optimizer's type and hyperparameters, as checkpoints store them. */
   abstract readonly config: OptimizerConfig;
-  /** f32 values of state kept for a block of `n` parameters. */
+  /** @internal f32 values of state kept for a block of `n` parameters. */
   abstract stateSize(n: number): number;
-  /** One update of `n` parameters from their gradients at learning rate `lr`. */
+  /** @internal One update of `n` parameters from their gradients at learning rate `lr`. */
   protected abstract apply(k: Kernels, params: Ptr, grads: Ptr, state: Ptr, n: number, lr: number): void;
 
   /** The learning rate of `epoch` (1-based), after the schedule. */
@@ -28,42 +57,31 @@ export abstract class Optimizer {
     return scheduledLr(this.config.lr, this.config.schedule, epoch);
   }
 
+  /** @internal */
   update(k: Kernels, params: Ptr, grads: Ptr, state: Ptr, n: number, lr: number): void {
     this.steps++;
     this.apply(k, params, grads, state, n, lr);
   }
 
   /**
-   * Restores buffers and step count (from a checkpoint).
+   * @internal Restores buffers and step count (from a checkpoint).
    * @throws {ShapeError} when `state` has the wrong length for `n` parameters.
    */
   restore(state: Float32Array, steps: number, n: number): void {
     if (state.length !== this.stateSize(n)) throw new ShapeError("optimizer state", `${this.stateSize(n)} values`, `${state.length}`);
-    if (!Number.isInteger(steps) || steps < 0) throw new OptionError("steps", "an integer ≥ 0", steps);
-    this.state = state.slice();
+    check("steps", steps, RULES.countOrZero);
+    this.#state = state.slice();
     this.steps = steps;
   }
 }
 
-export function checkPositive(option: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new OptionError(option, "a finite number > 0", value);
-  return value;
-}
-
-function checkRange(option: string, value: unknown, rule: string, ok: (v: number) => boolean): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) throw new OptionError(option, rule, value);
-  return value;
-}
-
-const fraction = (option: string, value: unknown) => checkRange(option, value, "a number in [0, 1)", (v) => v >= 0 && v < 1);
-
 /** What every optimizer takes: a learning rate (with its default), weight decay and a schedule, checked. */
 function commonOptions(options: { lr?: number; weightDecay?: number; schedule?: Schedule }, defaultLr: number):
   { lr: number; weightDecay: number; schedule?: Schedule } {
-  const lr = checkPositive("lr", options.lr ?? defaultLr);
+  const lr = checkOr("lr", options.lr, RULES.positive, defaultLr);
   return {
     lr,
-    weightDecay: checkRange("weightDecay", options.weightDecay ?? 0, "a finite number ≥ 0", (v) => v >= 0),
+    weightDecay: checkOr("weightDecay", options.weightDecay, RULES.nonNegative, 0),
     ...(options.schedule !== undefined && { schedule: checkSchedule(options.schedule, lr)! }),
   };
 }
@@ -89,12 +107,14 @@ export class SGD extends Optimizer {
 
   constructor(options: SGDOptions = {}) {
     super();
-    const common = commonOptions(options, 0.1);
-    this.config = { type: "sgd", ...common, momentum: fraction("momentum", options.momentum ?? 0) };
+    const o = checkKeys("SGD", options, ["lr", "momentum", "weightDecay", "schedule"]);
+    this.config = { type: "sgd", ...commonOptions(o, 0.1), momentum: checkOr("momentum", o.momentum, RULES.fraction, 0) };
   }
 
+  /** The base learning rate (before any schedule). */
   get lr(): number { return this.config.lr; }
 
+  /** @internal */
   stateSize(n: number): number {
     return this.config.momentum > 0 ? n : 0;
   }
@@ -125,15 +145,16 @@ export class Adam extends Optimizer {
 
   constructor(options: AdamOptions = {}) {
     super();
-    const common = commonOptions(options, 0.001);
+    const o = checkKeys("Adam", options, ["lr", "beta1", "beta2", "eps", "weightDecay", "schedule"]);
     this.config = {
-      type: "adam", ...common,
-      beta1: fraction("beta1", options.beta1 ?? 0.9),
-      beta2: fraction("beta2", options.beta2 ?? 0.999),
-      eps: checkPositive("eps", options.eps ?? 1e-8),
+      type: "adam", ...commonOptions(o, 0.001),
+      beta1: checkOr("beta1", o.beta1, RULES.fraction, 0.9),
+      beta2: checkOr("beta2", o.beta2, RULES.fraction, 0.999),
+      eps: checkOr("eps", o.eps, RULES.positive, 1e-8),
     };
   }
 
+  /** @internal */
   stateSize(n: number): number {
     return 2 * n;
   }
@@ -151,7 +172,8 @@ export class Adam extends Optimizer {
 
 /** Rebuilds an optimizer from its config (checkpoints). */
 export function createOptimizer(config: OptimizerConfig): Optimizer {
-  if (config?.type === "sgd") return new SGD(config);
-  if (config?.type === "adam") return new Adam(config);
-  throw new OptionError("optimizer.type", '"sgd" or "adam"', (config as { type?: unknown })?.type);
+  const { type, ...options } = (config ?? {}) as OptimizerConfig;
+  if (type === "sgd") return new SGD(options);
+  if (type === "adam") return new Adam(options);
+  throw new OptionError("optimizer.type", '"sgd" or "adam"', type);
 }

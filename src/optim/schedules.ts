@@ -1,4 +1,5 @@
 import { OptionError } from "../errors.js";
+import { RULES, check, checkKeys, checkOr, numberWhere } from "../validate.js";
 import { cos } from "../math.js";
 
 /** Learning-rate schedules, as plain data so checkpoints can carry them. `epoch` is 1-based. */
@@ -21,20 +22,26 @@ export function scheduledLr(lr: number, schedule: Schedule | undefined, epoch: n
   return minLr + ((lr - minLr) * (1 + cos((Math.PI * t) / schedule.epochs))) / 2;
 }
 
+/** The schedule, checked: unknown keys refused, each field against its rule. */
 export function checkSchedule(schedule: unknown, lr: number): Schedule | undefined {
   if (schedule === undefined) return undefined;
-  const s = schedule as Record<string, unknown>;
-  if (s === null || typeof s !== "object") throw new OptionError("schedule", '{ type: "step" | "cosine", … }', schedule);
-  if (s.type === "step") {
-    if (!Number.isInteger(s.stepSize) || (s.stepSize as number) < 1) throw new OptionError("schedule.stepSize", "an integer ≥ 1", s.stepSize);
-    if (typeof s.gamma !== "number" || !(s.gamma > 0 && s.gamma <= 1)) throw new OptionError("schedule.gamma", "a number in (0, 1]", s.gamma);
-    return { type: "step", stepSize: s.stepSize as number, gamma: s.gamma };
+  if (schedule === null || typeof schedule !== "object") throw new OptionError("schedule", '{ type: "step" | "cosine", … }', schedule);
+  const type = (schedule as { type?: unknown }).type;
+  if (type === "step") {
+    const s = checkKeys("step schedule", schedule as Record<string, unknown>, ["type", "stepSize", "gamma"]);
+    return {
+      type,
+      stepSize: check("schedule.stepSize", s.stepSize, RULES.count),
+      gamma: check("schedule.gamma", s.gamma, numberWhere("a number in (0, 1]", (v) => v > 0 && v <= 1)),
+    };
   }
-  if (s.type === "cosine") {
-    if (!Number.isInteger(s.epochs) || (s.epochs as number) < 1) throw new OptionError("schedule.epochs", "an integer ≥ 1", s.epochs);
-    const minLr = s.minLr ?? 0;
-    if (typeof minLr !== "number" || !(minLr >= 0 && minLr <= lr)) throw new OptionError("schedule.minLr", `a number in [0, lr = ${lr}]`, minLr);
-    return { type: "cosine", epochs: s.epochs as number, minLr };
+  if (type === "cosine") {
+    const s = checkKeys("cosine schedule", schedule as Record<string, unknown>, ["type", "epochs", "minLr"]);
+    return {
+      type,
+      epochs: check("schedule.epochs", s.epochs, RULES.count),
+      minLr: checkOr("schedule.minLr", s.minLr, numberWhere(`a number in [0, lr = ${lr}]`, (v) => v >= 0 && v <= lr), 0),
+    };
   }
-  throw new OptionError("schedule.type", '"step" or "cosine"', s.type);
+  throw new OptionError("schedule.type", '"step" or "cosine"', type);
 }

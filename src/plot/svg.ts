@@ -1,6 +1,6 @@
 // Pictures as SVG text, written by the package itself (no dependency): d2l's learning curves and its grid of
 // test images with true and predicted labels. Browser-safe: returns strings; the caller saves or shows them.
-import type { EpochLogs } from "../train/train.js";
+import type { EpochLogs } from "../train/events.js";
 import { OptionError } from "../errors.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -1,5 +1,5 @@
-import type { Callback, TrainEvent } from "./train.js";
-import { OptionError } from "../errors.js";
+import type { Callback, TrainEvent } from "./events.js";
+import { RULES, check, checkKeys, checkOr, oneOf } from "../validate.js";
 
 export interface ProgressOptions {
   /** Where text goes, e.g. `(s) => process.stderr.write(s)`. */
@@ -16,9 +16,13 @@ export interface ProgressOptions {
  * @example
  * await fit(model, train, { callbacks: [progressLogger({ write: (s) => process.stderr.write(s) })] });
  */
-export function progressLogger({ write, width = 30, intervalMs = 100 }: ProgressOptions): Callback {
+export function progressLogger(options: ProgressOptions): Callback {
+  const o = checkKeys("progressLogger", options, ["write", "width", "intervalMs"]);
+  const write = check("write", o.write, RULES.function) as ProgressOptions["write"];
+  const width = checkOr("width", o.width, RULES.count, 30), intervalMs = checkOr("intervalMs", o.intervalMs, RULES.nonNegative, 100);
   let lastDraw = -Infinity;
   return ({ phase, epoch, epochs, batch, batches, logs }) => {
+    if (phase !== "batch" && phase !== "epoch") return;
     const now = performance.now();
     if (phase === "batch" && batch < batches && now - lastDraw < intervalMs) return;
     lastDraw = now;
@@ -52,16 +56,18 @@ export interface EarlyStoppingOptions {
  * @example
  * await fit(model, train, { validationData: test, callbacks: [earlyStopping({ patience: 2 })] });
  */
-export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { bestEpoch(): number | undefined } {
-  const { monitor = "valLoss", patience = 3, minDelta = 0, restoreBestWeights = true } = options;
-  if (!["loss", "acc", "valLoss", "valAcc"].includes(monitor)) {
-    throw new OptionError("monitor", '"loss", "acc", "valLoss" or "valAcc"', monitor);
-  }
-  if (!Number.isInteger(patience) || patience < 0) throw new OptionError("patience", "an integer ≥ 0", patience);
-  if (typeof minDelta !== "number" || !(minDelta >= 0)) throw new OptionError("minDelta", "a number ≥ 0", minDelta);
+export function earlyStopping(options?: EarlyStoppingOptions): Callback & { bestEpoch(): number | undefined } {
+  const o = checkKeys("earlyStopping", options, ["monitor", "patience", "minDelta", "restoreBestWeights"]);
+  const monitor = checkOr("monitor", o.monitor, oneOf(["loss", "acc", "valLoss", "valAcc"] as const), "valLoss");
+  const patience = checkOr("patience", o.patience, RULES.countOrZero, 3);
+  const minDelta = checkOr("minDelta", o.minDelta, RULES.nonNegative, 0);
+  const restoreBestWeights = checkOr("restoreBestWeights", o.restoreBestWeights, RULES.boolean, true);
   const higherIsBetter = monitor === "acc" || monitor === "valAcc";
   let best = Infinity, bestEpoch: number | undefined, bestParams: Float32Array | undefined, waited = 0;
-  const callback = ({ phase, epoch, epochs, logs, model }: TrainEvent): "stop" | undefined => {
+  const callback = ({ phase, epoch, logs, model, stopped }: TrainEvent): "stop" | undefined => {
+    // Training ended here, by another callback or after the last epoch: the best weights go back. Not after an
+    // abort, which keeps what was trained.
+    if (phase === "trainEnd" && stopped !== "aborted" && restoreBestWeights && bestParams) model.setParameters(bestParams);
     if (phase !== "epoch") return undefined;
     const raw = logs[monitor] ?? (monitor === "valLoss" ? logs.loss : monitor === "valAcc" ? logs.acc : undefined);
     if (raw === undefined) return undefined;
@@ -74,25 +80,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
       return undefined;
     }
     waited++;
-    const stopping = waited > patience;
-    if ((stopping || epoch === epochs) && restoreBestWeights && bestParams) model.setParameters(bestParams);
-    return stopping ? "stop" : undefined;
+    return waited > patience ? "stop" : undefined;
   };
   return Object.assign(callback, { bestEpoch: () => bestEpoch });
-}
-
-/**
- * A callback that saves a checkpoint (model, optimizer state and training position) after every epoch, or
- * every `every` epochs, handing the bytes to `write` (in Node: `(bytes) => saveCheckpointFile(path, bytes)`).
- * Resuming from it with `fit(..., { initialEpoch })` gives the same weights as an uninterrupted run.
- * @example
- * await fit(model, train, { optimizer, callbacks: [checkpointEvery({ write: (bytes) => writeFileAtomic("run.wsmx", bytes) })] });
- */
-export function checkpointEvery({ write, every = 1 }: { write: (bytes: Uint8Array, epoch: number) => void | Promise<void>; every?: number }): Callback {
-  if (typeof write !== "function") throw new OptionError("write", "a function taking the checkpoint bytes", write);
-  if (!Number.isInteger(every) || every < 1) throw new OptionError("every", "an integer ≥ 1", every);
-  return async ({ phase, epoch, model, optimizer, run, history }) => {
-    if (phase !== "epoch" || epoch % every !== 0) return;
-    await write(model.save({ optimizer, training: { epoch, ...run, history: [...history] } }), epoch);
-  };
 }

@@ -1,5 +1,6 @@
 import type { Kernels, Ptr } from "../kernels/contract.js";
 import { OptionError } from "../errors.js";
+import { HUBER_DELTA, LABEL_SMOOTHING, checkKeys, checkOr } from "../validate.js";
 
 /** The loss `fit` minimises. Cross-entropy (the default) applies softmax to the model's outputs first. */
 export type LossSpec =
@@ -30,8 +31,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
   const s = (typeof spec === "string" ? { type: spec } : spec) as Record<string, unknown> | null;
   const type = s && typeof s === "object" ? s.type : undefined;
   if (type === "cross-entropy") {
-    const eps = s!.labelSmoothing ?? 0;
-    if (typeof eps !== "number" || !(eps >= 0 && eps < 1)) throw new OptionError("loss.labelSmoothing", "a number in [0, 1)", eps);
+    const eps = checkOr("loss.labelSmoothing", checkKeys("cross-entropy loss", s!, ["type", "labelSmoothing"]).labelSmoothing, LABEL_SMOOTHING, 0);
     return {
       config: { type, labelSmoothing: eps },
       needsTargets: (soft) => soft,
@@ -41,6 +41,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     };
   }
   if (type === "l2" || type === "l1") {
+    checkKeys(`${type} loss`, s!, ["type"]);
     const kernel = type === "l2" ? "l2LossForwardBackward" : "l1LossForwardBackward";
     return {
       config: { type },
@@ -49,8 +50,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     };
   }
   if (type === "huber") {
-    const delta = s!.delta ?? 1;
-    if (typeof delta !== "number" || !Number.isFinite(delta) || delta <= 0) throw new OptionError("loss.delta", "a finite number > 0", delta);
+    const delta = checkOr("loss.delta", checkKeys("huber loss", s!, ["type", "delta"]).delta, HUBER_DELTA, 1);
     return {
       config: { type, delta },
       needsTargets: () => true,

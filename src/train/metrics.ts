@@ -1,6 +1,6 @@
 import type { Dataset } from "../data/dataset.js";
-import type { DenseNetwork } from "../model/network.js";
-import { checkCompatible } from "./session.js";
+import type { DenseNetwork, PredictOptions } from "../model/network.js";
+import { checkFits } from "../model/network.js";
 
 export interface ClassReport {
   /** counts[true][predicted], classes × classes. */
@@ -13,12 +13,13 @@ export interface ClassReport {
 /**
  * The confusion matrix and per-class accuracy of `model` on `data`.
  * @throws {ShapeError} when the data's features or classes do not match the model.
+ * @throws {WasmError} before `init()` when no `runtime` is given.
  * @example
  * const { confusion, perClass, accuracy } = confusionMatrix(model, test);
  */
-export function confusionMatrix(model: DenseNetwork, data: Dataset): ClassReport {
-  checkCompatible(model, data);
-  const C = data.classes, predicted = model.predict(data);
+export function confusionMatrix(model: DenseNetwork, data: Dataset, options?: PredictOptions): ClassReport {
+  checkFits(model, data);
+  const C = data.classes, predicted = model.predict(data, options);
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   let correct = 0;
   for (let i = 0; i < data.length; i++) {

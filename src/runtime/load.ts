@@ -1,102 +1,25 @@
-import type { Backend, Kernels } from "../kernels/contract.js";
-import { BACKENDS, KERNEL_NAMES } from "../kernels/contract.js";
-import { JsKernels } from "../kernels/js.js";
-import { OptionError, WasmError } from "../errors.js";
-import { Arena } from "./memory.js";
-import { scalarWasmUrl, simdWasmUrl } from "../assets.js";
+// Finding, compiling and instantiating the wasm builds, with errors that say which source failed and why.
+import type { Kernels } from "../kernels/contract.js";
+import { KERNEL_NAMES } from "../kernels/contract.js";
+import { WasmError } from "../errors.js";
 
 /** The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
 export const ABI_VERSION = 2;
 
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
 
-export interface InitOptions {
-  /** Force a backend instead of the fastest one this runtime supports. */
-  backend?: Backend;
-  /**
-   * The wasm to use: a compiled `WebAssembly.Module` (Cloudflare Workers, Vercel Edge, bundlers), a URL, a
-   * `Response`, or bytes. Defaults to the package's own `build/simd.wasm` or `build/scalar.wasm`.
-   */
-  wasm?: WasmSource;
+/** Compiles (unless it is one already) and instantiates one of the package's wasm builds. */
+export async function loadKernels(source: WasmSource, what: string): Promise<{ kernels: Kernels; module: WebAssembly.Module }> {
+  const module = await compile(source, what);
+  return { kernels: await instantiate(module), module };
 }
 
-export interface Runtime {
-  readonly kernels: Kernels;
-  readonly arena: Arena;
-  /** The WebAssembly.Module handed to init(), so handing it again is a no-op. */
-  readonly module?: WebAssembly.Module;
-}
-
-let current: Runtime | undefined;
-let pending: Promise<Runtime> | undefined;
-
-/**
- * Loads the kernels once: WebAssembly SIMD where the runtime validates it, else the scalar wasm build, else
- * plain TypeScript. Calling it again without options returns the same backend; with options it switches.
- * @throws {WasmError} when a forced backend or the given wasm cannot be compiled or instantiated here.
- * @throws {OptionError} for an unknown backend.
- * @example
- * const { backend } = await init(); // "wasm-simd" on Node 20
- */
-export async function init(options: InitOptions = {}): Promise<{ backend: Backend }> {
-  if (options.backend !== undefined && !BACKENDS.includes(options.backend)) {
-    throw new OptionError("backend", `one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}`, options.backend);
-  }
-  const wanted = options.backend;
-  const sameWasm = options.wasm === undefined || options.wasm === current?.module;
-  if (current && sameWasm && (wanted === undefined || wanted === current.kernels.backend)) {
-    return { backend: current.kernels.backend };
-  }
-  const loading = (async () => {
-    if (pending) await pending.catch(() => undefined);
-    return load(options);
-  })();
-  pending = loading;
-  try {
-    current = await loading;
-  } finally {
-    if (pending === loading) pending = undefined;
-  }
-  return { backend: current.kernels.backend };
-}
-
-/** The runtime `init()` set up; training and the public kernels start here. */
-export function runtime(): Runtime {
-  if (!current) {
-    throw new WasmError("wasm-softmax is not initialized.", "Call `await init()` once before training, predicting or calling kernels.");
-  }
-  return current;
-}
-
-async function load({ backend, wasm }: InitOptions): Promise<Runtime> {
-  if (backend === "js") return withArena(new JsKernels());
-  if (wasm !== undefined) {
-    const module = await compile(wasm, describeSource(wasm));
-    const kernels = await instantiate(module);
-    if (backend && kernels.backend !== backend) {
-      throw new WasmError(`The wasm passed to init() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
-        `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
-    }
-    return { ...withArena(kernels), ...(wasm instanceof WebAssembly.Module && { module: wasm }) };
-  }
-  // Fall back only where the runtime lacks a feature. A wasm file that cannot be fetched or compiled is an
-  // error, never a silent switch to the slow plain-TS kernels.
-  const chosen = backend ?? (typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm");
-  if (chosen === "js") return withArena(new JsKernels());
-  const url = chosen === "wasm-simd" ? simdWasmUrl() : scalarWasmUrl();
-  return withArena(await instantiate(await compile(url, url.href)));
-}
-
-/** "the wasm passed to init()", with its address when it has one, for error messages. */
-function describeSource(source: WasmSource): string {
-  const what = "the wasm passed to init()";
+/** "the wasm passed to createRuntime()", with its address when it has one, for error messages. */
+export function describeSource(source: WasmSource): string {
+  const what = "the wasm passed to createRuntime()";
   if (source instanceof URL || typeof source === "string") return `${what} (${new URL(source, import.meta.url).href})`;
   if (typeof Response === "function" && source instanceof Response && source.url) return `${what} (${source.url})`;
   return what;
-}
-
-function withArena(kernels: Kernels): Runtime {
-  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase) };
 }
 
 // A 1-function module using i8x16.popcnt: valid only where fixed-width SIMD is supported.

@@ -1,0 +1,193 @@
+// A runtime is a value: one backend's kernels and the kernel memory they compute in. Any number live side by
+// side (a UI predicting on one while a worker trains on another); `init()` only sets the default one that
+// calls without `{ runtime }` use.
+import type { Backend, Kernels } from "../kernels/contract.js";
+import { BACKENDS } from "../kernels/contract.js";
+import { JsKernels } from "../kernels/js.js";
+import { WasmError } from "../errors.js";
+import { check, checkKeys, oneOf, rule } from "../validate.js";
+import { scalarWasmUrl, simdWasmUrl } from "../assets.js";
+import { describeSource, loadKernels, simdSupported } from "./load.js";
+import type { WasmSource } from "./load.js";
+import { Arena } from "./memory.js";
+
+/** The package's two wasm builds, each given as a module, URL, Response or bytes. */
+export interface WasmBuilds {
+  /** The SIMD build (`wasm-softmax/simd.wasm`). */
+  simd?: WasmSource;
+  /** The scalar build (`wasm-softmax/scalar.wasm`), for runtimes without SIMD. */
+  scalar?: WasmSource;
+}
+
+export interface RuntimeOptions {
+  /**
+   * The kernels to run. Default "auto": WebAssembly SIMD where the runtime validates it, else the scalar wasm
+   * build, else plain TypeScript ("js").
+   */
+  backend?: Backend | "auto";
+  /**
+   * The wasm to use: a compiled `WebAssembly.Module` (Cloudflare Workers, Vercel Edge, bundlers), a URL, a
+   * `Response` or bytes of one build, or `{ simd, scalar }` to let "auto" pick between two. Default: the
+   * package's own `build/simd.wasm` and `build/scalar.wasm`.
+   */
+  wasm?: WasmSource | WasmBuilds;
+}
+
+/** What `init()` takes: the same as `createRuntime`. */
+export type InitOptions = RuntimeOptions;
+
+const RUNTIME_OPTIONS = ["backend", "wasm"] as const;
+const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);
+
+/**
+ * One backend's kernels and their memory. Made by `createRuntime` (or `init`, which makes the default one);
+ * `close()` releases it, after which anything that uses it throws a `WasmError`.
+ */
+export class Runtime {
+  /** @internal */
+  readonly kernels: Kernels;
+  /** @internal */
+  readonly arena: Arena;
+  /** @internal The module it was instantiated from, so `init({ wasm: module })` again is a no-op. */
+  readonly module: WebAssembly.Module | undefined;
+  #closed = false;
+
+  /** @internal */
+  constructor(kernels: Kernels, module?: WebAssembly.Module) {
+    this.kernels = kernels;
+    this.arena = new Arena(kernels.memory, kernels.heapBase);
+    this.module = module;
+  }
+
+  /** Which implementation runs the kernels. */
+  get backend(): Backend {
+    return this.kernels.backend;
+  }
+
+  /** Bytes of kernel memory reserved so far (it grows as trainers and predictions need it, never shrinks). */
+  get memoryBytes(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+
+  /** Bytes of kernel memory held by live trainers and calls. */
+  get bytesInUse(): number {
+    return this.arena.bytesInUse;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Releases the runtime: its memory goes once nothing refers to it. Closing twice is harmless. */
+  close(): void {
+    this.#closed = true;
+    if (current === this) current = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal This runtime, or a WasmError when it was closed. */
+  open(): this {
+    if (this.#closed) {
+      throw new WasmError(`This ${this.backend} runtime was closed.`, "Create a new one with createRuntime(), or use init()'s default.");
+    }
+    return this;
+  }
+
+  toJSON(): { backend: Backend; memoryBytes: number; closed: boolean } {
+    return { backend: this.backend, memoryBytes: this.memoryBytes, closed: this.closed };
+  }
+}
+
+/**
+ * Creates a runtime: loads and instantiates the kernels for `backend` ("auto" by default: WebAssembly SIMD where
+ * supported, else the scalar build, else plain TypeScript). Each call gives a new, independent runtime.
+ * @throws {OptionError} for an unknown backend or option.
+ * @throws {WasmError} when the wasm cannot be fetched, compiled or instantiated here, or is another build than
+ *   the backend asked for.
+ * @example
+ * const simd = await createRuntime();                  // "wasm-simd" on Node 20
+ * const js = await createRuntime({ backend: "js" });    // side by side, each with its own memory
+ */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const { backend: asked = "auto", wasm } = checkKeys("createRuntime", options, RUNTIME_OPTIONS);
+  check("backend", asked, BACKEND_RULE);
+  const builds = isBuilds(wasm) ? wasm : undefined;
+  const single = builds ? undefined : (wasm as WasmSource | undefined);
+  const backend = asked !== "auto" ? asked : single !== undefined ? undefined : autoBackend();
+  if (backend === "js") return new Runtime(new JsKernels());
+  if (typeof WebAssembly !== "object") {
+    throw new WasmError("This runtime has no WebAssembly.", 'Use createRuntime({ backend: "js" }) for the plain TypeScript kernels.');
+  }
+  const source = single ?? (backend === "wasm-simd" ? builds?.simd ?? simdWasmUrl() : builds?.scalar ?? scalarWasmUrl());
+  const what = single !== undefined || builds ? describeSource(source) : (source as URL).href;
+  const { kernels, module } = await loadKernels(source, what);
+  if (backend !== undefined && kernels.backend !== backend) {
+    throw new WasmError(`The wasm passed to createRuntime() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
+      `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
+  }
+  return new Runtime(kernels, module);
+}
+
+/**
+ * The one place "auto" is decided. It falls back only where the runtime lacks a feature: a wasm file that
+ * cannot be fetched or compiled is an error, never a silent switch to the slow plain-TS kernels.
+ */
+function autoBackend(): Backend {
+  return typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm";
+}
+
+function isBuilds(wasm: unknown): wasm is WasmBuilds {
+  if (wasm === null || typeof wasm !== "object" || wasm instanceof URL || ArrayBuffer.isView(wasm) || wasm instanceof ArrayBuffer) return false;
+  if (typeof WebAssembly === "object" && wasm instanceof WebAssembly.Module) return false;
+  if (typeof Response === "function" && wasm instanceof Response) return false;
+  checkKeys("wasm", wasm, ["simd", "scalar"]);
+  return true;
+}
+
+let current: Runtime | undefined;
+let pending: Promise<Runtime> | undefined;
+
+/**
+ * Sets up the default runtime, which every call without `{ runtime }` uses. Without options it is idempotent
+ * (the first call loads, later ones return the same backend); with options it replaces the default by a new
+ * runtime, leaving the old one usable by whoever holds it.
+ * @throws {OptionError} for an unknown backend or option.
+ * @throws {WasmError} when a forced backend or the given wasm cannot be compiled or instantiated here.
+ * @example
+ * const { backend } = await init(); // "wasm-simd" on Node 20
+ */
+export async function init(options?: InitOptions): Promise<{ backend: Backend }> {
+  const o = checkKeys("init", options, RUNTIME_OPTIONS);
+  const wanted = o.backend === "auto" ? autoBackend() : o.backend;
+  const sameWasm = o.wasm === undefined || o.wasm === current?.module ||
+    (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
+  if (current && !current.closed && sameWasm && (wanted === undefined || wanted === current.backend)) {
+    return { backend: current.backend };
+  }
+  const loading = (async () => {
+    if (pending) await pending.catch(() => undefined);
+    return createRuntime(o);
+  })();
+  pending = loading;
+  try {
+    current = await loading;
+  } finally {
+    if (pending === loading) pending = undefined;
+  }
+  return { backend: current.backend };
+}
+
+/** @internal The runtime a call runs on: the one passed, else the default one `init()` set up. */
+export function runtimeOf(runtime?: Runtime): Runtime {
+  if (runtime !== undefined) return check("runtime", runtime, RUNTIME_RULE).open();
+  if (!current) {
+    throw new WasmError("wasm-softmax is not initialized.",
+      "Call `await init()` once before training, predicting or calling kernels, or pass `{ runtime }` from createRuntime().");
+  }
+  return current;
+}
+
+const RUNTIME_RULE = rule<Runtime>("a Runtime from createRuntime()", (v) => v instanceof Runtime);

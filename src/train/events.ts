@@ -1,0 +1,86 @@
+// What training reports: the figures of a batch or an epoch, the events callbacks receive, and fit's History.
+import type { DenseNetwork } from "../model/network.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { LossConfig } from "./losses.js";
+
+/** Running means over the batches seen so far, or the figures of a whole epoch. */
+export interface Logs {
+  /** Mean loss over the examples seen. */
+  loss: number;
+  /** Fraction of the examples seen classified correctly. */
+  acc: number;
+  valLoss?: number;
+  valAcc?: number;
+  /** Milliseconds of training (validation excluded). */
+  ms: number;
+  /** Learning rate used in this epoch. */
+  lr?: number;
+}
+
+export interface EpochLogs extends Logs {
+  /** 1-based. */
+  epoch: number;
+}
+
+/** What `Trainer.trainEpoch` returns: the epoch's figures, and why it ended early when it did. */
+export interface EpochResult extends EpochLogs {
+  /** Batches trained. */
+  batches: number;
+  /** Set when a callback returned "stop" or the signal fired before the last batch. */
+  stopped?: "callback" | "aborted";
+}
+
+/** The options that decide the rest of a run (with the epoch reached), as checkpoints record them. */
+export interface RunOptions {
+  seed: number;
+  batchSize: number;
+  shuffle: boolean;
+  loss: LossConfig;
+}
+
+/**
+ * What a callback is told. `trainBegin` comes once before the first epoch (epoch = epochs already done),
+ * `batch` after each optimizer step, `epoch` after each whole epoch (with validation figures), `trainEnd`
+ * once when fit ends without an error (`stopped` says why).
+ */
+export interface TrainEvent {
+  phase: "trainBegin" | "batch" | "epoch" | "trainEnd";
+  /** 1-based; at trainBegin and trainEnd the last epoch finished (0 before any). */
+  epoch: number;
+  epochs: number;
+  /** 1-based; equals `batches` at the end of an epoch, 0 at trainBegin. */
+  batch: number;
+  batches: number;
+  /** Running figures of this epoch; at trainBegin and trainEnd those of the last epoch finished (NaN before any). */
+  logs: Logs;
+  /** The model being trained; its parameters are live (getParameters / setParameters work mid-fit). */
+  model: DenseNetwork;
+  /** The optimizer; its state and `steps` are current. */
+  optimizer: Optimizer;
+  /** The options that decide the rest of the run, for checkpoints. */
+  run: RunOptions;
+  /** Whole epochs so far, this one included at its end. */
+  history: EpochLogs[];
+  /** At trainEnd: why training ended. */
+  stopped?: History["stopped"];
+}
+
+/** Returning "stop" (or a promise of it) ends training after this batch or epoch. */
+export type Callback = (event: TrainEvent) => void | "stop" | Promise<void | "stop">;
+
+/** The result of `fit`: one entry per finished epoch, and why training ended. */
+export interface History {
+  epochs: EpochLogs[];
+  backend: string;
+  /** "completed", "callback" (a callback returned "stop") or "aborted" (the signal fired). */
+  stopped: "completed" | "callback" | "aborted";
+  /** Wall time of the whole fit, validation included. */
+  ms: number;
+}
+
+/** @internal Calls every callback in order; true when any asked to stop. */
+export async function notify(callbacks: readonly Callback[], event: TrainEvent): Promise<boolean> {
+  let stop = false;
+  for (const callback of callbacks) if ((await callback(event)) === "stop") stop = true;
+  return stop;
+}

@@ -1,0 +1,126 @@
+// fit and evaluate: loops over a Trainer's public methods, plus callbacks. Nothing here touches kernel memory.
+import type { Dataset } from "../data/dataset.js";
+import type { DenseNetwork } from "../model/network.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { OptionError } from "../errors.js";
+import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
+import type { LossSpec } from "./losses.js";
+import { TRAINER_OPTIONS, Trainer, checkData } from "./trainer.js";
+import type { EpochOptions, TrainerOptions } from "./trainer.js";
+import { notify } from "./events.js";
+import type { Callback, EpochLogs, History, Logs, TrainEvent } from "./events.js";
+
+export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch"> {
+  /** The epoch to end at (1-based, inclusive). Default 10. */
+  epochs?: number;
+  /** Epochs already done (to resume a checkpointed run): training starts at epoch initialEpoch + 1. Default 0. */
+  initialEpoch?: number;
+  /** Evaluated after every epoch (valLoss, valAcc). */
+  validationData?: Dataset;
+  /** Instead of validationData: hold out this fraction of the data (its last examples, as Keras does). */
+  validationSplit?: number;
+  /** Epochs of an earlier run to start the History with (when resuming). */
+  history?: EpochLogs[];
+}
+
+const FIT_OPTIONS = [
+  ...TRAINER_OPTIONS, "shuffle", "seed", "callbacks", "signal", "epochs", "initialEpoch", "validationData", "validationSplit", "history",
+] as const;
+const HISTORY = rule<EpochLogs[]>("an array of epoch logs", (v) => Array.isArray(v));
+const NO_LOGS: Logs = { loss: NaN, acc: NaN, ms: 0 };
+
+/**
+ * Trains `model` on `data` for `epochs` epochs of minibatch SGD, evaluating `validationData` after each: d2l's
+ * loop, on one Trainer (so each data set is copied into kernel memory once). Defaults: 10 epochs, batch 256,
+ * SGD lr 0.1, shuffled, seed 0.
+ * @throws {OptionError} for an unknown or invalid option (each is named with its rule and value).
+ * @throws {ShapeError} when the data's features or classes do not match the model.
+ * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
+ * @throws {WasmError} before `init()` when no `runtime` is given.
+ * @example
+ * const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
+ */
+export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptions): Promise<History> {
+  const o = checkKeys("fit", options, FIT_OPTIONS);
+  checkData("data", data);
+  const epochs = checkOr("epochs", o.epochs, RULES.count, 10);
+  const initialEpoch = checkOr("initialEpoch", o.initialEpoch, integerIn(0, epochs - 1, `an integer in [0, epochs = ${epochs})`), 0);
+  const shuffle = checkOr("shuffle", o.shuffle, RULES.boolean, true);
+  const seed = checkOr("seed", o.seed, RULES.seed, 0);
+  const callbacks = checkOr("callbacks", o.callbacks, RULES.functions, []) as Callback[];
+  const signal = o.signal === undefined ? undefined : check("signal", o.signal, RULES.signal);
+  const earlier = checkOr("history", o.history, HISTORY, []);
+  const [train, validation] = splitValidation(data, o.validationData, o.validationSplit);
+  const started = performance.now();
+  const trainer = new Trainer(model, {
+    ...(o.optimizer !== undefined && { optimizer: o.optimizer }), ...(o.loss !== undefined && { loss: o.loss }),
+    ...(o.batchSize !== undefined && { batchSize: o.batchSize }), ...(o.runtime !== undefined && { runtime: o.runtime }),
+  });
+  const history: History = { epochs: [...earlier], backend: trainer.runtime.backend, stopped: "completed", ms: 0 };
+  const run = { seed, batchSize: trainer.batchSize, shuffle, loss: trainer.loss };
+  const batches = Math.ceil(train.length / trainer.batchSize);
+  const event = (phase: TrainEvent["phase"], epoch: number, batch: number, logs: Logs): TrainEvent =>
+    ({ phase, epoch, epochs, batch, batches, logs, model, optimizer: trainer.optimizer, run, history: history.epochs });
+  // Batch events come from trainEpoch; they get this run's length and history on their way to the callbacks.
+  const onBatch: Callback[] = callbacks.length === 0 ? [] :
+    [async (e) => ((await notify(callbacks, { ...e, epochs, history: history.epochs })) ? "stop" : undefined)];
+  try {
+    if (await notify(callbacks, event("trainBegin", initialEpoch, 0, history.epochs.at(-1) ?? NO_LOGS))) history.stopped = "callback";
+    for (let epoch = initialEpoch + 1; epoch <= epochs && history.stopped === "completed"; epoch++) {
+      const result = await trainer.trainEpoch(train, { epoch, shuffle, seed, callbacks: onBatch, ...(signal && { signal }) });
+      // A partly trained epoch is not an epoch: History holds whole epochs only.
+      if (result.stopped) { history.stopped = result.stopped; break; }
+      const { batches: _, ...logs } = result as EpochLogs & { batches: number };
+      if (validation) {
+        const v = trainer.evaluate(validation);
+        logs.valLoss = v.loss;
+        logs.valAcc = v.acc;
+      }
+      history.epochs.push(logs);
+      if (await notify(callbacks, event("epoch", epoch, batches, logs))) history.stopped = "callback";
+      else if (signal?.aborted) history.stopped = "aborted";
+    }
+    const last = history.epochs.at(-1);
+    await notify(callbacks, { ...event("trainEnd", last?.epoch ?? initialEpoch, 0, last ?? NO_LOGS), stopped: history.stopped });
+  } finally {
+    trainer.close();
+  }
+  history.ms = performance.now() - started;
+  return history;
+}
+
+function splitValidation(data: Dataset, validationData: unknown, validationSplit: unknown): [Dataset, Dataset | undefined] {
+  if (validationSplit === undefined) {
+    return [data, validationData === undefined ? undefined : checkData("validationData", validationData)];
+  }
+  if (validationData !== undefined) {
+    throw new OptionError("validationSplit", "to be left out when validationData is given", validationSplit);
+  }
+  const fraction = check("validationSplit", validationSplit, RULES.openFraction);
+  const held = Math.floor(data.length * fraction);
+  if (held < 1 || held >= data.length) {
+    throw new OptionError("validationSplit", `a fraction leaving at least one example on each side of ${data.length}`, validationSplit);
+  }
+  const cut = data.length - held;
+  const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+  return [data.subset(range(0, cut)), data.subset(range(cut, data.length))];
+}
+
+/**
+ * Mean loss (cross-entropy unless `loss` says otherwise) and accuracy of `model` on `data`, without changing
+ * it: a Trainer's `evaluate` for one call.
+ * @throws {OptionError} for an unknown or invalid option, or data that is not a non-empty Dataset.
+ * @throws {ShapeError} when the data's features or classes do not match the model.
+ * @example
+ * const { loss, acc } = evaluate(model, test);
+ */
+export function evaluate(model: DenseNetwork, data: Dataset, options?: { batchSize?: number; loss?: LossSpec; runtime?: Runtime }):
+  { n: number; loss: number; acc: number } {
+  const o = checkKeys("evaluate", options, ["batchSize", "loss", "runtime"]);
+  const trainer = Trainer.forEvaluation(model, o);
+  try {
+    return trainer.evaluate(data);
+  } finally {
+    trainer.close();
+  }
+}
