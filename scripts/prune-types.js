@@ -1,6 +1,6 @@
 // Keeps only the declaration files reachable from the package's entries: tsc emits one per source file, but
 // internals that no public type mentions (the plain-TS kernels, the training session, …) need not ship.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 const root = "dist/types";
@@ -16,3 +16,10 @@ while (stack.length > 0) {
 }
 const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 for (const file of walk(root)) if (!reachable.has(file)) rmSync(file);
+
+// The `./simd.wasm` and `./scalar.wasm` subpaths: bundlers give a URL string (esbuild's file loader, Vite's ?url)
+// and workerd / Vercel Edge a compiled module; init() and createRuntime() take either.
+writeFileSync(join(root, "wasm.d.ts"), `/** One of wasm-softmax's builds, as your bundler or edge runtime imports a .wasm file. */
+declare const wasm: WebAssembly.Module | string;
+export default wasm;
+`);

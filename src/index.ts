@@ -1,6 +1,6 @@
 // wasm-softmax: the browser-safe public API. Node-only additions (dataset directories, the cache) are in
 // src/node.ts, which Node, Deno and Bun load through the package's "node" export condition.
-export { init, createRuntime, Runtime } from "./runtime/runtime.js";
+export { init, createRuntime, autoBackend, Runtime } from "./runtime/runtime.js";
 export type { InitOptions, RuntimeOptions, WasmBuilds } from "./runtime/runtime.js";
 export { simdSupported } from "./runtime/load.js";
 export type { WasmSource } from "./runtime/load.js";

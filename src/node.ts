@@ -4,4 +4,4 @@ export * from "./index.js";
 export { loadFashionMNIST, fashionMNISTCacheDir, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist-node.js";
 export type { NodeLoadFashionMNISTOptions, LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist-node.js";
 export { saveCheckpointFile, loadCheckpointFile } from "./io/checkpoint-node.js";
-export { writeFileAtomic } from "./io/atomic-node.js";
+export { writeFileAtomic } from "./atomic-node.js";

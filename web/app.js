@@ -1,6 +1,6 @@
 // The demo page (main thread): controls, learning curves, image grid and confusion matrix. Training runs in
 // ./worker.js; this thread only draws what the worker reports, so it never blocks.
-import { simdSupported, FASHION_MNIST_CLASSES } from "./dist/index.js";
+import { autoBackend, FASHION_MNIST_CLASSES } from "./dist/index.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -29,9 +29,9 @@ const state = {
   run: undefined, // { epochs, history: [], live: { x, loss, acc } | undefined, backend }
 };
 
-const autoBackend = typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm";
-ui.backend.options[0].textContent = `auto (${autoBackend} here)`;
-if (autoBackend !== "wasm-simd") {
+const auto = autoBackend();
+ui.backend.options[0].textContent = `auto (${auto} here)`;
+if (auto !== "wasm-simd") {
   const simd = [...ui.backend.options].find((o) => o.value === "wasm-simd");
   simd.disabled = true;
   simd.textContent += " (not supported here)";

@@ -5,7 +5,7 @@
 //                 { type: "train", backend, model, epochs, batchSize, lr, seed } | { type: "stop" }
 // Worker → page:  loading, loaded, started, batch, epoch, done, error (see the post() calls below).
 import {
-  init, simdSupported, loadFashionMNIST, SoftmaxRegression, MLP, SGD, fit, confusionMatrix, FASHION_MNIST_CLASSES,
+  createRuntime, loadFashionMNIST, SoftmaxRegression, MLP, SGD, fit, confusionMatrix, FASHION_MNIST_CLASSES,
 } from "./dist/index.js";
 
 /** How many test images the page shows, from the first. */
@@ -17,6 +17,7 @@ let data;
 let gridImages;
 let training = false;
 let stopRequested = false;
+let runtime;
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
@@ -79,11 +80,10 @@ async function train(options) {
   if (training) throw new Error("Already training: press Stop first.");
   training = true;
   stopRequested = false;
-  // "auto" is the fastest backend this browser supports, chosen afresh (a plain init() would keep a forced one).
-  const wanted = options.backend === "auto"
-    ? (typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm")
-    : options.backend;
-  const { backend } = await init({ backend: wanted });
+  // A runtime per run: the backend asked for ("auto" included), with its own kernel memory, closed at the end.
+  runtime?.close();
+  runtime = await createRuntime({ backend: options.backend });
+  const backend = runtime.backend;
   const seed = options.seed ?? 0;
   const model = options.model === "mlp"
     ? new MLP({ layers: [data.train.features, 256, data.train.classes], seed })
@@ -100,13 +100,13 @@ async function train(options) {
         const { loss, acc, ms } = event.logs;
         post({ type: "batch", epoch: event.epoch, epochs: event.epochs, batch: event.batch, batches: event.batches, loss, acc, ms });
       }
-    } else {
+    } else if (event.phase === "epoch") {
       const { loss, acc, valLoss, valAcc, ms, lr } = event.logs;
       post({
         type: "epoch", epoch: event.epoch, epochs: event.epochs, loss, acc, valLoss, valAcc, ms, lr,
         // Wall time of the epoch, test evaluation included; `ms` is the training alone.
         wallMs: now - epochStart,
-        predictions: Array.from(model.predict(gridImages)),
+        predictions: Array.from(model.predict(gridImages, { runtime })),
       });
       epochStart = performance.now();
     }
@@ -121,8 +121,9 @@ async function train(options) {
       validationData: data.test,
       seed,
       callbacks: [callback],
+      runtime,
     });
-    const report = history.epochs.length > 0 ? confusionMatrix(model, data.test) : undefined;
+    const report = history.epochs.length > 0 ? confusionMatrix(model, data.test, { runtime }) : undefined;
     post({
       type: "done",
       backend: history.backend,

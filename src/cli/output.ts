@@ -13,7 +13,7 @@ import type { Backend } from "../kernels/contract.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedules.js";
 import type { LossConfig } from "../train/losses.js";
-import { writeFileAtomic } from "../io/atomic-node.js";
+import { writeFileAtomic } from "../atomic-node.js";
 import { DatasetNotFoundError } from "../errors.js";
 import type { WasmSoftmaxError } from "../errors.js";
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DatasetNotFoundError, FormatError, OptionError } from "../errors.js";
-import { writeFileAtomic } from "../io/atomic-node.js";
+import { writeFileAtomic } from "../atomic-node.js";
 import {
   FASHION_MNIST_FILES,
   FASHION_MNIST_KEYS,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { FormatError } from "../errors.js";
-import { writeFileAtomic } from "./atomic-node.js";
+import { writeFileAtomic } from "../atomic-node.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import type { Checkpoint } from "./checkpoint.js";
 

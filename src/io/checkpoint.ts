@@ -12,6 +12,7 @@ import { RULES, check, checkKeys, checkOr, rule } from "../validate.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./format.js";
 import type { TrainingState } from "./format.js";
 
+/** A model, with the optimizer and training position when it was saved during a run. */
 export interface Checkpoint {
   model: DenseNetwork;
   optimizer?: Optimizer;

@@ -1,12 +1,13 @@
-/** A byte offset into the kernels' memory. */
+/** @internal A byte offset into the kernels' memory. */
 export type Ptr = number;
 
 /** Which implementation runs the kernels. */
 export type Backend = "wasm-simd" | "wasm" | "js";
+/** @internal */
 export const BACKENDS: readonly Backend[] = ["wasm-simd", "wasm", "js"];
 
 /**
- * The kernel contract, shared by the wasm builds (the exports of assembly/index.ts) and the plain-TS twin.
+ * @internal The kernel contract, shared by the wasm builds (the exports of assembly/index.ts) and the plain-TS twin.
  * Arguments follow the kernels: outputs first, then inputs, then dimensions; pointers are byte offsets into
  * `memory`. Kernels never allocate and never validate: callers check shapes at the public boundary.
  * Each kernel's meaning is documented once, at its AssemblyScript source.
@@ -33,12 +34,13 @@ export interface KernelFunctions {
   countCorrect(scores: Ptr, labels: Ptr, R: number, C: number): number;
 }
 
-/** The memory a backend computes in: a `WebAssembly.Memory` or its plain-JS stand-in. */
+/** @internal The memory a backend computes in: a `WebAssembly.Memory` or its plain-JS stand-in. */
 export interface Heap {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 
+/** @internal */
 export interface Kernels extends KernelFunctions {
   readonly backend: Backend;
   readonly memory: Heap;
@@ -46,6 +48,7 @@ export interface Kernels extends KernelFunctions {
   readonly heapBase: number;
 }
 
+/** @internal */
 export const KERNEL_NAMES = [
   "linearForward", "linearBackward", "matmul", "softmaxRows", "softmaxCrossEntropyForwardBackward",
   "softmaxCrossEntropySoftForwardBackward", "l2LossForwardBackward", "l1LossForwardBackward", "huberLossForwardBackward",
@@ -53,4 +56,5 @@ export const KERNEL_NAMES = [
   "countCorrect",
 ] as const satisfies readonly (keyof KernelFunctions)[];
 
+/** @internal */
 export const PAGE_BYTES = 65536;

@@ -3,6 +3,7 @@ import type { ModelConfig } from "./network.js";
 import { OptionError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
 
+/** Options of `new SoftmaxRegression(…)`. */
 export interface SoftmaxRegressionOptions {
   /** Features per example (784 for Fashion-MNIST). */
   inputs: number;
@@ -36,6 +37,7 @@ export class SoftmaxRegression extends DenseNetwork {
   }
 }
 
+/** Options of `new MLP(…)`. */
 export interface MLPOptions {
   /** Widths from input to output, e.g. [784, 256, 10]. */
   layers: readonly number[];

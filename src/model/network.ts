@@ -6,15 +6,10 @@ import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../random.js";
 import { RULES, check, checkKeys, integerIn } from "../validate.js";
 import { forward, room, staging, writeRows } from "./passes.js";
+import { layoutOf } from "./layout.js";
+import type { LayerLayout } from "./layout.js";
 
-/** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
-export interface LayerLayout {
-  readonly inputs: number;
-  readonly outputs: number;
-  /** Offsets in f32 values from the start of the block. */
-  readonly weight: number;
-  readonly bias: number;
-}
+export type { LayerLayout } from "./layout.js";
 
 /** Inputs to `predict`: rows of `inputs` values, Uint8 pixels (scaled to [0, 1]) or Float32 features. */
 export type Inputs = Uint8Array | Float32Array | Dataset;
@@ -49,17 +44,11 @@ export abstract class DenseNetwork {
 
   protected constructor(layers: readonly number[], seed: unknown, weightStd: unknown) {
     const s = check("seed", seed, RULES.seed), std = check("weightStd", weightStd, RULES.nonNegative);
-    const layout: LayerLayout[] = [];
-    let at = 0;
-    for (let l = 0; l + 1 < layers.length; l++) {
-      const inputs = layers[l]!, outputs = layers[l + 1]!;
-      layout.push({ inputs, outputs, weight: at, bias: at + inputs * outputs });
-      at += inputs * outputs + outputs;
-    }
+    const { layout, size } = layoutOf(layers);
     this.layers = Object.freeze([...layers]);
-    this.layout = Object.freeze(layout);
-    this.size = at;
-    this.#own = new Float32Array(at);
+    this.layout = layout;
+    this.size = size;
+    this.#own = new Float32Array(size);
     // Weights N(0, weightStd²), biases 0, as d2l initialises them.
     const rng = new Rng(s);
     for (const { weight, bias } of layout) {

@@ -3,7 +3,7 @@
 import type { Kernels, Ptr } from "../kernels/contract.js";
 import type { Arena, Scope } from "../runtime/memory.js";
 import { U8_SCALE } from "../data/dataset.js";
-import type { LayerLayout } from "./network.js";
+import type { LayerLayout } from "./layout.js";
 
 /** Activations and deltas for batches of up to B rows: acts[0] is the input, the last act the logits. */
 export interface Buffers {

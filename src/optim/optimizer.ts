@@ -4,6 +4,7 @@ import { RULES, check, checkKeys, checkOr } from "../validate.js";
 import { checkSchedule, scheduledLr } from "./schedules.js";
 import type { Schedule } from "./schedules.js";
 
+/** An optimizer's type and hyperparameters, as `optimizer.config` gives them and checkpoints store them. */
 export type OptimizerConfig =
   | { type: "sgd"; lr: number; momentum: number; weightDecay: number; schedule?: Schedule }
   | { type: "adam"; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; schedule?: Schedule };
@@ -86,6 +87,7 @@ function commonOptions(options: { lr?: number; weightDecay?: number; schedule?: 
   };
 }
 
+/** Options of `new SGD(…)`; each is checked, and unknown keys are refused. */
 export interface SGDOptions {
   /** Learning rate. Default 0.1, as in d2l. */
   lr?: number;
@@ -119,11 +121,13 @@ export class SGD extends Optimizer {
     return this.config.momentum > 0 ? n : 0;
   }
 
+  /** @internal */
   protected apply(k: Kernels, params: Ptr, grads: Ptr, state: Ptr, n: number, lr: number): void {
     k.sgdUpdate(params, grads, state, n, lr, this.config.momentum, this.config.weightDecay);
   }
 }
 
+/** Options of `new Adam(…)`; each is checked, and unknown keys are refused. */
 export interface AdamOptions {
   /** Learning rate. Default 0.001. */
   lr?: number;
@@ -160,8 +164,10 @@ export class Adam extends Optimizer {
   }
 
   // β1ᵗ and β2ᵗ as running products (Math.pow is not the same bits in every engine).
+  /** @internal */
   private powers = { steps: 0, beta1: 1, beta2: 1 };
 
+  /** @internal */
   protected apply(k: Kernels, params: Ptr, grads: Ptr, state: Ptr, n: number, lr: number): void {
     const { beta1, beta2, eps, weightDecay } = this.config, p = this.powers;
     if (p.steps > this.steps) Object.assign(p, { steps: 0, beta1: 1, beta2: 1 });

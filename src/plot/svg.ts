@@ -60,6 +60,7 @@ export function learningCurvesSVG(epochs: readonly EpochLogs[], { width = 480, h
   return out.join("\n");
 }
 
+/** Options of `imageGridSVG`. */
 export interface ImageGridOptions {
   /** Pixels of all images, row-major, `height × width` each: Uint8 (0–255) or Float32 in [0, 1]. */
   images: Uint8Array | Float32Array;

@@ -6,6 +6,7 @@ import { WasmError } from "../errors.js";
 /** The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
 export const ABI_VERSION = 2;
 
+/** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
 
 /** Compiles (unless it is one already) and instantiates one of the package's wasm builds. */

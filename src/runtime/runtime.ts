@@ -11,6 +11,13 @@ import { describeSource, loadKernels, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
 
+// `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** The package's two wasm builds, each given as a module, URL, Response or bytes. */
 export interface WasmBuilds {
   /** The SIMD build (`wasm-softmax/simd.wasm`). */
@@ -19,6 +26,7 @@ export interface WasmBuilds {
   scalar?: WasmSource;
 }
 
+/** Options of `createRuntime` and `init`. */
 export interface RuntimeOptions {
   /**
    * The kernels to run. Default "auto": WebAssembly SIMD where the runtime validates it, else the scalar wasm
@@ -132,10 +140,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 }
 
 /**
- * The one place "auto" is decided. It falls back only where the runtime lacks a feature: a wasm file that
- * cannot be fetched or compiled is an error, never a silent switch to the slow plain-TS kernels.
+ * The backend "auto" picks here: WebAssembly SIMD where the runtime validates it, else the scalar wasm build,
+ * else plain TypeScript. The one place "auto" is decided; it falls back only where the runtime lacks a
+ * feature (a wasm file that cannot be fetched or compiled is an error, never a silent switch to "js").
+ * @example
+ * autoBackend(); // "wasm-simd" in Node 20 and current browsers
  */
-function autoBackend(): Backend {
+export function autoBackend(): Backend {
   return typeof WebAssembly !== "object" ? "js" : simdSupported() ? "wasm-simd" : "wasm";
 }
 

@@ -1,6 +1,7 @@
 import type { Callback, TrainEvent } from "./events.js";
 import { RULES, check, checkKeys, checkOr, oneOf } from "../validate.js";
 
+/** Options of `progressLogger`. */
 export interface ProgressOptions {
   /** Where text goes, e.g. `(s) => process.stderr.write(s)`. */
   write: (text: string) => void;
@@ -38,6 +39,7 @@ export function progressLogger(options: ProgressOptions): Callback {
   };
 }
 
+/** Options of `earlyStopping`. */
 export interface EarlyStoppingOptions {
   /** The figure to watch. Default "valLoss" (falls back to "loss" without validation data). */
   monitor?: "loss" | "acc" | "valLoss" | "valAcc";

@@ -17,6 +17,7 @@ export interface Logs {
   lr?: number;
 }
 
+/** The figures of one whole epoch, as History holds them. */
 export interface EpochLogs extends Logs {
   /** 1-based. */
   epoch: number;

@@ -10,6 +10,7 @@ import type { EpochOptions, TrainerOptions } from "./trainer.js";
 import { notify } from "./events.js";
 import type { Callback, EpochLogs, History, Logs, TrainEvent } from "./events.js";
 
+/** Options of `fit`: the Trainer's, an epoch's, and the run's length and validation. Unknown keys are refused. */
 export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch"> {
   /** The epoch to end at (1-based, inclusive). Default 10. */
   epochs?: number;

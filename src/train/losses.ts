@@ -9,12 +9,13 @@ export type LossSpec =
   | { type: "l2" } | { type: "l1" }
   | { type: "huber"; delta?: number };
 
+/** A loss with its defaults filled in, as `Trainer.loss` gives it and checkpoints store it. */
 export type LossConfig =
   | { type: "cross-entropy"; labelSmoothing: number }
   | { type: "l2" } | { type: "l1" }
   | { type: "huber"; delta: number };
 
-/** A loss as the training loop uses it: which inputs it needs, and its fused forward + gradient kernel. */
+/** @internal A loss as the training loop uses it: which inputs it needs, and its fused forward + gradient kernel. */
 export interface Loss {
   readonly config: LossConfig;
   /** Whether it compares outputs with target rows (B × classes) rather than integer labels. */
@@ -24,7 +25,7 @@ export interface Loss {
 }
 
 /**
- * Validates a loss option and returns the loss.
+ * @internal Validates a loss option and returns the loss.
  * @throws {OptionError} for an unknown loss, label smoothing outside [0, 1), or a Huber delta ≤ 0.
  */
 export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss {

@@ -2,6 +2,7 @@ import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork, PredictOptions } from "../model/network.js";
 import { checkFits } from "../model/network.js";
 
+/** What `confusionMatrix` returns. */
 export interface ClassReport {
   /** counts[true][predicted], classes × classes. */
   confusion: number[][];

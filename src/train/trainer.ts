@@ -19,6 +19,7 @@ import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { Callback, EpochResult, RunOptions } from "./events.js";
 import { notify } from "./events.js";
 
+/** Options of `new Trainer(model, …)`; each is checked, and unknown keys are refused. */
 export interface TrainerOptions {
   /** Default `new SGD({ lr: 0.1 })`, as in d2l. */
   optimizer?: Optimizer;
@@ -30,6 +31,7 @@ export interface TrainerOptions {
   runtime?: Runtime;
 }
 
+/** Options of `Trainer.trainEpoch`. */
 export interface EpochOptions {
   /** Which epoch this is (1-based): with the seed it picks the shuffle, and it picks the scheduled rate. Default 1. */
   epoch?: number;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Backend, Kernels } from "../../src/kernels/contract.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
-import type { Runtime } from "../../src/wasm/init.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
 import { expectClose } from "../helpers/close.js";
 import { randomF32, randomI32, randomPermutation, randomU8 } from "../helpers/random.js";
 import { loadRuntimes, runKernel, type Buf, type Result } from "./harness.js";

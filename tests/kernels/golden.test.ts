@@ -1,9 +1,9 @@
 // Hand-checkable cases for every kernel, on every backend, and every validation branch of the public kernels.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/kernels/contract.js";
-import { kernels } from "../../src/kernels/public.js";
-import { init, runtime } from "../../src/wasm/init.js";
-import { OptionError, ShapeError } from "../../src/errors.js";
+import { kernels } from "../../src/runtime/public-kernels.js";
+import { createRuntime, init } from "../../src/runtime/runtime.js";
+import { OptionError, ShapeError, WasmError } from "../../src/errors.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { loadRuntimes, runKernel } from "./harness.js";
@@ -396,57 +396,95 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
 });
 
 describe.each(BACKENDS)("public kernels on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-    expect(runtime().kernels.backend).toBe(backend);
-  });
+  const rt = runtimes[backend];
+  const runtime = { runtime: rt };
 
   it("multiplies matrices: [1, 2] · [3, 4]ᵀ = [11]", () => {
-    expectClose(kernels.matmul(f32(1, 2), f32(3, 4), 1, 2, 1), [11], EXACT);
+    expectClose(kernels.matmul(f32(1, 2), f32(3, 4), 1, 2, 1, undefined, runtime), [11], EXACT);
   });
 
   it("writes into and returns the given out array", () => {
     const out = new Float32Array(4);
-    expect(kernels.matmul(f32(1, 2, 3, 4, 5, 6), f32(1, 2, 3, 4, 5, 6), 2, 3, 2, out)).toBe(out);
+    expect(kernels.matmul(f32(1, 2, 3, 4, 5, 6), f32(1, 2, 3, 4, 5, 6), 2, 3, 2, out, runtime)).toBe(out);
     expectClose(out, [22, 28, 49, 64], EXACT);
     const sm = new Float32Array(3);
-    expect(kernels.softmax(f32(2, 1, 3), 1, 3, sm)).toBe(sm);
+    expect(kernels.softmax(f32(2, 1, 3), 1, 3, sm, runtime)).toBe(sm);
     expectClose(sm, P, F32);
   });
 
   it("computes softmax without modifying its input", () => {
     const x = f32(2, 1, 3, 100, 100, 100);
-    expectClose(kernels.softmax(x, 2, 3), [...P, 1 / 3, 1 / 3, 1 / 3], F32);
+    expectClose(kernels.softmax(x, 2, 3, undefined, runtime), [...P, 1 / 3, 1 / 3, 1 / 3], F32);
     expectClose(x, [2, 1, 3, 100, 100, 100], EXACT);
   });
 
   it("returns the mean cross-entropy and its gradient", () => {
-    const { loss, grad } = kernels.softmaxCrossEntropy(f32(2, 1, 3, 1, 1, 1), [2, 0], 2, 3);
+    const { loss, grad } = kernels.softmaxCrossEntropy(f32(2, 1, 3, 1, 1, 1), [2, 0], 2, 3, runtime);
     expect(loss).toBeCloseTo((0.40760596444438013 + Math.log(3)) / 2, 6);
     expectClose(grad, [P[0]! / 2, P[1]! / 2, (P[2]! - 1) / 2, (1 / 3 - 1) / 2, 1 / 6, 1 / 6], F32);
   });
 
   it("returns loss 0 and an empty gradient for zero rows", () => {
-    const { loss, grad } = kernels.softmaxCrossEntropy(f32(), new Int32Array(0), 0, 10);
+    const { loss, grad } = kernels.softmaxCrossEntropy(f32(), new Int32Array(0), 0, 10, runtime);
     expect(loss).toBe(0);
     expect(grad).toHaveLength(0);
   });
 
   it("releases its scratch memory after every call", () => {
-    const before = runtime().arena.open();
-    before.close();
-    kernels.matmul(f32(1, 2), f32(3, 4), 1, 2, 1);
-    kernels.softmax(f32(1, 2), 1, 2);
-    kernels.softmaxCrossEntropy(f32(1, 2), [1], 1, 2);
-    const after = runtime().arena.open();
-    after.close();
-    expect(after.start).toBe(before.start);
+    const probe = () => { const ptr = rt.arena.alloc(1); rt.arena.free(ptr, 1); return ptr; };
+    const before = { bytes: rt.bytesInUse, next: probe() };
+    kernels.matmul(f32(1, 2), f32(3, 4), 1, 2, 1, undefined, runtime);
+    kernels.softmax(f32(1, 2), 1, 2, undefined, runtime);
+    kernels.softmaxCrossEntropy(f32(1, 2), [1], 1, 2, runtime);
+    kernels.huberLoss(f32(1, 2), f32(0, 0), 1, 2, 1, runtime);
+    expect({ bytes: rt.bytesInUse, next: probe() }).toEqual(before);
+  });
+
+  it("releases its scratch memory when a call is refused", () => {
+    const before = rt.bytesInUse;
+    expect(() => kernels.softmaxCrossEntropy(f32(1, 2), [5], 1, 2, runtime)).toThrow(OptionError);
+    expect(rt.bytesInUse).toBe(before);
   });
 });
 
-describe("public kernel validation", () => {
+describe("public kernels and runtimes", () => {
+  it("run on the runtime given, leaving the others' memory untouched", async () => {
+    using a = await createRuntime({ backend: "wasm-simd" });
+    using b = await createRuntime({ backend: "js" });
+    const before = b.memoryBytes;
+    const big = new Float32Array(300_000).fill(1);
+    expectClose(kernels.softmax(big, 1000, 300, undefined, { runtime: a }).subarray(0, 2), [1 / 300, 1 / 300], F32);
+    expect(a.memoryBytes).toBeGreaterThan(big.byteLength);
+    expect(b.memoryBytes).toBe(before);
+  });
+
+  it("refuse a closed runtime with a WasmError", async () => {
+    const rt = await createRuntime({ backend: "js" });
+    rt.close();
+    const error = thrown(() => kernels.matmul(f32(1), f32(1), 1, 1, 1, undefined, { runtime: rt }));
+    expect(error).toBeInstanceOf(WasmError);
+    expect(error.message).toMatch(/^This js runtime was closed\. Create a new one with createRuntime\(\)/);
+  });
+
+  it("refuse a runtime that is not a Runtime with an OptionError", () => {
+    const error = thrown(() => kernels.softmax(f32(1), 1, 1, undefined, { runtime: {} as never }));
+    expect(error).toBeInstanceOf(OptionError);
+    expect(error.message).toBe("Invalid runtime: expected a Runtime from createRuntime(), got Object.");
+  });
+
+  it("refuse an unknown option key with the nearest name", () => {
+    const rt = runtimes.js;
+    const error = thrown(() => kernels.softmax(f32(1), 1, 1, undefined, { runtim: rt } as never));
+    expect(error).toBeInstanceOf(OptionError);
+    expect(error.message).toBe('Unknown kernel call option "runtim". Did you mean "runtime"?');
+    expect(thrown(() => kernels.softmaxCrossEntropy(f32(1, 2), [1], 1, 2, { labelSmooting: 0.1 } as never)).message)
+      .toBe('Unknown kernel call option "labelSmooting". Did you mean "labelSmoothing"?');
+  });
+});
+
+describe("public kernel validation, on the default runtime", () => {
   beforeAll(async () => {
-    await init({ backend: "wasm-simd" });
+    expect(await init()).toEqual({ backend: "wasm-simd" });
   });
 
   function optionError(fn: () => unknown, option: string, value: unknown): OptionError {

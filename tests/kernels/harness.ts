@@ -2,7 +2,8 @@
 // wrote only where it should: the guards are intact and input-only buffers are unchanged.
 import { expect } from "vitest";
 import type { Backend, Kernels } from "../../src/kernels/contract.js";
-import { init, runtime, type Runtime } from "../../src/wasm/init.js";
+import { createRuntime, type Runtime } from "../../src/runtime/runtime.js";
+import { Scope } from "../../src/runtime/memory.js";
 
 export type Arr = Float32Array | Int32Array | Uint8Array;
 
@@ -13,12 +14,12 @@ export type Buf =
 
 export const GUARD_BYTES = 64;
 
-/** Loads all three backends side by side: each init() makes a fresh instance and the captured Runtime stays usable. */
+/** All three backends side by side, each its own runtime with its own memory. */
 export async function loadRuntimes(): Promise<Record<Backend, Runtime>> {
   const result = {} as Record<Backend, Runtime>;
   for (const backend of ["wasm-simd", "wasm", "js"] as const) {
-    await init({ backend });
-    result[backend] = runtime();
+    result[backend] = await createRuntime({ backend });
+    expect(result[backend].backend).toBe(backend);
   }
   return result;
 }
@@ -49,7 +50,7 @@ export interface Result {
 }
 
 export function runKernel(rt: Runtime, bufs: Record<string, Buf>, call: (k: Kernels, p: Record<string, number>) => number | void, label = ""): Result {
-  const scope = rt.arena.open();
+  const scope = new Scope(rt.arena);
   try {
     const pat = pattern(rt.kernels.backend);
     const ptrs: Record<string, number> = {};

@@ -1,8 +1,8 @@
 // The losses exposed on `kernels` for other apps: hand values, the same figures on every backend, gradients
 // by central differences of a float64 loss, and every validation branch.
-import { beforeAll, describe, expect, it } from "vitest";
-import { init } from "../../src/wasm/init.js";
-import { kernels } from "../../src/kernels/public.js";
+import { describe, expect, it } from "vitest";
+import { createRuntime } from "../../src/runtime/runtime.js";
+import { kernels } from "../../src/runtime/public-kernels.js";
 import { BACKENDS } from "../../src/kernels/contract.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
@@ -32,18 +32,23 @@ const labels = [2, 1, 3];
 const residual = (x: Float64Array, i: number) => x[i]! - t[i]!;
 const mean = (f: (x: Float64Array) => number) => (x: Float64Array) => f(x) / rows;
 
+const runtimes = new Map(await Promise.all(BACKENDS.map(async (backend) => [backend, await createRuntime({ backend })] as const)));
+
 describe.each(BACKENDS)("kernels.* losses with the %s backend", (backend) => {
-  beforeAll(async () => { await init({ backend }); });
+  const runtime = { runtime: runtimes.get(backend)! };
+  it("runs on a runtime of that backend", () => {
+    expect(runtime.runtime.backend).toBe(backend);
+  });
 
   const cases: [string, () => { loss: number; grad: Float32Array }, Loss64][] = [
-    ["softmaxCrossEntropy", () => kernels.softmaxCrossEntropy(z, labels, rows, cols),
+    ["softmaxCrossEntropy", () => kernels.softmaxCrossEntropy(z, labels, rows, cols, runtime),
       (x) => crossEntropy64(x, oneHot(0), rows, cols)],
-    ["softmaxCrossEntropy with label smoothing 0.1", () => kernels.softmaxCrossEntropy(z, labels, rows, cols, { labelSmoothing: 0.1 }),
+    ["softmaxCrossEntropy with label smoothing 0.1", () => kernels.softmaxCrossEntropy(z, labels, rows, cols, { labelSmoothing: 0.1, ...runtime }),
       (x) => crossEntropy64(x, oneHot(0.1), rows, cols)],
-    ["softmaxCrossEntropySoft", () => kernels.softmaxCrossEntropySoft(z, t, rows, cols), (x) => crossEntropy64(x, t, rows, cols)],
-    ["l2Loss", () => kernels.l2Loss(z, t, rows, cols), mean((x) => x.reduce((s, _, i) => s + 0.5 * residual(x, i) ** 2, 0))],
-    ["l1Loss", () => kernels.l1Loss(z, t, rows, cols), mean((x) => x.reduce((s, _, i) => s + Math.abs(residual(x, i)), 0))],
-    ["huberLoss δ=0.5", () => kernels.huberLoss(z, t, rows, cols, 0.5), mean((x) => x.reduce((s, _, i) => {
+    ["softmaxCrossEntropySoft", () => kernels.softmaxCrossEntropySoft(z, t, rows, cols, runtime), (x) => crossEntropy64(x, t, rows, cols)],
+    ["l2Loss", () => kernels.l2Loss(z, t, rows, cols, runtime), mean((x) => x.reduce((s, _, i) => s + 0.5 * residual(x, i) ** 2, 0))],
+    ["l1Loss", () => kernels.l1Loss(z, t, rows, cols, runtime), mean((x) => x.reduce((s, _, i) => s + Math.abs(residual(x, i)), 0))],
+    ["huberLoss δ=0.5", () => kernels.huberLoss(z, t, rows, cols, 0.5, runtime), mean((x) => x.reduce((s, _, i) => {
       const r = Math.abs(residual(x, i));
       return s + (r <= 0.5 ? 0.5 * r * r : 0.5 * (r - 0.25));
     }, 0))],
@@ -56,21 +61,21 @@ describe.each(BACKENDS)("kernels.* losses with the %s backend", (backend) => {
   });
 
   it("gives the documented examples", () => {
-    expect(kernels.l2Loss(new Float32Array([1, 2]), new Float32Array([0, 0]), 1, 2)).toEqual({ loss: 2.5, grad: new Float32Array([1, 2]) });
-    expect(kernels.l1Loss(new Float32Array([1, -2]), new Float32Array([0, 0]), 1, 2)).toEqual({ loss: 3, grad: new Float32Array([1, -1]) });
-    expect(kernels.huberLoss(new Float32Array([0.5, 3]), new Float32Array([0, 0]), 1, 2, 1)).toEqual({ loss: 2.625, grad: new Float32Array([0.5, 1]) });
+    expect(kernels.l2Loss(new Float32Array([1, 2]), new Float32Array([0, 0]), 1, 2, runtime)).toEqual({ loss: 2.5, grad: new Float32Array([1, 2]) });
+    expect(kernels.l1Loss(new Float32Array([1, -2]), new Float32Array([0, 0]), 1, 2, runtime)).toEqual({ loss: 3, grad: new Float32Array([1, -1]) });
+    expect(kernels.huberLoss(new Float32Array([0.5, 3]), new Float32Array([0, 0]), 1, 2, 1, runtime)).toEqual({ loss: 2.625, grad: new Float32Array([0.5, 1]) });
   });
 
   it("rejects bad shapes, labels and parameters with typed errors naming them", () => {
     const named = (fn: () => unknown) => thrown(fn) as OptionError | ShapeError;
-    expect(named(() => kernels.l2Loss(z, t.subarray(1), rows, cols))).toBeInstanceOf(ShapeError);
-    expect((named(() => kernels.l1Loss(new Float32Array(2), [1, 2] as never, 1, 2)) as OptionError).option).toBe("targets");
-    expect((named(() => kernels.huberLoss(z, t, rows, cols, 0)) as OptionError).option).toBe("delta");
-    expect((named(() => kernels.huberLoss(z, t, rows, cols, NaN)) as OptionError).option).toBe("delta");
-    expect((named(() => kernels.softmaxCrossEntropy(z, labels, rows, cols, { labelSmoothing: 1 })) as OptionError).option).toBe("labelSmoothing");
-    expect((named(() => kernels.softmaxCrossEntropy(z, [2, 1, 4], rows, cols)) as OptionError).option).toBe("labels[2]");
-    expect(named(() => kernels.softmaxCrossEntropySoft(z, t, rows, 5))).toBeInstanceOf(ShapeError);
-    expect((named(() => kernels.l2Loss(z, t, -1, cols)) as OptionError).option).toBe("rows");
+    expect(named(() => kernels.l2Loss(z, t.subarray(1), rows, cols, runtime))).toBeInstanceOf(ShapeError);
+    expect((named(() => kernels.l1Loss(new Float32Array(2), [1, 2] as never, 1, 2, runtime)) as OptionError).option).toBe("targets");
+    expect((named(() => kernels.huberLoss(z, t, rows, cols, 0, runtime)) as OptionError).option).toBe("delta");
+    expect((named(() => kernels.huberLoss(z, t, rows, cols, NaN, runtime)) as OptionError).option).toBe("delta");
+    expect((named(() => kernels.softmaxCrossEntropy(z, labels, rows, cols, { labelSmoothing: 1, ...runtime })) as OptionError).option).toBe("labelSmoothing");
+    expect((named(() => kernels.softmaxCrossEntropy(z, [2, 1, 4], rows, cols, runtime)) as OptionError).option).toBe("labels[2]");
+    expect(named(() => kernels.softmaxCrossEntropySoft(z, t, rows, 5, runtime))).toBeInstanceOf(ShapeError);
+    expect((named(() => kernels.l2Loss(z, t, -1, cols, runtime)) as OptionError).option).toBe("rows");
   });
 });
 
