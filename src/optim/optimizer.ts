@@ -35,7 +35,9 @@ export abstract class Optimizer {
       throw new ShapeError("optimizer state", `${size} values for a model of ${n} parameters`, `${this.#state.length}`,
         "Use a new optimizer for a different model.");
     }
+    // Kernel memory is reused: a fresh optimizer's buffers start from zero, not from what was there.
     if (this.#state) view().set(this.#state);
+    else view().fill(0);
     this.#holder = { owner, view };
   }
 

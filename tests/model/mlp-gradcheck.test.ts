@@ -1,10 +1,12 @@
-// A whole MLP's gradient, as training computes it (DenseNetwork.forward → fused cross-entropy → backward, on
+// A whole MLP's gradient, as training computes it (passes.ts forward → fused cross-entropy → backward, on
 // kernel memory), against central differences of the mean cross-entropy written out here in float64 from the
 // parameter block. Parameters whose ±h perturbation switches a ReLU on or off are skipped.
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Backend } from "../../src/kernels/contract.js";
-import { init, runtime } from "../../src/wasm/init.js";
+import { createRuntime } from "../../src/runtime/runtime.js";
+import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
+import { backward, forward, room } from "../../src/model/passes.js";
 import { expectClose } from "../helpers/close.js";
 import { randomF32, randomI32 } from "../helpers/random.js";
 
@@ -39,10 +41,7 @@ function forward64(model: MLP, params: ArrayLike<number>, x: ArrayLike<number>, 
 }
 
 describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gradient check on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-    expect(runtime().kernels.backend).toBe(backend);
-  });
+  const rt = await createRuntime({ backend });
 
   const model = new MLP({ layers: LAYERS, seed: 3, weightStd: 0.6 });
   // Non-zero biases, so units sit on both sides of their kinks at varied distances.
@@ -54,16 +53,16 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
 
   /** The kernels' loss and gradient of every parameter, through the same calls `fit` makes. */
   function kernelGradient(eps: number): { loss: number; grads: Float32Array } {
-    const rt = runtime(), k = rt.kernels, scope = rt.arena.open();
+    const k = rt.kernels, scope = new Scope(rt.arena);
     try {
       const params = scope.f32(model.size, model.getParameters());
       const grads = scope.f32(model.size);
-      const acts = model.allocateActivations(scope, B), deltas = model.allocateDeltas(scope, B);
+      const buffers = room(scope, model.layers, B, true), { acts, deltas } = buffers;
       rt.arena.writeF32(acts[0]!, x);
       const y = scope.i32(B, labels);
-      model.forward(k, params, acts, B);
+      forward(k, model.layout, params, acts, B);
       const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, B, model.classes, eps);
-      model.backward(k, params, grads, acts, deltas, B);
+      backward(k, model.layout, params, grads, buffers, B);
       return { loss, grads: rt.arena.readF32(grads, model.size) };
     } finally {
       scope.close();
@@ -111,15 +110,15 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
   });
 
   it("overwrites the gradient block rather than accumulating into it", () => {
-    const rt = runtime(), k = rt.kernels, scope = rt.arena.open();
+    const k = rt.kernels, scope = new Scope(rt.arena);
     try {
       const params = scope.f32(model.size, model.getParameters());
       const grads = scope.f32(model.size, new Float32Array(model.size).fill(123));
-      const acts = model.allocateActivations(scope, B), deltas = model.allocateDeltas(scope, B);
+      const buffers = room(scope, model.layers, B, true), { acts, deltas } = buffers;
       rt.arena.writeF32(acts[0]!, x);
-      model.forward(k, params, acts, B);
+      forward(k, model.layout, params, acts, B);
       k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), B, model.classes, 0);
-      model.backward(k, params, grads, acts, deltas, B);
+      backward(k, model.layout, params, grads, buffers, B);
       expect(Array.from(rt.arena.readF32(grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
     } finally {
       scope.close();

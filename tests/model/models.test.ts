@@ -1,8 +1,9 @@
 // SoftmaxRegression and MLP: option validation, initial weights, the parameter block's layout, parameter access,
 // and predict / predictProba against a float64 forward pass written out here.
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Backend } from "../../src/kernels/contract.js";
-import { init, runtime } from "../../src/wasm/init.js";
+import { createRuntime, init } from "../../src/runtime/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
 import { MLP, SoftmaxRegression, createModel } from "../../src/model/models.js";
 import type { MLPOptions, SoftmaxRegressionOptions } from "../../src/model/models.js";
 import type { DenseNetwork, ModelConfig } from "../../src/model/network.js";
@@ -13,6 +14,7 @@ import { randomF32, randomI32, randomU8 } from "../helpers/random.js";
 import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
+const runtimes = new Map<Backend, Runtime>(await Promise.all(BACKENDS.map(async (backend) => [backend, await createRuntime({ backend })] as const)));
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -56,8 +58,23 @@ describe("model options", () => {
   it("names the rule and the value in the message", () => {
     expect(optionError(softmax({ classes: 1 })).message).toBe("Invalid classes: expected an integer ≥ 2, got 1.");
     expect(optionError(softmax({ seed: 2 ** 32 })).message).toBe("Invalid seed: expected an integer in [0, 2^32), got 4294967296.");
-    expect(optionError(mlp({ activation: "tanh" })).message).toBe('Invalid activation: expected "relu", got "tanh".');
+    expect(optionError(mlp({ activation: "tanh" })).message).toBe('Invalid activation: expected one of "relu", got "tanh".');
     expect(optionError(mlp({ layers: [784, 0, 10] })).message).toBe("Invalid layers[1]: expected an integer ≥ 1, got 0.");
+  });
+
+  it("refuses an unknown option key, naming the nearest known one", () => {
+    expect(optionError(() => new MLP({ layers: [4, 2], activaton: "relu" } as MLPOptions)).message)
+      .toBe('Unknown MLP option "activaton". Did you mean "activation"?');
+    expect(optionError(() => new MLP({ layer: [4, 2] } as unknown as MLPOptions)).message)
+      .toBe('Unknown MLP option "layer". Did you mean "layers"?');
+    expect(optionError(() => new SoftmaxRegression({ inputs: 4, classes: 2, weightstd: 0.1 } as SoftmaxRegressionOptions)).message)
+      .toBe('Unknown SoftmaxRegression option "weightstd". Did you mean "weightStd"?');
+    expect(optionError(() => new SoftmaxRegression({ inputs: 4, classes: 2, hidden: [3] } as SoftmaxRegressionOptions)).message)
+      .toBe('Unknown SoftmaxRegression option "hidden". Known options: inputs, classes, seed, weightStd.');
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(optionError(() => new MLP([4, 2] as unknown as MLPOptions)).message).toBe("Invalid MLP options: expected an object, got array(2).");
   });
 
   it("rejects a missing options object with an OptionError rather than a TypeError", () => {
@@ -201,9 +218,11 @@ function forward64(model: DenseNetwork, x: ArrayLike<number>, rows: number): Flo
 }
 
 describe.each(BACKENDS)("predict and predictProba on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-    expect(runtime().kernels.backend).toBe(backend);
+  const rt = runtimes.get(backend)!;
+  const runtime = { runtime: rt };
+
+  it("run on a runtime of that backend", () => {
+    expect(rt.backend).toBe(backend);
   });
 
   const F = 12, C = 5, ROWS = 2500; // 1024 + 1024 + 452: three chunks, the last one partial
@@ -225,7 +244,7 @@ describe.each(BACKENDS)("predict and predictProba on the %s backend", (backend) 
   }
 
   function check(input: Uint8Array | Float32Array | Dataset, xs: ArrayLike<number>) {
-    const proba = model.predictProba(input), classes = model.predict(input);
+    const proba = model.predictProba(input, runtime), classes = model.predict(input, runtime);
     expect(proba).toBeInstanceOf(Float32Array);
     expect(classes).toBeInstanceOf(Int32Array);
     expect(proba.length).toBe(ROWS * C);
@@ -255,15 +274,15 @@ describe.each(BACKENDS)("predict and predictProba on the %s backend", (backend) 
 
   it("on a Dataset gives the same results as on its arrays", () => {
     const a = check(Dataset.fromArrays(f32, labels, { features: F, classes: C }), f32);
-    expect(bits(a.proba).equals(bits(model.predictProba(f32)))).toBe(true);
-    const b = model.predict(Dataset.fromArrays(u8, labels, { features: F, classes: C }));
-    expect(Array.from(b)).toEqual(Array.from(model.predict(u8)));
+    expect(bits(a.proba).equals(bits(model.predictProba(f32, runtime)))).toBe(true);
+    const b = model.predict(Dataset.fromArrays(u8, labels, { features: F, classes: C }), runtime);
+    expect(Array.from(b)).toEqual(Array.from(model.predict(u8, runtime)));
   });
 
   it("gives each row the same answer whether it is predicted alone or inside a large batch", () => {
-    const all = model.predictProba(f32);
+    const all = model.predictProba(f32, runtime);
     for (const r of [0, 1023, 1024, 2047, 2048, 2499]) {
-      const one = model.predictProba(f32.subarray(r * F, (r + 1) * F));
+      const one = model.predictProba(f32.subarray(r * F, (r + 1) * F), runtime);
       expectClose(one, all.subarray(r * C, (r + 1) * C), { atol: 1e-7, rtol: 1e-6, label: `row ${r}` });
     }
   });
@@ -272,38 +291,63 @@ describe.each(BACKENDS)("predict and predictProba on the %s backend", (backend) 
     const s = new SoftmaxRegression({ inputs: F, classes: C, seed: 3, weightStd: 1 });
     const ref = forward64(s, f32, ROWS);
     const want = clearArgmax(ref);
-    const got = s.predict(f32);
+    const got = s.predict(f32, runtime);
     const checked = Array.from(want.keys()).filter((r) => want[r]! >= 0);
     expect(checked.map((r) => got[r])).toEqual(checked.map((r) => want[r]));
   });
 
   it("returns empty results for zero rows", () => {
-    expect(model.predict(new Float32Array(0)).length).toBe(0);
-    expect(model.predictProba(new Uint8Array(0)).length).toBe(0);
+    expect(model.predict(new Float32Array(0), runtime).length).toBe(0);
+    expect(model.predictProba(new Uint8Array(0), runtime).length).toBe(0);
   });
 
   it.each([F - 1, F + 1, 2 * F + 5])("rejects an input of %i values (not whole rows of 12) with a ShapeError", (n) => {
-    expect(() => model.predict(new Float32Array(n))).toThrow(ShapeError);
-    expect(() => model.predictProba(new Uint8Array(n))).toThrow(/^Invalid inputs: expected a multiple of 12 values \(rows of 12\), got \d+ values\.$/);
+    expect(() => model.predict(new Float32Array(n), runtime)).toThrow(ShapeError);
+    expect(() => model.predictProba(new Uint8Array(n), runtime)).toThrow(/^Invalid inputs: expected a multiple of 12 values \(rows of 12\), got \d+ values\.$/);
   });
 
   it("rejects a Dataset with another number of features with a ShapeError", () => {
     const odd = Dataset.fromArrays(new Float32Array(13 * 4), new Int32Array(4), { features: 13, classes: C });
-    expect(() => model.predict(odd)).toThrow(ShapeError);
+    expect(() => model.predict(odd, runtime)).toThrow(ShapeError);
     // 8 examples of 6 features are 48 values, a whole number of 12-value rows: still not this model's input.
     const half = Dataset.fromArrays(new Float32Array(6 * 8), new Int32Array(8), { features: 6, classes: C });
-    expect(() => model.predict(half)).toThrow(ShapeError);
-    expect(() => model.predictProba(half)).toThrow(ShapeError);
+    expect(() => model.predict(half, runtime)).toThrow(ShapeError);
+    expect(() => model.predictProba(half, runtime)).toThrow(ShapeError);
   });
 
   it("rejects inputs that are not a Uint8Array, Float32Array or Dataset", () => {
-    expect(optionError(() => model.predict(Array.from(f32.subarray(0, F)) as unknown as Float32Array)).option).toBe("inputs");
-    expect(optionError(() => model.predict(new Float64Array(F) as unknown as Float32Array)).option).toBe("inputs");
+    expect(optionError(() => model.predict(Array.from(f32.subarray(0, F)) as unknown as Float32Array, runtime)).option).toBe("inputs");
+    expect(optionError(() => model.predict(new Float64Array(F) as unknown as Float32Array, runtime)).option).toBe("inputs");
   });
 
   it("leaves the parameters unchanged", () => {
     const before = model.getParameters();
-    model.predictProba(u8);
+    model.predictProba(u8, runtime);
     expect(bits(model.getParameters()).equals(bits(before))).toBe(true);
+  });
+
+  it("frees its kernel memory after every call, refused ones included", () => {
+    model.predict(u8, runtime);
+    expect(() => model.predict(new Float32Array(F + 1), runtime)).toThrow(ShapeError);
+    expect(rt.bytesInUse).toBe(0);
+  });
+});
+
+describe("predict options", () => {
+  const model = new SoftmaxRegression({ inputs: 2, classes: 2, seed: 1, weightStd: 1 });
+  const x = new Float32Array([1, 0, 0, 1, 0.5, -2]);
+
+  it("without a runtime runs on the default one init() set up, with the same results", async () => {
+    await init();
+    const js = runtimes.get("js")!;
+    expect(Array.from(model.predict(x))).toEqual(Array.from(model.predict(x, { runtime: js })));
+    expectClose(model.predictProba(x), model.predictProba(x, { runtime: js }), { atol: 1e-7, rtol: 1e-6 });
+  });
+
+  it("refuses an unknown option key with the nearest name, and a runtime that is not one", () => {
+    expect(optionError(() => model.predict(x, { runtim: runtimes.get("js") } as never)).message)
+      .toBe('Unknown predict option "runtim". Did you mean "runtime"?');
+    expect(optionError(() => model.predictProba(x, { runtime: "js" } as never)).message)
+      .toBe('Invalid runtime: expected a Runtime from createRuntime(), got "js".');
   });
 });

@@ -1,5 +1,5 @@
-// init() given wasm it cannot use, and the library used before init(): each is a WasmError that says what went
-// wrong and what to do.
+// init() and createRuntime() given wasm they cannot use, and the library used before init(): each is a
+// WasmError that says what went wrong and what to do.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init, WasmError } from "../../src/index.js";
+import { createRuntime, init, WasmError } from "../../src/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -70,6 +70,14 @@ describe("init() with wasm it cannot use", () => {
     expect(error).toBeInstanceOf(WasmError);
   });
 
+  it("throws the same WasmErrors from createRuntime(), naming the source", async () => {
+    const error = await createRuntime({ wasm: new URL("/missing/simd.wasm", origin) }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(WasmError);
+    expect((error as WasmError).message).toMatch(/expected HTTP 200, got 404/);
+    const html = await createRuntime({ wasm: `${origin}/page.wasm` }).then(() => undefined, (e: unknown) => e);
+    expect((html as WasmError).message).toContain(`the wasm passed to createRuntime() (${origin}/page.wasm)`);
+  });
+
   it("still loads a good backend afterwards", async () => {
     await expect(init({ backend: "wasm" })).resolves.toEqual({ backend: "wasm" });
   });
@@ -90,13 +98,16 @@ function runNode(script: string): Promise<{ code: number | null; stdout: string;
 describe("the library before init()", () => {
   it.skipIf(!existsSync(`${ROOT}/dist/index.js`))("fails in a fresh process with a WasmError that says to call init() first", async () => {
     const { code, stdout, stderr } = await runNode(`
-      import { fit, evaluate, kernels, Dataset, SoftmaxRegression, WasmError } from "wasm-softmax";
+      import { fit, evaluate, kernels, confusionMatrix, Dataset, SoftmaxRegression, Trainer, WasmError } from "wasm-softmax";
       const data = Dataset.fromArrays(new Float32Array([0, 1, 1, 0]), [0, 1], { features: 2, classes: 2 });
       const model = new SoftmaxRegression({ inputs: 2, classes: 2 });
       const attempts = {
         fit: () => fit(model, data, { epochs: 1 }),
         evaluate: () => evaluate(model, data),
         predict: () => model.predict(data),
+        predictProba: () => model.predictProba(data),
+        confusionMatrix: () => confusionMatrix(model, data),
+        Trainer: () => new Trainer(model),
         softmax: () => kernels.softmax(new Float32Array([1, 2]), 1, 2),
       };
       const out = {};
@@ -113,6 +124,7 @@ describe("the library before init()", () => {
       expect(error!.wasmError, `${name}: ${error!.name}`).toBe(true);
       expect(error!.message).toMatch(/not initialized/);
       expect(error!.message).toMatch(/await init\(\)/);
+      expect(error!.message).toMatch(/pass `\{ runtime \}` from createRuntime\(\)/);
     }
   });
 });
