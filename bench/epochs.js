@@ -3,7 +3,7 @@
 // from the same weights and seed must give the TS backend's loss within 1e-3 and its trained parameters within
 // 1e-4 of their largest magnitude (measured differences are ~1e-7 of it).
 import {
-  init, runtime, fit, trainEpoch, SoftmaxRegression, MLP, SGD, loadFashionMNIST, DatasetNotFoundError,
+  createRuntime, fit, Trainer, SoftmaxRegression, MLP, SGD, loadFashionMNIST, DatasetNotFoundError,
 } from "../dist/internal.js";
 import { CheckError, assertClose, maxAbs } from "./check.js";
 
@@ -33,7 +33,8 @@ export async function loadData() {
 }
 
 /**
- * Two epochs of a fresh model on `backend` (made current with init) through `fit`, as a training run has them.
+ * Two epochs of a fresh model on `backend` (one runtime per backend, side by side) through `fit`, as a training
+ * run has them.
  * The figure is the second epoch: its wall clock from the first epoch's end to its own (shuffle, batches,
  * everything but the one-time copy of the dataset into kernel memory) and its own `ms` (the batch loop only).
  * The first epoch's wall clock, with that copy, is kept as `firstWallMs`; `loss` and `acc` are the first
@@ -43,13 +44,12 @@ export async function loadData() {
  * @returns {Promise<EpochRun & { params?: Float32Array }>}
  */
 export async function oneEpoch(backend, model, data, withParams = false) {
-  await init({ backend });
-  if (runtime().kernels.backend !== backend) throw new Error(`init({ backend: "${backend}" }) gave ${runtime().kernels.backend}`);
+  const runtime = await runtimeFor(backend);
   const m = MODELS[model].make();
   const optimizer = new SGD({ lr: LR });
   const ends = [performance.now()];
   const history = await fit(m, data, {
-    epochs: 2, batchSize: BATCH, optimizer, shuffle: true, seed: SEED,
+    epochs: 2, batchSize: BATCH, optimizer, shuffle: true, seed: SEED, runtime,
     callbacks: [({ phase }) => { if (phase === "epoch") ends.push(performance.now()); }],
   });
   const [first, second] = history.epochs;
@@ -98,8 +98,22 @@ export async function checkEpoch(model, data, backends, log) {
  * @param {Backend} backend @param {keyof typeof MODELS} model @param {Dataset} data
  */
 async function prime(backend, model, data) {
-  await init({ backend });
-  await trainEpoch(MODELS[model].make(), data, { batchSize: BATCH, optimizer: new SGD({ lr: LR }), callbacks: [() => "stop"] });
+  using trainer = new Trainer(MODELS[model].make(), { batchSize: BATCH, optimizer: new SGD({ lr: LR }), runtime: await runtimeFor(backend) });
+  await trainer.trainEpoch(data, { callbacks: [() => "stop"] });
+}
+
+/** @type {Map<Backend, Promise<import("../dist/internal.js").Runtime>>} */
+const runtimes = new Map();
+
+/** One runtime per backend for the whole benchmark. @param {Backend} backend */
+function runtimeFor(backend) {
+  if (!runtimes.has(backend)) {
+    runtimes.set(backend, createRuntime({ backend }).then((rt) => {
+      if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave ${rt.backend}`);
+      return rt;
+    }));
+  }
+  return /** @type {Promise<import("../dist/internal.js").Runtime>} */ (runtimes.get(backend));
 }
 
 /**
@@ -146,4 +160,28 @@ export async function timeEpochs(plan, data, rounds, log) {
 export function median(v) {
   const s = [...v].sort((a, b) => a - b), h = s.length >> 1;
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/**
+ * A user's own epoch loop against fit: 10 `Trainer.trainEpoch` calls and a 10-epoch `fit`, wasm-simd softmax
+ * regression, same seed. Both copy the data set into kernel memory once, so the times should agree; the weights
+ * must be the same bits (checked before the times count).
+ * @param {Dataset} data
+ */
+export async function trainerVsFit(data) {
+  const runtime = await runtimeFor("wasm-simd");
+  const options = () => ({ batchSize: BATCH, optimizer: new SGD({ lr: LR }) });
+  const viaFit = MODELS.softmax.make(), viaTrainer = MODELS.softmax.make();
+  const t0 = performance.now();
+  await fit(viaFit, data, { ...options(), epochs: 10, seed: SEED, runtime });
+  const fitMs = performance.now() - t0;
+  const t1 = performance.now();
+  const trainer = new Trainer(viaTrainer, { ...options(), runtime });
+  for (let epoch = 1; epoch <= 10; epoch++) await trainer.trainEpoch(data, { epoch, seed: SEED });
+  const trainerMs = performance.now() - t1;
+  const uploads = trainer.uploads;
+  trainer.close();
+  const a = viaFit.getParameters(), b = viaTrainer.getParameters();
+  if (a.some((v, i) => !Object.is(v, b[i]))) throw new CheckError("10 × Trainer.trainEpoch", "weights differ from a 10-epoch fit");
+  return { fitMs, trainerMs, uploads };
 }

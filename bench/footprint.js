@@ -34,7 +34,7 @@ export const TFJS_REFERENCE =
  */
 const CHILD = `
 const t0 = performance.now();
-const { init, Dataset, SoftmaxRegression, SGD, trainEpoch } = await import("wasm-softmax");
+const { init, Dataset, SoftmaxRegression, SGD, Trainer } = await import("wasm-softmax");
 const tImport = performance.now();
 const { backend } = await init();
 const tInit = performance.now();
@@ -45,7 +45,7 @@ for (let i = 0; i < y.length; i++) y[i] %= 10;
 const tData = performance.now();
 const data = Dataset.fromArrays(x, y, { features: 784, classes: 10 });
 const model = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 0 });
-const logs = await trainEpoch(model, data, { batchSize: 256, optimizer: new SGD({ lr: 0.1 }), shuffle: false });
+const logs = await new Trainer(model, { batchSize: 256, optimizer: new SGD({ lr: 0.1 }) }).trainEpoch(data, { shuffle: false });
 const tStep = performance.now();
 console.log(JSON.stringify({ backend, loss: logs.loss, t0, tImport, tInit, tData, tStep }));
 `;

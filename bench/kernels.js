@@ -2,7 +2,7 @@
 // 784 → 256 → 10), on all three backends side by side. Every case is first run on the same seeded inputs in
 // every backend and compared with the pure-TS kernels; only then is anything timed (tinybench).
 import { Bench } from "tinybench";
-import { init, runtime } from "../dist/internal.js";
+import { createRuntime, Scope } from "../dist/internal.js";
 import { Rng, permutation } from "../dist/internal.js";
 import { U8_SCALE } from "../dist/internal.js";
 import { assertClose, dotTolerance } from "./check.js";
@@ -173,11 +173,10 @@ export async function benchKernels({ quick, seed = 42, log }) {
   /** @type {Record<string, Runtime>} */
   const rts = {};
   for (const backend of BACKENDS) {
-    await init({ backend });
-    rts[backend] = runtime(); // each init() makes a fresh instance; this handle stays usable
-    if (rts[backend].kernels.backend !== backend) throw new Error(`init({ backend: "${backend}" }) gave ${rts[backend].kernels.backend}`);
+    rts[backend] = await createRuntime({ backend });
+    if (rts[backend].backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave ${rts[backend].backend}`);
   }
-  const scopes = Object.fromEntries(BACKENDS.map((b) => [b, rts[b].arena.open()]));
+  const scopes = Object.fromEntries(BACKENDS.map((b) => [b, new Scope(rts[b].arena)]));
   try {
     const prepared = CASES.map((c, i) => {
       const inputs = c.inputs(new Rng(seed, 1000 + i));

@@ -14,7 +14,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.js";
-import { MODELS, checkEpoch, loadData, timeEpochs } from "./epochs.js";
+import { MODELS, checkEpoch, loadData, timeEpochs, trainerVsFit } from "./epochs.js";
 import { CheckError } from "./check.js";
 import { footprintMarkdown, measureFootprint } from "./footprint.js";
 
@@ -124,7 +124,9 @@ async function benchEpochs(quick) {
     r.speedupVsJs = js ? js.medianWallMs / r.medianWallMs : null;
     r.trainSpeedupVsJs = js ? js.medianTrainMs / r.medianTrainMs : null;
   }
-  return { epochs, checks, data: { source, images: train.length } };
+  log("Timing 10 Trainer.trainEpoch calls against a 10-epoch fit…");
+  const loop = await trainerVsFit(train);
+  return { epochs, checks, loop, data: { source, images: train.length } };
 }
 
 /** The pass/fail targets; empty when epochs were not run. */
@@ -162,7 +164,9 @@ function budget(r) {
     k.kernel === kernel && k.backend === "wasm-simd" && (shape === null || k.shape === shape)));
   const batches = Math.ceil(r.data.images / 256);
   const total = parts.reduce((sum, k) => sum + k.medianUs, 0) * batches / 1000;
-  return ["", `Kernel budget of the wasm-simd softmax epoch: ${batches} batches × (` +
+  const loop = r.loop ? ["", `Ten \`trainer.trainEpoch\` calls (wasm-simd softmax regression): ${f1(r.loop.trainerMs)} ms; ` +
+    `\`fit\` with 10 epochs: ${f1(r.loop.fitMs)} ms; same weights, the data copied into kernel memory ${r.loop.uploads} time(s).`] : [];
+  return [...loop, "", `Kernel budget of the wasm-simd softmax epoch: ${batches} batches × (` +
     parts.map((k) => `${k.kernel} ${f1(k.medianUs)}`).join(" + ") + ` µs) = ${total.toFixed(1)} ms ` +
     `of its ${f1(simd.medianTrainMs)} ms batch loop.`];
 }

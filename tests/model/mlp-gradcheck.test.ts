@@ -40,8 +40,14 @@ function forward64(model: MLP, params: ArrayLike<number>, x: ArrayLike<number>, 
   return { loss: loss / B, active };
 }
 
+const runtimes = { "wasm-simd": await createRuntime({ backend: "wasm-simd" }), js: await createRuntime({ backend: "js" }) };
+
 describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gradient check on the %s backend", (backend) => {
-  const rt = await createRuntime({ backend });
+  const rt = runtimes[backend];
+
+  it("runs on a runtime of that backend", () => {
+    expect(rt.backend).toBe(backend);
+  });
 
   const model = new MLP({ layers: LAYERS, seed: 3, weightStd: 0.6 });
   // Non-zero biases, so units sit on both sides of their kinks at varied distances.

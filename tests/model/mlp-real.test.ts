@@ -1,27 +1,24 @@
 // d2l's multilayer perceptron (784-256-10, ReLU, N(0, 0.01²) weights, SGD lr 0.1, batch 256, 10 epochs) on the real
 // Fashion-MNIST. Runs where the Debian package dataset-fashion-mnist is installed, and always in CI.
 import { existsSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { init } from "../../src/wasm/init.js";
+import { describe, expect, it } from "vitest";
+import { createRuntime } from "../../src/runtime/runtime.js";
 import { loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
 import { MLP } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { fit } from "../../src/train/train.js";
+import { fit } from "../../src/train/fit.js";
 
 const dir = "/usr/share/datasets/fashion-mnist";
 
 describe.skipIf(!existsSync(dir) && !process.env.CI)("d2l's MLP on the real Fashion-MNIST (wasm-simd)", () => {
-  beforeAll(async () => {
-    await init({ backend: "wasm-simd" });
-  });
-
   it("reaches test accuracy ≥ 0.85 after 10 epochs, with the training loss falling epoch by epoch at first", async () => {
+    using runtime = await createRuntime({ backend: "wasm-simd" });
     const { train, test } = await loadFashionMNIST({ dir });
     expect(train.length).toBe(60000);
     expect(test.length).toBe(10000);
     const model = new MLP({ layers: [784, 256, 10], seed: 0 });
     const history = await fit(model, train, {
-      epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test,
+      epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test, runtime,
     });
     expect(history.backend).toBe("wasm-simd");
     expect(history.stopped).toBe("completed");
@@ -33,7 +30,7 @@ describe.skipIf(!existsSync(dir) && !process.env.CI)("d2l's MLP on the real Fash
     expect(last.valAcc!).toBeGreaterThanOrEqual(0.85);
     expect(last.acc).toBeGreaterThan(0.85);
     // The model's own predictions agree with the figure fit reported.
-    const predicted = model.predict(test);
+    const predicted = model.predict(test, { runtime });
     const acc = predicted.reduce((n, p, i) => n + (p === test.y[i] ? 1 : 0), 0) / test.length;
     expect(Math.abs(acc - last.valAcc!)).toBeLessThan(1e-9);
   }, 300_000);

@@ -1,21 +1,24 @@
 // SGD and Adam: the update kernels and the optimizer classes against a float64 transcription of PyTorch's
 // torch.optim.SGD / torch.optim.Adam, option validation, learning-rate schedules, state restore and round trips.
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Backend } from "../../src/kernels/contract.js";
-import { init, runtime } from "../../src/wasm/init.js";
+import { createRuntime } from "../../src/runtime/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
+import { Scope } from "../../src/runtime/memory.js";
 import { Adam, Optimizer, SGD, createOptimizer } from "../../src/optim/optimizer.js";
 import type { AdamOptions, OptimizerConfig, SGDOptions } from "../../src/optim/optimizer.js";
 import { scheduledLr } from "../../src/optim/schedules.js";
 import type { Schedule } from "../../src/optim/schedules.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
-import { fit } from "../../src/train/train.js";
+import { fit } from "../../src/train/fit.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
 import { randomF32 } from "../helpers/random.js";
 import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
+const runtimes = new Map<Backend, Runtime>(await Promise.all(BACKENDS.map(async (backend) => [backend, await createRuntime({ backend })] as const)));
 /** Several f32 steps against float64: a few ulp of rounding per step. */
 const STEPS = { atol: 1e-6, rtol: 1e-5 };
 const N = 23; // not a multiple of 4: the SIMD loop and its scalar tail both run
@@ -56,14 +59,15 @@ const p0 = randomF32(N, 1, -1, 1);
 const grads = Array.from({ length: T }, (_, t) => randomF32(N, 10 + t, -2, 2));
 
 describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-    expect(runtime().kernels.backend).toBe(backend);
+  const rt = runtimes.get(backend)!;
+
+  it("run on a runtime of that backend", () => {
+    expect(rt.kernels.backend).toBe(backend);
   });
 
   /** Runs `steps` calls of `step` over param/grad/state buffers in kernel memory; returns the buffers after. */
   function run(state: number, step: (ptrs: { p: number; g: number; s: number }, t: number) => void) {
-    const rt = runtime(), scope = rt.arena.open();
+    const scope = new Scope(rt.arena);
     try {
       const p = scope.f32(N, p0), g = scope.f32(N), s = scope.f32(state, new Float32Array(state));
       for (let t = 0; t < T; t++) {
@@ -79,7 +83,7 @@ describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
   it.each([
     [0.1, 0, 0], [0.1, 0.9, 0], [0.05, 0, 0.01], [0.05, 0.9, 0.01], [0.2, 0.5, 0.1],
   ])("sgdUpdate with lr %f, momentum %f, weight decay %f follows PyTorch over 5 steps", (lr, momentum, wd) => {
-    const out = run(N, ({ p, g, s }) => runtime().kernels.sgdUpdate(p, g, s, N, lr, momentum, wd));
+    const out = run(N, ({ p, g, s }) => rt.kernels.sgdUpdate(p, g, s, N, lr, momentum, wd));
     const ref = sgdReference(p0, grads, lr, momentum, wd);
     expectClose(out.p, ref.p, { ...STEPS, label: "params" });
     if (momentum !== 0) expectClose(out.s, ref.buf, { ...STEPS, label: "momentum buffer" });
@@ -87,7 +91,7 @@ describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
   });
 
   it("sgdUpdate leaves the velocity buffer untouched when momentum is 0", () => {
-    const rt = runtime(), scope = rt.arena.open();
+    const scope = new Scope(rt.arena);
     try {
       const sentinel = new Float32Array(N).fill(7.5);
       const p = scope.f32(N, p0), g = scope.f32(N, grads[0]), v = scope.f32(N, sentinel);
@@ -104,7 +108,7 @@ describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
   ])("adamUpdate with lr %f, betas (%f, %f), eps %f, weight decay %f follows PyTorch over 5 steps", (lr, b1, b2, eps, wd) => {
     const out = run(2 * N, ({ p, g, s }, step) => {
       const t = step + 1;
-      runtime().kernels.adamUpdate(p, g, s, s + 4 * N, N, lr, b1, b2, eps, wd, 1 - b1 ** t, 1 - b2 ** t);
+      rt.kernels.adamUpdate(p, g, s, s + 4 * N, N, lr, b1, b2, eps, wd, 1 - b1 ** t, 1 - b2 ** t);
     });
     const ref = adamReference(p0, grads, lr, b1, b2, eps, wd);
     expectClose(out.p, ref.p, { ...STEPS, label: "params" });
@@ -115,7 +119,7 @@ describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
   it("Adam's first step moves every parameter by about lr against its gradient's sign (bias correction at work)", () => {
     const lr = 0.01;
     const out = run(2 * N, ({ p, g, s }, t) => {
-      if (t === 0) runtime().kernels.adamUpdate(p, g, s, s + 4 * N, N, lr, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999);
+      if (t === 0) rt.kernels.adamUpdate(p, g, s, s + 4 * N, N, lr, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999);
     });
     const moved = Array.from(out.p, (v, i) => (p0[i]! - v) * Math.sign(grads[0]![i]!));
     expectClose(moved, new Array(N).fill(lr), { atol: 1e-6, rtol: 1e-4 });
@@ -130,31 +134,30 @@ describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
       () => adamReference(p0, grads, 0.02, 0.8, 0.95, 1e-6, 0.05)],
   ])("%s, stepped through Optimizer.update, counts steps and follows PyTorch", (_name, make, reference) => {
     const opt = make();
-    const out = run(opt.stateSize(N), ({ p, g, s }) => opt.update(runtime().kernels, p, g, s, N, opt.config.lr));
+    const out = run(opt.stateSize(N), ({ p, g, s }) => opt.update(rt.kernels, p, g, s, N, opt.config.lr));
     expect(opt.steps).toBe(T);
     expectClose(out.p, reference().p, STEPS);
   });
 
   it("Adam restarts its bias correction when its step count is restored to an earlier value", () => {
     const opt = new Adam({ lr: 0.01 });
-    const first = run(2 * N, ({ p, g, s }, t) => { if (t === 0) opt.update(runtime().kernels, p, g, s, N, 0.01); });
-    run(2 * N, ({ p, g, s }) => opt.update(runtime().kernels, p, g, s, N, 0.01));
+    const first = run(2 * N, ({ p, g, s }, t) => { if (t === 0) opt.update(rt.kernels, p, g, s, N, 0.01); });
+    run(2 * N, ({ p, g, s }) => opt.update(rt.kernels, p, g, s, N, 0.01));
     opt.restore(new Float32Array(2 * N), 0, N);
-    const again = run(2 * N, ({ p, g, s }, t) => { if (t === 0) opt.update(runtime().kernels, p, g, s, N, 0.01); });
+    const again = run(2 * N, ({ p, g, s }, t) => { if (t === 0) opt.update(rt.kernels, p, g, s, N, 0.01); });
     expect(Array.from(again.p)).toEqual(Array.from(first.p));
   });
 });
 
 describe.each(BACKENDS)("optimizers in fit on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-  });
+  const runtime = runtimes.get(backend)!;
 
   it("SGD with momentum 0.9 reaches a lower loss than plain SGD at the same small learning rate", async () => {
     const data = blobs(512, 16, 5, 3);
     const lossAfter = async (momentum: number) => {
       const model = new SoftmaxRegression({ inputs: 16, classes: 5, seed: 4 });
-      const h = await fit(model, data, { epochs: 4, batchSize: 32, seed: 5, optimizer: new SGD({ lr: 0.01, momentum }) });
+      const h = await fit(model, data, { epochs: 4, batchSize: 32, seed: 5, optimizer: new SGD({ lr: 0.01, momentum }), runtime });
+      expect(h.backend).toBe(backend);
       return h.epochs.map((e) => e.loss);
     };
     const plain = await lossAfter(0), heavy = await lossAfter(0.9);
@@ -166,18 +169,18 @@ describe.each(BACKENDS)("optimizers in fit on the %s backend", (backend) => {
   it("Adam trains a model to a loss well below its starting point", async () => {
     const data = blobs(512, 16, 5, 3);
     const model = new SoftmaxRegression({ inputs: 16, classes: 5, seed: 4 });
-    const h = await fit(model, data, { epochs: 4, batchSize: 32, seed: 5, optimizer: new Adam({ lr: 0.01 }) });
+    const h = await fit(model, data, { epochs: 4, batchSize: 32, seed: 5, optimizer: new Adam({ lr: 0.01 }), runtime });
     expect(h.epochs[3]!.loss).toBeLessThan(h.epochs[0]!.loss * 0.6);
   });
 
   it("records each epoch's scheduled learning rate in History", async () => {
     const data = blobs(64, 4, 3, 6);
     const step = await fit(new SoftmaxRegression({ inputs: 4, classes: 3 }), data, {
-      epochs: 5, batchSize: 16, optimizer: new SGD({ lr: 0.4, schedule: { type: "step", stepSize: 2, gamma: 0.5 } }),
+      epochs: 5, batchSize: 16, optimizer: new SGD({ lr: 0.4, schedule: { type: "step", stepSize: 2, gamma: 0.5 } }), runtime,
     });
     expect(step.epochs.map((e) => e.lr)).toEqual([0.4, 0.4, 0.2, 0.2, 0.1]);
     const cosine = await fit(new SoftmaxRegression({ inputs: 4, classes: 3 }), data, {
-      epochs: 5, batchSize: 16, optimizer: new Adam({ lr: 0.01, schedule: { type: "cosine", epochs: 4, minLr: 0.001 } }),
+      epochs: 5, batchSize: 16, optimizer: new Adam({ lr: 0.01, schedule: { type: "cosine", epochs: 4, minLr: 0.001 } }), runtime,
     });
     const expected = [0, 1, 2, 3, 4].map((t) => 0.001 + (0.009 * (1 + Math.cos((Math.PI * t) / 4))) / 2);
     expectClose(cosine.epochs.map((e) => e.lr!), expected, { atol: 1e-12, rtol: 0 });
@@ -188,7 +191,7 @@ describe.each(BACKENDS)("optimizers in fit on the %s backend", (backend) => {
     const model = new SoftmaxRegression({ inputs: 4, classes: 3 });
     let afterFirst: Float32Array | undefined;
     await fit(model, data, {
-      epochs: 3, batchSize: 16,
+      epochs: 3, batchSize: 16, runtime,
       optimizer: new SGD({ lr: 0.5, schedule: { type: "step", stepSize: 1, gamma: 1e-30 } }),
       callbacks: [(e) => { if (e.phase === "epoch" && e.epoch === 1) afterFirst = e.model.getParameters(); }],
     });
@@ -264,6 +267,27 @@ describe("optimizer options", () => {
     expect(new SGD({ schedule: { type: "cosine", epochs: 3 } }).config.schedule).toEqual({ type: "cosine", epochs: 3, minLr: 0 });
   });
 
+  it("refuses an unknown option key, naming the nearest known one", () => {
+    expect(optionError(() => new SGD({ learningRate: 0.1 } as SGDOptions)).message)
+      .toBe('Unknown SGD option "learningRate". Known options: lr, momentum, weightDecay, schedule.');
+    expect(optionError(() => new SGD({ momentun: 0.9 } as SGDOptions)).message).toBe('Unknown SGD option "momentun". Did you mean "momentum"?');
+    expect(optionError(() => new SGD({ weight_decay: 0.1 } as SGDOptions)).message).toBe('Unknown SGD option "weight_decay". Did you mean "weightDecay"?');
+    expect(optionError(() => new Adam({ beta: 0.9 } as AdamOptions)).message).toBe('Unknown Adam option "beta". Did you mean "beta1"?');
+    expect(optionError(() => new Adam({ momentum: 0.9 } as AdamOptions)).message)
+      .toBe('Unknown Adam option "momentum". Known options: lr, beta1, beta2, eps, weightDecay, schedule.');
+  });
+
+  it("refuses an unknown schedule key, naming the nearest known one", () => {
+    expect(optionError(() => new SGD({ schedule: { type: "step", step: 2, gamma: 0.5 } as unknown as Schedule })).message)
+      .toBe('Unknown step schedule option "step". Did you mean "stepSize"?');
+    expect(optionError(() => new Adam({ schedule: { type: "cosine", epochs: 3, min_lr: 0 } as unknown as Schedule })).message)
+      .toBe('Unknown cosine schedule option "min_lr". Did you mean "minLr"?');
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(optionError(() => new SGD(0.1 as unknown as SGDOptions)).message).toBe("Invalid SGD options: expected an object, got 0.1.");
+  });
+
   it("keeps momentum state only when momentum > 0, and two moment buffers for Adam", () => {
     expect(new SGD().stateSize(10)).toBe(0);
     expect(new SGD({ momentum: 0.5 }).stateSize(10)).toBe(10);
@@ -304,6 +328,55 @@ describe("scheduledLr", () => {
   it("Optimizer.learningRate applies the optimizer's own schedule", () => {
     const opt = new SGD({ lr: 0.8, schedule: { type: "step", stepSize: 1, gamma: 0.5 } });
     expect([1, 2, 3].map((e) => opt.learningRate(e))).toEqual([0.8, 0.4, 0.2]);
+  });
+});
+
+describe("an optimizer held by a Trainer", () => {
+  const owner = {}, other = {};
+
+  it("has no state before it is first held, and reads its state from the holder's view while held", () => {
+    const opt = new Adam(), live = new Float32Array(20).fill(3);
+    expect(opt.state).toBeUndefined();
+    opt.hold(owner, 10, () => live);
+    expect(Array.from(opt.state!)).toEqual(new Array(20).fill(3));
+    live[0] = 4;
+    expect(opt.state![0]).toBe(4);
+    opt.state![1] = 99; // a copy
+    expect(live[1]).toBe(3);
+    opt.release(owner);
+  });
+
+  it("copies restored state into the holder's view, and keeps the view's final values after release", () => {
+    const opt = new SGD({ momentum: 0.9 }), live = new Float32Array(4);
+    opt.restore(Float32Array.from([1, 2, 3, 4]), 5, 4);
+    opt.hold(owner, 4, () => live);
+    expect(Array.from(live)).toEqual([1, 2, 3, 4]);
+    live.set([5, 6, 7, 8]);
+    opt.release(other); // not the holder: nothing happens
+    live[0] = 9;
+    expect(opt.state![0]).toBe(9);
+    opt.release(owner);
+    live.fill(0);
+    expect(Array.from(opt.state!)).toEqual([9, 6, 7, 8]);
+    expect(opt.steps).toBe(5);
+  });
+
+  it("refuses a second holder with an OptionError until the first releases it", () => {
+    const opt = new SGD();
+    opt.hold(owner, 3, () => new Float32Array(0));
+    const e = optionError(() => opt.hold(other, 3, () => new Float32Array(0)));
+    expect(e.message).toBe('Invalid optimizer: expected an optimizer no other Trainer holds, got "one held by another Trainer or fit()". ' +
+      "Give each Trainer its own optimizer.");
+    opt.release(owner);
+    opt.hold(other, 3, () => new Float32Array(0));
+    opt.release(other);
+  });
+
+  it("refuses to be held for a model of another size than its state with a ShapeError", () => {
+    const opt = new Adam();
+    opt.restore(new Float32Array(20), 1, 10);
+    expect(() => opt.hold(owner, 11, () => new Float32Array(22)))
+      .toThrow("Invalid optimizer state: expected 22 values for a model of 11 parameters, got 20. Use a new optimizer for a different model.");
   });
 });
 

@@ -1,7 +1,7 @@
 // One runtime-neutral smoke test: plain ESM, the package through its public entry, no Node APIs. Node, Deno,
 // Bun, Chromium and workerd all run this same file (see runtimes.test.ts) and must agree bit for bit on the
 // wasm backends' trained parameters.
-import { init, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate } from "wasm-softmax";
+import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate } from "wasm-softmax";
 
 export const BACKENDS = ["wasm-simd", "wasm", "js"];
 
@@ -50,12 +50,12 @@ export function makeData(n = 512, features = 32, classes = 4) {
   return Dataset.fromArrays(x, y, { features, classes });
 }
 
-async function trainOne(model, train, test, modelName, seed, lr) {
-  const history = await fit(model, train, { epochs: 3, batchSize: 64, optimizer: new SGD({ lr }), seed });
-  const predicted = model.predict(test);
+async function trainOne(runtime, model, train, test, modelName, seed, lr) {
+  const history = await fit(model, train, { epochs: 3, batchSize: 64, optimizer: new SGD({ lr }), seed, runtime });
+  const predicted = model.predict(test, { runtime });
   let correct = 0;
   for (let i = 0; i < test.length; i++) if (predicted[i] === test.y[i]) correct++;
-  const { loss } = evaluate(model, test);
+  const { loss } = evaluate(model, test, { runtime });
   return {
     model: modelName,
     hashParams: fnv1a(model.getParameters()),
@@ -84,11 +84,12 @@ export async function runSmoke(backends = BACKENDS) {
   const results = [];
   for (const backend of backends) {
     try {
-      const { backend: got } = await init({ backend });
-      if (got !== backend) throw new Error(`init({ backend: "${backend}" }) gave "${got}"`);
-      const softmax = await trainOne(new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
+      // A runtime per backend, side by side with init()'s default one.
+      using rt = await createRuntime({ backend });
+      if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave "${rt.backend}"`);
+      const softmax = await trainOne(rt, new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
       // d2l's weightStd 0.01 barely moves a small MLP in 3 epochs; 0.1 and lr 0.5 learn this set.
-      const mlp = await trainOne(new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
+      const mlp = await trainOne(rt, new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
       results.push({
         runtime, backend, defaultBackend,
         hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
