@@ -1,5 +1,6 @@
 import { OptionError, ShapeError } from "../errors.js";
 
+/** Options of `Dataset.fromArrays`. */
 export interface DatasetOptions {
   /** Values per example (784 for 28×28 images). */
   features: number;

@@ -23,6 +23,7 @@ import {
 /** Where the Debian package `dataset-fashion-mnist` installs the four .gz files. */
 export const FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist";
 
+/** Options of the Node `loadFashionMNIST`: the browser loader's, plus directories, the cache and a download. */
 export interface NodeLoadFashionMNISTOptions extends FashionMNISTDownloadOptions {
   /** A directory holding the four files (gzipped or not); used alone, it must have them. */
   dir?: string;
@@ -45,6 +46,7 @@ export interface NodeLoadFashionMNISTOptions extends FashionMNISTDownloadOptions
 /** Which rule found the data: an explicit option, `$FASHION_MNIST_DIR`, the cache, the system dir or a download. */
 export type FashionMNISTSourceKind = "dir" | "url" | "files" | "env" | "cache" | "system" | "download";
 
+/** What the Node `loadFashionMNIST` returns: the train and test sets and where they came from. */
 export interface LoadedFashionMNIST extends FashionMNIST {
   /** The directory or URL the data came from ("files" for bytes passed in). */
   source: string;

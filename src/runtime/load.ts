@@ -3,19 +3,19 @@ import type { Kernels } from "../kernels/contract.js";
 import { KERNEL_NAMES } from "../kernels/contract.js";
 import { WasmError } from "../errors.js";
 
-/** The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
+/** @internal The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
 export const ABI_VERSION = 2;
 
 /** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
 
-/** Compiles (unless it is one already) and instantiates one of the package's wasm builds. */
+/** @internal Compiles (unless it is one already) and instantiates one of the package's wasm builds. */
 export async function loadKernels(source: WasmSource, what: string): Promise<{ kernels: Kernels; module: WebAssembly.Module }> {
   const module = await compile(source, what);
   return { kernels: await instantiate(module), module };
 }
 
-/** "the wasm passed to createRuntime()", with its address when it has one, for error messages. */
+/** @internal "the wasm passed to createRuntime()", with its address when it has one, for error messages. */
 export function describeSource(source: WasmSource): string {
   const what = "the wasm passed to createRuntime()";
   if (source instanceof URL || typeof source === "string") return `${what} (${new URL(source, import.meta.url).href})`;

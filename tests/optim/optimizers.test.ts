@@ -334,10 +334,12 @@ describe("scheduledLr", () => {
 describe("an optimizer held by a Trainer", () => {
   const owner = {}, other = {};
 
-  it("has no state before it is first held, and reads its state from the holder's view while held", () => {
+  it("has no state before it is first held, zeroes the holder's view (reused memory) and reads its state from it", () => {
     const opt = new Adam(), live = new Float32Array(20).fill(3);
     expect(opt.state).toBeUndefined();
     opt.hold(owner, 10, () => live);
+    expect(Array.from(live)).toEqual(new Array(20).fill(0));
+    live.fill(3);
     expect(Array.from(opt.state!)).toEqual(new Array(20).fill(3));
     live[0] = 4;
     expect(opt.state![0]).toBe(4);
