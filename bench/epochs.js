@@ -98,8 +98,9 @@ export async function checkEpoch(model, data, backends, log) {
  * @param {Backend} backend @param {keyof typeof MODELS} model @param {Dataset} data
  */
 async function prime(backend, model, data) {
-  using trainer = new Trainer(MODELS[model].make(), { batchSize: BATCH, optimizer: new SGD({ lr: LR }), runtime: await runtimeFor(backend) });
+  const trainer = new Trainer(MODELS[model].make(), { batchSize: BATCH, optimizer: new SGD({ lr: LR }), runtime: await runtimeFor(backend) });
   await trainer.trainEpoch(data, { callbacks: [() => "stop"] });
+  trainer.close();
 }
 
 /** @type {Map<Backend, Promise<import("../dist/internal.js").Runtime>>} */

@@ -1,6 +1,7 @@
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork, PredictOptions } from "../model/network.js";
 import { checkFits } from "../model/network.js";
+import { checkKeys } from "../validate.js";
 
 /** What `confusionMatrix` returns. */
 export interface ClassReport {
@@ -13,12 +14,14 @@ export interface ClassReport {
 
 /**
  * The confusion matrix and per-class accuracy of `model` on `data`.
+ * @throws {OptionError} for an unknown option.
  * @throws {ShapeError} when the data's features or classes do not match the model.
  * @throws {WasmError} before `init()` when no `runtime` is given.
  * @example
  * const { confusion, perClass, accuracy } = confusionMatrix(model, test);
  */
 export function confusionMatrix(model: DenseNetwork, data: Dataset, options?: PredictOptions): ClassReport {
+  checkKeys("confusionMatrix", options, ["runtime"]);
   checkFits(model, data);
   const C = data.classes, predicted = model.predict(data, options);
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));

@@ -85,7 +85,7 @@ export async function runSmoke(backends = BACKENDS) {
   for (const backend of backends) {
     try {
       // A runtime per backend, side by side with init()'s default one.
-      using rt = await createRuntime({ backend });
+      const rt = await createRuntime({ backend });
       if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave "${rt.backend}"`);
       const softmax = await trainOne(rt, new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
       // d2l's weightStd 0.01 barely moves a small MLP in 3 epochs; 0.1 and lr 0.5 learn this set.
@@ -97,6 +97,7 @@ export async function runSmoke(backends = BACKENDS) {
         loss: Math.max(softmax.loss, mlp.loss),
         models: [softmax, mlp],
       });
+      rt.close();
     } catch (error) {
       results.push({ runtime, backend, defaultBackend, error: String(error?.stack ?? error) });
     }

@@ -1,16 +1,17 @@
 // The loss kernels (cross-entropy with hard labels, label smoothing and soft targets; L2, L1, Huber) against
 // values worked out by hand in float64, central differences of float64 losses written out here, the loss
 // option's validation, and each loss driving a real fit.
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Backend, Kernels, Ptr } from "../../src/kernels/contract.js";
-import { init, runtime } from "../../src/wasm/init.js";
-import type { Scope } from "../../src/wasm/memory.js";
+import { createRuntime } from "../../src/runtime/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
+import { Scope } from "../../src/runtime/memory.js";
 import { resolveLoss } from "../../src/train/losses.js";
 import type { LossSpec } from "../../src/train/losses.js";
 import { OptionError } from "../../src/errors.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { evaluate, fit } from "../../src/train/train.js";
+import { evaluate, fit } from "../../src/train/fit.js";
 import { Dataset } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
@@ -18,6 +19,9 @@ import { randomF32, randomI32 } from "../helpers/random.js";
 import { crossEntropy64 } from "../helpers/loss64.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
+const runtimes = new Map<Backend, Runtime>(await Promise.all(BACKENDS.map(async (backend) => [backend, await createRuntime({ backend })] as const)));
+/** The runtime the kernel helpers below run on: each backend's describe block sets it while its tests run. */
+let current: Runtime;
 /** f32 results against float64 values computed from the same f32 inputs. */
 const F32 = { atol: 1e-6, rtol: 1e-5 };
 const H = 1e-3;
@@ -25,7 +29,7 @@ const H = 1e-3;
 const GRAD = { atol: 1e-5, rtol: 1e-3 };
 
 function inScope<T>(fn: (s: Scope, k: Kernels, read: (ptr: Ptr, n: number) => Float32Array) => T): T {
-  const rt = runtime(), scope = rt.arena.open();
+  const rt = current, scope = new Scope(rt.arena);
   try {
     return fn(scope, rt.kernels, (ptr, n) => rt.arena.readF32(ptr, n));
   } finally {
@@ -113,9 +117,12 @@ const P = [0.24472847105479767, 0.09003057317038046, 0.6652409557748219];
 const LSE = 3.40760596444438; // log(e² + e¹ + e³)
 
 describe.each(BACKENDS)("loss kernels on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-    expect(runtime().kernels.backend).toBe(backend);
+  beforeEach(() => {
+    current = runtimes.get(backend)!;
+  });
+
+  it("run on a runtime of that backend", () => {
+    expect(current.kernels.backend).toBe(backend);
   });
 
   describe("cross-entropy with integer labels", () => {
@@ -335,19 +342,25 @@ describe("resolveLoss", () => {
     expect(e.message).toMatch(/^Invalid loss\.delta: expected .+ > 0, got .+\.$/);
   });
 
+  it("refuses an unknown key of a loss object, naming the nearest one", () => {
+    expect(thrown(() => resolveLoss({ type: "huber", delt: 0.5 } as never)).message).toBe('Unknown huber loss option "delt". Did you mean "delta"?');
+    expect(thrown(() => resolveLoss({ type: "cross-entropy", smoothing: 0.1 } as never)).message)
+      .toBe('Unknown cross-entropy loss option "smoothing". Known options: type, labelSmoothing.');
+    expect(thrown(() => resolveLoss({ type: "l2", delta: 1 } as never)).message).toBe('Unknown l2 loss option "delta". Known options: type.');
+  });
+
   it("rejects a bad loss passed to fit before training starts", async () => {
-    await init({ backend: "js" });
+    const runtime = runtimes.get("js")!;
     const model = new SoftmaxRegression({ inputs: 4, classes: 3 });
     const before = model.getParameters();
-    await expect(fit(model, blobs(20, 4, 3, 1), { loss: { type: "huber", delta: 0 } })).rejects.toMatchObject({ option: "loss.delta" });
+    await expect(fit(model, blobs(20, 4, 3, 1), { loss: { type: "huber", delta: 0 }, runtime })).rejects.toMatchObject({ option: "loss.delta" });
     expect(model.getParameters()).toEqual(before);
+    expect(() => evaluate(model, blobs(20, 4, 3, 1), { loss: "mse" as LossSpec, runtime })).toThrow(/^Invalid loss: expected/);
   });
 });
 
 describe.each(BACKENDS)("training with each loss on the %s backend", (backend) => {
-  beforeAll(async () => {
-    await init({ backend });
-  });
+  const runtime = runtimes.get(backend)!;
 
   const F = 10, C = 4;
   const data = blobs(400, F, C, 5);
@@ -355,10 +368,11 @@ describe.each(BACKENDS)("training with each loss on the %s backend", (backend) =
   /** Trains a fresh model; returns the loss before and after (same loss, whole set) and the accuracy after. */
   async function train(loss: LossSpec, set: Dataset, lr: number) {
     const model = new SoftmaxRegression({ inputs: F, classes: C, seed: 1 });
-    const before = evaluate(model, set, { loss }).loss;
-    const history = await fit(model, set, { loss, epochs: 8, batchSize: 32, seed: 2, optimizer: new SGD({ lr }) });
-    const after = evaluate(model, set, { loss }).loss;
-    const predicted = model.predict(set);
+    const before = evaluate(model, set, { loss, runtime }).loss;
+    const history = await fit(model, set, { loss, epochs: 8, batchSize: 32, seed: 2, optimizer: new SGD({ lr }), runtime });
+    expect(history.backend).toBe(backend);
+    const after = evaluate(model, set, { loss, runtime }).loss;
+    const predicted = model.predict(set, { runtime });
     const acc = predicted.reduce((n, p, i) => n + (p === set.y[i] ? 1 : 0), 0) / set.length;
     return { before, after, acc, history };
   }
