@@ -65,8 +65,8 @@ async function main() {
     }
     if (only === undefined || only === "epochs") {
       log(`== Epochs${quick ? " (quick)" : ""}`);
-      const { epochs, checks, data } = await benchEpochs(quick);
-      Object.assign(results, { epochs, data });
+      const { epochs, checks, loop, data } = await benchEpochs(quick);
+      Object.assign(results, { epochs, loop, data });
       Object.assign(results.checks, checks);
     }
     if (only === undefined || only === "footprint") {
@@ -158,14 +158,14 @@ function targets(epochs) {
  */
 function budget(r) {
   const simd = r.epochs.find((e) => e.model === "softmax" && e.backend === "wasm-simd");
-  if (!r.kernels || !simd) return [];
+  const loop = r.loop ? ["", `Ten \`trainer.trainEpoch\` calls (wasm-simd softmax regression): ${f1(r.loop.trainerMs)} ms; ` +
+    `\`fit\` with 10 epochs: ${f1(r.loop.fitMs)} ms; the same weights, the data copied into kernel memory ${r.loop.uploads} time(s).`] : [];
+  if (!r.kernels || !simd) return loop;
   const parts = [["gatherScaleU8", null], ["linearForward", "256×784→10"], ["softmaxCrossEntropyForwardBackward", null],
     ["linearBackward", "256×784→10"]].map(([kernel, shape]) => r.kernels.find((k) =>
     k.kernel === kernel && k.backend === "wasm-simd" && (shape === null || k.shape === shape)));
   const batches = Math.ceil(r.data.images / 256);
   const total = parts.reduce((sum, k) => sum + k.medianUs, 0) * batches / 1000;
-  const loop = r.loop ? ["", `Ten \`trainer.trainEpoch\` calls (wasm-simd softmax regression): ${f1(r.loop.trainerMs)} ms; ` +
-    `\`fit\` with 10 epochs: ${f1(r.loop.fitMs)} ms; same weights, the data copied into kernel memory ${r.loop.uploads} time(s).`] : [];
   return [...loop, "", `Kernel budget of the wasm-simd softmax epoch: ${batches} batches × (` +
     parts.map((k) => `${k.kernel} ${f1(k.medianUs)}`).join(" + ") + ` µs) = ${total.toFixed(1)} ms ` +
     `of its ${f1(simd.medianTrainMs)} ms batch loop.`];
