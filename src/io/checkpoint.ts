@@ -7,6 +7,7 @@ import type { Optimizer } from "../optim/optimizer.js";
 import { createOptimizer } from "../optim/optimizer.js";
 import type { Callback, EpochLogs } from "../train/events.js";
 import type { LossConfig } from "../train/losses.js";
+import { resolveLoss } from "../train/losses.js";
 import { FormatError, OptionError, WasmSoftmaxError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, rule } from "../validate.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./format.js";
@@ -53,8 +54,8 @@ export function saveModel(model: DenseNetwork): Uint8Array {
 /**
  * Reads checkpoint bytes back into a model, and the optimizer and training position when they were saved.
  * Everything is checked before anything is built, so a bad file never loads partially.
- * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong lengths, a CRC mismatch or
- *   a config that does not describe a valid model or optimizer.
+ * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong lengths, a CRC mismatch, or
+ *   a config that does not describe a valid model, optimizer or training position.
  * @example
  * const { model, optimizer, training } = loadCheckpoint(bytes);
  */
@@ -71,12 +72,27 @@ export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): Checkp
       optimizer = createOptimizer(header.optimizer.config);
       optimizer.restore(state, header.optimizer.steps, model.size);
     }
+    if (header.training !== undefined) checkTraining(header.training);
     return { model, ...(optimizer && { optimizer }), ...(header.training && { training: header.training }) };
   } catch (error) {
     if (error instanceof FormatError || !(error instanceof WasmSoftmaxError)) throw error;
-    throw new FormatError(source, "a valid model and optimizer config", error.message,
+    throw new FormatError(source, "a valid model, optimizer and training position", error.message.replace(/\.$/, ""),
       "The file is damaged or was written by another program; save it again.");
   }
+}
+
+const TRAINING = rule<TrainingState>("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v));
+
+// A training position goes straight into fit's options when resuming: checked here, a damaged one is a
+// FormatError about the file rather than an OptionError about options the caller never wrote.
+function checkTraining(training: TrainingState): void {
+  const t = check("training", training, TRAINING);
+  check("training.epoch", t.epoch, RULES.countOrZero);
+  check("training.seed", t.seed, RULES.seed);
+  check("training.batchSize", t.batchSize, RULES.count);
+  check("training.shuffle", t.shuffle, RULES.boolean);
+  if (t.loss !== undefined) resolveLoss(t.loss);
+  if (t.history !== undefined) check("training.history", t.history, rule("an array of epoch logs", Array.isArray));
 }
 
 /**

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import type { CliIO } from "../../src/cli/run.js";
 import { bar, imageMode, renderImage } from "../../src/cli/terminal.js";
-import { init } from "../../src/wasm/init.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { loadCheckpoint } from "../../src/io/checkpoint.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/io/checkpoint.js";
 import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
 import { makeFashionFiles, learnableLabel, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
@@ -71,8 +70,8 @@ const sameBits = (a: Float32Array, b: Float32Array) =>
 let scratch: string, dataDir: string, tinyDir: string;
 const file = (name: string) => join(scratch, name);
 
+// No init(): every command creates its own runtime.
 beforeAll(async () => {
-  await init();
   scratch = await mkdtemp(join(tmpdir(), "wasm-softmax-commands-"));
   dataDir = join(scratch, "fashion");
   tinyDir = join(scratch, "tiny");
@@ -346,12 +345,22 @@ describe("train --save and --resume", () => {
     expect(junk.stderr).toContain('expected magic "WSMX"');
   });
 
+  it("exits 1 naming the file when the checkpoint's training position is damaged", async () => {
+    const model = new SoftmaxRegression({ inputs: 784, classes: 10 });
+    await saveCheckpointFile(file("damaged.wsmx"), { model, optimizer: new SGD(), training: { epoch: 1, seed: -1, batchSize: 8, shuffle: true } });
+    const { code, stderr } = await cli(["train", "--data", dataDir, "--resume", file("damaged.wsmx"), "--epochs", "2"]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: Invalid ${file("damaged.wsmx")}: expected a valid model, optimizer and training position, got Invalid ` +
+      "training.seed: expected an integer in [0, 2^32), got -1. The file is damaged or was written by another program; save it again.\n");
+  });
+
   it("exits 1 when the checkpoint's model does not fit the data", async () => {
     const small = new MLP({ layers: [6, 4, 10] });
-    await saveCheckpointFile(file("small.wsmx"), small.save({ optimizer: new SGD(), training: { epoch: 1, seed: 0, batchSize: 8, shuffle: true } }));
+    await saveCheckpointFile(file("small.wsmx"), saveCheckpoint({ model: small, optimizer: new SGD(), training: { epoch: 1, seed: 0, batchSize: 8, shuffle: true } }));
     const { code, stderr } = await cli(["train", "--data", dataDir, "--resume", file("small.wsmx")]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`error: Invalid ${file("small.wsmx")}: expected a model for 784 inputs and 10 classes (the data's), got mlp 6-4-10.`);
+    expect(stderr).toBe("error: Invalid dataset: expected 6 features per example (the model's input width), got 784. " +
+      `The model in ${file("small.wsmx")} is mlp 6-4-10. Resume on the data the run was trained on, or start a new run.\n`);
   });
 });
 
@@ -542,7 +551,14 @@ describe("eval", () => {
     await saveCheckpointFile(file("six.wsmx"), { model: new SoftmaxRegression({ inputs: 6, classes: 10 }) });
     const other = await cli(["eval", "--model", file("six.wsmx"), "--data", dataDir]);
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain("expected a model for 784 inputs and 10 classes (the data's), got softmax-regression 6-10.");
+    expect(other.stderr).toBe("error: Invalid dataset: expected 6 features per example (the model's input width), got 784. " +
+      `The model in ${file("six.wsmx")} is softmax-regression 6-10. Evaluate it on the data it was trained on.\n`);
+    // A model with the data's inputs but other classes is refused on its output width.
+    await saveCheckpointFile(file("three.wsmx"), { model: new SoftmaxRegression({ inputs: 784, classes: 3 }) });
+    const classes = await cli(["predict", "--model", file("three.wsmx"), "--data", dataDir]);
+    expect(classes.code).toBe(1);
+    expect(classes.stderr).toBe("error: Invalid dataset: expected 3 classes (the model's output width), got 10. " +
+      `The model in ${file("three.wsmx")} is softmax-regression 784-3. Use it on the data it was trained on.\n`);
   });
 });
 

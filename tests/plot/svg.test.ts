@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { imageGridSVG, learningCurvesSVG } from "../../src/plot/svg.js";
-import type { EpochLogs } from "../../src/train/train.js";
+import type { EpochLogs } from "../../src/train/events.js";
 import { OptionError } from "../../src/errors.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
 

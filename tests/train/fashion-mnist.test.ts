@@ -2,13 +2,13 @@
 // CI installs the Debian package dataset-fashion-mnist; elsewhere the test is skipped when the files are absent.
 import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { init } from "../../src/wasm/init.js";
+import { createRuntime } from "../../src/runtime/runtime.js";
 import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist-node.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { fit } from "../../src/train/train.js";
-import type { History } from "../../src/train/train.js";
+import { fit } from "../../src/train/fit.js";
+import type { History } from "../../src/train/events.js";
 
 const present = existsSync(FASHION_MNIST_SYSTEM_DIR);
 
@@ -20,9 +20,9 @@ describe.skipIf(!present && !process.env.CI)("d2l softmax regression on the real
   });
 
   const d2l = async (backend: "wasm-simd" | "js") => {
-    await init({ backend });
+    using runtime = await createRuntime({ backend });
     const model = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 0 });
-    const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
+    const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test, runtime });
     results[backend] = history;
     return history;
   };
