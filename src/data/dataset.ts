@@ -1,4 +1,5 @@
-import { OptionError, ShapeError } from "../errors.js";
+import { ShapeError } from "../errors.js";
+import { check, checkKeys, checkOr, integerIn, rule, RULES, type Rule } from "../validate.js";
 
 /** Options of `Dataset.fromArrays`. */
 export interface DatasetOptions {
@@ -10,6 +11,23 @@ export interface DatasetOptions {
   imageShape?: readonly [number, number];
   /** Human-readable class names, one per class. */
   classNames?: readonly string[];
+}
+
+const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames"];
+
+/** Two or more classes: one class leaves nothing to learn. */
+export const CLASSES_RULE = integerIn(2);
+const X_RULE = rule<Uint8Array | Float32Array>("a Uint8Array or Float32Array",
+  (v) => v instanceof Uint8Array || v instanceof Float32Array);
+const Y_RULE = rule<ArrayLike<number>>("an array of integer labels (or a Float32Array of targets)",
+  (v) => typeof v === "object" && v !== null && typeof (v as ArrayLike<number>).length === "number");
+const SHAPE_RULE = rule<readonly [number, number]>("[height, width], two positive integers",
+  (v) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isSafeInteger(n) && n > 0));
+
+/** One name per class, each a string. */
+export function classNamesRule(classes: number): Rule<readonly string[]> {
+  return rule(`an array of ${classes} strings`,
+    (v) => Array.isArray(v) && v.length === classes && v.every((name) => typeof name === "string"));
 }
 
 /**
@@ -31,7 +49,8 @@ export class Dataset {
   /**
    * Wraps arrays without copying them (labels of another integer type are converted once). `y` is one integer
    * label per example, or a Float32Array of `classes` targets per example (soft labels, regression targets).
-   * @throws {OptionError} for a non-integer or non-positive `features` or `classes`, or class names that do not fit.
+   * @throws {OptionError} for an unknown option (naming the nearest known one), a `features` that is not a positive
+   * integer, `classes` below 2, an `imageShape` whose area is not `features`, or class names that do not fit.
    * @throws {ShapeError} when `x` is not `length × features` values, a label is outside `[0, classes)`, or a
    * target is not finite.
    * @example
@@ -46,13 +65,18 @@ export class Dataset {
   }
 
   private constructor(x: Uint8Array | Float32Array, y: ArrayLike<number>, options: DatasetOptions) {
-    const { features, classes, imageShape, classNames } = options ?? ({} as DatasetOptions);
-    if (!Number.isInteger(features) || features <= 0) throw new OptionError("features", "a positive integer", features);
-    if (!Number.isInteger(classes) || classes < 2) throw new OptionError("classes", "an integer ≥ 2", classes);
-    if (!(x instanceof Uint8Array) && !(x instanceof Float32Array)) {
-      throw new OptionError("x", "a Uint8Array or Float32Array", x);
+    const opts = checkKeys("Dataset", options, KNOWN);
+    const features = check("features", opts.features, RULES.count);
+    const classes = check("classes", opts.classes, CLASSES_RULE);
+    const imageShape = checkOr("imageShape", opts.imageShape, SHAPE_RULE, undefined);
+    if (imageShape) {
+      const [height, width] = imageShape;
+      check("imageShape", height * width, rule(`[height, width] with height × width = ${features}`, (area) => area === features),
+        `[${height}, ${width}] holds ${height * width} values; each example has ${features}.`);
     }
-    if (y == null || typeof y.length !== "number") throw new OptionError("y", "an array of integer labels", y);
+    const classNames = checkOr("classNames", opts.classNames, classNamesRule(classes), undefined);
+    check("x", x, X_RULE);
+    check("y", y, Y_RULE);
     let targets: Float32Array | undefined;
     if (y instanceof Float32Array && y.length !== 0 && y.length === (x.length / features) * classes) {
       targets = y;
@@ -64,12 +88,6 @@ export class Dataset {
     if (x.length !== y.length * features) {
       throw new ShapeError("x", `${y.length} labels × ${features} features = ${y.length * features} values`, `${x.length}`,
         "Pass one row of features per label.");
-    }
-    if (imageShape && imageShape[0] * imageShape[1] !== features) {
-      throw new OptionError("imageShape", `height × width = ${features}`, `[${imageShape.join(", ")}]`);
-    }
-    if (classNames && classNames.length !== classes) {
-      throw new OptionError("classNames", `${classes} names`, classNames);
     }
     const labels = y instanceof Int32Array ? y : Int32Array.from(y);
     for (let i = 0; i < labels.length; i++) {
@@ -95,26 +113,35 @@ export class Dataset {
     const x = new (this.x.constructor as Uint8ArrayConstructor | Float32ArrayConstructor)(indices.length * F);
     const C = this.classes, targets = this.targets && new Float32Array(indices.length * C);
     const y = new Int32Array(indices.length);
+    const index = this.indexRule();
     for (let k = 0; k < indices.length; k++) {
-      const i = indices[k]!;
-      if (!Number.isInteger(i) || i < 0 || i >= this.length) {
-        throw new OptionError(`indices[${k}]`, `an integer in [0, ${this.length})`, i);
-      }
+      const i = check(`indices[${k}]`, indices[k], index);
       x.set(this.x.subarray(i * F, (i + 1) * F), k * F);
       y[k] = this.y[i]!;
       targets?.set(this.targets!.subarray(i * C, (i + 1) * C), k * C);
     }
-    return new Dataset(x, targets ?? y, this);
+    return new Dataset(x, targets ?? y, this.options());
   }
 
   /** The image (or feature row) at `index` as values in [0, 1] (for Uint8 data) or as stored. */
   row(index: number): Float32Array {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new OptionError("index", `an integer in [0, ${this.length})`, index);
-    }
+    check("index", index, this.indexRule());
     const F = this.features;
     const values = this.x.subarray(index * F, (index + 1) * F);
     return values instanceof Float32Array ? values.slice() : Float32Array.from(values, (v) => Math.fround(v * U8_SCALE));
+  }
+
+  private indexRule(): Rule<number> {
+    return integerIn(0, this.length - 1, `an integer in [0, ${this.length})`);
+  }
+
+  private options(): DatasetOptions {
+    return {
+      features: this.features,
+      classes: this.classes,
+      ...(this.imageShape ? { imageShape: this.imageShape } : {}),
+      ...(this.classNames ? { classNames: this.classNames } : {}),
+    };
   }
 }
 

@@ -1,5 +1,6 @@
-import { FormatError, OptionError } from "../errors.js";
-import { Dataset } from "./dataset.js";
+import { FormatError } from "../errors.js";
+import { check, checkKeys, checkOr, rule, RULES } from "../validate.js";
+import { CLASSES_RULE, classNamesRule, Dataset } from "./dataset.js";
 import { hexHead, isGzip } from "./gzip.js";
 
 /** A parsed unsigned-byte IDX file: its dimensions and its data (a view into the input bytes). */
@@ -19,6 +20,10 @@ export interface IdxPairOptions {
   labelsSource?: string;
 }
 
+const PAIR_KEYS: readonly string[] = ["classes", "classNames", "source", "imagesSource", "labelsSource"];
+const NAME = rule<string>("a string", (v) => typeof v === "string");
+const BYTES_HINT = "Read the file into a Uint8Array (fetch → bytes(), fs.readFile).";
+
 const TYPE_NAMES: Record<number, string> = {
   0x08: "unsigned byte",
   0x09: "signed byte",
@@ -36,9 +41,8 @@ const TYPE_NAMES: Record<number, string> = {
  * const { dims, data } = parseIdx(bytes, "train-labels-idx1-ubyte"); // dims [60000]
  */
 export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new OptionError("bytes", "a Uint8Array", bytes, "Read the file into a Uint8Array (fetch → bytes(), fs.readFile).");
-  }
+  check("bytes", bytes, RULES.bytes, BYTES_HINT);
+  check("source", source, NAME);
   if (isGzip(bytes)) {
     throw new FormatError(source, "an IDX header (00 00 08 0N)", `gzip data (${hexHead(bytes)})`,
       "This looks gzipped: decompress it first with maybeGunzip(), or let loadFashionMNIST do it.");
@@ -93,16 +97,21 @@ export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
  * (magic `0x00000801`), both uncompressed; the pixels stay a view into `images`.
  * @throws {FormatError} when either file is malformed, the files are swapped, their counts differ, or a label is
  *   not below `classes`.
- * @throws {OptionError} when `classes` is not an integer ≥ 2 or `classNames` does not have `classes` names.
+ * @throws {OptionError} when `images` or `labels` is not a Uint8Array, for an unknown option (naming the nearest
+ *   known one), when `classes` is not an integer ≥ 2, `classNames` does not have `classes` strings, or a source name
+ *   is not a string.
  * @example
  * const train = parseIdxPair(imagesBytes, labelsBytes, { classes: 10, source: "Fashion-MNIST train" });
  */
 export function parseIdxPair(images: Uint8Array, labels: Uint8Array, opts: IdxPairOptions): Dataset {
-  const { classes, classNames } = opts ?? ({} as IdxPairOptions);
-  if (!Number.isInteger(classes) || classes < 2) throw new OptionError("classes", "an integer ≥ 2", classes);
-  const source = opts.source ?? "IDX pair";
-  const imagesSource = opts.imagesSource ?? `${source} images`;
-  const labelsSource = opts.labelsSource ?? `${source} labels`;
+  const o = checkKeys("parseIdxPair", opts, PAIR_KEYS);
+  const classes = check("classes", o.classes, CLASSES_RULE);
+  const classNames = checkOr("classNames", o.classNames, classNamesRule(classes), undefined);
+  const source = checkOr("source", o.source, NAME, "IDX pair");
+  const imagesSource = checkOr("imagesSource", o.imagesSource, NAME, `${source} images`);
+  const labelsSource = checkOr("labelsSource", o.labelsSource, NAME, `${source} labels`);
+  check("images", images, RULES.bytes, BYTES_HINT);
+  check("labels", labels, RULES.bytes, BYTES_HINT);
 
   const img = parseIdx(images, imagesSource);
   const lab = parseIdx(labels, labelsSource);

@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DatasetNotFoundError, FormatError, OptionError } from "../../src/errors.js";
+import { DatasetNotFoundError, FormatError } from "../../src/errors.js";
 import {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_FILES,
@@ -21,6 +19,7 @@ import {
   type FashionMNISTProgress,
 } from "../../src/data/fashion-mnist.js";
 import { fashionMNISTCacheDir, loadFashionMNIST as loadNode } from "../../src/data/fashion-mnist-node.js";
+import { serve, type Server } from "../helpers/http.js";
 import { makeFashionFiles } from "../helpers/idx.js";
 import { rejection } from "../helpers/errors.js";
 
@@ -40,37 +39,6 @@ function checksumsOf(files: FashionMNISTFiles): FashionMNISTChecksums {
 /** Files under their canonical names, as a mirror would serve them. */
 function byName(files: FashionMNISTFiles): Record<string, Uint8Array> {
   return Object.fromEntries(FASHION_MNIST_KEYS.map((key) => [FASHION_MNIST_FILES[key], files[key]]));
-}
-
-interface Server {
-  url: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-/** A static file server on 127.0.0.1 serving `files` under `/data/`; anything else is a 404. */
-async function serve(files: Record<string, Uint8Array>): Promise<Server> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req.url ?? "");
-    const name = req.url?.startsWith("/data/") ? req.url.slice("/data/".length) : undefined;
-    const body = name === undefined ? undefined : files[name];
-    if (body === undefined) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-      return;
-    }
-    res.writeHead(200, { "content-type": "application/gzip", "content-length": body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/data/`,
-    requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 async function writeDataset(dir: string, files: FashionMNISTFiles, { gz = true } = {}): Promise<void> {
@@ -130,39 +98,6 @@ describe("loadFashionMNIST (any runtime)", () => {
     const error = await rejection(datasetsFromFiles(files, "upload"));
     expect(error).toBeInstanceOf(FormatError);
     expect(error.message).toContain("upload testLabels");
-  });
-
-  it("requires url or files, and points to the Node loader and the Debian package when neither is given", async () => {
-    const error = await rejection(loadFashionMNIST());
-    expect(error).toBeInstanceOf(OptionError);
-    expect(error.message).toContain("exactly one of `url` or `files`");
-    expect(error.message).toContain("`dir`");
-    expect(error.message).toContain("dataset-fashion-mnist");
-  });
-
-  it("refuses url and files together", async () => {
-    const error = await rejection(loadFashionMNIST({ url: "http://x/", files: makeFashionFiles() }));
-    expect(error).toBeInstanceOf(OptionError);
-    expect(error.message).toContain('got "both"');
-  });
-
-  it("explains that dir works only in Node", async () => {
-    const error = await rejection(loadFashionMNIST({ dir: "/data" } as never));
-    expect(error).toBeInstanceOf(OptionError);
-    expect(error.message).toContain("works only in Node");
-  });
-
-  it("rejects unknown options, malformed files and malformed option values", async () => {
-    expect(await rejection(loadFashionMNIST({ file: makeFashionFiles() } as never))).toBeInstanceOf(OptionError);
-    const partial = { ...makeFashionFiles(), testLabels: undefined } as unknown as FashionMNISTFiles;
-    expect((await rejection(loadFashionMNIST({ files: partial }))).message).toContain("files.testLabels");
-    expect(await rejection(loadFashionMNIST({ url: "" }))).toBeInstanceOf(OptionError);
-    expect(await rejection(loadFashionMNIST({ url: "http://x/", verify: "no" as never }))).toBeInstanceOf(OptionError);
-    expect(await rejection(loadFashionMNIST({ url: "http://x/", fetch: 1 as never }))).toBeInstanceOf(OptionError);
-    expect(await rejection(loadFashionMNIST({ url: "http://x/", onProgress: 1 as never }))).toBeInstanceOf(OptionError);
-    const badTable = { ...FASHION_MNIST_SHA256, testLabels: { gz: "abc", raw: "def" } };
-    expect((await rejection(loadFashionMNIST({ url: "http://x/", checksums: badTable }))).message)
-      .toContain("checksums.testLabels");
   });
 
   describe("from a URL", () => {
@@ -445,16 +380,6 @@ describe("loadFashionMNIST (Node)", () => {
     } finally {
       await server.close();
     }
-  });
-
-  it("refuses more than one of dir, url and files, and unknown or malformed options", async () => {
-    const both = await rejection(loadNode({ dir: dirs.explicit, files }));
-    expect(both).toBeInstanceOf(OptionError);
-    expect(both.message).toContain("dir and files");
-    expect(await rejection(loadNode({ directory: "/x" } as never))).toBeInstanceOf(OptionError);
-    expect(await rejection(loadNode({ dir: "" }))).toBeInstanceOf(OptionError);
-    expect(await rejection(loadNode({ download: "no" as never }))).toBeInstanceOf(OptionError);
-    expect(await rejection(loadNode({ env: null as never }))).toBeInstanceOf(OptionError);
   });
 
   it("puts the cache under $XDG_CACHE_HOME, else under the home directory, ignoring a relative XDG_CACHE_HOME", () => {

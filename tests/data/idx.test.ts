@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { FormatError, OptionError } from "../../src/errors.js";
+import { FormatError } from "../../src/errors.js";
 import { gunzip, isGzip, maybeGunzip } from "../../src/data/gzip.js";
 import { parseIdx, parseIdxPair } from "../../src/data/idx.js";
 import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
-import { rejection, thrown } from "../helpers/errors.js";
+import { optionError, rejection, thrown } from "../helpers/errors.js";
 
 function header(magic: number[], dims: number[]): Uint8Array {
   const bytes = new Uint8Array(4 + 4 * dims.length);
@@ -121,8 +121,13 @@ describe("parseIdx", () => {
     expect(error.message).toContain("got 5 (3 trailing bytes)");
   });
 
-  it("rejects an input that is not a Uint8Array", () => {
-    expect(thrown(() => parseIdx([0, 0, 8, 1] as unknown as Uint8Array))).toBeInstanceOf(OptionError);
+  it("rejects an input that is not a Uint8Array and says how to read one", () => {
+    expect(optionError(() => parseIdx([0, 0, 8, 1] as unknown as Uint8Array)).message)
+      .toBe("Invalid bytes: expected a Uint8Array, got array(4). Read the file into a Uint8Array (fetch → bytes(), fs.readFile).");
+  });
+
+  it("rejects a source name that is not a string", () => {
+    expect(optionError(() => parseIdx(makeIdxLabels([1]), 5 as never)).message).toBe("Invalid source: expected a string, got 5.");
   });
 });
 
@@ -196,8 +201,38 @@ describe("parseIdxPair", () => {
 
   it("rejects a classes count that is not an integer of at least 2", () => {
     for (const classes of [1, 2.5, Number.NaN]) {
-      expect(thrown(() => parseIdxPair(makeIdxImages(1, 1, 1), makeIdxLabels([0]), { classes }))).toBeInstanceOf(OptionError);
+      expect(optionError(() => parseIdxPair(makeIdxImages(1, 1, 1), makeIdxLabels([0]), { classes })).message)
+        .toBe(`Invalid classes: expected an integer ≥ 2, got ${classes}.`);
     }
+    expect(optionError(() => parseIdxPair(makeIdxImages(1, 1, 1), makeIdxLabels([0]), undefined as never)).option)
+      .toBe("classes");
+  });
+
+  it("refuses an unknown option and names the nearest known one", () => {
+    const error = optionError(() => parseIdxPair(makeIdxImages(1, 1, 1), makeIdxLabels([0]), { classes: 2, sorce: "x" } as never));
+    expect(error.message).toBe('Unknown parseIdxPair option "sorce". Did you mean "source"?');
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(optionError(() => parseIdxPair(makeIdxImages(1, 1, 1), makeIdxLabels([0]), 10 as never)).message)
+      .toBe("Invalid parseIdxPair options: expected an object, got 10.");
+  });
+
+  it("refuses class names that are not one string per class, before reading the files", () => {
+    const error = optionError(() => parseIdxPair(new Uint8Array(0), new Uint8Array(0), { classes: 2, classNames: ["a"] }));
+    expect(error.message).toBe("Invalid classNames: expected an array of 2 strings, got array(1).");
+  });
+
+  it.each(["source", "imagesSource", "labelsSource"])("refuses a %s that is not a string", (key) => {
+    const error = optionError(() => parseIdxPair(makeIdxImages(1, 1, 1), makeIdxLabels([0]), { classes: 2, [key]: 1 }));
+    expect(error.message).toBe(`Invalid ${key}: expected a string, got 1.`);
+  });
+
+  it.each(["images", "labels"])("refuses %s that are not a Uint8Array, naming which", (which) => {
+    const images = which === "images" ? [0] : makeIdxImages(1, 1, 1);
+    const labels = which === "labels" ? "0" : makeIdxLabels([0]);
+    const error = optionError(() => parseIdxPair(images as never, labels as never, { classes: 2 }));
+    expect(error.message).toMatch(new RegExp(`^Invalid ${which}: expected a Uint8Array, got .*\\. Read the file`));
   });
 
   it("reports a malformed file under the name given for it", () => {

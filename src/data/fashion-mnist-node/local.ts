@@ -1,0 +1,62 @@
+// Reading the four files from a directory on disk (an explicit dir, $FASHION_MNIST_DIR, the cache, the system dir).
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFileKey, type FashionMNISTFiles } from "../fashion-mnist/constants.js";
+import type { FashionMNISTProgress } from "../fashion-mnist/options.js";
+
+export type Probe =
+  | { ok: true; names: Record<FashionMNISTFileKey, string> }
+  | { ok: false; reason: string };
+
+/** Whether `dir` has the dataset: each of the four files, gzipped or not; else why not. */
+export async function probeDir(dir: string): Promise<Probe> {
+  try {
+    if (!(await stat(dir)).isDirectory()) return { ok: false, reason: "not a directory" };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === "ENOENT" ? "does not exist" : `not readable (${code ?? String(error)})` };
+  }
+  const names: Partial<Record<FashionMNISTFileKey, string>> = {};
+  const missing: string[] = [];
+  for (const key of FASHION_MNIST_KEYS) {
+    const gz = FASHION_MNIST_FILES[key];
+    const raw = gz.replace(/\.gz$/, "");
+    // The uncompressed file is preferred when both exist: it skips a decompression.
+    for (const name of [raw, gz]) {
+      if (await isFile(join(dir, name))) {
+        names[key] = name;
+        break;
+      }
+    }
+    if (names[key] === undefined) missing.push(`${raw}[.gz]`);
+  }
+  if (missing.length === FASHION_MNIST_KEYS.length) return { ok: false, reason: "no Fashion-MNIST files" };
+  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")}` };
+  return { ok: true, names: names as Record<FashionMNISTFileKey, string> };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The bytes of the files `probeDir` found in `dir`, and the path of each (to name it in errors). */
+export async function readDir(
+  dir: string,
+  names: Record<FashionMNISTFileKey, string>,
+  onProgress: ((event: FashionMNISTProgress) => void) | undefined,
+): Promise<{ files: FashionMNISTFiles; paths: Record<FashionMNISTFileKey, string> }> {
+  const paths = Object.fromEntries(FASHION_MNIST_KEYS.map((key) => [key, join(dir, names[key])])) as
+    Record<FashionMNISTFileKey, string>;
+  const bytes = await Promise.all(FASHION_MNIST_KEYS.map(async (key) => {
+    const buffer = await readFile(paths[key]);
+    onProgress?.({ file: paths[key], loaded: buffer.length, total: buffer.length });
+    // A plain Uint8Array view, so Dataset.x never carries Buffer's different slice() semantics.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }));
+  const files = Object.fromEntries(FASHION_MNIST_KEYS.map((key, i) => [key, bytes[i]!])) as FashionMNISTFiles;
+  return { files, paths };
+}

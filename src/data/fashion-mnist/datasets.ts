@@ -1,0 +1,57 @@
+// From the four files' bytes to the train and test Datasets.
+import { Dataset } from "../dataset.js";
+import { maybeGunzip } from "../gzip.js";
+import { parseIdxPair } from "../idx.js";
+import {
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_CLASS_COUNT,
+  FASHION_MNIST_KEYS,
+  type FashionMNISTFileKey,
+  type FashionMNISTFiles,
+} from "./constants.js";
+import { checkFiles } from "./options.js";
+
+export interface FashionMNIST {
+  train: Dataset;
+  test: Dataset;
+}
+
+/**
+ * Gunzips (when needed) and parses the four files into the train and test Datasets, with 10 classes and their names.
+ * @throws {FormatError} for corrupt gzip or malformed IDX data; the error names the file.
+ * @throws {OptionError} when a file is not a Uint8Array.
+ * @example
+ * const { train, test } = await datasetsFromFiles({ trainImages, trainLabels, testImages, testLabels }, "upload");
+ */
+export async function datasetsFromFiles(
+  files: FashionMNISTFiles,
+  source: string,
+  labels?: Partial<Record<FashionMNISTFileKey, string>>,
+): Promise<FashionMNIST> {
+  checkFiles(files);
+  const label = (key: FashionMNISTFileKey) => labels?.[key] ?? `${source} ${key}`;
+  // Decompressing in parallel lets Node's zlib use its thread pool for all four files at once.
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    FASHION_MNIST_KEYS.map((key) => maybeGunzip(files[key], label(key))),
+  ) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const common = { classes: FASHION_MNIST_CLASS_COUNT, classNames: FASHION_MNIST_CLASSES };
+  const train = parseIdxPair(trainImages, trainLabels, {
+    ...common, source: `${source} (train)`, imagesSource: label("trainImages"), labelsSource: label("trainLabels"),
+  });
+  const test = parseIdxPair(testImages, testLabels, {
+    ...common, source: `${source} (test)`, imagesSource: label("testImages"), labelsSource: label("testLabels"),
+  });
+  return { train, test };
+}
+
+/**
+ * The datasets renamed to `classNames`, or as they are without it.
+ * @internal used by both loaders, which have checked `classNames` already.
+ */
+export function withClassNames<T extends FashionMNIST>(data: T, classNames: readonly string[] | undefined): T {
+  if (classNames === undefined) return data;
+  const rename = (d: Dataset) => Dataset.fromArrays(d.x, d.targets ?? d.y, {
+    features: d.features, classes: d.classes, classNames, ...(d.imageShape ? { imageShape: d.imageShape } : {}),
+  });
+  return { ...data, train: rename(data.train), test: rename(data.test) };
+}
