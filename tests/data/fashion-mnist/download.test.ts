@@ -1,9 +1,13 @@
 // Downloads end, with a typed error naming the URL, when a server stalls, trickles or sends too much; a local
 // HTTP server plays each part.
 import type { ServerResponse } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DatasetNotFoundError } from "../../../src/errors.js";
 import { FASHION_MNIST_FILES, loadFashionMNIST } from "../../../src/data/fashion-mnist.js";
+import { loadFashionMNIST as loadNode } from "../../../src/data/fashion-mnist-node.js";
 import { byName, checksumsOf } from "../../helpers/fashion.js";
 import { serve, type Handler, type Server } from "../../helpers/http.js";
 import { makeFashionFiles } from "../../helpers/idx.js";
@@ -144,5 +148,23 @@ describe("a failed download", () => {
     const error = await notFound(loadFashionMNIST({ url: server.url, checksums }));
     expect(error.message).toContain("HTTP 404");
     await expect.poll(() => closed.length, { timeout: 2000 }).toBe(3);
+  });
+});
+
+describe("the Node loader's downloads", () => {
+  it("keep the limit's hint and add the other sources to it when the mirror stalls", async () => {
+    const { url } = await serveWith((res) => res.writeHead(200, { "content-length": 100 }));
+    const root = await mkdtemp(join(tmpdir(), "wasm-softmax-stall-"));
+    try {
+      const error = await notFound(loadNode({
+        env: { HOME: root }, cacheDir: join(root, "cache"), systemDir: join(root, "system"), mirror: url, checksums,
+        stallTimeoutMs: 150,
+      }));
+      expect(error.tried).toContain(`download ${url}${images} (stalled: nothing received for 150 ms)`);
+      expect(error.hint).toMatch(/^Retry, or raise `stallTimeoutMs` on a slow connection\. Pass loadFashionMNIST\(\{ dir/);
+      expect(error.hint).toContain("apt-get install dataset-fashion-mnist");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
