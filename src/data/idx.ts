@@ -93,6 +93,22 @@ export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
 }
 
 /**
+ * The total byte count (header and data) that an unsigned-byte IDX header declares, or undefined when `head` does
+ * not start with one; lets decompression stop at the size the file says it has.
+ * @example
+ * idxSize(labelsBytes.subarray(0, 8)); // 8 + count
+ */
+export function idxSize(head: Uint8Array): number | undefined {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08) return undefined;
+  const rank = head[3]!;
+  if (rank < 1 || rank > 4 || head.length < 4 + 4 * rank) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let d = 0; d < rank; d++) count *= view.getUint32(4 + 4 * d, false);
+  return 4 + 4 * rank + count;
+}
+
+/**
  * Builds a Dataset from an IDX images file (magic `0x00000803`, count × rows × cols) and an IDX labels file
  * (magic `0x00000801`), both uncompressed; the pixels stay a view into `images`.
  * @throws {FormatError} when either file is malformed, the files are swapped, their counts differ, or a label is

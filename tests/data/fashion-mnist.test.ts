@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,39 +14,13 @@ import {
   loadFashionMNIST,
   sha256Hex,
   type FashionMNISTChecksums,
-  type FashionMNISTFiles,
   type FashionMNISTProgress,
 } from "../../src/data/fashion-mnist.js";
 import { fashionMNISTCacheDir, loadFashionMNIST as loadNode } from "../../src/data/fashion-mnist-node.js";
+import { byName, checksumsOf, sha, writeDataset } from "../helpers/fashion.js";
 import { serve, type Server } from "../helpers/http.js";
 import { makeFashionFiles } from "../helpers/idx.js";
 import { rejection } from "../helpers/errors.js";
-
-const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-/** The checksum table that the generated files satisfy. */
-function checksumsOf(files: FashionMNISTFiles): FashionMNISTChecksums {
-  const entry = (bytes: Uint8Array) => ({ gz: sha(bytes), raw: sha(gunzipSync(bytes)) });
-  return {
-    trainImages: entry(files.trainImages),
-    trainLabels: entry(files.trainLabels),
-    testImages: entry(files.testImages),
-    testLabels: entry(files.testLabels),
-  };
-}
-
-/** Files under their canonical names, as a mirror would serve them. */
-function byName(files: FashionMNISTFiles): Record<string, Uint8Array> {
-  return Object.fromEntries(FASHION_MNIST_KEYS.map((key) => [FASHION_MNIST_FILES[key], files[key]]));
-}
-
-async function writeDataset(dir: string, files: FashionMNISTFiles, { gz = true } = {}): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const key of FASHION_MNIST_KEYS) {
-    const name = gz ? FASHION_MNIST_FILES[key] : FASHION_MNIST_FILES[key].replace(/\.gz$/, "");
-    await writeFile(join(dir, name), gz ? files[key] : gunzipSync(files[key]));
-  }
-}
 
 describe("Fashion-MNIST constants", () => {
   it("lists the ten class names in label order", () => {
@@ -286,7 +259,7 @@ describe("loadFashionMNIST (Node)", () => {
     const first = await loadNode(isolated({ mirror: server.url }));
     await server.close();
     expect(first).toMatchObject({ kind: "download", source: server.url, cachedTo: dirs.cache });
-    expect((await readdir(dirs.cache)).sort()).toEqual(Object.values(FASHION_MNIST_FILES).sort());
+    expect((await readdir(dirs.cache)).sort()).toEqual([...Object.values(FASHION_MNIST_FILES), "SHA256SUMS"].sort());
 
     const second = await loadNode(isolated({ mirror: server.url }));
     expect(second).toMatchObject({ kind: "cache", source: dirs.cache });
@@ -364,12 +337,13 @@ describe("loadFashionMNIST (Node)", () => {
     expect(error.message).toContain("unset FASHION_MNIST_DIR");
   });
 
-  it("says to delete a damaged cache", async () => {
+  it("passes over a damaged cache, and says so when no other source has the data", async () => {
     await writeDataset(dirs.cache, files);
     await writeFile(join(dirs.cache, FASHION_MNIST_FILES.testImages), files.testImages.subarray(0, 30));
     const error = await rejection(loadNode(isolated()));
-    expect(error).toBeInstanceOf(FormatError);
-    expect(error.message).toContain(`delete ${dirs.cache}`);
+    expect(error).toBeInstanceOf(DatasetNotFoundError);
+    expect(error.message).toContain(`cache ${dirs.cache} (damaged: Invalid ${join(dirs.cache, FASHION_MNIST_FILES.testImages)}`);
+    expect(error.message).toContain(`The cache ${dirs.cache} is damaged: allow the download to replace it, or delete it.`);
   });
 
   it("loads from files or a url passed to the Node loader and says so", async () => {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FormatError } from "../../src/errors.js";
-import { gunzip, isGzip, maybeGunzip } from "../../src/data/gzip.js";
 import { parseIdx, parseIdxPair } from "../../src/data/idx.js";
 import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
-import { optionError, rejection, thrown } from "../helpers/errors.js";
+import { optionError, thrown } from "../helpers/errors.js";
 
 function header(magic: number[], dims: number[]): Uint8Array {
   const bytes = new Uint8Array(4 + 4 * dims.length);
@@ -239,47 +238,5 @@ describe("parseIdxPair", () => {
     const bad = makeIdxImages(2, 2, 2).subarray(0, 20);
     expect(thrown(() => parseIdxPair(bad, makeIdxLabels([0, 1]), { classes: 2, imagesSource: "imgs.idx" })).message)
       .toContain("Invalid imgs.idx");
-  });
-});
-
-describe("gzip", () => {
-  it("recognises the gzip magic number", () => {
-    expect(isGzip(gzip(new Uint8Array([1, 2, 3])))).toBe(true);
-    expect(isGzip(makeIdxLabels([1]))).toBe(false);
-    expect(isGzip(new Uint8Array([0x1f]))).toBe(false);
-  });
-
-  it("round-trips data through gzip and DecompressionStream", async () => {
-    const raw = makeIdxImages(50, 28, 28, (i, r, c) => (i * 7 + r * 3 + c) % 256);
-    expect(await gunzip(gzip(raw))).toEqual(raw);
-  });
-
-  it("passes data that is not gzipped through unchanged, as the same array", async () => {
-    const raw = makeIdxLabels([1, 2]);
-    expect(await maybeGunzip(raw)).toBe(raw);
-    expect(await maybeGunzip(gzip(raw))).toEqual(raw);
-  });
-
-  it("rejects corrupt gzip data with a FormatError that names the source and says to re-download", async () => {
-    const bytes = gzip(makeIdxImages(20, 10, 10, (i, r, c) => (i + r * c) % 256));
-    bytes[bytes.length >> 1]! ^= 0xff;
-    bytes[(bytes.length >> 1) + 1]! ^= 0xff;
-    bytes[bytes.length - 6]! ^= 0xff; // the CRC, in case the flipped bits still inflate
-    const error = await rejection(maybeGunzip(bytes, "broken.gz"));
-    expect(error).toBeInstanceOf(FormatError);
-    expect(error.message).toContain("broken.gz");
-    expect(error.message).toContain("corrupt gzip data");
-    expect(error.message).toContain("Re-download the file");
-  });
-
-  it("rejects a truncated gzip stream", async () => {
-    const bytes = gzip(makeIdxLabels([1, 2, 3, 4]));
-    await expect(gunzip(bytes.subarray(0, bytes.length - 4), "short.gz")).rejects.toThrow(/short\.gz.*corrupt gzip/);
-  });
-
-  it("refuses to gunzip data without the gzip magic number", async () => {
-    const error = await rejection(gunzip(makeIdxLabels([1]), "plain.idx"));
-    expect(error).toBeInstanceOf(FormatError);
-    expect(error.message).toContain("gzip data starting with 1f 8b");
   });
 });

@@ -2,8 +2,10 @@
 // directory, then a verified download that is cached for next time.
 import { resolve } from "node:path";
 import { DatasetNotFoundError, FormatError } from "../../errors.js";
+import { DEFAULT_MAX_BYTES } from "../limits.js";
 import {
   FASHION_MNIST_MIRROR,
+  FASHION_MNIST_SHA256,
   fashionMNISTFileList,
   type FashionMNISTFileKey,
   type FashionMNISTFiles,
@@ -11,7 +13,7 @@ import {
 import { datasetsFromFiles, withClassNames, type FashionMNIST } from "../fashion-mnist/datasets.js";
 import { fetchFashionMNISTFiles } from "../fashion-mnist/download.js";
 import { checkNodeLoadOptions, type NodeLoadFashionMNISTOptions } from "../fashion-mnist/options.js";
-import { fashionMNISTCacheDir, writeCache } from "./cache.js";
+import { checkCache, fashionMNISTCacheDir, writeCache } from "./cache.js";
 import { probeDir, readDir } from "./local.js";
 
 /** Where the Debian package `dataset-fashion-mnist` installs the four .gz files. */
@@ -32,10 +34,13 @@ export interface LoadedFashionMNIST extends FashionMNIST {
 /**
  * Loads Fashion-MNIST in Node from the first source that has it: `dir` / `url` / `files`, then
  * `$FASHION_MNIST_DIR`, the user cache, the Debian package's directory, and finally a verified download that is
- * cached for next time.
- * @throws {DatasetNotFoundError} when no source has the data (listing every place tried), or an explicit `dir` or
- *   `$FASHION_MNIST_DIR` lacks files (naming them).
- * @throws {FormatError} for a checksum mismatch, corrupt gzip or malformed IDX data.
+ * cached for next time. The cache is checked against its SHA256SUMS stamp on every read; a damaged cache is passed
+ * over and replaced by the download.
+ * @throws {DatasetNotFoundError} when no source has the data (listing every place tried, a damaged cache included),
+ *   an explicit `dir` or `$FASHION_MNIST_DIR` lacks files (naming them) or has an unreadable one, or a download
+ *   fails, times out, stalls or is larger than `maxBytes`.
+ * @throws {FormatError} for a checksum mismatch, corrupt, oversized or trailing gzip data, a file larger than
+ *   `maxBytes`, or malformed IDX data.
  * @throws {OptionError} for more than one of `dir`, `url`, `files`, an unknown option (naming the nearest known
  *   one), or a malformed option.
  * @example
@@ -48,12 +53,12 @@ export async function loadFashionMNIST(options: NodeLoadFashionMNISTOptions = {}
 
 async function load(options: NodeLoadFashionMNISTOptions): Promise<LoadedFashionMNIST> {
   if (options.files !== undefined) {
-    return { ...(await datasetsFromFiles(options.files, "files")), source: "files", kind: "files" };
+    return { ...(await datasetsFromFiles(options.files, "files", undefined, options)), source: "files", kind: "files" };
   }
   if (options.url !== undefined) {
     const url = options.url;
     const { files, labels } = await fetchFashionMNISTFiles(url, options);
-    return { ...(await datasetsFromFiles(files, String(url), labels)), source: String(url), kind: "url" };
+    return { ...(await datasetsFromFiles(files, String(url), labels, options)), source: String(url), kind: "url" };
   }
   if (options.dir !== undefined) {
     const dir = resolve(options.dir);
@@ -83,16 +88,25 @@ async function load(options: NodeLoadFashionMNISTOptions): Promise<LoadedFashion
 
   const cacheDir = resolve(options.cacheDir ?? fashionMNISTCacheDir(env));
   const cached = await probeDir(cacheDir);
+  let damage: string | undefined;
   if (cached.ok) {
+    // A damaged cache is passed over like a missing one, so the download below replaces it.
     try {
-      return { ...(await loadDir(cacheDir, cached.names, options)), source: cacheDir, kind: "cache" };
+      const { files, paths } = await readDir(cacheDir, cached.names, options.onProgress, maxBytes(options));
+      damage = options.verify === false
+        ? undefined
+        : await checkCache(cacheDir, files, paths, options.checksums ?? FASHION_MNIST_SHA256);
+      if (damage === undefined) {
+        return { ...(await datasetsFromFiles(files, cacheDir, paths, options)), source: cacheDir, kind: "cache" };
+      }
     } catch (error) {
-      if (!(error instanceof FormatError)) throw error;
-      throw new FormatError(error.source, error.expected, error.actual,
-        `The cached copy is damaged: delete ${cacheDir} and call loadFashionMNIST again to re-download it.`);
+      if (!(error instanceof FormatError) && !(error instanceof DatasetNotFoundError)) throw error;
+      damage = error instanceof FormatError ? error.message : error.tried.join("; ");
     }
+    tried.push(`cache ${cacheDir} (damaged: ${damage})`);
+  } else {
+    tried.push(`cache ${cacheDir} (${cached.reason})`);
   }
-  tried.push(`cache ${cacheDir} (${cached.reason})`);
 
   const systemDir = resolve(options.systemDir ?? FASHION_MNIST_SYSTEM_DIR);
   const system = await probeDir(systemDir);
@@ -102,7 +116,8 @@ async function load(options: NodeLoadFashionMNISTOptions): Promise<LoadedFashion
   tried.push(`${systemDir} (${system.reason}; Debian package dataset-fashion-mnist)`);
 
   const mirror = String(options.mirror ?? FASHION_MNIST_MIRROR);
-  const hint = notFoundHint(mirror);
+  const hint = (damage === undefined ? "" : `The cache ${cacheDir} is damaged: allow the download to replace it, or delete it. `) +
+    notFoundHint(mirror);
   if (options.download === false) {
     tried.push(`download from ${mirror} (disabled by download: false)`);
     throw new DatasetNotFoundError(tried, hint);
@@ -110,13 +125,13 @@ async function load(options: NodeLoadFashionMNISTOptions): Promise<LoadedFashion
   let files: FashionMNISTFiles;
   let labels: Record<FashionMNISTFileKey, string>;
   try {
-    ({ files, labels } = await fetchFashionMNISTFiles(mirror, options));
+    ({ files, labels } = await fetchFashionMNISTFiles(mirror, options, hint));
   } catch (error) {
     if (!(error instanceof DatasetNotFoundError)) throw error;
-    throw new DatasetNotFoundError([...tried, ...error.tried.map((place) => `download ${place}`)], hint);
+    throw new DatasetNotFoundError([...tried, ...error.tried.map((place) => `download ${place}`)], error.hint ?? hint);
   }
   // Parse before caching so that data which does not load never lands in the cache.
-  const data = await datasetsFromFiles(files, mirror, labels);
+  const data = await datasetsFromFiles(files, mirror, labels, options);
   const written = await writeCache(cacheDir, files);
   return { ...data, source: mirror, kind: "download", ...(written ? { cachedTo: cacheDir } : {}) };
 }
@@ -126,8 +141,12 @@ async function loadDir(
   names: Record<FashionMNISTFileKey, string>,
   options: NodeLoadFashionMNISTOptions,
 ): Promise<FashionMNIST> {
-  const { files, paths } = await readDir(dir, names, options.onProgress);
-  return datasetsFromFiles(files, dir, paths);
+  const { files, paths } = await readDir(dir, names, options.onProgress, maxBytes(options));
+  return datasetsFromFiles(files, dir, paths, options);
+}
+
+function maxBytes(options: NodeLoadFashionMNISTOptions): number {
+  return options.maxBytes ?? DEFAULT_MAX_BYTES;
 }
 
 function notFoundHint(mirror: string): string {

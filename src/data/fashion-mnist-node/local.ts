@@ -1,6 +1,8 @@
 // Reading the four files from a directory on disk (an explicit dir, $FASHION_MNIST_DIR, the cache, the system dir).
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { DatasetNotFoundError, FormatError } from "../../errors.js";
+import { formatBytes } from "../limits.js";
 import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFileKey, type FashionMNISTFiles } from "../fashion-mnist/constants.js";
 import type { FashionMNISTProgress } from "../fashion-mnist/options.js";
 
@@ -43,17 +45,34 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** The bytes of the files `probeDir` found in `dir`, and the path of each (to name it in errors). */
+/**
+ * The bytes of the files `probeDir` found in `dir`, and the path of each (to name it in errors). A file larger than
+ * `maxBytes` is refused by its size, before it is read.
+ */
 export async function readDir(
   dir: string,
   names: Record<FashionMNISTFileKey, string>,
   onProgress: ((event: FashionMNISTProgress) => void) | undefined,
+  maxBytes: number,
 ): Promise<{ files: FashionMNISTFiles; paths: Record<FashionMNISTFileKey, string> }> {
   const paths = Object.fromEntries(FASHION_MNIST_KEYS.map((key) => [key, join(dir, names[key])])) as
     Record<FashionMNISTFileKey, string>;
   const bytes = await Promise.all(FASHION_MNIST_KEYS.map(async (key) => {
-    const buffer = await readFile(paths[key]);
-    onProgress?.({ file: paths[key], loaded: buffer.length, total: buffer.length });
+    const path = paths[key];
+    const size = await stat(path).then((s) => s.size, () => undefined);
+    if (size !== undefined && size > maxBytes) {
+      throw new FormatError(path, `at most ${formatBytes(maxBytes)} (maxBytes)`, `${size} bytes (${formatBytes(size)})`,
+        "This is not a Fashion-MNIST file (the largest is 30 MB gzipped, 47 MB not); if it is genuine, pass a larger `maxBytes`.");
+    }
+    let buffer: Buffer;
+    try {
+      buffer = await readFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new DatasetNotFoundError([`${path} (not readable: ${code})`],
+        "Check that the file is readable by this user (ls -l), or pass another directory.");
+    }
+    onProgress?.({ file: path, loaded: buffer.length, total: buffer.length });
     // A plain Uint8Array view, so Dataset.x never carries Buffer's different slice() semantics.
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }));

@@ -2,6 +2,7 @@
 import { FormatError } from "../../errors.js";
 import { check, RULES } from "../../validate.js";
 import { gunzip, isGzip } from "../gzip.js";
+import { idxSize } from "../idx.js";
 import type { FileChecksum } from "./constants.js";
 
 /**
@@ -23,11 +24,19 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * @example
  * await verifyFashionMNISTFile(bytes, FASHION_MNIST_SHA256.trainLabels, "train-labels-idx1-ubyte.gz");
  */
-export async function verifyFashionMNISTFile(bytes: Uint8Array, expected: FileChecksum, source: string): Promise<void> {
+export async function verifyFashionMNISTFile(
+  bytes: Uint8Array,
+  expected: FileChecksum,
+  source: string,
+  limits: { maxBytes?: number } = {},
+): Promise<void> {
   const actual = await sha256Hex(bytes);
   if (actual === expected.gz.toLowerCase()) return;
   let raw: Uint8Array | undefined = bytes;
-  if (isGzip(bytes)) raw = await gunzip(bytes, source).catch(() => undefined);
+  if (isGzip(bytes)) {
+    const options = { declaredSize: idxSize, ...(limits.maxBytes !== undefined ? { maxBytes: limits.maxBytes } : {}) };
+    raw = await gunzip(bytes, source, options).catch(() => undefined);
+  }
   if (raw && (await sha256Hex(raw)) === expected.raw.toLowerCase()) return;
   throw new FormatError(source, `SHA-256 ${expected.gz} (or ${expected.raw} once decompressed)`, actual,
     "The file is damaged or not the canonical Fashion-MNIST: delete any cached copy and re-download it, " +

@@ -1,7 +1,7 @@
 // From the four files' bytes to the train and test Datasets.
 import { Dataset } from "../dataset.js";
 import { maybeGunzip } from "../gzip.js";
-import { parseIdxPair } from "../idx.js";
+import { idxSize, parseIdxPair } from "../idx.js";
 import {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_CLASS_COUNT,
@@ -17,8 +17,9 @@ export interface FashionMNIST {
 }
 
 /**
- * Gunzips (when needed) and parses the four files into the train and test Datasets, with 10 classes and their names.
- * @throws {FormatError} for corrupt gzip or malformed IDX data; the error names the file.
+ * Gunzips (when needed) and parses the four files into the train and test Datasets, with 10 classes and their names;
+ * decompression stops at the size each IDX header declares and at `maxBytes`.
+ * @throws {FormatError} for corrupt, oversized or trailing gzip data, or malformed IDX data; the error names the file.
  * @throws {OptionError} when a file is not a Uint8Array.
  * @example
  * const { train, test } = await datasetsFromFiles({ trainImages, trainLabels, testImages, testLabels }, "upload");
@@ -27,12 +28,14 @@ export async function datasetsFromFiles(
   files: FashionMNISTFiles,
   source: string,
   labels?: Partial<Record<FashionMNISTFileKey, string>>,
+  limits: { maxBytes?: number } = {},
 ): Promise<FashionMNIST> {
   checkFiles(files);
+  const gunzipOptions = { declaredSize: idxSize, ...(limits.maxBytes !== undefined ? { maxBytes: limits.maxBytes } : {}) };
   const label = (key: FashionMNISTFileKey) => labels?.[key] ?? `${source} ${key}`;
   // Decompressing in parallel lets Node's zlib use its thread pool for all four files at once.
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    FASHION_MNIST_KEYS.map((key) => maybeGunzip(files[key], label(key))),
+    FASHION_MNIST_KEYS.map((key) => maybeGunzip(files[key], label(key), gunzipOptions)),
   ) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const common = { classes: FASHION_MNIST_CLASS_COUNT, classNames: FASHION_MNIST_CLASSES };
   const train = parseIdxPair(trainImages, trainLabels, {

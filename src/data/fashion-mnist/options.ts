@@ -1,6 +1,7 @@
 // The options both Fashion-MNIST loaders take, and their checks. Every rule and its wording comes from the
 // validation module, so a broken option reads the same here as in fit or the CLI.
 import { check, checkKeys, checkOr, nearest, rule, RULES } from "../../validate.js";
+import { MAX_BYTES_RULE, TIMEOUT_RULE } from "../limits.js";
 import {
   FASHION_MNIST_CLASS_COUNT,
   FASHION_MNIST_FILES,
@@ -31,6 +32,12 @@ export interface FashionMNISTDownloadOptions {
   classNames?: readonly string[];
   /** Cancels a download: the load then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Largest file accepted, downloaded, read or decompressed, in bytes (default 1 GiB). */
+  maxBytes?: number;
+  /** Longest the download of one file may take, in milliseconds (default 600 000: 10 minutes). */
+  timeoutMs?: number;
+  /** Longest a download may receive nothing, in milliseconds (default 30 000). */
+  stallTimeoutMs?: number;
 }
 
 export interface LoadFashionMNISTOptions extends FashionMNISTDownloadOptions {
@@ -60,7 +67,9 @@ export interface NodeLoadFashionMNISTOptions extends FashionMNISTDownloadOptions
   mirror?: string | URL;
 }
 
-const DOWNLOAD_KEYS = ["fetch", "verify", "checksums", "onProgress", "classNames", "signal"] as const;
+const DOWNLOAD_KEYS = [
+  "fetch", "verify", "checksums", "onProgress", "classNames", "signal", "maxBytes", "timeoutMs", "stallTimeoutMs",
+] as const;
 const BROWSER_KEYS: readonly string[] = ["url", "files", ...DOWNLOAD_KEYS];
 const NODE_KEYS: readonly string[] = [
   "dir", "url", "files", "cacheDir", "download", "env", "systemDir", "mirror", ...DOWNLOAD_KEYS,
@@ -141,7 +150,7 @@ export function checkNodeLoadOptions(options: NodeLoadFashionMNISTOptions | unde
 }
 
 /**
- * The options every download takes: fetch, signal, verify, onProgress, checksums and classNames.
+ * The options every download takes: fetch, signal, verify, onProgress, checksums, classNames and the limits.
  * @internal shared by both loaders and fetchFashionMNISTFiles.
  */
 export function checkDownloadOptions(options: FashionMNISTDownloadOptions): void {
@@ -151,6 +160,10 @@ export function checkDownloadOptions(options: FashionMNISTDownloadOptions): void
   checkOr("onProgress", options.onProgress, RULES.function, undefined);
   checkOr("classNames", options.classNames, CLASS_NAMES, undefined,
     "Pass one name per label, in label order (for example MNIST_CLASSES).");
+  checkOr("maxBytes", options.maxBytes, MAX_BYTES_RULE, undefined,
+    "It caps each file, downloaded or decompressed; Fashion-MNIST's largest is 47 MB.");
+  checkOr("timeoutMs", options.timeoutMs, TIMEOUT_RULE, undefined);
+  checkOr("stallTimeoutMs", options.stallTimeoutMs, TIMEOUT_RULE, undefined);
   if (options.checksums !== undefined) {
     const hint = "Start from FASHION_MNIST_SHA256 and replace the entries you need.";
     const table = check("checksums", options.checksums, CHECKSUMS, hint);

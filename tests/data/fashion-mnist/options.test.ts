@@ -32,7 +32,7 @@ describe("the browser loadFashionMNIST's option keys", () => {
   it("refuses an unknown key close to no known one by listing the known ones", async () => {
     const error = await optionRejection(loadFashionMNIST({ files, colour: "red" } as never));
     expect(error.message).toBe('Unknown loadFashionMNIST option "colour". Known options: url, files, fetch, verify, ' +
-      "checksums, onProgress, classNames, signal.");
+      "checksums, onProgress, classNames, signal, maxBytes, timeoutMs, stallTimeoutMs.");
   });
 
   it.each(["dir", "cacheDir", "download", "env", "systemDir", "mirror"])(
@@ -140,6 +140,26 @@ describe("the download options both loaders take", () => {
   });
 });
 
+describe("the limits both loaders take", () => {
+  const loaders = [["browser", loadFashionMNIST], ["Node", loadNode]] as const;
+
+  it.each(loaders)("in the %s loader, refuse a maxBytes that is not a whole number of bytes in [1, 2^32]", async (_name, load) => {
+    for (const maxBytes of [0, 1.5, 2 ** 32 + 1, "1 GiB", Number.POSITIVE_INFINITY]) {
+      const error = await optionRejection(load({ url, maxBytes: maxBytes as number }));
+      expect(error.message).toMatch(/^Invalid maxBytes: expected a whole number of bytes in \[1, 2\^32\], got .*\. It caps each file/);
+    }
+  });
+
+  it.each(["timeoutMs", "stallTimeoutMs"] as const)("refuse a %s that is not a number of milliseconds above 0", async (key) => {
+    for (const value of [0, -1, Number.NaN, "30s"]) {
+      for (const load of [loadFashionMNIST, loadNode]) {
+        const error = await optionRejection(load({ url, [key]: value as number }));
+        expect(error.message).toMatch(new RegExp(`^Invalid ${key}: expected a number of milliseconds > 0 \\(Infinity for none\\), got `));
+      }
+    }
+  });
+});
+
 describe("fetchFashionMNISTFiles", () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -174,7 +194,8 @@ describe("the Node loadFashionMNIST's options", () => {
   it("refuses an unknown key close to no known one by listing the known ones", async () => {
     const error = await optionRejection(loadNode({ directory: "/data" } as never));
     expect(error.message).toBe('Unknown loadFashionMNIST option "directory". Known options: dir, url, files, ' +
-      "cacheDir, download, env, systemDir, mirror, fetch, verify, checksums, onProgress, classNames, signal.");
+      "cacheDir, download, env, systemDir, mirror, fetch, verify, checksums, onProgress, classNames, signal, maxBytes, " +
+      "timeoutMs, stallTimeoutMs.");
   });
 
   it("refuses options that are not an object", async () => {

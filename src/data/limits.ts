@@ -1,0 +1,26 @@
+// The limits on bytes from outside (files, downloads), their defaults and their rules. A cap is a guard against
+// damaged or hostile input, far above the real data: Fashion-MNIST's largest file is 47 MB decompressed.
+import { integerIn, rule } from "../validate.js";
+
+/** Largest file accepted, downloaded or decompressed: 1 GiB. */
+export const DEFAULT_MAX_BYTES = 2 ** 30;
+/** Longest a download of one file may take, from request to last byte: 10 minutes. */
+export const DEFAULT_TIMEOUT_MS = 600_000;
+/** Longest a download may go without receiving a byte (headers included): 30 seconds. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+// One typed array holds at most 2^32 bytes in Node 20, and wasm32 addresses no more.
+export const MAX_BYTES_RULE = integerIn(1, 2 ** 32, "a whole number of bytes in [1, 2^32]");
+export const TIMEOUT_RULE = rule<number>("a number of milliseconds > 0 (Infinity for none)",
+  (v) => typeof v === "number" && v > 0);
+
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]] as const) {
+    if (n >= size) return `${+(n / size).toFixed(1)} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}
