@@ -17,23 +17,20 @@ export interface TrainedModels {
   mlp: MLP;
 }
 
+/** 6000 training and 2000 test images: the first of real Fashion-MNIST when it is installed, else generated ones. */
+export async function dataSets(): Promise<{ source: string; train: Dataset; test: Dataset }> {
+  if (!existsSync(FASHION_MNIST_DIR)) return { source: "generated", train: blobs(6000, 784, 10, 1, true), test: blobs(2000, 784, 10, 2, true) };
+  const data = await loadFashionMNIST({ dir: FASHION_MNIST_DIR });
+  const first = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return { source: "Fashion-MNIST", train: data.train.subset(first(6000)), test: data.test.subset(first(2000)) };
+}
+
 /**
- * Softmax regression and a 2-hidden-layer MLP, each trained for 282 steps (3 epochs of 6000 examples, batch 64)
- * on real Fashion-MNIST when it is installed, else on generated images; with 2000 test images.
+ * Softmax regression and a 2-hidden-layer MLP, each trained for 282 steps (3 epochs of `dataSets()`' 6000
+ * training images, batch 64), with its 2000 test images.
  */
 export async function trainedModels(): Promise<TrainedModels> {
-  let train: Dataset, test: Dataset, source: string;
-  if (existsSync(FASHION_MNIST_DIR)) {
-    const data = await loadFashionMNIST({ dir: FASHION_MNIST_DIR });
-    const first = (n: number) => Array.from({ length: n }, (_, i) => i);
-    train = data.train.subset(first(6000));
-    test = data.test.subset(first(2000));
-    source = "Fashion-MNIST";
-  } else {
-    train = blobs(6000, 784, 10, 1, true);
-    test = blobs(2000, 784, 10, 2, true);
-    source = "generated";
-  }
+  const { source, train, test } = await dataSets();
   const softmax = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 1 });
   const mlp = new MLP({ layers: [784, 64, 32, 10], seed: 2, weightStd: 0.1 });
   for (const model of [softmax, mlp]) {
