@@ -8,6 +8,8 @@ import { Rng } from "../random.js";
 import { encodeCheckpoint } from "../io/format.js";
 import type { TrainingState } from "../io/format.js";
 import type { Optimizer } from "../optim/optimizer.js";
+import { toInputRows } from "./inputs.js";
+import type { ArrayInputs } from "./inputs.js";
 
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {
@@ -18,8 +20,8 @@ export interface LayerLayout {
   readonly bias: number;
 }
 
-/** Inputs to `predict`: rows of `inputs` values, Uint8 pixels (scaled to [0, 1]) or Float32 features. */
-export type Inputs = Uint8Array | Float32Array | Dataset;
+/** Inputs to `predict`: rows of `inputs` values, Uint8 pixels (scaled to [0, 1]) or features (see ArrayInputs). */
+export type Inputs = ArrayInputs | Dataset;
 
 /** The serialisable description of a model; `create` in src/model/index.ts turns it back into one. */
 export type ModelConfig =
@@ -137,7 +139,7 @@ export abstract class DenseNetwork {
     if (input instanceof Dataset && input.features !== this.inputs) {
       throw new ShapeError("dataset", `${this.inputs} features per example (the model's input width)`, `${input.features}`);
     }
-    const x = input instanceof Dataset ? input.x : input;
+    const x = input instanceof Dataset ? input.x : toInputRows(input, this.inputs);
     if (!(x instanceof Uint8Array) && !(x instanceof Float32Array)) {
       throw new OptionError("inputs", "a Uint8Array, Float32Array or Dataset", input);
     }
