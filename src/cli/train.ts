@@ -172,6 +172,7 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const { model, optimizer, loss: usedLoss } = plan;
   out.info(`backend: ${backend}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
     `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(usedLoss)}\n` +
+    `${model.summary()}\n` +
     (plan.resumedFrom ? `resuming ${plan.resumedFrom.file} after epoch ${plan.initialEpoch}, up to epoch ${o.epochs}\n` : ""), o.json);
 
   const result = await runFit(o, out, plan, data.test);

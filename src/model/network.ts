@@ -10,6 +10,7 @@ import type { TrainingState } from "../io/format.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { toInputRows } from "./inputs.js";
 import type { ArrayInputs } from "./inputs.js";
+import { summary } from "./summary.js";
 
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {
@@ -68,6 +69,8 @@ export abstract class DenseNetwork {
 
   get inputs(): number { return this.layers[0]!; }
   get classes(): number { return this.layers[this.layers.length - 1]!; }
+  /** Layers, shapes, activations and parameter counts, as Keras's `model.summary()` prints them. */
+  summary(): string { return summary(this); }
 
   /** A copy of all parameters, in the block layout. */
   getParameters(): Float32Array {
