@@ -152,7 +152,7 @@ describe("command-line validation", () => {
     const { code, stdout, stderr } = await cli(["trian"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, eval, predict, help.');
+    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, eval, predict, export, help.');
   });
 
   it("rejects help for an unknown command", async () => {
