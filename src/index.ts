@@ -30,6 +30,14 @@ export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
 export type { ImageGridOptions } from "./plot/svg.js";
 export { saveCheckpoint, loadCheckpoint, loadModel, exportWeightsJSON } from "./io/checkpoint.js";
 export type { Checkpoint } from "./io/checkpoint.js";
+export { exportONNX } from "./io/onnx.js";
+export type { ONNXOptions } from "./io/onnx.js";
+export { exportSafetensors, loadSafetensors } from "./io/safetensors.js";
+export type { SafetensorsModel } from "./io/safetensors.js";
+export { decodeImage, decodePNG, decodePGM, imageToPixels, IMAGE_MAX_PIXELS } from "./data/image.js";
+export type { DecodedImage, DecodeOptions, ToPixelsOptions } from "./data/image.js";
+export { summary } from "./model/summary.js";
+export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
 export {
