@@ -39,6 +39,14 @@ export {
   saveCheckpoint, saveModel, loadCheckpoint, loadModel, resumeOptions, checkpointEvery, exportWeightsJSON,
 } from "./io/checkpoint.js";
 export type { Checkpoint, ResumeOptions } from "./io/checkpoint.js";
+export { exportONNX } from "./io/onnx.js";
+export type { ONNXOptions } from "./io/onnx.js";
+export { exportSafetensors, loadSafetensors } from "./io/safetensors.js";
+export type { SafetensorsModel } from "./io/safetensors.js";
+export { decodeImage, decodePNG, decodePGM, imageToPixels, IMAGE_MAX_PIXELS } from "./data/image.js";
+export type { DecodedImage, DecodeOptions, ToPixelsOptions } from "./data/image.js";
+export { summary } from "./model/summary.js";
+export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
 export {

@@ -37,7 +37,7 @@ async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<n
 
   const trained = training ? `, trained ${training.epoch} epoch${training.epoch === 1 ? "" : "s"}` : "";
   out.info(`backend: ${backend}  data: ${describeSource(data)} (${test.length} test)\n` +
-    `model: ${describeModel(model.config)} from ${file}${trained}\n`, o.json);
+    `model: ${describeModel(model.config)} from ${file}${trained}\n${model.summary()}\n`, o.json);
   if (o.json) {
     out.io.stdout(json({ accuracy, loss, perClass: Object.fromEntries(names.map((name, c) => [name, perClass[c]])), confusion }));
     return 0;

@@ -6,6 +6,7 @@ import type { Values } from "./args.js";
 import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
 import { bar, imageMode, renderImage } from "./terminal.js";
+import { IMAGE_FLAG, INVERT_FLAG, checkImageFlags, predictImage } from "./predict-image.js";
 
 const PREDICT_FLAGS = {
   model: MODEL_FILE_FLAG,
@@ -13,22 +14,26 @@ const PREDICT_FLAGS = {
   data: DATA_FLAG,
   backend: BACKEND_FLAG,
   json: JSON_FLAG,
+  image: IMAGE_FLAG,
+  invert: INVERT_FLAG,
 };
 
 export const PREDICT = command({
   name: "predict",
   summary: "a test image, its label and a saved model's class probabilities",
   flags: PREDICT_FLAGS,
-  examples: ["predict --model mlp.wsmx --index 0", "predict --model mlp.wsmx --index 42 --json"],
+  examples: ["predict --model mlp.wsmx --index 0", "predict --model mlp.wsmx --index 42 --json", "predict --model mlp.wsmx --image shoe.png --invert"],
   run: predictCommand,
 });
 
 const BAR_WIDTH = 30;
 
-async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output): Promise<number> {
+async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, given: ReadonlySet<string>): Promise<number> {
   const file = required(o.model, PREDICT_FLAGS.model, "predict");
+  checkImageFlags(o, given);
   using runtime = await cliRuntime(o.backend);
   const { model } = await loadCheckpointFile(file);
+  if (o.image !== undefined) return await predictImage(model, file, o.image, o, out, runtime);
   const data = await loadData(o.data, out);
   const test = data.test, F = test.features, index = o.index;
   checkModelFits(file, model, test, "Use it on the data it was trained on.");

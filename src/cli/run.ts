@@ -10,6 +10,7 @@ import type { CliIO } from "./output.js";
 import { TRAIN } from "./train.js";
 import { EVAL } from "./eval.js";
 import { PREDICT } from "./predict.js";
+import { EXPORT } from "./export.js";
 
 export type { CliIO } from "./output.js";
 
@@ -48,7 +49,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 }
 
 // Dispatch order is help order. `help` is handled before lookup; it is listed for the help text and errors.
-const COMMANDS: readonly Command<any>[] = [TRAIN, EVAL, PREDICT];
+const COMMANDS: readonly Command<any>[] = [TRAIN, EVAL, PREDICT, EXPORT];
 
 async function dispatch(argv: string[], out: Output): Promise<number> {
   const [first, ...rest] = argv;

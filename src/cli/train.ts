@@ -40,6 +40,7 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const { model, optimizer } = plan;
   out.info(`backend: ${runtime.backend}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
     `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(plan.loss)}\n` +
+    `${model.summary()}\n` +
     (plan.resumedFrom ? `resuming ${plan.resumedFrom.file} after epoch ${plan.initialEpoch}, up to epoch ${o.epochs}\n` : ""), o.json);
 
   const result = await runFit(o, out, plan, data.test, runtime);

@@ -8,11 +8,14 @@ import { RULES, check, checkKeys, integerIn } from "../validate.js";
 import { forward, room, staging, writeRows } from "./passes.js";
 import { layoutOf } from "./layout.js";
 import type { LayerLayout } from "./layout.js";
+import { toInputRows } from "./inputs.js";
+import type { ArrayInputs } from "./inputs.js";
+import { summary } from "./summary.js";
 
 export type { LayerLayout } from "./layout.js";
 
-/** Inputs to `predict`: rows of `inputs` values, Uint8 pixels (scaled to [0, 1]) or Float32 features. */
-export type Inputs = Uint8Array | Float32Array | Dataset;
+/** Inputs to `predict`: rows of `inputs` values, Uint8 pixels (scaled to [0, 1]) or features (see ArrayInputs). */
+export type Inputs = ArrayInputs | Dataset;
 
 /** Where `predict` runs: the default runtime (see `init`) unless one is given. */
 export interface PredictOptions {
@@ -60,6 +63,8 @@ export abstract class DenseNetwork {
 
   get inputs(): number { return this.layers[0]!; }
   get classes(): number { return this.layers[this.layers.length - 1]!; }
+  /** Layers, shapes, activations and parameter counts, as Keras's `model.summary()` prints them. */
+  summary(): string { return summary(this); }
 
   /** A copy of all parameters, in the block layout. */
   getParameters(): Float32Array {
@@ -167,14 +172,7 @@ export function rowsOf(input: Inputs, width: number): Uint8Array | Float32Array 
     throw new ShapeError("dataset", `${width} features per example (the model's input width)`, `${input.features}`,
       "Build the model with `inputs` equal to the data's features.");
   }
-  const x = input instanceof Dataset ? input.x : input;
-  if (!(x instanceof Uint8Array) && !(x instanceof Float32Array)) {
-    throw new OptionError("inputs", "a Uint8Array, Float32Array or Dataset", input);
-  }
-  if (x.length % width !== 0) {
-    throw new ShapeError("inputs", `a multiple of ${width} values (rows of ${width})`, `${x.length} values`);
-  }
-  return x;
+  return input instanceof Dataset ? input.x : toInputRows(input, width);
 }
 
 /**

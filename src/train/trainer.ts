@@ -236,7 +236,7 @@ export class Trainer {
    * @example
    * for (const [x, y] of myBatches) trainer.trainOnBatch(x, y);
    */
-  trainOnBatch(x: Uint8Array | Float32Array, y: Targets, options?: { epoch?: number }): { loss: number; acc: number } {
+  trainOnBatch(x: Inputs, y: Targets, options?: { epoch?: number }): { loss: number; acc: number } {
     const epoch = checkOr("epoch", checkKeys("trainOnBatch", options, ["epoch"]).epoch, RULES.count, 1);
     const rows = this.#writeInputs(x, "trainOnBatch");
     const soft = this.#writeTargets(y, rows);
@@ -338,9 +338,9 @@ export class Trainer {
     return B;
   }
 
-  #writeInputs(x: Uint8Array | Float32Array, what: string): number {
+  #writeInputs(input: Inputs, what: string): number {
     this.#open();
-    const width = this.model.inputs, rows = rowsOf(x, width).length / width;
+    const width = this.model.inputs, x = rowsOf(input, width), rows = x.length / width;
     if (rows < 1 || rows > this.batchSize) {
       throw new ShapeError(`${what} inputs`, `1 to ${this.batchSize} rows of ${width} values (the Trainer's batchSize)`, `${rows} rows`,
         "Split the batch, or create the Trainer with a larger batchSize.");

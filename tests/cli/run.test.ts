@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import type { CliIO } from "../../src/cli/run.js";
 import { writeLearnableFashionDir } from "../helpers/idx.js";
+import { SoftmaxRegression } from "../../src/model/models.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -151,7 +152,7 @@ describe("command-line validation", () => {
     const { code, stdout, stderr } = await cli(["trian"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, eval, predict, help.');
+    expect(stderr).toContain('error: unknown command "trian" (did you mean train?). Valid commands: train, eval, predict, export, help.');
   });
 
   it("rejects help for an unknown command", async () => {
@@ -270,7 +271,11 @@ describe("train", () => {
     expect(stderr).toMatch(/epoch 2\/2 █+ 8\/8 .*val_acc/);
     expect(stdout).not.toContain("\r");
     expect(stdout).not.toContain("█");
-    const lines = stdout.split("\n");
+    const all = stdout.split("\n");
+    // The model's summary, then a blank line, between the two header lines and the table.
+    const summary = new SoftmaxRegression({ inputs: 784, classes: 10 }).summary().split("\n");
+    expect(all.slice(2, 2 + summary.length)).toEqual(summary);
+    const lines = [...all.slice(0, 2), ...all.slice(2 + summary.length)];
     expect(lines[0]).toBe(`backend: js  data: ${dataDir} (512 train, 128 test)`);
     expect(lines[1]).toBe("model: softmax-regression 784-10  optimizer: sgd (lr 0.1)  loss: cross-entropy");
     expect(lines[2]).toMatch(/^epoch {2}train loss {2}train acc {2}test loss {2}test acc +ms$/);

@@ -315,9 +315,9 @@ describe.each(BACKENDS)("predict and predictProba on the %s backend", (backend) 
     expect(() => model.predictProba(half, runtime)).toThrow(ShapeError);
   });
 
-  it("rejects inputs that are not a Uint8Array, Float32Array or Dataset", () => {
-    expect(optionError(() => model.predict(Array.from(f32.subarray(0, F)) as unknown as Float32Array, runtime)).option).toBe("inputs");
-    expect(optionError(() => model.predict(new Float64Array(F) as unknown as Float32Array, runtime)).option).toBe("inputs");
+  it("rejects inputs that are not arrays of numbers or a Dataset", () => {
+    expect(optionError(() => model.predict("0,1,2" as unknown as Float32Array, runtime)).option).toBe("inputs");
+    expect(optionError(() => model.predict(new Int32Array(F) as unknown as Float32Array, runtime)).option).toBe("inputs");
   });
 
   it("leaves the parameters unchanged", () => {
