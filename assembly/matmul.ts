@@ -57,12 +57,19 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
 // so 8 accumulators + 1 input + 2 splats fit in 16 xmm registers without spills.
 export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                B: i32, I: i32, O: i32): void {
+  linearBackwardRange(dWeightPtr, dBiasPtr, dOutPtr, inpPtr, B, I, O, 0, O);
+}
+
+// linearBackward for outputs [o0, o1) only (rows o0..o1 of dWeight, entries of dBias), so threads can split the
+// outputs. Every element is summed over b in the same order whatever the range: the same bits as one call.
+export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
+                                    B: i32, I: i32, O: i32, o0: i32, o1: i32): void {
   const row = <usize>I << 2, gRow = <usize>O << 2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= I; i += 16) {
-      for (let o = 0; o < O; o += 2) {
-        const g0Off = <usize>o << 2, g1Off = <usize>min(o + 1, O - 1) << 2;
+      for (let o = o0; o < o1; o += 2) {
+        const g0Off = <usize>o << 2, g1Off = <usize>min(o + 1, o1 - 1) << 2;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
         let x = inpPtr + (<usize>i << 2), g = dOutPtr;
@@ -75,7 +82,7 @@ export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usiz
         }
         const w0 = dWeightPtr + (<usize>o * I + i << 2);
         v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
-        if (o + 1 < O) {
+        if (o + 1 < o1) {
           const w1 = w0 + row;
           v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48);
         }
@@ -83,13 +90,13 @@ export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usiz
     }
   }
   for (; i < I; i++) {
-    for (let o = 0; o < O; o++) {
+    for (let o = o0; o < o1; o++) {
       let s: f32 = 0;
       for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o) * f32at(inpPtr + <usize>b * row, i);
       store<f32>(dWeightPtr + (<usize>o * I + i << 2), s);
     }
   }
-  for (let o = 0; o < O; o++) {
+  for (let o = o0; o < o1; o++) {
     let s: f32 = 0;
     for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o);
     store<f32>(dBiasPtr + (<usize>o << 2), s);

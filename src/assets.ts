@@ -4,4 +4,5 @@
 
 export const simdWasmUrl = (): URL => new URL("../build/simd.wasm", import.meta.url);
 export const scalarWasmUrl = (): URL => new URL("../build/scalar.wasm", import.meta.url);
+export const simdThreadsWasmUrl = (): URL => new URL("../build/simd-threads.wasm", import.meta.url);
 export const packageJsonUrl = (): URL => new URL("../package.json", import.meta.url);

@@ -4,15 +4,16 @@ import { KERNEL_NAMES } from "../kernels/contract.js";
 import { WasmError } from "../errors.js";
 
 /** @internal The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
 
 /** @internal Compiles (unless it is one already) and instantiates one of the package's wasm builds. */
-export async function loadKernels(source: WasmSource, what: string): Promise<{ kernels: Kernels; module: WebAssembly.Module }> {
+export async function loadKernels(source: WasmSource, what: string, memory?: WebAssembly.Memory):
+  Promise<{ kernels: Kernels; module: WebAssembly.Module }> {
   const module = await compile(source, what);
-  return { kernels: await instantiate(module), module };
+  return { kernels: await instantiate(module, memory), module };
 }
 
 /** @internal "the wasm passed to createRuntime()", with its address when it has one, for error messages. */
@@ -100,10 +101,11 @@ interface WasmExports extends Record<(typeof KERNEL_NAMES)[number], (...args: nu
   SIMD: WebAssembly.Global;
 }
 
-async function instantiate(module: WebAssembly.Module): Promise<Kernels> {
+// The threads build imports its (shared) memory as env.memory; the others define their own.
+async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): Promise<Kernels> {
   let instance: WebAssembly.Instance;
   try {
-    instance = await WebAssembly.instantiate(module, {});
+    instance = await WebAssembly.instantiate(module, memory ? { env: { memory } } : {});
   } catch (error) {
     throw new WasmError(`Could not instantiate the wasm module: ${(error as Error).message}.`,
       "Pass wasm-softmax's own simd.wasm or scalar.wasm.");

@@ -6,10 +6,11 @@ import { BACKENDS } from "../kernels/contract.js";
 import { JsKernels } from "../kernels/js.js";
 import { WasmError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
-import { scalarWasmUrl, simdWasmUrl } from "../assets.js";
+import { scalarWasmUrl, simdThreadsWasmUrl, simdWasmUrl } from "../assets.js";
 import { describeSource, loadKernels, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
+import { MAX_THREADS, ThreadPool, availableCores, threadedKernels, threadsUnavailable } from "./threads.js";
 
 // `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
 declare global {
@@ -24,6 +25,8 @@ export interface WasmBuilds {
   simd?: WasmSource;
   /** The scalar build (`wasm-softmax/scalar.wasm`), for runtimes without SIMD. */
   scalar?: WasmSource;
+  /** The SIMD build over shared memory (`wasm-softmax/simd-threads.wasm`), for `threads` > 1. */
+  threads?: WasmSource;
 }
 
 /** Options of `createRuntime` and `init`. */
@@ -39,12 +42,21 @@ export interface RuntimeOptions {
    * package's own `build/simd.wasm` and `build/scalar.wasm`.
    */
   wasm?: WasmSource | WasmBuilds;
+  /**
+   * Kernel threads: the calling thread plus `threads − 1` workers over one shared memory. Default "auto": the
+   * cores available to the process, at most MAX_THREADS (8). Results are the same bits for any count. Where
+   * threads cannot run (no SharedArrayBuffer, a page without cross-origin isolation, workerd, the js or scalar
+   * backend) the runtime runs one thread and `threadsReason` says why.
+   */
+  threads?: number | "auto";
 }
 
 /** What `init()` takes: the same as `createRuntime`. */
 export type InitOptions = RuntimeOptions;
 
-const RUNTIME_OPTIONS = ["backend", "wasm"] as const;
+const RUNTIME_OPTIONS = ["backend", "wasm", "threads"] as const;
+const THREADS_RULE = rule<number | "auto">(`"auto" or an integer in [1, ${MAX_THREADS}]`,
+  (v) => v === "auto" || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_THREADS));
 const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);
 
 /**
@@ -58,13 +70,21 @@ export class Runtime {
   readonly arena: Arena;
   /** @internal The module it was instantiated from, so `init({ wasm: module })` again is a no-op. */
   readonly module: WebAssembly.Module | undefined;
+  /** Threads the kernels run on (the calling one included). */
+  readonly threads: number;
+  /** Why there are fewer threads than asked for (or than "auto" would use), when there are. */
+  readonly threadsReason: string | undefined;
+  #pool: ThreadPool | undefined;
   #closed = false;
 
   /** @internal */
-  constructor(kernels: Kernels, module?: WebAssembly.Module) {
-    this.kernels = kernels;
+  constructor(kernels: Kernels, module?: WebAssembly.Module, threads: { pool?: ThreadPool; reason?: string } = {}) {
+    this.kernels = threads.pool ? threadedKernels(kernels, threads.pool) : kernels;
     this.arena = new Arena(kernels.memory, kernels.heapBase);
     this.module = module;
+    this.threads = threads.pool?.size ?? 1;
+    this.threadsReason = threads.reason;
+    this.#pool = threads.pool;
   }
 
   /** Which implementation runs the kernels. */
@@ -86,9 +106,10 @@ export class Runtime {
     return this.#closed;
   }
 
-  /** Releases the runtime: its memory goes once nothing refers to it. Closing twice is harmless. */
+  /** Releases the runtime: its workers end, its memory goes once nothing refers to it. Closing twice is harmless. */
   close(): void {
     this.#closed = true;
+    this.#pool?.close();
     if (current === this) current = undefined;
   }
 
@@ -104,8 +125,11 @@ export class Runtime {
     return this;
   }
 
-  toJSON(): { backend: Backend; memoryBytes: number; closed: boolean } {
-    return { backend: this.backend, memoryBytes: this.memoryBytes, closed: this.closed };
+  toJSON(): { backend: Backend; threads: number; threadsReason?: string; memoryBytes: number; closed: boolean } {
+    return {
+      backend: this.backend, threads: this.threads, ...(this.threadsReason !== undefined && { threadsReason: this.threadsReason }),
+      memoryBytes: this.memoryBytes, closed: this.closed,
+    };
   }
 }
 
@@ -120,15 +144,26 @@ export class Runtime {
  * const js = await createRuntime({ backend: "js" });    // side by side, each with its own memory
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  const { backend: asked = "auto", wasm } = checkKeys("createRuntime", options, RUNTIME_OPTIONS);
+  const { backend: asked = "auto", wasm, threads: askedThreads = "auto" } = checkKeys("createRuntime", options, RUNTIME_OPTIONS);
   check("backend", asked, BACKEND_RULE);
+  check("threads", askedThreads, THREADS_RULE);
   const builds = isBuilds(wasm) ? wasm : undefined;
   const single = builds ? undefined : (wasm as WasmSource | undefined);
   const backend = asked !== "auto" ? asked : single !== undefined ? undefined : autoBackend();
-  if (backend === "js") return new Runtime(new JsKernels());
+  if (backend === "js") return new Runtime(new JsKernels(), undefined, { reason: "the js backend runs on one thread" });
   if (typeof WebAssembly !== "object") {
     throw new WasmError("This runtime has no WebAssembly.", 'Use createRuntime({ backend: "js" }) for the plain TypeScript kernels.');
   }
+  const wanted = askedThreads === "auto" ? Math.min(MAX_THREADS, await availableCores()) : askedThreads;
+  const why = wanted === 1 ? (askedThreads === 1 ? undefined : "one core is available") :
+    single !== undefined || (builds && builds.threads === undefined) ? "no threads build was given (wasm: { simd, threads })" :
+    backend !== "wasm-simd" ? "threads need the wasm-simd backend" :
+    threadsUnavailable();
+  if (wanted > 1 && why === undefined) {
+    const threaded = await threadedRuntime(builds?.threads ?? simdThreadsWasmUrl(), wanted, askedThreads === "auto");
+    if (threaded) return threaded;
+  }
+  const reason = why ?? (wanted > 1 ? "the workers could not start" : undefined);
   const source = single ?? (backend === "wasm-simd" ? builds?.simd ?? simdWasmUrl() : builds?.scalar ?? scalarWasmUrl());
   const what = single !== undefined || builds ? describeSource(source) : (source as URL).href;
   const { kernels, module } = await loadKernels(source, what);
@@ -136,7 +171,22 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     throw new WasmError(`The wasm passed to createRuntime() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
       `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
   }
-  return new Runtime(kernels, module);
+  return new Runtime(kernels, module, reason === undefined ? {} : { reason });
+}
+
+/**
+ * The wasm-simd kernels over one shared memory with `count − 1` workers. With "auto", workers that fail to
+ * start give undefined (the caller falls back to one thread and says so); with an explicit count they throw.
+ */
+async function threadedRuntime(source: WasmSource, count: number, auto: boolean): Promise<Runtime | undefined> {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), memory);
+  try {
+    return new Runtime(kernels, module, { pool: await ThreadPool.start(module, memory, count) });
+  } catch (error) {
+    if (auto) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -154,7 +204,7 @@ function isBuilds(wasm: unknown): wasm is WasmBuilds {
   if (wasm === null || typeof wasm !== "object" || wasm instanceof URL || ArrayBuffer.isView(wasm) || wasm instanceof ArrayBuffer) return false;
   if (typeof WebAssembly === "object" && wasm instanceof WebAssembly.Module) return false;
   if (typeof Response === "function" && wasm instanceof Response) return false;
-  checkKeys("wasm", wasm, ["simd", "scalar"]);
+  checkKeys("wasm", wasm, ["simd", "scalar", "threads"]);
   return true;
 }
 
@@ -175,7 +225,8 @@ export async function init(options?: InitOptions): Promise<{ backend: Backend }>
   const wanted = o.backend === "auto" ? autoBackend() : o.backend;
   const sameWasm = o.wasm === undefined || o.wasm === current?.module ||
     (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
-  if (current && !current.closed && sameWasm && (wanted === undefined || wanted === current.backend)) {
+  const sameThreads = o.threads === undefined || o.threads === "auto" || o.threads === current?.threads;
+  if (current && !current.closed && sameWasm && sameThreads && (wanted === undefined || wanted === current.backend)) {
     return { backend: current.backend };
   }
   const loading = (async () => {
