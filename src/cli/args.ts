@@ -4,6 +4,7 @@
 import type { Backend } from "../kernels/contract.js";
 import { BACKENDS } from "../kernels/contract.js";
 import { nearest } from "../validate.js";
+import { MAX_THREADS } from "../runtime/threads.js";
 import type { Rule } from "../validate.js";
 import type { Output } from "./output.js";
 
@@ -156,6 +157,17 @@ export const BACKEND_FLAG = choiceFlag<Backend>("--backend", [...BACKENDS].rever
   help: "kernels to run: js, wasm or wasm-simd",
   defaultText: "fastest available",
 });
+export const THREADS_FLAG: Flag<number | "auto" | undefined> = {
+  name: "--threads", arg: "N|auto", default: undefined, defaultText: "auto: the cores available, at most 8",
+  help: "kernel threads; any count trains to the same bits",
+  rule: `"auto" or an integer in [1, ${MAX_THREADS}]`,
+  parse(raw) {
+    if (raw === "auto") return raw;
+    const n = decimal(raw);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) return n;
+    throw invalid(this.name, this.rule, raw);
+  },
+};
 export const DATA_FLAG = pathFlag("--data", {
   arg: "DIR",
   rule: "a directory path",

@@ -2,9 +2,9 @@
 import { evaluate } from "../train/fit.js";
 import { confusionMatrix } from "../train/metrics.js";
 import { loadCheckpointFile } from "../io/checkpoint-node.js";
-import { BACKEND_FLAG, DATA_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";
+import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";
 import type { Values } from "./args.js";
-import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
+import { checkModelFits, classNames, cliRuntime, describeRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
 import { formatTable } from "./table.js";
 
@@ -12,6 +12,7 @@ const EVAL_FLAGS = {
   model: MODEL_FILE_FLAG,
   data: DATA_FLAG,
   backend: BACKEND_FLAG,
+  threads: THREADS_FLAG,
   json: JSON_FLAG,
 };
 
@@ -25,8 +26,7 @@ export const EVAL = command({
 
 async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<number> {
   const file = required(o.model, EVAL_FLAGS.model, "eval");
-  using runtime = await cliRuntime(o.backend);
-  const backend = runtime.backend;
+  using runtime = await cliRuntime(o);
   const { model, training } = await loadCheckpointFile(file);
   const data = await loadData(o.data, out);
   const test = data.test;
@@ -36,7 +36,7 @@ async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<n
   const names = classNames(test);
 
   const trained = training ? `, trained ${training.epoch} epoch${training.epoch === 1 ? "" : "s"}` : "";
-  out.info(`backend: ${backend}  data: ${describeSource(data)} (${test.length} test)\n` +
+  out.info(`backend: ${describeRuntime(runtime)}  data: ${describeSource(data)} (${test.length} test)\n` +
     `model: ${describeModel(model.config)} from ${file}${trained}\n${model.summary()}\n`, o.json);
   if (o.json) {
     out.io.stdout(json({ accuracy, loss, perClass: Object.fromEntries(names.map((name, c) => [name, perClass[c]])), confusion }));

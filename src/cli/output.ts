@@ -130,9 +130,15 @@ export function checkModelFits(file: string, model: DenseNetwork, data: Dataset,
   checkFits(model, data, `The model in ${file} is ${describeModel(model.config)}. ${hint}`);
 }
 
-/** The runtime a command computes on: --backend, or the fastest this machine has. */
-export function cliRuntime(backend: Backend | undefined): Promise<Runtime> {
-  return createRuntime(backend === undefined ? {} : { backend });
+/** The runtime a command computes on: --backend (else the fastest here) on --threads (else "auto"). */
+export function cliRuntime(o: { backend: Backend | undefined; threads: number | "auto" | undefined }): Promise<Runtime> {
+  return createRuntime({ ...(o.backend !== undefined && { backend: o.backend }), ...(o.threads !== undefined && { threads: o.threads }) });
+}
+
+/** "wasm-simd, 2 threads" or "wasm (1 thread: threads need the wasm-simd backend)". */
+export function describeRuntime(runtime: Runtime): string {
+  if (runtime.threads > 1) return `${runtime.backend}, ${runtime.threads} threads`;
+  return runtime.threadsReason ? `${runtime.backend} (1 thread: ${runtime.threadsReason})` : `${runtime.backend}, 1 thread`;
 }
 
 /** "softmax-regression 784-10", "mlp 784-256-10": the type and the layer widths. */

@@ -1,7 +1,7 @@
 // `wasm-softmax predict`: one test image in the terminal, its true label and the model's class probabilities.
 import { RULES } from "../validate.js";
 import { loadCheckpointFile } from "../io/checkpoint-node.js";
-import { BACKEND_FLAG, DATA_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, integerFlag, required, usageError } from "./args.js";
+import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, integerFlag, required, usageError } from "./args.js";
 import type { Values } from "./args.js";
 import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
@@ -13,6 +13,7 @@ const PREDICT_FLAGS = {
   index: integerFlag("--index", { help: "which test image, counting from 0", default: 0, rule: RULES.countOrZero }),
   data: DATA_FLAG,
   backend: BACKEND_FLAG,
+  threads: THREADS_FLAG,
   json: JSON_FLAG,
   image: IMAGE_FLAG,
   invert: INVERT_FLAG,
@@ -31,7 +32,7 @@ const BAR_WIDTH = 30;
 async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, given: ReadonlySet<string>): Promise<number> {
   const file = required(o.model, PREDICT_FLAGS.model, "predict");
   checkImageFlags(o, given);
-  using runtime = await cliRuntime(o.backend);
+  using runtime = await cliRuntime(o);
   const { model } = await loadCheckpointFile(file);
   if (o.image !== undefined) return await predictImage(model, file, o.image, o, out, runtime);
   const data = await loadData(o.data, out);

@@ -6,7 +6,7 @@ import type { LossSpec } from "../train/losses.js";
 import { HUBER_DELTA, LABEL_SMOOTHING, RULES } from "../validate.js";
 import { OptionError } from "../errors.js";
 import {
-  BACKEND_FLAG, DATA_FLAG, JSON_FLAG, choiceFlag, decimal, integerFlag, invalid, numberFlag, pathFlag, usageError, widthsFlag,
+  BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, choiceFlag, decimal, integerFlag, invalid, numberFlag, pathFlag, usageError, widthsFlag,
 } from "./args.js";
 import type { Flag, Values } from "./args.js";
 
@@ -92,6 +92,7 @@ export const TRAIN_FLAGS = {
     arg: "FILE.svg", help: "write the first 18 test images with true and predicted labels as SVG", extension: ".svg", defaultText: "none",
   }),
   backend: BACKEND_FLAG,
+  threads: THREADS_FLAG,
   data: DATA_FLAG,
   json: JSON_FLAG,
 };

@@ -50,6 +50,7 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
   if (o.json) {
     return json({
       backend: history.backend,
+      threads: history.threads,
       model: model.config,
       optimizer: optimizer.config,
       loss: plan.loss,

@@ -7,7 +7,7 @@ import { checkpointEvery, saveCheckpoint } from "../io/checkpoint.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { command } from "./args.js";
 import {
-  EXIT_INTERRUPTED, cliRuntime, describeLoss, describeModel, describeOptimizer, describeSource, loadData, writeOutput,
+  EXIT_INTERRUPTED, cliRuntime, describeLoss, describeRuntime, describeModel, describeOptimizer, describeSource, loadData, writeOutput,
 } from "./output.js";
 import type { Output } from "./output.js";
 import { TRAIN_FLAGS, checkCombinations } from "./train-flags.js";
@@ -34,11 +34,11 @@ export const TRAIN = command({
 async function train(o: TrainValues, out: Output, given: Given): Promise<number> {
   checkCombinations(o, given);
   const resume = o.resume === undefined ? undefined : await loadResume(o.resume, o, given);
-  using runtime = await cliRuntime(o.backend);
+  using runtime = await cliRuntime(o);
   const data = await loadData(o.data, out);
   const plan = resume ? resumedPlan(resume, o.resume!, data.train) : freshPlan(o, data.train);
   const { model, optimizer } = plan;
-  out.info(`backend: ${runtime.backend}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
+  out.info(`backend: ${describeRuntime(runtime)}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
     `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(plan.loss)}\n` +
     `${model.summary()}\n` +
     (plan.resumedFrom ? `resuming ${plan.resumedFrom.file} after epoch ${plan.initialEpoch}, up to epoch ${o.epochs}\n` : ""), o.json);

@@ -156,9 +156,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   }
   const wanted = askedThreads === "auto" ? Math.min(MAX_THREADS, await availableCores()) : askedThreads;
   const why = wanted === 1 ? (askedThreads === 1 ? undefined : "one core is available") :
-    single !== undefined || (builds && builds.threads === undefined) ? "no threads build was given (wasm: { simd, threads })" :
-    backend !== "wasm-simd" ? "threads need the wasm-simd backend" :
-    threadsUnavailable();
+    threadsUnavailable() ??
+    (single !== undefined || (builds && builds.threads === undefined) ? "no threads build was given (wasm: { simd, threads })" :
+      backend !== "wasm-simd" ? "threads need the wasm-simd backend" : undefined);
   if (wanted > 1 && why === undefined) {
     const threaded = await threadedRuntime(builds?.threads ?? simdThreadsWasmUrl(), wanted, askedThreads === "auto");
     if (threaded) return threaded;

@@ -73,6 +73,8 @@ export type Callback = (event: TrainEvent) => void | "stop" | Promise<void | "st
 export interface History {
   epochs: EpochLogs[];
   backend: string;
+  /** Kernel threads the run used. */
+  threads: number;
   /** "completed", "callback" (a callback returned "stop") or "aborted" (the signal fired). */
   stopped: "completed" | "callback" | "aborted";
   /** Wall time of the whole fit, validation included. */

@@ -57,7 +57,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
     ...(o.optimizer !== undefined && { optimizer: o.optimizer }), ...(o.loss !== undefined && { loss: o.loss }),
     ...(o.batchSize !== undefined && { batchSize: o.batchSize }), ...(o.runtime !== undefined && { runtime: o.runtime }),
   });
-  const history: History = { epochs: [...earlier], backend: trainer.runtime.backend, stopped: "completed", ms: 0 };
+  const history: History = { epochs: [...earlier], backend: trainer.runtime.backend, threads: trainer.runtime.threads, stopped: "completed", ms: 0 };
   const run = { seed, batchSize: trainer.batchSize, shuffle, loss: trainer.loss };
   const batches = Math.ceil(train.length / trainer.batchSize);
   const event = (phase: TrainEvent["phase"], epoch: number, batch: number, logs: Logs): TrainEvent =>

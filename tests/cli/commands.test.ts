@@ -538,7 +538,7 @@ describe("eval", () => {
     [[], "Missing --model: expected a checkpoint file path."],
     [["--model="], 'Invalid --model: expected a checkpoint file path, got "".'],
     [["--model", "m.wsmx", "--backend", "gpu"], 'Invalid --backend: expected one of "js", "wasm", "wasm-simd", got "gpu".'],
-    [["--model", "m.wsmx", "--index", "3"], 'unknown option --index for "eval". Valid options: --model, --data, --backend, --json, --help.'],
+    [["--model", "m.wsmx", "--index", "3"], 'unknown option --index for "eval". Valid options: --model, --data, --backend, --threads, --json, --help.'],
   ])("rejects eval %j with exit code 2", async (args, message) => {
     await expectUsageError("eval", args, message);
   });

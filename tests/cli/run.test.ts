@@ -124,7 +124,7 @@ describe("help and version", () => {
 
 describe("command-line validation", () => {
   const validOptions = "Valid options: --model, --hidden, --epochs, --batch-size, --optimizer, --lr, --momentum, --weight-decay, " +
-    "--schedule, --loss, --label-smoothing, --patience, --seed, --save, --resume, --plot, --grid, --backend, --data, --json, --help.";
+    "--schedule, --loss, --label-smoothing, --patience, --seed, --save, --resume, --plot, --grid, --backend, --threads, --data, --json, --help.";
 
   it("rejects an unknown option, naming it, suggesting the near miss and listing the valid ones", async () => {
     const { code, stdout, stderr } = await cli(["train", "--epoch", "3"]);
@@ -227,7 +227,7 @@ describe("train", () => {
     // Nothing but the document: it parses whole, and ends with exactly one newline.
     expect(stdout.endsWith("}\n")).toBe(true);
     const report = JSON.parse(stdout) as Report;
-    expect(Object.keys(report)).toEqual(["backend", "model", "optimizer", "loss", "data", "options", "epochs", "totals", "stopped"]);
+    expect(Object.keys(report)).toEqual(["backend", "threads", "model", "optimizer", "loss", "data", "options", "epochs", "totals", "stopped"]);
     expect(report.backend).toBe(backend);
     expect(report.model).toEqual({ type: "softmax-regression", inputs: 784, classes: 10, seed: 7, weightStd: 0.01 });
     expect(report.optimizer).toEqual({ type: "sgd", lr: 0.1, momentum: 0, weightDecay: 0 });
@@ -276,7 +276,7 @@ describe("train", () => {
     const summary = new SoftmaxRegression({ inputs: 784, classes: 10 }).summary().split("\n");
     expect(all.slice(2, 2 + summary.length)).toEqual(summary);
     const lines = [...all.slice(0, 2), ...all.slice(2 + summary.length)];
-    expect(lines[0]).toBe(`backend: js  data: ${dataDir} (512 train, 128 test)`);
+    expect(lines[0]).toBe(`backend: js (1 thread: the js backend runs on one thread)  data: ${dataDir} (512 train, 128 test)`);
     expect(lines[1]).toBe("model: softmax-regression 784-10  optimizer: sgd (lr 0.1)  loss: cross-entropy");
     expect(lines[2]).toMatch(/^epoch {2}train loss {2}train acc {2}test loss {2}test acc +ms$/);
     expect(lines[3]).toMatch(/^-+( +-+){5}$/);
