@@ -102,10 +102,11 @@ function handle(m) {
       break;
     }
     case "started":
-      state.run.backend = m.backend;
-      ui.backendActive.textContent = m.backend;
-      ui.backendActive.title = `${m.parameters.toLocaleString("en-US")} parameters`;
-      setStatus(`Training ${m.model === "mlp" ? "the MLP" : "softmax regression"} (${thousands(m.parameters)} parameters) with ${m.backend}…`);
+      state.run.backend = m.threads > 1 ? `${m.backend} × ${m.threads} threads` : m.backend;
+      ui.backendActive.textContent = state.run.backend;
+      ui.backendActive.title = `${m.parameters.toLocaleString("en-US")} parameters` +
+        (m.threadsReason ? `; one thread: ${m.threadsReason}` : "");
+      setStatus(`Training ${m.model === "mlp" ? "the MLP" : "softmax regression"} (${thousands(m.parameters)} parameters) with ${state.run.backend}…`);
       break;
     case "batch": {
       const run = state.run;
@@ -146,7 +147,7 @@ function handle(m) {
       const how = m.stopped === "completed" ? "Done" : "Stopped";
       setStatus(epochs
         ? `${how}: ${epochs} epoch${epochs === 1 ? "" : "s"} in ${seconds(m.ms)} (${seconds(mean)} per epoch of training) · ` +
-          `backend ${m.backend} · test accuracy ${fmt(m.accuracy)}`
+          `backend ${state.run?.backend ?? m.backend} · test accuracy ${fmt(m.accuracy)}`
         : `${how} before the first epoch ended: nothing to report.`);
       if (m.confusion) drawConfusion(m.confusion, m.perClass, m.accuracy);
       if (epochs) setProgress(epochs / run.epochs);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The live demo's static server: `npm run demo` (= build, then `node web/server.js [--port N] [--host H]`).
+// The live demo's static server: `npm run demo` (= build, then `node web/server.js [--port N] [--host H] [--no-isolation]`).
 // Plain Node, no dependencies. It serves
 //   /            web/index.html, and web/'s other pages and scripts
 //   /dist/…      the built package (the page and its worker import /dist/index.js, the browser entry)
@@ -7,7 +7,8 @@
 //   /data/*.gz   Fashion-MNIST from the first directory holding it: $FASHION_MNIST_DIR, the user cache, the
 //                Debian package's /usr/share/datasets/fashion-mnist (the library's own search order)
 //   /api/info    { data: boolean } so the page knows whether to ask the user for the files
-// No COOP/COEP headers: the demo must work without cross-origin isolation (no SharedArrayBuffer needed).
+// Every response carries COOP/COEP, so the page is cross-origin isolated and trains on all cores (kernel threads
+// need SharedArrayBuffer); `--no-isolation` leaves them out, and the library then runs one thread.
 import { existsSync, statSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -91,7 +92,7 @@ function inside(base, child) {
  * @example
  * const demo = await startDemoServer({ port: 0 }); console.log(demo.url); await demo.close();
  */
-export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir } = {}) {
+export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir, isolate = true } = {}) {
   if (!existsSync(join(DIST, "index.js")) || !existsSync(join(BUILD, "simd.wasm"))) {
     throw new Error("The demo needs the built package (dist/index.js, build/simd.wasm): run `npm run build` first, or use `npm run demo`.");
   }
@@ -101,6 +102,10 @@ export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir
   }
 
   const server = createServer((req, res) => {
+    if (isolate) {
+      res.setHeader("cross-origin-opener-policy", "same-origin");
+      res.setHeader("cross-origin-embedder-policy", "require-corp");
+    }
     handle(req, res, data).catch((error) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -212,10 +217,12 @@ function parseArgs(argv) {
       options.dataDir = value();
     } else if (flag === "--no-data") {
       options.dataDir = null;
+    } else if (flag === "--no-isolation") {
+      options.isolate = false;
     } else if (flag === "--help" || flag === "-h") {
       options.help = true;
     } else {
-      throw new Error(`Unknown option ${arg}. Usage: node web/server.js [--port N] [--host H] [--data DIR | --no-data]`);
+      throw new Error(`Unknown option ${arg}. Usage: node web/server.js [--port N] [--host H] [--data DIR | --no-data] [--no-isolation]`);
     }
   }
   return options;

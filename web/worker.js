@@ -88,7 +88,10 @@ async function train(options) {
   const model = options.model === "mlp"
     ? new MLP({ layers: [data.train.features, 256, data.train.classes], seed })
     : new SoftmaxRegression({ inputs: data.train.features, classes: data.train.classes, seed });
-  post({ type: "started", backend, model: options.model, parameters: model.size, epochs: options.epochs });
+  post({
+    type: "started", backend, threads: runtime.threads, threadsReason: runtime.threadsReason,
+    model: options.model, parameters: model.size, epochs: options.epochs,
+  });
 
   let lastBatchPost = 0;
   let epochStart = performance.now();

@@ -45,7 +45,7 @@ describe("demo server", () => {
   });
   afterAll(async () => { await server?.close(); });
 
-  it("serves the page, the package and the kernels with their MIME types and no cross-origin isolation headers", async () => {
+  it("serves the page, the package and the kernels with their MIME types and the cross-origin isolation headers", async () => {
     const expected: [string, RegExp][] = [
       ["/", /^text\/html/], ["/app.js", /^text\/javascript/], ["/worker.js", /^text\/javascript/],
       ["/style.css", /^text\/css/], ["/dist/index.js", /^text\/javascript/],
@@ -55,9 +55,18 @@ describe("demo server", () => {
       const response = await fetch(new URL(path, server.url));
       expect(response.status, path).toBe(200);
       expect(response.headers.get("content-type"), path).toMatch(type);
-      expect(response.headers.get("cross-origin-opener-policy"), path).toBeNull();
-      expect(response.headers.get("cross-origin-embedder-policy"), path).toBeNull();
+      expect(response.headers.get("cross-origin-opener-policy"), path).toBe("same-origin");
+      expect(response.headers.get("cross-origin-embedder-policy"), path).toBe("require-corp");
       await response.arrayBuffer();
+    }
+    const plain = await startDemoServer({ port: 0, dataDir: null, isolate: false });
+    try {
+      const response = await fetch(new URL("/", plain.url));
+      expect(response.headers.get("cross-origin-opener-policy")).toBeNull();
+      expect(response.headers.get("cross-origin-embedder-policy")).toBeNull();
+      await response.arrayBuffer();
+    } finally {
+      await plain.close();
     }
   });
 
@@ -125,7 +134,7 @@ describe("browser demo in headless Chromium", () => {
     const { page, errors } = await openPage(server.url);
     try {
       await waitState(page, ["ready"], 30_000);
-      expect(await page.evaluate(() => crossOriginIsolated), "works without cross-origin isolation").toBe(false);
+      expect(await page.evaluate(() => crossOriginIsolated), "the demo server isolates the page").toBe(true);
       expect(await text(page, "#data-status")).toMatch(/60\u202f000 training and 10\u202f000 test images/);
       // Before training the grid shows the test images with their true labels only.
       expect(await page.locator("#grid .cell").count()).toBe(18);
@@ -152,8 +161,11 @@ describe("browser demo in headless Chromium", () => {
       const testAcc = Number(await text(page, "#test-acc"));
       expect(testAcc).toBeGreaterThan(0.8);
       expect(testAcc).toBeLessThan(0.9);
-      expect(await text(page, "#backend-active")).toBe("wasm-simd");
-      expect(await text(page, "#status")).toMatch(/^Done: 3 epochs .* backend wasm-simd/);
+      // Isolated, the worker trains on every core the browser reports (at most 8).
+      const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
+      const active = cores > 1 ? `wasm-simd × ${cores} threads` : "wasm-simd";
+      expect(await text(page, "#backend-active")).toBe(active);
+      expect(await text(page, "#status")).toContain(`backend ${active}`);
       expect(await text(page, "#epoch-time")).toMatch(/^\d+\.\d+ s$/);
       expect(await page.locator("#epoch-table tbody tr").count()).toBe(3);
 
@@ -205,12 +217,13 @@ describe("browser demo in headless Chromium", () => {
     }
   }, 120_000);
 
-  it("trains with the JS backend on files the user picks when the server has no dataset, staying responsive", async ({ skip }) => {
+  it("trains with the JS backend on files the user picks when the server has no dataset, staying responsive, without isolation", async ({ skip }) => {
     skip(skipBrowser, SKIP_NOTE);
-    const server = await startDemoServer({ port: 0, dataDir: null });
+    const server = await startDemoServer({ port: 0, dataDir: null, isolate: false });
     const { page, errors } = await openPage(server.url);
     try {
       await waitState(page, ["need-files"], 15_000);
+      expect(await page.evaluate(() => crossOriginIsolated), "the library works without isolation").toBe(false);
       expect(await page.isVisible("#file-hint")).toBe(true);
       const files = DATA_FILES.map((name) => [join(dataDir!, name), join(dataDir!, name.replace(/\.gz$/, ""))].find((p) => existsSync(p))!);
       await page.setInputFiles("#files", files);
