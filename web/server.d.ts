@@ -7,6 +7,8 @@ export interface DemoServerOptions {
   host?: string;
   /** Directory with the four Fashion-MNIST files; `null` for none (the page asks for files); default: searched. */
   dataDir?: string | null;
+  /** Send COOP/COEP so the page is cross-origin isolated (kernel threads need it). Default true. */
+  isolate?: boolean;
 }
 
 export interface DemoServer {

@@ -219,12 +219,13 @@ export function threadedKernels(base: Kernels, pool: ThreadPool): Kernels {
 
 type Spawn = (onMessage: (message: { ready?: boolean; error?: string }) => void, onError: (error: unknown) => void) => Worker;
 
-/** How this runtime starts a worker on WORKER_SOURCE: worker_threads in Node, a web Worker elsewhere. */
+/**
+ * How this runtime starts a worker on WORKER_SOURCE: node:worker_threads in Node, Deno and Bun (whose workers can
+ * be unreferenced, so a parked one never keeps the process alive), a web Worker in browsers.
+ */
 async function workerFactory(): Promise<Spawn> {
-  const isNode = typeof process === "object" && typeof process.versions?.node === "string" && typeof (globalThis as { Bun?: unknown }).Bun === "undefined" &&
-    typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
-  if (isNode) {
-    // Hidden from bundlers, as in load.ts: only Node reaches this.
+  if (hasNodeApis()) {
+    // Hidden from bundlers, as in load.ts: only server runtimes reach this.
     const name = ["node", "worker_threads"].join(":");
     const { Worker: NodeWorker } = (await import(/* @vite-ignore */ name)) as typeof import("node:worker_threads");
     return (onMessage, onError) => {
@@ -239,7 +240,8 @@ async function workerFactory(): Promise<Spawn> {
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   return (onMessage, onError) => {
-    const worker = new globalThis.Worker(url);
+    // Module workers: Deno has no classic ones; the program has no imports, so it runs as either.
+    const worker = new globalThis.Worker(url, { type: "module" });
     worker.onmessage = (e: MessageEvent) => onMessage(e.data);
     worker.onerror = (e: ErrorEvent) => { e.preventDefault?.(); onError(new Error(e.message)); };
     return { post: (m) => worker.postMessage(m), terminate: () => worker.terminate() };
@@ -259,16 +261,20 @@ export function threadsUnavailable(): string | undefined {
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
     return "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)";
   }
-  const isNode = typeof process === "object" && typeof process.versions?.node === "string";
-  if (!isNode && typeof globalThis.Worker !== "function") return "no Worker in this runtime";
+  if (!hasNodeApis() && typeof globalThis.Worker !== "function") return "no Worker in this runtime";
   return undefined;
+}
+
+/** Node, Deno and Bun: they have `process` and the node: modules (workerd has neither threads nor these). */
+function hasNodeApis(): boolean {
+  return typeof process === "object" && typeof process.versions?.node === "string" && typeof (globalThis as { document?: unknown }).document === "undefined";
 }
 
 /** The cores this process may use, for threads: "auto". */
 export async function availableCores(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (typeof nav?.hardwareConcurrency === "number" && nav.hardwareConcurrency > 0) return nav.hardwareConcurrency;
-  if (typeof process === "object" && typeof process.versions?.node === "string") {
+  if (hasNodeApis()) {
     const name = ["node", "os"].join(":");
     const os = (await import(/* @vite-ignore */ name)) as typeof import("node:os");
     return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;

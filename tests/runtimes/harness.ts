@@ -32,6 +32,10 @@ export interface SmokeResult {
   error?: string;
   /** Set by the harness: which flavour of the runtime ran it (e.g. Chromium's direct entry vs its bundle). */
   variant?: string;
+  /** The run asked for two kernel threads; `threads` says how many it got, `threadsReason` why not more. */
+  threaded?: boolean;
+  threads?: number;
+  threadsReason?: string;
 }
 
 /** The runtimes to run: all five, or those listed in $RUNTIMES (comma-separated). */
@@ -174,6 +178,9 @@ const MIME: Record<string, string> = {
  */
 export async function staticServer(bundles: Record<string, string>, pages: Record<string, string>): Promise<{ origin: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
+    // Cross-origin isolated, as a page must be to give the package SharedArrayBuffer (kernel threads).
+    res.setHeader("cross-origin-opener-policy", "same-origin");
+    res.setHeader("cross-origin-embedder-policy", "require-corp");
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     if (pages[path] !== undefined) {
       res.writeHead(200, { "content-type": "text/html" }).end(pages[path]);

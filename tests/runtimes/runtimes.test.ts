@@ -44,7 +44,7 @@ describe.each(runtimes)("under %s", (name) => {
     for (const r of got) expect(r.defaultBackend, `init() under ${label(r)}`).toBe("wasm-simd");
     for (const variant of variants) {
       for (const backend of BACKENDS) {
-        const r = got.find((x) => (x.variant ?? "") === variant && x.backend === backend);
+        const r = got.find((x) => (x.variant ?? "") === variant && x.backend === backend && !x.threaded);
         expect(r, `${name}${variant ? `/${variant}` : ""} has a result for ${backend}`).toBeDefined();
         expect(r!.error, `${name}${variant ? `/${variant}` : ""} ${backend}`).toBeUndefined();
         expect(r!.runtime).toBe(name);
@@ -56,12 +56,30 @@ describe.each(runtimes)("under %s", (name) => {
   });
 });
 
+describe.each(runtimes)("under %s, on two kernel threads", (name) => {
+  it(name === "workerd" ? "runs one thread and says why (workerd has no workers)" : "runs two threads", async () => {
+    const got = results.get(name) ?? await RUNNERS[name]();
+    results.set(name, got);
+    const threaded = got.filter((r) => r.threaded);
+    expect(threaded.length, `${name} has threaded results`).toBeGreaterThan(0);
+    for (const r of threaded) {
+      expect(r.error, `${label(r)} threaded`).toBeUndefined();
+      if (name === "workerd") {
+        expect(r.threads).toBe(1);
+        expect(r.threadsReason).toMatch(/\S/);
+      } else {
+        expect([r.threads, r.threadsReason], label(r)).toEqual([2, undefined]);
+      }
+    }
+  });
+});
+
 describe("across runtimes", () => {
-  it.each(WASM_BACKENDS)("the %s backend's trained parameters are bit-identical in every runtime", (backend) => {
+  it.each(WASM_BACKENDS)("the %s backend's trained parameters are bit-identical in every runtime (and on 1 or 2 threads)", (backend) => {
     const missing = runtimes.filter((r) => !results.get(r)?.some((x) => x.backend === backend && x.hashParams));
     expect(missing, `runtimes without a ${backend} result`).toEqual([]);
     const hashes = Object.fromEntries(
-      [...results.values()].flat().filter((r) => r.backend === backend).map((r) => [label(r), r.hashParams]),
+      [...results.values()].flat().filter((r) => r.backend === backend && r.hashParams).map((r) => [`${label(r)}${r.threaded ? `/${r.threads} threads` : ""}`, r.hashParams]),
     );
     expect(new Set(Object.values(hashes)).size, JSON.stringify(hashes, null, 2)).toBe(1);
   });

@@ -102,5 +102,23 @@ export async function runSmoke(backends = BACKENDS) {
       results.push({ runtime, backend, defaultBackend, error: String(error?.stack ?? error) });
     }
   }
+  // The same training on two kernel threads, where the runtime has them: the same bits as on one.
+  if (backends.includes("wasm-simd")) {
+    try {
+      const rt = await createRuntime({ backend: "wasm-simd", threads: 2 });
+      const softmax = await trainOne(rt, new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
+      const mlp = await trainOne(rt, new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
+      results.push({
+        runtime, backend: "wasm-simd", threaded: true, threads: rt.threads, threadsReason: rt.threadsReason, defaultBackend,
+        hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
+        accuracy: Math.min(softmax.accuracy, mlp.accuracy),
+        loss: Math.max(softmax.loss, mlp.loss),
+        models: [softmax, mlp],
+      });
+      rt.close();
+    } catch (error) {
+      results.push({ runtime, backend: "wasm-simd", threaded: true, defaultBackend, error: String(error?.stack ?? error) });
+    }
+  }
   return results;
 }
