@@ -53,6 +53,7 @@ export function asVersion1(bytes: Uint8Array): Uint8Array {
 /** Version-2 bytes whose trailing CRC is recomputed after a raw edit of the bytes before it. */
 export function reseal(bytes: Uint8Array): Uint8Array {
   const out = bytes.slice();
+  if (out.length < 4) return out;
   new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
   return out;
 }
