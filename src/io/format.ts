@@ -139,6 +139,7 @@ function describeJSON(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
+// Arithmetic, not `& ~3`: a header length read from a file may pass 2^31.
 function align4(n: number): number {
-  return (n + 3) & ~3;
+  return Math.ceil(n / 4) * 4;
 }
