@@ -19,6 +19,7 @@ export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
 export { SoftmaxRegression, MLP, createModel } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
 export { DenseNetwork } from "./model/network.js";
+export { MAX_PARAMETERS } from "./model/layout.js";
 export type { LayerLayout, ModelConfig, Inputs, PredictOptions } from "./model/network.js";
 export { Optimizer, SGD, Adam } from "./optim/optimizer.js";
 export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer.js";
@@ -38,7 +39,7 @@ export type { ImageGridOptions } from "./plot/svg.js";
 export {
   saveCheckpoint, saveModel, loadCheckpoint, loadModel, resumeOptions, checkpointEvery, exportWeightsJSON,
 } from "./io/checkpoint.js";
-export type { Checkpoint, ResumeOptions } from "./io/checkpoint.js";
+export type { Checkpoint, ResumeOptions, LoadCheckpointOptions } from "./io/checkpoint.js";
 export { exportONNX } from "./io/onnx.js";
 export type { ONNXOptions } from "./io/onnx.js";
 export { exportSafetensors, loadSafetensors } from "./io/safetensors.js";

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { FormatError } from "../errors.js";
 import { writeFileAtomic } from "../atomic-node.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import type { Checkpoint } from "./checkpoint.js";
+import type { Checkpoint, LoadCheckpointOptions } from "./checkpoint.js";
+import { checkKeys } from "../validate.js";
 
 /**
  * Writes a checkpoint file atomically (temporary file + rename): a crash never leaves a half-written file.
@@ -14,12 +15,14 @@ export async function saveCheckpointFile(path: string, checkpoint: Checkpoint | 
 }
 
 /**
- * Reads a checkpoint file.
- * @throws {FormatError} for a missing, damaged or foreign file.
+ * Reads a checkpoint file, checked as `loadCheckpoint` checks bytes.
+ * @throws {FormatError} for a missing, unreadable, damaged or foreign file.
+ * @throws {OptionError} for an unknown option or an `allowNonFinite` that is not a boolean.
  * @example
  * const { model, optimizer, training } = await loadCheckpointFile("model.wsmx");
  */
-export async function loadCheckpointFile(path: string): Promise<Checkpoint> {
+export async function loadCheckpointFile(path: string, options?: Omit<LoadCheckpointOptions, "source">): Promise<Checkpoint> {
+  const { allowNonFinite } = checkKeys("loadCheckpointFile", options, ["allowNonFinite"]);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -27,5 +30,5 @@ export async function loadCheckpointFile(path: string): Promise<Checkpoint> {
     throw new FormatError(path, "a readable checkpoint file", (error as NodeJS.ErrnoException).code ?? String(error),
       "Check the path; checkpoints are written by `wasm-softmax train --save FILE` or saveCheckpointFile().");
   }
-  return loadCheckpoint(bytes, path);
+  return loadCheckpoint(bytes, { source: path, ...(allowNonFinite !== undefined && { allowNonFinite }) });
 }

@@ -9,7 +9,8 @@ import type { Callback, EpochLogs } from "../train/events.js";
 import type { LossConfig } from "../train/losses.js";
 import { resolveLoss } from "../train/losses.js";
 import { FormatError, OptionError, WasmSoftmaxError } from "../errors.js";
-import { RULES, check, checkKeys, checkOr, rule } from "../validate.js";
+import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
+import { parameterCount } from "../model/layout.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./format.js";
 import type { TrainingState } from "./format.js";
 
@@ -51,58 +52,120 @@ export function saveModel(model: DenseNetwork): Uint8Array {
   return saveCheckpoint({ model });
 }
 
+/** Options of `loadCheckpoint`. */
+export interface LoadCheckpointOptions {
+  /** Names the bytes in error messages (a file path). Default "checkpoint". */
+  source?: string;
+  /** Accept NaN or ±Infinity among the parameters and optimizer state (to inspect a diverged run). Default false. */
+  allowNonFinite?: boolean;
+}
+
+const SOURCE = rule<string>("a string", (v) => typeof v === "string");
+const CORRUPT_HINT = "The file is damaged or was written by another program; save it again.";
+
 /**
  * Reads checkpoint bytes back into a model, and the optimizer and training position when they were saved.
- * Everything is checked before anything is built, so a bad file never loads partially.
- * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong lengths, a CRC mismatch, or
- *   a config that does not describe a valid model, optimizer or training position.
+ * Everything is checked before anything is built (the checksum, the lengths against the payload and the model
+ * size cap, finite weights, every field of the training and optimizer state), so a bad file never loads
+ * partially. The second argument is the source name, or options.
+ * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong lengths, a CRC mismatch,
+ *   non-finite weights (unless `allowNonFinite`), or a config that does not describe a valid model, optimizer or
+ *   training position.
+ * @throws {OptionError} for bytes that are not a Uint8Array, or an unknown or invalid option.
  * @example
- * const { model, optimizer, training } = loadCheckpoint(bytes);
+ * const { model, optimizer, training } = loadCheckpoint(bytes, { source: "run.wsmx" });
  */
-export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): Checkpoint {
+export function loadCheckpoint(bytes: Uint8Array, options: string | LoadCheckpointOptions = {}): Checkpoint {
+  const o = typeof options === "string" ? { source: options } : checkKeys("loadCheckpoint", options, ["source", "allowNonFinite"]);
+  const source = checkOr("source", o.source, SOURCE, "checkpoint");
+  const allowNonFinite = checkOr("allowNonFinite", o.allowNonFinite, RULES.boolean, false);
   const { header, parameters, state } = decodeCheckpoint(bytes, source);
-  try {
-    const model = createModel(header.model);
-    if (model.size !== header.parameters) {
-      throw new FormatError(source, `${model.size} parameters for this model`, `${header.parameters}`);
+  const fail = (expected: string, actual: string, hint = CORRUPT_HINT): never => {
+    throw new FormatError(source, expected, actual, hint);
+  };
+  // The config's parameter count, by arithmetic: a header claiming a huge model fails here, before it is built.
+  const widths = widthsOf(header.model);
+  if (widths !== undefined && parameterCount(widths) !== header.parameters) {
+    fail(`${header.parameters} parameters (the payload's) for this model`, `a config of ${parameterCount(widths)} (layers ${widths.join("×")})`);
+  }
+  if (!allowNonFinite) {
+    const at = firstNonFinite(parameters), atState = firstNonFinite(state);
+    if (at >= 0 || atState >= 0) {
+      fail("finite parameters and optimizer state",
+        at >= 0 ? `${parameters[at]} at parameter ${at}` : `${state[atState]} at optimizer state value ${atState}`,
+        "The run diverged before it was saved, or the file is damaged; pass { allowNonFinite: true } to load it anyway.");
     }
+  }
+  try {
+    if (header.optimizer !== undefined) checkOptimizerEntry(header.optimizer);
+    if (header.training !== undefined) checkTraining(header.training);
+    const model = createModel(header.model);
+    if (model.size !== header.parameters) fail(`${model.size} parameters for this model`, `${header.parameters}`);
     model.setParameters(parameters);
     let optimizer: Optimizer | undefined;
     if (header.optimizer) {
       optimizer = createOptimizer(header.optimizer.config);
       optimizer.restore(state, header.optimizer.steps, model.size);
     }
-    if (header.training !== undefined) checkTraining(header.training);
     return { model, ...(optimizer && { optimizer }), ...(header.training && { training: header.training }) };
   } catch (error) {
     if (error instanceof FormatError || !(error instanceof WasmSoftmaxError)) throw error;
-    throw new FormatError(source, "a valid model, optimizer and training position", error.message.replace(/\.$/, ""),
-      "The file is damaged or was written by another program; save it again.");
+    throw new FormatError(source, "a valid model, optimizer and training position", error.message.replace(/\.$/, ""), CORRUPT_HINT);
   }
 }
 
-const TRAINING = rule<TrainingState>("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v));
+// The widths a model config describes, when they are integers ≥ 1 (otherwise createModel names the bad field).
+function widthsOf(config: unknown): number[] | undefined {
+  if (typeof config !== "object" || config === null) return undefined;
+  const c = config as Record<string, unknown>;
+  const widths = c.type === "softmax-regression" ? [c.inputs, c.classes] : c.type === "mlp" && Array.isArray(c.layers) ? c.layers as unknown[] : undefined;
+  return widths?.every((w) => Number.isSafeInteger(w) && (w as number) >= 1) ? widths as number[] : undefined;
+}
+
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
+const OBJECT = rule<Record<string, unknown>>("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v));
+const NUMBER = rule<number>("a number", (v) => typeof v === "number");
+
+function checkOptimizerEntry(entry: unknown): void {
+  const e = check("optimizer", entry, OBJECT);
+  check("optimizer.config", e.config, OBJECT);
+  check("optimizer.steps", e.steps, RULES.countOrZero);
+}
 
 // A training position goes straight into fit's options when resuming: checked here, a damaged one is a
 // FormatError about the file rather than an OptionError about options the caller never wrote.
-function checkTraining(training: TrainingState): void {
-  const t = check("training", training, TRAINING);
-  check("training.epoch", t.epoch, RULES.countOrZero);
+function checkTraining(training: unknown): void {
+  const t = check("training", training, OBJECT);
+  const epoch = check("training.epoch", t.epoch, RULES.countOrZero);
   check("training.seed", t.seed, RULES.seed);
   check("training.batchSize", t.batchSize, RULES.count);
   check("training.shuffle", t.shuffle, RULES.boolean);
-  if (t.loss !== undefined) resolveLoss(t.loss);
-  if (t.history !== undefined) check("training.history", t.history, rule("an array of epoch logs", Array.isArray));
+  if (t.loss !== undefined) resolveLoss(t.loss as LossConfig);
+  if (t.history === undefined) return;
+  const history = check("training.history", t.history, rule<unknown[]>("an array of epoch logs", Array.isArray));
+  let last = 0;
+  history.forEach((entry, i) => {
+    const at = `training.history[${i}]`;
+    const h = check(at, entry, OBJECT);
+    last = check(`${at}.epoch`, h.epoch, integerIn(last + 1, epoch, `an epoch in [${last + 1}, ${epoch}] (after the one before, up to training.epoch)`));
+    for (const key of ["loss", "acc", "ms"]) check(`${at}.${key}`, h[key], NUMBER);
+    for (const key of ["valLoss", "valAcc", "lr"]) if (h[key] !== undefined) check(`${at}.${key}`, h[key], NUMBER);
+  });
 }
 
 /**
  * Reads a model saved with `saveModel` or `saveCheckpoint`.
  * @throws {FormatError} as `loadCheckpoint`.
+ * @throws {OptionError} as `loadCheckpoint`.
  * @example
  * const model = loadModel(bytes);
  */
-export function loadModel(bytes: Uint8Array): DenseNetwork {
-  return loadCheckpoint(bytes).model;
+export function loadModel(bytes: Uint8Array, options?: string | LoadCheckpointOptions): DenseNetwork {
+  return loadCheckpoint(bytes, options).model;
 }
 
 /** The fit options that continue a checkpointed run exactly where it stopped. */

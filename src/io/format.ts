@@ -1,15 +1,24 @@
 // The checkpoint format, the same bytes in every runtime:
 //   "WSMX" · u32 version · u32 header length · JSON header (UTF-8) · zero padding to 4 bytes ·
-//   f32 little-endian payload: the model's parameters, then the optimizer's state.
-// All integers little-endian. The header carries the model and optimizer configs, the payload's lengths and its
-// CRC-32, so a truncated or corrupted file is refused before anything is built from it.
+//   f32 little-endian payload: the model's parameters, then the optimizer's state ·
+//   (version 2) u32 CRC-32 of every byte before it.
+// All integers little-endian. The header carries the model and optimizer configs and the payload's lengths. In
+// version 2 the trailing CRC covers header and payload alike, so no field can change unnoticed; version 1 files
+// (still read) hold a CRC of the payload only, in the header's `crc32`, and their header is checked only by the
+// rules every field must meet. Lengths are checked against the payload, and capped, before anything is built.
 import type { ModelConfig } from "../model/network.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
+import { MAX_PARAMETERS } from "../model/layout.js";
 import type { EpochLogs, RunOptions } from "../train/events.js";
 import { FormatError, OptionError } from "../errors.js";
+import { crc32 } from "../crc32.js";
+
+export { crc32 } from "../crc32.js";
 
 export const CHECKPOINT_MAGIC = "WSMX";
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** Versions `decodeCheckpoint` reads: 2 (CRC over everything) and 1 (CRC over the payload only). */
+export const CHECKPOINT_VERSIONS: readonly number[] = [1, 2];
 
 /** Where a training run stands, so `fit(model, data, resumeOptions(checkpoint))` can continue it. */
 export interface TrainingState extends Omit<RunOptions, "loss"> {
@@ -46,26 +55,28 @@ export function encodeCheckpoint({ model, parameters, optimizer, training }: Che
     ...(optimizer && { optimizer: { config: optimizer.config, steps: optimizer.steps, state: state.length } }),
     ...(training && { training }),
   };
-  const data = new Uint8Array(payload.length * 4);
-  const view = new DataView(data.buffer);
-  payload.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  const json = new TextEncoder().encode(JSON.stringify({ ...header, crc32: crc32(data) }));
+  const json = new TextEncoder().encode(JSON.stringify(header));
   const start = align4(12 + json.length);
-  const bytes = new Uint8Array(start + data.length);
+  const bytes = new Uint8Array(start + payload.length * 4 + 4);
   bytes.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
-  const head = new DataView(bytes.buffer);
-  head.setUint32(4, CHECKPOINT_VERSION, true);
-  head.setUint32(8, json.length, true);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(4, CHECKPOINT_VERSION, true);
+  view.setUint32(8, json.length, true);
   bytes.set(json, 12);
-  bytes.set(data, start);
+  payload.forEach((v, i) => view.setFloat32(start + i * 4, v, true));
+  view.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
   return bytes;
 }
 
 /**
- * Checks and splits checkpoint bytes; nothing is built from them here.
- * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong lengths or a CRC mismatch.
+ * Checks and splits checkpoint bytes; nothing is built from them here. Lengths are checked against the payload
+ * and against MAX_PARAMETERS before the payload is read.
+ * @throws {FormatError} for a wrong magic, unknown version, malformed header, wrong or too large lengths, or a
+ *   CRC mismatch.
+ * @throws {OptionError} when `bytes` is not a Uint8Array.
  */
-export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: CheckpointHeader; parameters: Float32Array; state: Float32Array } {
+export function decodeCheckpoint(bytes: Uint8Array, source: string):
+  { header: CheckpointHeader; parameters: Float32Array; state: Float32Array; version: number } {
   const fail = (expected: string, actual: string, hint = "The file is damaged or not a wasm-softmax checkpoint; save it again."): never => {
     throw new FormatError(source, expected, actual, hint);
   };
@@ -75,50 +86,60 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: C
   if (magic !== CHECKPOINT_MAGIC) fail(`magic "${CHECKPOINT_MAGIC}"`, JSON.stringify(magic));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== CHECKPOINT_VERSION) {
-    fail(`version ${CHECKPOINT_VERSION}`, `${version}`, "Load it with the version of wasm-softmax that saved it.");
+  if (!CHECKPOINT_VERSIONS.includes(version)) {
+    fail(`version ${CHECKPOINT_VERSIONS.join(" or ")}`, `${version}`, "Load it with the version of wasm-softmax that saved it.");
   }
+  // Version 2 ends in the CRC of everything before it: checked first, so no damaged field is read at all.
+  const end = version === 1 ? bytes.length : bytes.length - 4;
   const headerLength = view.getUint32(8, true);
-  if (12 + headerLength > bytes.length) fail(`a ${headerLength}-byte header`, `${bytes.length - 12} bytes after the preamble`);
-  let header: CheckpointHeader & { crc32: number };
+  if (12 + headerLength > end) fail(`a ${headerLength}-byte header`, `${Math.max(0, end - 12)} bytes after the preamble`);
+  if (version !== 1) {
+    const stored = view.getUint32(end, true), actual = crc32(bytes.subarray(0, end));
+    if (stored !== actual) fail(`CRC-32 ${stored} over header and payload`, `${actual}`);
+  }
+  let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(12, 12 + headerLength)));
   } catch (error) {
     return fail("a JSON header", `unreadable bytes (${(error as Error).message})`);
   }
-  const stateLength = header?.optimizer?.state ?? 0;
-  if (!Number.isInteger(header?.parameters) || !Number.isInteger(stateLength) || header.parameters < 0 || stateLength < 0) {
-    fail("integer parameter and state lengths", `${header?.parameters} and ${stateLength}`);
+  if (!isObject(header)) return fail("a JSON object as header", describeJSON(header));
+  if (header.optimizer !== undefined && !isObject(header.optimizer)) fail("an optimizer entry that is an object", describeJSON(header.optimizer));
+  const parameters = header.parameters, stateLength = (header.optimizer as { state?: unknown } | undefined)?.state ?? 0;
+  if (!isLength(parameters, MAX_PARAMETERS) || !isLength(stateLength, 2 * MAX_PARAMETERS)) {
+    fail(`parameter and state lengths in [0, ${MAX_PARAMETERS}] and [0, ${2 * MAX_PARAMETERS}] (MAX_PARAMETERS)`,
+      `${describeJSON(parameters)} and ${describeJSON(stateLength)}`);
   }
-  const data = bytes.subarray(align4(12 + headerLength));
-  if (data.length !== (header.parameters + stateLength) * 4) {
-    fail(`${(header.parameters + stateLength) * 4} payload bytes`, `${data.length}`, "The file is truncated or damaged; save it again.");
+  const count = (parameters as number) + (stateLength as number);
+  const data = bytes.subarray(align4(12 + headerLength), end);
+  if (data.length !== count * 4) {
+    fail(`${count * 4} payload bytes`, `${data.length}`, "The file is truncated or damaged; save it again.");
   }
-  if (crc32(data) !== header.crc32) fail(`payload CRC-32 ${header.crc32}`, `${crc32(data)}`);
-  const payload = new Float32Array(header.parameters + stateLength);
+  if (version === 1 && crc32(data) !== header.crc32) fail(`payload CRC-32 ${describeJSON(header.crc32)}`, `${crc32(data)}`);
+  const payload = new Float32Array(count);
   const p = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let i = 0; i < payload.length; i++) payload[i] = p.getFloat32(i * 4, true);
+  for (let i = 0; i < count; i++) payload[i] = p.getFloat32(i * 4, true);
   const { crc32: _, ...rest } = header;
-  return { header: rest, parameters: payload.subarray(0, header.parameters), state: payload.subarray(header.parameters) };
+  return {
+    header: rest as unknown as CheckpointHeader, version,
+    parameters: payload.subarray(0, parameters as number), state: payload.subarray(parameters as number),
+  };
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isLength(v: unknown, max: number): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max;
+}
+
+function describeJSON(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+// Arithmetic, not `& ~3`: a header length read from a file may pass 2^31.
 function align4(n: number): number {
-  return (n + 3) & ~3;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE, as in gzip and PNG). */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return Math.ceil(n / 4) * 4;
 }

@@ -1,3 +1,5 @@
+import { check, numberWhere } from "../validate.js";
+
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {
   readonly inputs: number;
@@ -5,6 +7,32 @@ export interface LayerLayout {
   /** Offsets in f32 values from the start of the block. */
   readonly weight: number;
   readonly bias: number;
+}
+
+/**
+ * The most parameters a model may have: 2^28 f32 values, a 1 GiB parameter block. wasm32 addresses 4 GiB, and
+ * training holds the block, its gradients and up to two optimizer buffers of the same size; the cap refuses
+ * absurd sizes (a typo, a damaged checkpoint) before anything is allocated.
+ */
+export const MAX_PARAMETERS = 2 ** 28;
+
+/** @internal The parameter count of dense layers of these widths, by arithmetic only (nothing is allocated). */
+export function parameterCount(layers: readonly number[]): number {
+  let size = 0;
+  for (let l = 0; l + 1 < layers.length; l++) size += layers[l]! * layers[l + 1]! + layers[l + 1]!;
+  return size;
+}
+
+const SIZE = numberWhere(`at most ${MAX_PARAMETERS} parameters (2^28, the cap that keeps a model within wasm32)`,
+  (v) => v <= MAX_PARAMETERS);
+
+/**
+ * @internal The parameter count of layers of these (already checked) widths, refused with an OptionError naming
+ * `option` and the cap when it is over MAX_PARAMETERS.
+ */
+export function checkParameterCount(option: string, layers: readonly number[]): number {
+  const size = parameterCount(layers);
+  return check(option, size, SIZE, "Use fewer or narrower layers: the cap is 2^28 = 268435456 parameters.");
 }
 
 /** @internal The layout of a stack of dense layers of these widths: layer by layer, weight then bias. */

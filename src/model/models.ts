@@ -17,7 +17,8 @@ export interface SoftmaxRegressionOptions {
 
 /**
  * Softmax regression: logits = x · Wᵀ + b, trained with cross-entropy.
- * @throws {OptionError} for a non-integer or too small `inputs` / `classes`, or a bad seed.
+ * @throws {OptionError} for a non-integer or too small `inputs` / `classes`, a bad seed, or more
+ *   than MAX_PARAMETERS (2^28) parameters.
  * @example
  * const model = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 0 });
  */
@@ -50,7 +51,8 @@ export interface MLPOptions {
 
 /**
  * A multilayer perceptron: dense layers with ReLU between them, logits out.
- * @throws {OptionError} for fewer than two layers, a zero or non-integer width, or an unknown activation.
+ * @throws {OptionError} for fewer than two layers, a zero or non-integer width, an unknown activation, or
+ *   more than MAX_PARAMETERS (2^28) parameters.
  * @example
  * const model = new MLP({ layers: [784, 256, 10], seed: 0 });
  */

@@ -6,7 +6,7 @@ import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../random.js";
 import { RULES, check, checkKeys, integerIn } from "../validate.js";
 import { forward, room, staging, writeRows } from "./passes.js";
-import { layoutOf } from "./layout.js";
+import { checkParameterCount, layoutOf } from "./layout.js";
 import type { LayerLayout } from "./layout.js";
 import { toInputRows } from "./inputs.js";
 import type { ArrayInputs } from "./inputs.js";
@@ -47,6 +47,7 @@ export abstract class DenseNetwork {
 
   protected constructor(layers: readonly number[], seed: unknown, weightStd: unknown) {
     const s = check("seed", seed, RULES.seed), std = check("weightStd", weightStd, RULES.nonNegative);
+    checkParameterCount("model size", layers);
     const { layout, size } = layoutOf(layers);
     this.layers = Object.freeze([...layers]);
     this.layout = layout;

@@ -165,17 +165,27 @@ export class Adam extends Optimizer {
     return 2 * n;
   }
 
-  // β1ᵗ and β2ᵗ as running products (Math.pow is not the same bits in every engine).
-  /** @internal */
-  private powers = { steps: 0, beta1: 1, beta2: 1 };
-
   /** @internal */
   protected apply(k: Kernels, params: Ptr, grads: Ptr, state: Ptr, n: number, lr: number): void {
-    const { beta1, beta2, eps, weightDecay } = this.config, p = this.powers;
-    if (p.steps > this.steps) Object.assign(p, { steps: 0, beta1: 1, beta2: 1 });
-    for (; p.steps < this.steps; p.steps++) { p.beta1 *= beta1; p.beta2 *= beta2; }
-    k.adamUpdate(params, grads, state, state + n * 4, n, lr, beta1, beta2, eps, weightDecay, 1 - p.beta1, 1 - p.beta2);
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    k.adamUpdate(params, grads, state, state + n * 4, n, lr, beta1, beta2, eps, weightDecay,
+      1 - power(beta1, this.steps), 1 - power(beta2, this.steps));
   }
+}
+
+/**
+ * @internal βᵗ by squaring: O(log t) multiplications, the same bits in every engine (Math.pow is not), and a
+ * function of t alone, so a run resumed at step t computes exactly what an uninterrupted one does.
+ */
+export function power(base: number, t: number): number {
+  let result = 1, square = base;
+  for (let k = t; k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) result *= square;
+    // Once the square underflows, a later set bit of t multiplies the result by 0: it is 0 already.
+    if (square === 0) return 0;
+    square *= square;
+  }
+  return result;
 }
 
 /** Rebuilds an optimizer from its config (checkpoints). */

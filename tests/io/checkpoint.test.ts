@@ -15,12 +15,13 @@ import {
   checkpointEvery, exportWeightsJSON, loadCheckpoint, loadModel, resumeOptions, saveCheckpoint, saveModel,
 } from "../../src/io/checkpoint.js";
 import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
-import { CHECKPOINT_VERSION, crc32, decodeCheckpoint, encodeCheckpoint } from "../../src/io/format.js";
+import { crc32, decodeCheckpoint, encodeCheckpoint } from "../../src/io/format.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import type { Backend } from "../../src/kernels/contract.js";
 import { BACKENDS } from "../../src/kernels/contract.js";
 import { blobs } from "../helpers/data.js";
 import { optionError } from "../helpers/errors.js";
+import { asVersion1, editCheckpoint, reseal } from "../helpers/checkpoint.js";
 
 const runtimes = new Map<Backend, Runtime>(await Promise.all(BACKENDS.map(async (backend) => [backend, await createRuntime({ backend })] as const)));
 
@@ -78,52 +79,151 @@ describe("checkpoints", () => {
 
   describe("refuses damaged bytes with a FormatError, building nothing", () => {
     const good = () => saveCheckpoint({ model: new SoftmaxRegression({ inputs: 4, classes: 2 }), optimizer: new SGD({ momentum: 0.9 }) });
-    const headerEnd = (bytes: Uint8Array) => 12 + new DataView(bytes.buffer).getUint32(8, true);
-    const setHeader = (bytes: Uint8Array, edit: (h: Record<string, unknown>) => void) => {
-      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, headerEnd(bytes))));
-      edit(header);
-      const json = new TextEncoder().encode(JSON.stringify(header));
-      const start = (12 + json.length + 3) & ~3, payload = bytes.subarray((headerEnd(bytes) + 3) & ~3);
-      const out = new Uint8Array(start + payload.length);
-      out.set(bytes.subarray(0, 12));
-      new DataView(out.buffer).setUint32(8, json.length, true);
-      out.set(json, 12);
-      out.set(payload, start);
-      return out;
-    };
+    const header = (edit: (h: Record<string, unknown>) => void) => (b: Uint8Array) => editCheckpoint(b, ({ header: h }) => edit(h));
+    const training = (t: Record<string, unknown>) => header((h) => { h.training = { epoch: 2, seed: 0, batchSize: 8, shuffle: true, ...t }; });
+    const history = (...entries: unknown[]) => training({ history: entries });
+    const entry = (epoch: number, extra: Record<string, unknown> = {}) => ({ epoch, loss: 0.5, acc: 0.8, ms: 3, ...extra });
+    const headerDigit = (b: Uint8Array) => { const c = b.slice(); c[c.indexOf(0x30 + 2, 12)]! ^= 1; return c; }; // one digit of the header
     const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
       ["too short", (b) => b.subarray(0, 8), /at least 12 bytes/],
       ["wrong magic", (b) => { const c = b.slice(); c[0] = 0x58; return c; }, /magic "WSMX"/],
-      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, CHECKPOINT_VERSION + 1, true); return c; }, /version 1, got 2/],
+      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 3, true); return c; }, /expected version 1 or 2, got 3\./],
       ["header longer than the file", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(8, 1 << 20, true); return c; }, /header/],
-      ["unparsable header", (b) => { const c = b.slice(); c[12] = 0x7b; c[13] = 0x7b; return c; }, /JSON header/],
-      ["truncated payload", (b) => b.subarray(0, b.length - 4), /payload bytes/],
-      ["trailing bytes", (b) => { const c = new Uint8Array(b.length + 4); c.set(b); return c; }, /payload bytes/],
-      ["flipped payload bit", (b) => { const c = b.slice(); c[c.length - 1]! ^= 1; return c; }, /CRC-32/],
-      ["parameter count that does not fit the model", (b) => setHeader(b, (h) => {
-        (h.model as { inputs: number }).inputs = 5;
-      }), /parameters/],
-      ["unknown model type", (b) => setHeader(b, (h) => { (h.model as { type: string }).type = "cnn"; }),
+      ["flipped payload bit", (b) => { const c = b.slice(); c[c.length - 5]! ^= 1; return c; }, /expected CRC-32 \d+ over header and payload, got \d+\./],
+      ["changed header field (the CRC covers the header too)", headerDigit, /over header and payload/],
+      ["truncated file", (b) => b.subarray(0, b.length - 4), /over header and payload/],
+      ["unparsable header", (b) => { const c = b.slice(); c[12] = 0x7b; c[13] = 0x7b; return reseal(c); }, /JSON header/],
+      ["header that is not an object", (b) => editCheckpoint(b, (p) => { p.header = [1, 2] as never; }), /expected a JSON object as header, got \[1,2\]/],
+      ["optimizer entry that is not an object", header((h) => { h.optimizer = 7; }), /expected an optimizer entry that is an object, got 7/],
+      ["truncated payload", (b) => editCheckpoint(b, (p) => { p.payload = p.payload.subarray(0, p.payload.length - 4); }), /payload bytes/],
+      ["trailing bytes", (b) => editCheckpoint(b, (p) => { const c = new Uint8Array(p.payload.length + 4); c.set(p.payload); p.payload = c; }), /payload bytes/],
+      ["parameter length that is not an integer", header((h) => { h.parameters = 1.5; }), /lengths in \[0, 268435456\] and \[0, 536870912\] \(MAX_PARAMETERS\), got 1\.5 and 10/],
+      ["parameter length over the cap", header((h) => { h.parameters = 2 ** 28 + 1; }), /got 268435457 and 10/],
+      ["negative state length", header((h) => { (h.optimizer as { state: number }).state = -1; }), /got 10 and -1/],
+      ["parameter count that does not fit the model", header((h) => { (h.model as { inputs: number }).inputs = 5; }),
+        /expected 10 parameters \(the payload's\) for this model, got a config of 12 \(layers 5×2\)/],
+      ["unknown model type", header((h) => { (h.model as { type: string }).type = "cnn"; }),
         /^Invalid checkpoint: expected a valid model, optimizer and training position, got Invalid model\.type: expected "softmax-regression" or "mlp", got "cnn"\. The file is damaged or was written by another program; save it again\.$/],
-      ["optimizer state of the wrong length", (b) => setHeader(b, (h) => {
+      ["optimizer state of the wrong length", header((h) => {
         const opt = h.optimizer as { state: number }, params = h.parameters as number;
         opt.state -= 1; h.parameters = params + 1;
       }), /valid model|parameters/],
-    ];
-    cases.push(
-      ["training position with a seed fit would refuse", (b) => setHeader(b, (h) => { h.training = { epoch: 1, seed: -1, batchSize: 8, shuffle: true }; }),
+      ["optimizer steps that are negative", header((h) => { (h.optimizer as { steps: number }).steps = -1; }), /got Invalid optimizer\.steps: expected an integer ≥ 0, got -1\./],
+      ["optimizer steps that are not an integer", header((h) => { (h.optimizer as { steps: unknown }).steps = "3"; }), /optimizer\.steps: expected an integer ≥ 0, got "3"/],
+      ["optimizer config that is not an object", header((h) => { (h.optimizer as { config: unknown }).config = null; }), /optimizer\.config: expected an object, got null/],
+      ["optimizer config with a learning rate SGD refuses", header((h) => { ((h.optimizer as { config: { lr: number } }).config).lr = -1; }), /got Invalid lr: expected a finite number > 0, got -1/],
+      ["training position with a seed fit would refuse", training({ seed: -1 }),
         /^Invalid checkpoint: expected a valid model, optimizer and training position, got Invalid training\.seed: expected an integer in \[0, 2\^32\), got -1\. The file is damaged/],
-      ["training position that is not an object", (b) => setHeader(b, (h) => { h.training = 3; }), /got Invalid training: expected an object, got 3\. /],
-      ["training position with an unknown loss", (b) => setHeader(b, (h) => {
-        h.training = { epoch: 1, seed: 0, batchSize: 8, shuffle: true, loss: { type: "hinge" } };
-      }), /got Invalid loss: expected /],
-      ["training position without a batch size", (b) => setHeader(b, (h) => { h.training = { epoch: 1, seed: 0, shuffle: true }; }),
-        /got Invalid training\.batchSize: expected an integer ≥ 1, got undefined\. /],
-    );
+      ["training position that is not an object", header((h) => { h.training = 3; }), /got Invalid training: expected an object, got 3\. /],
+      ["training position with an unknown loss", training({ loss: { type: "hinge" } }), /got Invalid loss: expected /],
+      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer ≥ 1, got undefined\. /],
+      ["training epoch that is negative", training({ epoch: -1 }), /got Invalid training\.epoch: expected an integer ≥ 0, got -1\./],
+      ["training epoch that is not an integer", training({ epoch: 1.5 }), /training\.epoch: expected an integer ≥ 0, got 1\.5/],
+      ["training shuffle that is not a boolean", training({ shuffle: "yes" }), /training\.shuffle: expected true or false, got "yes"/],
+      ["history that is not an array", training({ history: {} }), /training\.history: expected an array of epoch logs, got Object/],
+      ["history entry that is not an object", history(entry(1), 4), /training\.history\[1\]: expected an object, got 4/],
+      ["history epochs out of order", history(entry(2), entry(1)), /training\.history\[1\]\.epoch: expected an epoch in \[3, 2\]/],
+      ["history epoch past the training epoch", history(entry(1), entry(3)), /training\.history\[1\]\.epoch: expected an epoch in \[2, 2\] \(after the one before, up to training\.epoch\), got 3/],
+      ["history loss that is not a number", history(entry(1, { loss: "0.5" })), /training\.history\[0\]\.loss: expected a number, got "0\.5"/],
+      ["history without a duration", history(entry(1, { ms: undefined })), /training\.history\[0\]\.ms: expected a number, got undefined/],
+      ["history validation accuracy that is not a number", history(entry(1, { valAcc: null })), /training\.history\[0\]\.valAcc: expected a number, got null/],
+      ["NaN among the parameters", (b) => editCheckpoint(b, (p) => { new DataView(p.payload.buffer, p.payload.byteOffset).setFloat32(4 * 3, NaN, true); }),
+        /expected finite parameters and optimizer state, got NaN at parameter 3\. The run diverged .* pass \{ allowNonFinite: true \}/],
+      ["Infinity in the optimizer state", (b) => editCheckpoint(b, (p) => { new DataView(p.payload.buffer, p.payload.byteOffset).setFloat32(4 * 12, -Infinity, true); }),
+        /got -Infinity at optimizer state value 2\./],
+    ];
     it.each(cases)("%s", (_name, damage, message) => {
       const error = (() => { try { loadCheckpoint(damage(good())); } catch (e) { return e; } })();
       expect(error).toBeInstanceOf(FormatError);
       expect((error as Error).message).toMatch(message);
+    });
+
+    it("the undamaged checkpoint, taken apart and joined again, loads (so each case above fails for its damage alone)", () => {
+      expect(loadCheckpoint(editCheckpoint(good(), () => {})).model.size).toBe(10);
+      expect(loadCheckpoint(training({})(good())).training).toEqual({ epoch: 2, seed: 0, batchSize: 8, shuffle: true });
+      expect(loadCheckpoint(history(entry(1), entry(2, { valLoss: 0.4, valAcc: 0.9, lr: 0.1 }))(good())).training!.history).toHaveLength(2);
+    });
+
+    it("refuses a small file whose header claims a huge model at once, by arithmetic, without building it", () => {
+      for (const layers of [[784, 1e6, 10], [784, 1e5, 10]]) {
+        const small = saveModel(new MLP({ layers: [784, 10, 10] }));
+        expect(small.length).toBeLessThan(64_000);
+        const lying = editCheckpoint(small, ({ header: h }) => { (h.model as { layers: number[] }).layers = layers; });
+        const start = performance.now();
+        const error = (() => { try { loadModel(lying); } catch (e) { return e; } })();
+        expect(performance.now() - start).toBeLessThan(200);
+        expect(error).toBeInstanceOf(FormatError);
+        expect((error as Error).message).toMatch(new RegExp(`expected 7960 parameters \\(the payload's\\) for this model, got a config of ${784 * layers[1]! + layers[1]! + layers[1]! * 10 + 10}`));
+      }
+    });
+  });
+
+  describe("format version 1 (payload CRC only)", () => {
+    const model = new SoftmaxRegression({ inputs: 4, classes: 2, seed: 3 });
+    const v2 = saveCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 1, seed: 2, batchSize: 4, shuffle: false } });
+
+    it("saves version 2 and still reads version 1 files, to the same model, optimizer and training position", () => {
+      expect(new DataView(v2.buffer).getUint32(4, true)).toBe(2);
+      const v1 = asVersion1(v2);
+      expect(new DataView(v1.buffer).getUint32(4, true)).toBe(1);
+      const [a, b] = [loadCheckpoint(v1), loadCheckpoint(v2)];
+      expect(sameBits(a.model.getParameters(), model.getParameters())).toBe(true);
+      expect([a.model.config, a.optimizer!.config, a.training]).toEqual([b.model.config, b.optimizer!.config, b.training]);
+    });
+
+    it("refuses a version 1 file whose payload does not match its CRC", () => {
+      const v1 = asVersion1(v2);
+      v1[v1.length - 1]! ^= 1;
+      expect(() => loadCheckpoint(v1)).toThrow(/expected payload CRC-32 \d+, got \d+\./);
+    });
+
+    it("checks a version 1 header by the rules of every field, since no checksum covers it", () => {
+      const v1 = asVersion1(v2);
+      const edited = editCheckpoint(v1, ({ header: h }) => { (h.training as { seed: number }).seed = 5; });
+      expect(loadCheckpoint(edited).training!.seed).toBe(5);
+      const bad = editCheckpoint(v1, ({ header: h }) => { (h.training as { epoch: number }).epoch = -2; });
+      expect(() => loadCheckpoint(bad)).toThrow(FormatError);
+    });
+  });
+
+  describe("loadCheckpoint's options", () => {
+    const nan = () => {
+      const model = new SoftmaxRegression({ inputs: 2, classes: 2 });
+      model.setParameters(Float32Array.from([NaN, 1, Infinity, 2, 0, -Infinity]));
+      return { model, bytes: saveCheckpoint({ model, optimizer: new Adam() }) };
+    };
+
+    it("loads non-finite weights with allowNonFinite, bit for bit", () => {
+      const { model, bytes } = nan();
+      expect(() => loadCheckpoint(bytes)).toThrow(FormatError);
+      expect(() => loadCheckpoint(bytes, { allowNonFinite: false })).toThrow(/got NaN at parameter 0\./);
+      expect(sameBits(loadCheckpoint(bytes, { allowNonFinite: true }).model.getParameters(), model.getParameters())).toBe(true);
+      expect(sameBits(loadModel(bytes, { allowNonFinite: true }).getParameters(), model.getParameters())).toBe(true);
+    });
+
+    it("takes the source as a string or as an option, naming it in errors", () => {
+      expect(() => loadCheckpoint(new Uint8Array(3), "run.wsmx")).toThrow(/^Invalid run\.wsmx: /);
+      expect(() => loadCheckpoint(new Uint8Array(3), { source: "b.wsmx" })).toThrow(/^Invalid b\.wsmx: /);
+      expect(() => loadCheckpoint(new Uint8Array(3))).toThrow(/^Invalid checkpoint: /);
+    });
+
+    it("refuses unknown keys with the nearest name, and options of the wrong type", () => {
+      expect(optionError(() => loadCheckpoint(nan().bytes, { allowNonfinite: true } as never)).message)
+        .toBe('Unknown loadCheckpoint option "allowNonfinite". Did you mean "allowNonFinite"?');
+      expect(optionError(() => loadCheckpoint(nan().bytes, { allowNonFinite: 1 } as never)).message)
+        .toBe("Invalid allowNonFinite: expected true or false, got 1.");
+      expect(optionError(() => loadCheckpoint(nan().bytes, { source: 5 } as never)).message).toBe("Invalid source: expected a string, got 5.");
+      expect(optionError(() => loadCheckpoint(nan().bytes, 5 as never)).message).toBe("Invalid loadCheckpoint options: expected an object, got 5.");
+    });
+
+    it("loadCheckpointFile passes allowNonFinite on and refuses unknown keys", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "wsmx-"));
+      const { model, bytes } = nan();
+      await saveCheckpointFile(join(dir, "nan.wsmx"), bytes);
+      await expect(loadCheckpointFile(join(dir, "nan.wsmx"))).rejects.toThrow(/nan\.wsmx: expected finite parameters/);
+      const back = await loadCheckpointFile(join(dir, "nan.wsmx"), { allowNonFinite: true });
+      expect(sameBits(back.model.getParameters(), model.getParameters())).toBe(true);
+      await expect(loadCheckpointFile(join(dir, "nan.wsmx"), { source: "x" } as never)).rejects.toBeInstanceOf(OptionError);
     });
   });
 

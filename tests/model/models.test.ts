@@ -7,6 +7,7 @@ import type { Runtime } from "../../src/runtime/runtime.js";
 import { MLP, SoftmaxRegression, createModel } from "../../src/model/models.js";
 import type { MLPOptions, SoftmaxRegressionOptions } from "../../src/model/models.js";
 import type { DenseNetwork, ModelConfig } from "../../src/model/network.js";
+import { MAX_PARAMETERS, checkParameterCount, parameterCount } from "../../src/model/layout.js";
 import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
@@ -75,6 +76,26 @@ describe("model options", () => {
 
   it("refuses options that are not an object", () => {
     expect(optionError(() => new MLP([4, 2] as unknown as MLPOptions)).message).toBe("Invalid MLP options: expected an object, got array(2).");
+  });
+
+  it("refuses a model over MAX_PARAMETERS with an OptionError naming the cap, before allocating anything", () => {
+    const start = performance.now();
+    const wide = optionError(() => new SoftmaxRegression({ inputs: 2 ** 31, classes: 10 }));
+    expect(wide.option).toBe("model size");
+    expect(wide.message).toBe("Invalid model size: expected at most 268435456 parameters (2^28, the cap that keeps a model within wasm32), " +
+      `got ${2 ** 31 * 10 + 10}. Use fewer or narrower layers: the cap is 2^28 = 268435456 parameters.`);
+    expect(optionError(() => new MLP({ layers: [784, 1e9, 10] })).message).toMatch(/^Invalid model size: expected at most 268435456 parameters .*, got 795000000010\./);
+    expect(optionError(() => new MLP({ layers: [2 ** 52, 2 ** 52, 2] })).message).toMatch(/got Infinity|got \d/);
+    expect(performance.now() - start).toBeLessThan(100);
+    expect(MAX_PARAMETERS).toBe(2 ** 28);
+  });
+
+  it("counts parameters by arithmetic, with the cap itself allowed and one more refused", () => {
+    expect(parameterCount([784, 256, 10])).toBe(784 * 256 + 256 + 256 * 10 + 10);
+    expect(parameterCount([1, 2 ** 27])).toBe(2 ** 28);
+    expect(checkParameterCount("layers", [1, 2 ** 27])).toBe(2 ** 28);
+    expect(optionError(() => checkParameterCount("layers", [2, 2 ** 27 - 1])).option).toBe("layers");
+    expect(new MLP({ layers: [3, 1, 2] }).size).toBe(parameterCount([3, 1, 2]));
   });
 
   it("rejects a missing options object with an OptionError rather than a TypeError", () => {

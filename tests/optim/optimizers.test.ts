@@ -5,7 +5,7 @@ import type { Backend } from "../../src/kernels/contract.js";
 import { createRuntime } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { Scope } from "../../src/runtime/memory.js";
-import { Adam, Optimizer, SGD, createOptimizer } from "../../src/optim/optimizer.js";
+import { Adam, Optimizer, SGD, createOptimizer, power } from "../../src/optim/optimizer.js";
 import type { AdamOptions, OptimizerConfig, SGDOptions } from "../../src/optim/optimizer.js";
 import { scheduledLr } from "../../src/optim/schedules.js";
 import type { Schedule } from "../../src/optim/schedules.js";
@@ -137,6 +137,33 @@ describe.each(BACKENDS)("update kernels on the %s backend", (backend) => {
     const out = run(opt.stateSize(N), ({ p, g, s }) => opt.update(rt.kernels, p, g, s, N, opt.config.lr));
     expect(opt.steps).toBe(T);
     expectClose(out.p, reference().p, STEPS);
+  });
+
+  it("βᵗ by squaring is β·β·… for small t, as close to β^t as t running products up to 10^5 steps, and 0 once it underflows", () => {
+    for (const beta of [0.9, 0.999, 0.8, 0.5, 0]) {
+      expect([power(beta, 0), power(beta, 1), power(beta, 2), power(beta, 3)]).toEqual([1, beta, beta * beta, beta * beta * beta]);
+      for (const t of [4, 7, 100, 1001, 65_537, 100_000]) {
+        let product = 1;
+        for (let i = 0; i < t; i++) product *= beta;
+        // A running product of t factors is within about t ulp of β^t; squaring within log2(t) ulp. Below the
+        // normal range (β^t < 2^-1022) both lose precision and are 0 for Adam's purpose.
+        if (product < 2 ** -1022) { expect(power(beta, t)).toBeLessThan(2 ** -1000); continue; }
+        expect(Math.abs(power(beta, t) - product)).toBeLessThanOrEqual((t + 64) * 2 ** -52 * product);
+      }
+    }
+    expect(power(0.9, 1e12)).toBe(0);
+    expect(power(0.999999, 2 ** 53 - 1)).toBe(0);
+  });
+
+  it("Adam's bias correction after a restored count of 10^8 or 10^12 steps costs O(log steps)", () => {
+    for (const steps of [1e8, 1e12]) {
+      const opt = new Adam({ lr: 0.01 });
+      opt.restore(new Float32Array(2 * N), steps, N);
+      const start = performance.now();
+      run(2 * N, ({ p, g, s }, t) => { if (t === 0) opt.update(rt.kernels, p, g, s, N, 0.01); });
+      expect(performance.now() - start).toBeLessThan(100);
+      expect(opt.steps).toBe(steps + 1);
+    }
   });
 
   it("Adam restarts its bias correction when its step count is restored to an earlier value", () => {
