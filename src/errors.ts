@@ -53,16 +53,30 @@ export class WasmError extends WasmSoftmaxError {
   override name = "WasmError";
 }
 
-/** Training produced a non-finite loss. */
+/**
+ * Training diverged. `rule` says which test fired: "non-finite" (a batch's loss was NaN or infinite; `batch` is
+ * that batch) or "growth" (an epoch's mean loss exceeded `limit`, `DIVERGENCE_FACTOR` × the loss the fit started
+ * from; `batch` is 0). `restoredEpoch`, when fit restored the model, is the last good epoch (its initialEpoch
+ * when the first epoch diverged).
+ */
 export class DivergenceError extends WasmSoftmaxError {
   override name = "DivergenceError";
-  constructor(readonly epoch: number, readonly batch: number, readonly loss: number) {
+  /** The epoch whose weights fit put back, or undefined when nothing was restored (a bare Trainer). */
+  restoredEpoch: number | undefined;
+  constructor(readonly epoch: number, readonly batch: number, readonly loss: number,
+    readonly rule: "non-finite" | "growth" = "non-finite", readonly limit?: number) {
     super(
-      `Training diverged: expected a finite loss, got ${loss} at epoch ${epoch}, batch ${batch}.`,
+      rule === "growth"
+        ? `Training diverged: expected an epoch loss of at most ${limit} (${DIVERGENCE_FACTOR} × the loss training started from), ` +
+          `got ${loss} at epoch ${epoch}.`
+        : `Training diverged: expected a finite loss, got ${loss} at epoch ${epoch}, batch ${batch}.`,
       "Lower the learning rate (for example by 10×) or check the inputs for NaN or Inf.",
     );
   }
 }
+
+/** fit's growth rule: an epoch whose mean train loss exceeds this many times the starting loss has diverged. */
+export const DIVERGENCE_FACTOR = 10;
 
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
