@@ -2,7 +2,7 @@
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork } from "../model/network.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { DIVERGENCE_FACTOR, DivergenceError, OptionError } from "../errors.js";
+import { DIVERGENCE_FACTOR, DivergenceError, OptionError, START_LOSS_FACTOR } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
 import type { LossSpec } from "./losses.js";
 import { TRAINER_OPTIONS, Trainer, checkData } from "./trainer.js";
@@ -39,8 +39,8 @@ const NO_LOGS: Logs = { loss: NaN, acc: NaN, ms: 0 };
  * @throws {OptionError} when resuming (initialEpoch > 0) with `epochs` past the end of a cosine schedule, whose
  *   remaining epochs would all run at minLr.
  * @throws {DivergenceError} when a batch's loss becomes NaN or infinite, or an epoch's mean loss exceeds
- *   `DIVERGENCE_FACTOR` (10) × the loss of the fit's first batch (measured before its update); the model and
- *   optimizer are then restored to the end of the last good epoch (or to their state before `fit`), and
+ *   `DIVERGENCE_FACTOR` (10) × the run's first epoch's or `START_LOSS_FACTOR` (100) × the loss of the fit's first
+ *   batch (measured before its update); the model and optimizer are then restored to the end of the last good epoch (or to their state before `fit`), and
  *   `restoredEpoch` says which.
  * @throws {WasmError} before `init()` when no `runtime` is given.
  * @example
@@ -61,6 +61,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   const trainer = new Trainer(model, {
     ...(o.optimizer !== undefined && { optimizer: o.optimizer }), ...(o.loss !== undefined && { loss: o.loss }),
     ...(o.batchSize !== undefined && { batchSize: o.batchSize }), ...(o.runtime !== undefined && { runtime: o.runtime }),
+    ...(o.residentBytes !== undefined && { residentBytes: o.residentBytes }),
   });
   const history: History = { epochs: [...earlier], backend: trainer.runtime.backend, stopped: "completed", ms: 0 };
   const run = { seed, batchSize: trainer.batchSize, shuffle, loss: trainer.loss };
@@ -93,9 +94,14 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
       }
       // A partly trained epoch is not an epoch: History holds whole epochs only.
       if (result.stopped) { history.stopped = result.stopped; break; }
-      // A loss that only grows large stays finite (softmax regression at lr 1e6 reaches 10⁶ with fair accuracy).
-      if (start! > 0 && result.loss > DIVERGENCE_FACTOR * start!) {
-        throw diverged(new DivergenceError(epoch, 0, result.loss, "growth", DIVERGENCE_FACTOR * start!));
+      // A loss that only grows large stays finite (softmax regression at lr 1e6 reaches 10⁶ with fair accuracy, in
+      // its first epoch already, so the first epoch alone is no reference).
+      const first = history.epochs[0]?.loss;
+      if (start! > 0 && result.loss > START_LOSS_FACTOR * start!) {
+        throw diverged(new DivergenceError(epoch, 0, result.loss, "blow-up", START_LOSS_FACTOR * start!));
+      }
+      if (first !== undefined && first > 0 && result.loss > DIVERGENCE_FACTOR * first) {
+        throw diverged(new DivergenceError(epoch, 0, result.loss, "growth", DIVERGENCE_FACTOR * first));
       }
       const { batches: _, ...logs } = result as EpochLogs & { batches: number };
       if (validation) {

@@ -7,7 +7,7 @@ import { SoftmaxRegression, MLP } from "../../src/model/models.js";
 import { Adam, SGD } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";
 import { Trainer } from "../../src/train/trainer.js";
-import { DIVERGENCE_FACTOR, DivergenceError, OptionError } from "../../src/errors.js";
+import { DivergenceError, OptionError, START_LOSS_FACTOR } from "../../src/errors.js";
 import { blobs } from "../helpers/data.js";
 import { rejection } from "../helpers/errors.js";
 
@@ -18,22 +18,38 @@ const data = blobs(256, 12, 4, 3, true);
 const bits = (a: Float32Array | undefined) => Buffer.from(a!.buffer, a!.byteOffset, a!.byteLength).toString("hex");
 
 describe("divergence in fit", () => {
-  it("throws the growth rule when an epoch's loss exceeds 10× the starting loss, and restores the state before fit", async () => {
+  it("throws the blow-up rule when the first epoch's loss exceeds 100× the starting loss, and restores the state before fit", async () => {
     const model = new SoftmaxRegression({ inputs: 12, classes: 4 }), optimizer = new SGD({ lr: 1e6, momentum: 0.9 });
     const before = model.getParameters();
     const error = await rejection(fit(model, data, { epochs: 3, batchSize: 32, optimizer, runtime }));
     expect(error).toBeInstanceOf(DivergenceError);
     const d = error as DivergenceError;
-    expect([d.rule, d.epoch, d.batch, d.restoredEpoch]).toEqual(["growth", 1, 0, 0]);
+    expect([d.rule, d.epoch, d.batch, d.restoredEpoch]).toEqual(["blow-up", 1, 0, 0]);
     expect(Number.isFinite(d.loss)).toBe(true);
     expect(d.loss).toBeGreaterThan(d.limit!);
-    // The limit is the factor times ln 4, the loss of the untrained model's first batch (about that).
-    expect(d.limit! / DIVERGENCE_FACTOR).toBeCloseTo(Math.log(4), 0);
-    expect(d.message).toMatch(/^Training diverged: expected an epoch loss of at most \S+ \(10 × the loss training started from\), got \S+ at epoch 1\. Lower the learning rate/);
+    // The limit is the factor times the untrained model's first batch loss, about ln 4.
+    expect(d.limit! / START_LOSS_FACTOR).toBeCloseTo(Math.log(4), 0);
+    expect(d.message).toMatch(/^Training diverged: expected an epoch loss of at most \S+ \(100 × the loss training started from\), got \S+ at epoch 1\. Lower the learning rate/);
     expect(bits(model.getParameters())).toBe(bits(before));
     expect(optimizer.steps).toBe(0);
     expect(optimizer.state!.every((v) => v === 0)).toBe(true);
     expect(runtime.bytesInUse).toBe(0);
+  });
+
+  it("throws the growth rule when a later epoch's loss exceeds 10× the first epoch's, restoring the epoch before", async () => {
+    const good = new SoftmaxRegression({ inputs: 12, classes: 4 });
+    await fit(good, data, { epochs: 2, batchSize: 32, optimizer: new SGD({ lr: 0.5 }), runtime });
+    const model = new SoftmaxRegression({ inputs: 12, classes: 4 });
+    const error = await rejection(fit(model, data, {
+      epochs: 4, batchSize: 32, optimizer: new SGD({ lr: 0.5 }), runtime,
+      // Negated, scaled weights in epoch 3: confidently wrong logits, a loss far above the first epoch's, still finite.
+      callbacks: [({ phase, epoch, batch, model }) => {
+        if (phase === "batch" && epoch === 3 && batch === 1) model.setParameters(model.getParameters().map((v) => v * -40));
+      }],
+    })) as DivergenceError;
+    expect([error.rule, error.epoch, error.restoredEpoch]).toEqual(["growth", 3, 2]);
+    expect(error.message).toMatch(/^Training diverged: expected an epoch loss of at most \S+ \(10 × the first epoch's\), got \S+ at epoch 3\./);
+    expect(bits(model.getParameters())).toBe(bits(good.getParameters()));
   });
 
   it("throws the non-finite rule mid-epoch and restores the end of the last good epoch, optimizer state included", async () => {
@@ -76,10 +92,11 @@ describe("divergence in fit", () => {
     expect(optimizer.steps).toBe(steps);
   });
 
-  it("does not fire for a loss that falls, nor for one that rises less than 10×", async () => {
-    const model = new SoftmaxRegression({ inputs: 12, classes: 4 });
-    const history = await fit(model, data, { epochs: 3, batchSize: 32, optimizer: new SGD({ lr: 2 }), runtime });
-    expect(history.epochs).toHaveLength(3);
+  it("does not fire for a loss that falls, nor for a noisy one at a high learning rate", async () => {
+    for (const lr of [0.5, 50]) {
+      const history = await fit(new SoftmaxRegression({ inputs: 12, classes: 4 }), data, { epochs: 6, batchSize: 32, optimizer: new SGD({ lr }), runtime });
+      expect(history.epochs).toHaveLength(6);
+    }
   });
 
   it("leaves the Trainer's own trainEpoch throwing without restoring anything", async () => {
