@@ -68,8 +68,8 @@ export class DivergenceError extends WasmSoftmaxError {
     super(
       rule === "non-finite"
         ? `Training diverged: expected a finite loss, got ${loss} at epoch ${epoch}, batch ${batch}.`
-        : `Training diverged: expected an epoch loss of at most ${limit} (${rule === "growth"
-          ? `${DIVERGENCE_FACTOR} × the first epoch's` : `${START_LOSS_FACTOR} × the loss training started from`}), got ${loss} at epoch ${epoch}.`,
+        : `Training diverged: expected an epoch loss of at most ${limit} (${rule === "growth" ? `${DIVERGENCE_FACTOR} × ` +
+          "the first epoch's" : `${START_LOSS_FACTOR} × the loss training started from`}), got ${loss} at epoch ${epoch}.`,
       "Lower the learning rate (for example by 10×) or check the inputs for NaN or Inf.",
     );
   }

@@ -50,5 +50,6 @@ export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
 export {
-  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError, DIVERGENCE_FACTOR, START_LOSS_FACTOR,
+  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError,
+  DIVERGENCE_FACTOR, START_LOSS_FACTOR,
 } from "./errors.js";

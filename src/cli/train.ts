@@ -106,7 +106,8 @@ async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset, ru
     if (error instanceof DivergenceError && o.save !== undefined && boundary) {
       await writeOutput(o.save, boundary, "--save");
       const epoch = error.restoredEpoch ?? plan.initialEpoch;
-      throw new CliError(`${error.message} --save ${o.save} holds the last good state (${epoch === 0 ? "the untrained model" : `epoch ${epoch}`}).`);
+      const state = epoch === 0 ? "the untrained model" : `epoch ${epoch}`;
+      throw new CliError(`${error.message} --save ${o.save} holds the last good state (${state}).`);
     }
     throw error;
   } finally {

@@ -42,7 +42,8 @@ class Parts {
   constructor(readonly list: DatasetPart[]) {}
 }
 
-const PARTS_RULE = rule<readonly Dataset[]>("a non-empty array of Datasets", (v) => Array.isArray(v) && v.length > 0 && v.every((d) => d instanceof Dataset));
+const PARTS_RULE = rule<readonly Dataset[]>("a non-empty array of Datasets",
+  (v) => Array.isArray(v) && v.length > 0 && v.every((d) => d instanceof Dataset));
 
 /**
  * Examples and their labels, kept in memory as they came: `Uint8Array` pixels (scaled to [0, 1] per batch,
@@ -94,7 +95,9 @@ export class Dataset {
     const first = parts[0]!, kind = (d: Dataset) => d.parts[0]!.x.constructor.name;
     const shape = (d: Dataset) => `${d.features} features, ${d.classes} classes, ${kind(d)} rows${d.targets ? " and target rows" : ""}`;
     parts.forEach((d, i) => {
-      if (shape(d) !== shape(first)) throw new ShapeError(`Dataset.concat parts[${i}]`, shape(first), shape(d), "Concatenate parts of one data set.");
+      if (shape(d) !== shape(first)) {
+        throw new ShapeError(`Dataset.concat parts[${i}]`, shape(first), shape(d), "Concatenate parts of one data set.");
+      }
     });
     const pieces: DatasetPart[] = [];
     let rows = 0;

@@ -40,8 +40,8 @@ const NO_LOGS: Logs = { loss: NaN, acc: NaN, ms: 0 };
  *   remaining epochs would all run at minLr.
  * @throws {DivergenceError} when a batch's loss becomes NaN or infinite, or an epoch's mean loss exceeds
  *   `DIVERGENCE_FACTOR` (10) × the run's first epoch's or `START_LOSS_FACTOR` (100) × the loss of the fit's first
- *   batch (measured before its update); the model and optimizer are then restored to the end of the last good epoch (or to their state before `fit`), and
- *   `restoredEpoch` says which.
+ *   batch (measured before its update); the model and optimizer are then restored to the end of the last good
+ *   epoch (or to their state before `fit`), and `restoredEpoch` says which.
  * @throws {WasmError} before `init()` when no `runtime` is given.
  * @example
  * const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
@@ -129,7 +129,8 @@ function checkSchedule(trainer: Trainer, initialEpoch: number, epochs: number): 
   const schedule = trainer.optimizer.config.schedule;
   if (schedule?.type !== "cosine" || initialEpoch === 0 || epochs <= schedule.epochs) return;
   throw new OptionError("epochs", `at most ${schedule.epochs} (where the cosine schedule ends) when resuming after epoch ${initialEpoch}`,
-    epochs, `The schedule spans the first run's ${schedule.epochs} epochs; start a new run, or train with a schedule of at least ${epochs} epochs.`);
+    epochs, `The schedule spans the first run's ${schedule.epochs} epochs; start a new run, or train with a schedule of at least ` +
+      `${epochs} epochs.`);
 }
 
 function splitValidation(data: Dataset, validationData: unknown, validationSplit: unknown): [Dataset, Dataset | undefined] {

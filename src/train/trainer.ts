@@ -1,6 +1,7 @@
 // The Trainer owns what lives in kernel memory while a model trains: parameters, gradients, optimizer state,
 // activations for one batch, and every data set it has seen within its budget (copied in once, so batches are
-// gathered inside the kernels; larger ones are streamed, a batch at a time). Everything else (fit, evaluate, custom loops) is built from its public methods.
+// gathered inside the kernels; larger ones are streamed, a batch at a time). Everything else (fit, evaluate,
+// custom loops) is built from its public methods.
 import type { Ptr } from "../kernels/contract.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { runtimeOf } from "../runtime/runtime.js";
@@ -346,7 +347,9 @@ export class Trainer {
     const x = scope.alloc(n * data.features * (data.pixels ? 1 : 4));
     for (const part of data.parts) {
       const at = x + part.start * data.features * part.x.BYTES_PER_ELEMENT;
-      (part.x instanceof Uint8Array ? new Uint8Array(arena.memory.buffer, at, part.x.length) : new Float32Array(arena.memory.buffer, at, part.x.length)).set(part.x);
+      const to = part.x instanceof Uint8Array ? new Uint8Array(arena.memory.buffer, at, part.x.length)
+        : new Float32Array(arena.memory.buffer, at, part.x.length);
+      to.set(part.x);
     }
     const r: Resident = {
       x,
