@@ -25,7 +25,7 @@ export { Optimizer, SGD, Adam } from "./optim/optimizer.js";
 export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer.js";
 export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
-export { Trainer } from "./train/trainer.js";
+export { Trainer, DEFAULT_RESIDENT_BYTES } from "./train/trainer.js";
 export type { TrainerOptions, EpochOptions, Targets } from "./train/trainer.js";
 export { fit, evaluate } from "./train/fit.js";
 export type { FitOptions } from "./train/fit.js";
@@ -52,4 +52,5 @@ export type { TrainingState } from "./io/format.js";
 
 export {
   WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError,
+  DIVERGENCE_FACTOR, START_LOSS_FACTOR,
 } from "./errors.js";

@@ -9,6 +9,16 @@ process.on("SIGINT", () => {
   interrupt.abort();
 });
 
+// A reader that leaves early (`wasm-softmax train | head -1`) closes the pipe: end at once and quietly, status 0,
+// as Unix tools do on SIGPIPE (which Node ignores, reporting EPIPE on the stream instead).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    // Any other failure of the output streams: nothing can be printed reliably; say it in the status.
+    process.exit(1);
+  });
+}
+
 process.exitCode = await run(process.argv.slice(2), {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),

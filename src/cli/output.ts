@@ -14,8 +14,7 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedules.js";
 import type { LossConfig } from "../train/losses.js";
 import { writeFileAtomic } from "../atomic-node.js";
-import { DatasetNotFoundError } from "../errors.js";
-import type { WasmSoftmaxError } from "../errors.js";
+import { DatasetNotFoundError, WasmSoftmaxError } from "../errors.js";
 
 /** What the CLI may touch of the outside world; `bin.ts` passes the real process, tests pass captures. */
 export interface CliIO {
@@ -46,9 +45,69 @@ export async function writeOutput(path: string, content: string | Uint8Array, fl
   try {
     await writeFileAtomic(path, typeof content === "string" ? new TextEncoder().encode(content) : content);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`Cannot write ${flag} ${path}: ${code ?? (error as Error).message}.`);
+    const reason = isSystemError(error) ? systemReason(error) : (error as Error).message;
+    throw new CliError(`Cannot write ${flag} ${path}: ${reason}.`);
   }
+}
+
+// What each file-system failure means and what to do about it, in a few words.
+const SYSTEM_ADVICE: Record<string, string> = {
+  EACCES: "permission denied; check the permissions, or use another path",
+  EPERM: "operation not permitted; check the permissions, or use another path",
+  EISDIR: "it is a directory; give a file path",
+  ENOTDIR: "a part of the path is not a directory; check the path",
+  ENOENT: "no such file or directory; check the path",
+  ENOSPC: "no space left on the device; free some space, or write elsewhere",
+  EDQUOT: "disk quota exceeded; free some space, or write elsewhere",
+  EROFS: "read-only file system; write elsewhere",
+  EEXIST: "it already exists; remove it, or use another path",
+  ENAMETOOLONG: "the name is too long; use a shorter path",
+  ELOOP: "too many symbolic links; check the path",
+  EMFILE: "too many open files; close other programs, or raise the limit (ulimit -n)",
+  ENFILE: "too many open files on the system; close other programs",
+  EBUSY: "the file is busy; try again when nothing else uses it",
+  EIO: "an input/output error; check the disk",
+  ERR_FS_FILE_TOO_LARGE: "the file is over 2 GiB, more than can be read at once; check that it is the file you meant",
+};
+
+/** An error from Node's file system or streams: it has a code such as "EACCES" or "ERR_FS_FILE_TOO_LARGE". */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return error instanceof Error && typeof code === "string" && /^(E[A-Z0-9]+|ERR_[A-Z0-9_]+)$/.test(code);
+}
+
+function systemReason(error: NodeJS.ErrnoException): string {
+  const code = error.code!;
+  return `${SYSTEM_ADVICE[code] ?? firstLine(error.message)} (${code})`;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0]!.trim().replace(/\.$/, "");
+}
+
+/**
+ * What a failed command prints on stderr (exit code 1): one line saying what failed, where and what to do; for
+ * an error that is not an expected one, the version and a request to report it. `debug` (--debug) adds the stack.
+ */
+export function failureText(error: unknown, version: string, debug: boolean): string {
+  const stack = debug && error instanceof Error && error.stack ? `${error.stack}\n` : "";
+  return `error: ${failureLine(error, version)}\n${stack}`;
+}
+
+function failureLine(error: unknown, version: string): string {
+  if (error instanceof WasmSoftmaxError) return cliMessage(error);
+  if (error instanceof CliError) return error.message;
+  if (isSystemError(error)) {
+    const what = error.syscall ? `Cannot ${error.syscall}${error.path ? ` ${error.path}` : ""}` : "A file operation failed";
+    return `${what}: ${systemReason(error)}.`;
+  }
+  // Allocation failures of a model or data set too large for this machine or for JavaScript's arrays.
+  if (error instanceof RangeError && /allocation failed|invalid (typed )?array length|out of memory/i.test(error.message)) {
+    return `Out of memory: ${firstLine(error.message)}. Use a smaller model (--hidden) or batch (--batch-size), or free memory.`;
+  }
+  const text = error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : String(error);
+  return `unexpected ${text} (wasm-softmax ${version}). This is a bug: please report it with the command line; ` +
+    "--debug prints the stack.";
 }
 
 /** The io plus whether a progress line on stderr is still open, so that later text starts on a fresh line. */

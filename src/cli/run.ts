@@ -2,10 +2,10 @@
 // predict.ts); flags and their parsing in args.ts; what the commands share in output.ts.
 import { packageJsonUrl } from "../assets.js";
 import { readFile } from "node:fs/promises";
-import { OptionError, WasmSoftmaxError } from "../errors.js";
+import { OptionError } from "../errors.js";
 import { HELP_FLAG, PROGRAM, UsageError, helpPointer, parseFlags, suggest } from "./args.js";
 import type { Command, Flags } from "./args.js";
-import { CliError, EXIT_INTERRUPTED, Interrupted, Output, cliMessage } from "./output.js";
+import { EXIT_INTERRUPTED, Interrupted, Output, cliMessage, failureText } from "./output.js";
 import type { CliIO } from "./output.js";
 import { TRAIN } from "./train.js";
 import { EVAL } from "./eval.js";
@@ -16,13 +16,16 @@ export type { CliIO } from "./output.js";
 
 /**
  * Runs the command line `argv` (without node and the script) and resolves to the exit code: 0 on success,
- * 1 when the library reports an error (missing data, divergence, …), 2 for a usage error, 130 when `io.signal`
- * (Ctrl-C) stopped it. Errors that are not the package's own are re-thrown.
+ * 1 when the command failed (missing data, divergence, a file that cannot be read or written, …; one line on
+ * stderr, or for an unexpected error one line asking to report it), 2 for a usage error, 130 when `io.signal`
+ * (Ctrl-C) stopped it. `--debug`, anywhere on the command line, adds the stack of an error.
  * @example
  * process.exitCode = await run(process.argv.slice(2), { stdout, stderr, isTTY: true, env: process.env });
  */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const out = new Output(io);
+  const debug = argv.includes(DEBUG_FLAG);
+  argv = argv.filter((arg) => arg !== DEBUG_FLAG);
   try {
     return await dispatch(argv, out);
   } catch (error) {
@@ -40,13 +43,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.stderr("interrupted\n");
       return EXIT_INTERRUPTED;
     }
-    if (error instanceof WasmSoftmaxError || error instanceof CliError) {
-      io.stderr(`error: ${error instanceof WasmSoftmaxError ? cliMessage(error) : error.message}\n`);
-      return 1;
-    }
-    throw error;
+    io.stderr(failureText(error, await version().catch(() => "unknown version"), debug));
+    return 1;
   }
 }
+
+const DEBUG_FLAG = "--debug";
 
 // Dispatch order is help order. `help` is handled before lookup; it is listed for the help text and errors.
 const COMMANDS: readonly Command<any>[] = [TRAIN, EVAL, PREDICT, EXPORT];
@@ -89,6 +91,7 @@ function usage(): string {
     ...COMMANDS.map((c): [string, string] => [`${PROGRAM} ${c.name} [options]`, c.summary]),
     [`${PROGRAM} help [command]`, "show this help, or one command's options"],
     [`${PROGRAM} --version`, "print the version"],
+    [`${PROGRAM} --debug …`, "with any command: print the stack when it fails"],
   ];
   return "Train softmax regression and MLPs on Fashion-MNIST with WebAssembly SIMD kernels.\n\n" +
     "Usage:\n" + columns(rows) + "\n" + COMMANDS.map(commandOptions).join("\n") +

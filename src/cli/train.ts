@@ -5,9 +5,10 @@ import type { Callback, History } from "../train/events.js";
 import { earlyStopping, progressLogger } from "../train/callbacks.js";
 import { checkpointEvery, saveCheckpoint } from "../io/checkpoint.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { command } from "./args.js";
+import { DivergenceError } from "../errors.js";
+import { command, usageError } from "./args.js";
 import {
-  EXIT_INTERRUPTED, cliRuntime, describeLoss, describeRuntime, describeModel, describeOptimizer, describeSource, loadData, writeOutput,
+  CliError, EXIT_INTERRUPTED, cliRuntime, describeLoss, describeRuntime, describeModel, describeOptimizer, describeSource, loadData, writeOutput,
 } from "./output.js";
 import type { Output } from "./output.js";
 import { TRAIN_FLAGS, checkCombinations } from "./train-flags.js";
@@ -34,6 +35,13 @@ export const TRAIN = command({
 async function train(o: TrainValues, out: Output, given: Given): Promise<number> {
   checkCombinations(o, given);
   const resume = o.resume === undefined ? undefined : await loadResume(o.resume, o, given);
+  const cosine = resume?.optimizer?.config.schedule;
+  if (cosine?.type === "cosine" && o.epochs > cosine.epochs) {
+    // Past its end a cosine schedule stays at its minimum rate (0 by default): more epochs would change little or nothing.
+    throw usageError("train", `Cannot resume from ${o.resume} up to --epochs ${o.epochs}: its cosine schedule spans the first ` +
+      `run's ${cosine.epochs} epochs and ends there at lr ${cosine.minLr ?? 0}. Start a new run, or one with a longer schedule ` +
+      `(--schedule cosine --epochs ${o.epochs}).`);
+  }
   using runtime = await cliRuntime(o);
   const data = await loadData(o.data, out);
   const plan = resume ? resumedPlan(resume, o.resume!, data.train) : freshPlan(o, data.train);
@@ -93,6 +101,15 @@ async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset, ru
       ...options, epochs: o.epochs, validationData: test, callbacks, runtime, ...(io.signal && { signal: io.signal }),
     });
     return { history, midEpoch, ...(boundary && { boundary }), ...(stopper && { stopper }) };
+  } catch (error) {
+    // fit put the last good epoch back; --save keeps it (the start of the run when the first epoch diverged).
+    if (error instanceof DivergenceError && o.save !== undefined && boundary) {
+      await writeOutput(o.save, boundary, "--save");
+      const epoch = error.restoredEpoch ?? plan.initialEpoch;
+      const state = epoch === 0 ? "the untrained model" : `epoch ${epoch}`;
+      throw new CliError(`${error.message} --save ${o.save} holds the last good state (${state}).`);
+    }
+    throw error;
   } finally {
     io.signal?.removeEventListener("abort", onAbort);
     out.endLine();

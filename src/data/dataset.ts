@@ -30,13 +30,29 @@ export function classNamesRule(classes: number): Rule<readonly string[]> {
     (v) => Array.isArray(v) && v.length === classes && v.every((name) => typeof name === "string"));
 }
 
+/** @internal One array of whole rows: rows [start, start + rows) of a Dataset. */
+export interface DatasetPart {
+  readonly x: Uint8Array | Float32Array;
+  readonly start: number;
+  readonly rows: number;
+}
+
+// Rows already checked, from concat; a class of its own so that no argument from outside can pass for it.
+class Parts {
+  constructor(readonly list: DatasetPart[]) {}
+}
+
+const PARTS_RULE = rule<readonly Dataset[]>("a non-empty array of Datasets",
+  (v) => Array.isArray(v) && v.length > 0 && v.every((d) => d instanceof Dataset));
+
 /**
  * Examples and their labels, kept in memory as they came: `Uint8Array` pixels (scaled to [0, 1] per batch,
  * inside the kernels) or `Float32Array` features (used as they are). Labels are integer classes; or target rows
  * of `classes` values (soft labels, regression targets), in which case each row's argmax is its class.
  */
 export class Dataset {
-  readonly x: Uint8Array | Float32Array;
+  /** @internal The arrays holding the rows, in order: one, or one per part given to `Dataset.concat`. */
+  readonly parts: readonly DatasetPart[];
   readonly y: Int32Array;
   /** Target rows (length × classes) when the data was given soft labels or regression targets. */
   readonly targets: Float32Array | undefined;
@@ -64,7 +80,70 @@ export class Dataset {
     return new Dataset(x, y, options);
   }
 
-  private constructor(x: Uint8Array | Float32Array, y: ArrayLike<number>, options: DatasetOptions) {
+  /**
+   * The examples of `parts` one after another, as one Dataset that keeps the parts' arrays as they are (one typed
+   * array holds at most 2³² values, 4 GiB of pixels, in V8): labels and targets are copied, rows are not. Trainer and
+   * fit train on it like on any Dataset (streaming it when it is over their `residentBytes`); `row` and
+   * `subset` read it; only `x`, one array of all rows, is missing when there is more than one part.
+   * @throws {OptionError} when `parts` is not a non-empty array of Datasets.
+   * @throws {ShapeError} when the parts differ in features, classes, pixel type, or in having target rows.
+   * @example
+   * const all = Dataset.concat([first, second]); // all.length === first.length + second.length
+   */
+  static concat(parts: readonly Dataset[]): Dataset {
+    check("parts", parts, PARTS_RULE);
+    const first = parts[0]!, kind = (d: Dataset) => d.parts[0]!.x.constructor.name;
+    const shape = (d: Dataset) => `${d.features} features, ${d.classes} classes, ${kind(d)} rows${d.targets ? " and target rows" : ""}`;
+    parts.forEach((d, i) => {
+      if (shape(d) !== shape(first)) {
+        throw new ShapeError(`Dataset.concat parts[${i}]`, shape(first), shape(d), "Concatenate parts of one data set.");
+      }
+    });
+    const pieces: DatasetPart[] = [];
+    let rows = 0;
+    for (const d of parts) {
+      for (const part of d.parts) pieces.push({ x: part.x, start: rows + part.start, rows: part.rows });
+      rows += d.length;
+    }
+    const y = new Int32Array(rows), C = first.classes, targets = first.targets && new Float32Array(rows * C);
+    let at = 0;
+    for (const d of parts) {
+      y.set(d.y, at);
+      targets?.set(d.targets!, at * C);
+      at += d.length;
+    }
+    return new Dataset(pieces.length === 1 ? pieces[0]!.x : new Parts(pieces), targets ?? y, first.options());
+  }
+
+  /**
+   * All rows in one array (length × features values).
+   * @throws {ShapeError} for a Dataset made by `Dataset.concat` from several arrays: read it with `row` or `subset`.
+   */
+  get x(): Uint8Array | Float32Array {
+    if (this.parts.length === 1) return this.parts[0]!.x;
+    throw new ShapeError("Dataset.x", "a Dataset held in one array", `one held in ${this.parts.length} (from Dataset.concat)`,
+      "Read its rows with row(i) or subset(indices); Trainer, fit and evaluate take it as it is.");
+  }
+
+  /** @internal Whether the rows are Uint8 pixels (scaled to [0, 1] per batch) rather than Float32 features. */
+  get pixels(): boolean {
+    return this.parts[0]!.x instanceof Uint8Array;
+  }
+
+  /** @internal The values of row `i`, a view into the array that holds it (no check of `i`). */
+  rowValues(i: number): Uint8Array | Float32Array {
+    const parts = this.parts, F = this.features;
+    let lo = 0, hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (parts[mid]!.start <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const part = parts[lo]!, at = (i - part.start) * F;
+    return part.x.subarray(at, at + F);
+  }
+
+  private constructor(x: Uint8Array | Float32Array | Parts, y: ArrayLike<number>, options: DatasetOptions) {
     const opts = checkKeys("Dataset", options, KNOWN);
     const features = check("features", opts.features, RULES.count);
     const classes = check("classes", opts.classes, CLASSES_RULE);
@@ -75,18 +154,21 @@ export class Dataset {
         `[${height}, ${width}] holds ${height * width} values; each example has ${features}.`);
     }
     const classNames = checkOr("classNames", opts.classNames, classNamesRule(classes), undefined);
-    check("x", x, X_RULE);
+    // Parts come from concat, already checked.
+    const given = x instanceof Parts ? x.list : undefined;
+    if (!given) check("x", x, X_RULE);
     check("y", y, Y_RULE);
+    const values = given ? given.reduce((n, part) => n + part.rows * features, 0) : (x as Uint8Array | Float32Array).length;
     let targets: Float32Array | undefined;
-    if (y instanceof Float32Array && y.length !== 0 && y.length === (x.length / features) * classes) {
+    if (y instanceof Float32Array && y.length !== 0 && y.length === (values / features) * classes) {
       targets = y;
       for (let i = 0; i < targets.length; i++) {
         if (!Number.isFinite(targets[i])) throw new ShapeError(`target at index ${i}`, "a finite number", String(targets[i]));
       }
       y = Int32Array.from({ length: targets.length / classes }, (_, r) => argmax(targets!, r * classes, classes));
     }
-    if (x.length !== y.length * features) {
-      throw new ShapeError("x", `${y.length} labels × ${features} features = ${y.length * features} values`, `${x.length}`,
+    if (values !== y.length * features) {
+      throw new ShapeError("x", `${y.length} labels × ${features} features = ${y.length * features} values`, `${values}`,
         "Pass one row of features per label.");
     }
     const labels = y instanceof Int32Array ? y : Int32Array.from(y);
@@ -97,7 +179,7 @@ export class Dataset {
           "Check that `classes` counts every class in the data.");
       }
     }
-    this.x = x;
+    this.parts = given ?? [{ x: x as Uint8Array | Float32Array, start: 0, rows: labels.length }];
     this.y = labels;
     this.targets = targets;
     this.length = labels.length;
@@ -110,13 +192,13 @@ export class Dataset {
   /** The examples at `indices`, copied, as a new Dataset with the same metadata. */
   subset(indices: ArrayLike<number>): Dataset {
     const F = this.features;
-    const x = new (this.x.constructor as Uint8ArrayConstructor | Float32ArrayConstructor)(indices.length * F);
+    const x = new (this.parts[0]!.x.constructor as Uint8ArrayConstructor | Float32ArrayConstructor)(indices.length * F);
     const C = this.classes, targets = this.targets && new Float32Array(indices.length * C);
     const y = new Int32Array(indices.length);
     const index = this.indexRule();
     for (let k = 0; k < indices.length; k++) {
       const i = check(`indices[${k}]`, indices[k], index);
-      x.set(this.x.subarray(i * F, (i + 1) * F), k * F);
+      x.set(this.rowValues(i), k * F);
       y[k] = this.y[i]!;
       targets?.set(this.targets!.subarray(i * C, (i + 1) * C), k * C);
     }
@@ -126,8 +208,7 @@ export class Dataset {
   /** The image (or feature row) at `index` as values in [0, 1] (for Uint8 data) or as stored. */
   row(index: number): Float32Array {
     check("index", index, this.indexRule());
-    const F = this.features;
-    const values = this.x.subarray(index * F, (index + 1) * F);
+    const values = this.rowValues(index);
     return values instanceof Float32Array ? values.slice() : Float32Array.from(values, (v) => Math.fround(v * U8_SCALE));
   }
 

@@ -18,6 +18,7 @@ const f = Math.fround;
  * The kernels in plain TypeScript: the oracle the wasm builds are tested against, the fallback where
  * WebAssembly is missing, and the pure-JS baseline of the benchmark. Straight loops, f32 storage,
  * one accumulator per output; no SIMD tricks, so it reads as the definition of each kernel.
+ * Pointers are unsigned byte offsets up to 4 GiB: they become element indices with `>>> 2`, never the signed `>> 2`.
  */
 export class JsKernels implements Kernels {
   readonly backend = "js";
@@ -38,7 +39,7 @@ export class JsKernels implements Kernels {
 
   linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void {
     this.views();
-    const m = this.f32v, x = inp >> 2, w = weight >> 2, bs = bias >> 2, y = out >> 2;
+    const m = this.f32v, x = inp >>> 2, w = weight >>> 2, bs = bias >>> 2, y = out >>> 2;
     for (let b = 0; b < B; b++) {
       for (let o = 0; o < O; o++) {
         let s = 0;
@@ -54,7 +55,7 @@ export class JsKernels implements Kernels {
 
   linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, o0: number, o1: number): void {
     this.views();
-    const m = this.f32v, g = dOut >> 2, x = inp >> 2, dw = dWeight >> 2, db = dBias >> 2;
+    const m = this.f32v, g = dOut >>> 2, x = inp >>> 2, dw = dWeight >>> 2, db = dBias >>> 2;
     for (let o = o0; o < o1; o++) {
       for (let i = 0; i < I; i++) {
         let s = 0;
@@ -69,7 +70,7 @@ export class JsKernels implements Kernels {
 
   matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void {
     this.views();
-    const m = this.f32v, pa = a >> 2, pb = b >> 2, po = out >> 2;
+    const m = this.f32v, pa = a >>> 2, pb = b >>> 2, po = out >>> 2;
     for (let r = 0; r < M; r++) {
       for (let c = 0; c < N; c++) {
         let s = 0;
@@ -83,7 +84,7 @@ export class JsKernels implements Kernels {
     this.views();
     const m = this.f32v;
     for (let r = 0; r < R; r++) {
-      const z = (inp >> 2) + r * C, p = (out >> 2) + r * C;
+      const z = (inp >>> 2) + r * C, p = (out >>> 2) + r * C;
       const sum = expRow(m, p, z, rowMax(m, z, C), C);
       const inv = f(1 / sum);
       for (let c = 0; c < C; c++) m[p + c] = m[p + c]! * inv;
@@ -96,7 +97,7 @@ export class JsKernels implements Kernels {
     const m = this.f32v, invB = f(1 / B), eps = f(smoothing), spread = f(eps / C);
     let total = 0;
     for (let b = 0; b < B; b++) {
-      const z = (logits >> 2) + b * C, d = (dLogits >> 2) + b * C, label = this.i32v[(labels >> 2) + b]!;
+      const z = (logits >>> 2) + b * C, d = (dLogits >>> 2) + b * C, label = this.i32v[(labels >>> 2) + b]!;
       const max = rowMax(m, z, C);
       let target = f(m[z + label]! - max);
       if (eps !== 0) {
@@ -119,7 +120,7 @@ export class JsKernels implements Kernels {
     const m = this.f32v, invB = f(1 / B);
     let total = 0;
     for (let b = 0; b < B; b++) {
-      const z = (logits >> 2) + b * C, d = (dLogits >> 2) + b * C, t = (targets >> 2) + b * C;
+      const z = (logits >>> 2) + b * C, d = (dLogits >>> 2) + b * C, t = (targets >>> 2) + b * C;
       const max = rowMax(m, z, C);
       let dot = 0;
       for (let c = 0; c < C; c++) if (m[t + c] !== 0) dot = f(dot + f(m[t + c]! * f(m[z + c]! - max)));
@@ -154,9 +155,9 @@ export class JsKernels implements Kernels {
     const m = this.f32v, invB = f(1 / B);
     let total = 0;
     for (let i = 0; i < B * C; i++) {
-      const r = f(m[(out >> 2) + i]! - m[(targets >> 2) + i]!);
+      const r = f(m[(out >>> 2) + i]! - m[(targets >>> 2) + i]!);
       total = f(total + loss(r));
-      m[(dOut >> 2) + i] = slope(r) * invB;
+      m[(dOut >>> 2) + i] = slope(r) * invB;
     }
     return f(total * invB);
   }
@@ -164,23 +165,23 @@ export class JsKernels implements Kernels {
   reluForward(out: Ptr, inp: Ptr, n: number): void {
     this.views();
     const m = this.f32v;
-    for (let i = 0; i < n; i++) m[(out >> 2) + i] = Math.max(m[(inp >> 2) + i]!, 0);
+    for (let i = 0; i < n; i++) m[(out >>> 2) + i] = Math.max(m[(inp >>> 2) + i]!, 0);
   }
 
   reluBackward(dInp: Ptr, dOut: Ptr, out: Ptr, n: number): void {
     this.views();
     const m = this.f32v;
-    for (let i = 0; i < n; i++) m[(dInp >> 2) + i] = m[(out >> 2) + i]! > 0 ? m[(dOut >> 2) + i]! : 0;
+    for (let i = 0; i < n; i++) m[(dInp >>> 2) + i] = m[(out >>> 2) + i]! > 0 ? m[(dOut >>> 2) + i]! : 0;
   }
 
   sgdUpdate(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, weightDecay: number): void {
     this.views();
     const m = this.f32v, step = f(lr), mu = f(momentum), wd = f(weightDecay);
     for (let i = 0; i < n; i++) {
-      const p = m[(param >> 2) + i]!;
-      let g = f(m[(grad >> 2) + i]! + f(wd * p));
-      if (mu !== 0) g = m[(velocity >> 2) + i] = f(f(mu * m[(velocity >> 2) + i]!) + g);
-      m[(param >> 2) + i] = p - f(step * g);
+      const p = m[(param >>> 2) + i]!;
+      let g = f(m[(grad >>> 2) + i]! + f(wd * p));
+      if (mu !== 0) g = m[(velocity >>> 2) + i] = f(f(mu * m[(velocity >>> 2) + i]!) + g);
+      m[(param >>> 2) + i] = p - f(step * g);
     }
   }
 
@@ -189,13 +190,13 @@ export class JsKernels implements Kernels {
     this.views();
     const a = this.f32v, b1 = f(beta1), b2 = f(beta2), wd = f(weightDecay);
     for (let i = 0; i < n; i++) {
-      const p = a[(param >> 2) + i]!;
-      const g = f(a[(grad >> 2) + i]! + f(wd * p));
-      const m = f(f(b1 * a[(mPtr >> 2) + i]!) + f(f(1 - b1) * g));
-      const v = f(f(b2 * a[(vPtr >> 2) + i]!) + f(f(f(1 - b2) * g) * g));
-      a[(mPtr >> 2) + i] = m;
-      a[(vPtr >> 2) + i] = v;
-      a[(param >> 2) + i] = p - f(f(f(lr) * f(m / f(c1))) / f(f(Math.sqrt(f(v / f(c2)))) + f(eps)));
+      const p = a[(param >>> 2) + i]!;
+      const g = f(a[(grad >>> 2) + i]! + f(wd * p));
+      const m = f(f(b1 * a[(mPtr >>> 2) + i]!) + f(f(1 - b1) * g));
+      const v = f(f(b2 * a[(vPtr >>> 2) + i]!) + f(f(f(1 - b2) * g) * g));
+      a[(mPtr >>> 2) + i] = m;
+      a[(vPtr >>> 2) + i] = v;
+      a[(param >>> 2) + i] = p - f(f(f(lr) * f(m / f(c1))) / f(f(Math.sqrt(f(v / f(c2)))) + f(eps)));
     }
   }
 
@@ -203,7 +204,7 @@ export class JsKernels implements Kernels {
     this.views();
     const m = this.f32v, s = f(scale);
     for (let b = 0; b < B; b++) {
-      const from = src + this.i32v[(idx >> 2) + b]! * I, to = (out >> 2) + b * I;
+      const from = src + this.i32v[(idx >>> 2) + b]! * I, to = (out >>> 2) + b * I;
       for (let i = 0; i < I; i++) m[to + i] = this.u8v[from + i]! * s;
     }
   }
@@ -211,27 +212,27 @@ export class JsKernels implements Kernels {
   gatherF32(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number): void {
     this.views();
     for (let b = 0; b < B; b++) {
-      const from = (src >> 2) + this.i32v[(idx >> 2) + b]! * I;
-      this.f32v.copyWithin((out >> 2) + b * I, from, from + I);
+      const from = (src >>> 2) + this.i32v[(idx >>> 2) + b]! * I;
+      this.f32v.copyWithin((out >>> 2) + b * I, from, from + I);
     }
   }
 
   gatherLabels(out: Ptr, labels: Ptr, idx: Ptr, B: number): void {
     this.views();
     const v = this.i32v;
-    for (let b = 0; b < B; b++) v[(out >> 2) + b] = v[(labels >> 2) + v[(idx >> 2) + b]!]!;
+    for (let b = 0; b < B; b++) v[(out >>> 2) + b] = v[(labels >>> 2) + v[(idx >>> 2) + b]!]!;
   }
 
   argmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void {
     this.views();
-    for (let r = 0; r < R; r++) this.i32v[(out >> 2) + r] = argmaxRow(this.f32v, (inp >> 2) + r * C, C);
+    for (let r = 0; r < R; r++) this.i32v[(out >>> 2) + r] = argmaxRow(this.f32v, (inp >>> 2) + r * C, C);
   }
 
   countCorrect(scores: Ptr, labels: Ptr, R: number, C: number): number {
     this.views();
     let correct = 0;
     for (let r = 0; r < R; r++) {
-      if (argmaxRow(this.f32v, (scores >> 2) + r * C, C) === this.i32v[(labels >> 2) + r]) correct++;
+      if (argmaxRow(this.f32v, (scores >>> 2) + r * C, C) === this.i32v[(labels >>> 2) + r]) correct++;
     }
     return correct;
   }

@@ -2,7 +2,7 @@
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork } from "../model/network.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { OptionError } from "../errors.js";
+import { DIVERGENCE_FACTOR, DivergenceError, OptionError, START_LOSS_FACTOR } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
 import type { LossSpec } from "./losses.js";
 import { TRAINER_OPTIONS, Trainer, checkData } from "./trainer.js";
@@ -36,7 +36,12 @@ const NO_LOGS: Logs = { loss: NaN, acc: NaN, ms: 0 };
  * SGD lr 0.1, shuffled, seed 0.
  * @throws {OptionError} for an unknown or invalid option (each is named with its rule and value).
  * @throws {ShapeError} when the data's features or classes do not match the model.
- * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
+ * @throws {OptionError} when resuming (initialEpoch > 0) with `epochs` past the end of a cosine schedule, whose
+ *   remaining epochs would all run at minLr.
+ * @throws {DivergenceError} when a batch's loss becomes NaN or infinite, or an epoch's mean loss exceeds
+ *   `DIVERGENCE_FACTOR` (10) × the run's first epoch's or `START_LOSS_FACTOR` (100) × the loss of the fit's first
+ *   batch (measured before its update); the model and optimizer are then restored to the end of the last good
+ *   epoch (or to their state before `fit`), and `restoredEpoch` says which.
  * @throws {WasmError} before `init()` when no `runtime` is given.
  * @example
  * const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
@@ -56,6 +61,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   const trainer = new Trainer(model, {
     ...(o.optimizer !== undefined && { optimizer: o.optimizer }), ...(o.loss !== undefined && { loss: o.loss }),
     ...(o.batchSize !== undefined && { batchSize: o.batchSize }), ...(o.runtime !== undefined && { runtime: o.runtime }),
+    ...(o.residentBytes !== undefined && { residentBytes: o.residentBytes }),
   });
   const history: History = { epochs: [...earlier], backend: trainer.runtime.backend, threads: trainer.runtime.threads, stopped: "completed", ms: 0 };
   const run = { seed, batchSize: trainer.batchSize, shuffle, loss: trainer.loss };
@@ -65,12 +71,38 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   // Batch events come from trainEpoch; they get this run's length and history on their way to the callbacks.
   const onBatch: Callback[] = callbacks.length === 0 ? [] :
     [async (e) => ((await notify(callbacks, { ...e, epochs, history: history.epochs })) ? "stop" : undefined)];
+  // The state each epoch started from, to put back when one diverges.
+  let good = { epoch: initialEpoch, params: model.getParameters(), optimizer: trainer.optimizer.snapshot() };
+  const diverged = (error: DivergenceError): DivergenceError => {
+    model.setParameters(good.params);
+    trainer.optimizer.rollback(good.optimizer);
+    error.restoredEpoch = good.epoch;
+    return error;
+  };
+  let start: number | undefined;
+  const firstBatch: Callback[] = [({ logs }) => { start ??= logs.loss; }, ...onBatch];
   try {
+    checkSchedule(trainer, initialEpoch, epochs);
     if (await notify(callbacks, event("trainBegin", initialEpoch, 0, history.epochs.at(-1) ?? NO_LOGS))) history.stopped = "callback";
     for (let epoch = initialEpoch + 1; epoch <= epochs && history.stopped === "completed"; epoch++) {
-      const result = await trainer.trainEpoch(train, { epoch, shuffle, seed, callbacks: onBatch, ...(signal && { signal }) });
+      let result;
+      try {
+        const batchCallbacks = epoch === initialEpoch + 1 ? firstBatch : onBatch;
+        result = await trainer.trainEpoch(train, { epoch, shuffle, seed, callbacks: batchCallbacks, ...(signal && { signal }) });
+      } catch (error) {
+        throw error instanceof DivergenceError ? diverged(error) : error;
+      }
       // A partly trained epoch is not an epoch: History holds whole epochs only.
       if (result.stopped) { history.stopped = result.stopped; break; }
+      // A loss that only grows large stays finite (softmax regression at lr 1e6 reaches 10⁶ with fair accuracy, in
+      // its first epoch already, so the first epoch alone is no reference).
+      const first = history.epochs[0]?.loss;
+      if (start! > 0 && result.loss > START_LOSS_FACTOR * start!) {
+        throw diverged(new DivergenceError(epoch, 0, result.loss, "blow-up", START_LOSS_FACTOR * start!));
+      }
+      if (first !== undefined && first > 0 && result.loss > DIVERGENCE_FACTOR * first) {
+        throw diverged(new DivergenceError(epoch, 0, result.loss, "growth", DIVERGENCE_FACTOR * first));
+      }
       const { batches: _, ...logs } = result as EpochLogs & { batches: number };
       if (validation) {
         const v = trainer.evaluate(validation);
@@ -80,6 +112,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
       history.epochs.push(logs);
       if (await notify(callbacks, event("epoch", epoch, batches, logs))) history.stopped = "callback";
       else if (signal?.aborted) history.stopped = "aborted";
+      good = { epoch, params: model.getParameters(), optimizer: trainer.optimizer.snapshot() };
     }
     const last = history.epochs.at(-1);
     await notify(callbacks, { ...event("trainEnd", last?.epoch ?? initialEpoch, 0, last ?? NO_LOGS), stopped: history.stopped });
@@ -88,6 +121,16 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   }
   history.ms = performance.now() - started;
   return history;
+}
+
+// A cosine schedule ends at minLr after its `epochs`: a resumed run past that end would train at minLr only
+// (at 0 by default, changing nothing), so it is refused. A fresh fit may run past it, a tail at minLr it asked for.
+function checkSchedule(trainer: Trainer, initialEpoch: number, epochs: number): void {
+  const schedule = trainer.optimizer.config.schedule;
+  if (schedule?.type !== "cosine" || initialEpoch === 0 || epochs <= schedule.epochs) return;
+  throw new OptionError("epochs", `at most ${schedule.epochs} (where the cosine schedule ends) when resuming after epoch ${initialEpoch}`,
+    epochs, `The schedule spans the first run's ${schedule.epochs} epochs; start a new run, or train with a schedule of at least ` +
+      `${epochs} epochs.`);
 }
 
 function splitValidation(data: Dataset, validationData: unknown, validationSplit: unknown): [Dataset, Dataset | undefined] {

@@ -1,6 +1,7 @@
 // The Trainer owns what lives in kernel memory while a model trains: parameters, gradients, optimizer state,
-// activations for one batch, and every data set it has seen (copied in once, so batches are gathered inside the
-// kernels). Everything else (fit, evaluate, custom loops) is built from its public methods.
+// activations for one batch, and every data set it has seen within its budget (copied in once, so batches are
+// gathered inside the kernels; larger ones are streamed, a batch at a time). Everything else (fit, evaluate,
+// custom loops) is built from its public methods.
 import type { Ptr } from "../kernels/contract.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { runtimeOf } from "../runtime/runtime.js";
@@ -29,7 +30,17 @@ export interface TrainerOptions {
   batchSize?: number;
   /** Where the kernels run. Default: the runtime `init()` set up. */
   runtime?: Runtime;
+  /**
+   * Bytes of kernel memory the data sets may take (rows, labels, target rows and an order, all data sets
+   * together). A data set that fits in what is left is copied in once; one that does not is streamed: each batch
+   * is gathered on the JS side into a fixed staging buffer, with the same results. 0 streams every data set.
+   * Default `DEFAULT_RESIDENT_BYTES` (1 GiB).
+   */
+  residentBytes?: number;
 }
+
+/** The default `residentBytes`: 1 GiB of the 4 GiB wasm32 addresses, leaving room for models and other runtimes' use. */
+export const DEFAULT_RESIDENT_BYTES = 2 ** 30;
 
 /** Options of `Trainer.trainEpoch`. */
 export interface EpochOptions {
@@ -50,13 +61,22 @@ export type Targets = ArrayLike<number>;
 
 /** A data set copied into kernel memory: rows, labels, target rows when the loss uses them, and an order. */
 interface Resident {
+  streamed?: undefined;
   x: Ptr;
   y: Ptr;
   targets: Ptr | undefined;
+  withTargets: boolean;
   order: Ptr;
 }
 
-export const TRAINER_OPTIONS = ["optimizer", "loss", "batchSize", "runtime"] as const;
+/** A data set over the budget: it stays in JS, and each batch is gathered from it into the staging buffer. */
+interface Streamed {
+  streamed: true;
+  withTargets: boolean;
+  order: Int32Array;
+}
+
+export const TRAINER_OPTIONS = ["optimizer", "loss", "batchSize", "runtime", "residentBytes"] as const;
 const EPOCH_OPTIONS = ["epoch", "shuffle", "seed", "callbacks", "signal"] as const;
 const YIELD_MS = 50;
 
@@ -87,8 +107,11 @@ export class Trainer {
   readonly loss: LossConfig;
   readonly batchSize: number;
   readonly runtime: Runtime;
+  /** Bytes of kernel memory the data sets may take; larger ones are streamed. */
+  readonly residentBytes: number;
   /** @internal Data sets copied into kernel memory so far (each once). */
   uploads = 0;
+  #residentUsed = 0;
   #loss: Loss;
   #scope: Scope;
   #params: Ptr;
@@ -99,7 +122,7 @@ export class Trainer {
   #targets: Ptr;
   #probs: Ptr;
   #stage: Staging;
-  #resident = new Map<Dataset, Resident>();
+  #resident = new Map<Dataset, Resident | Streamed>();
   #closed = false;
   static #forEvaluation = false;
 
@@ -128,6 +151,7 @@ export class Trainer {
     this.loss = this.#loss.config;
     this.batchSize = checkOr("batchSize", o.batchSize, RULES.count, 256);
     this.runtime = runtimeOf(o.runtime);
+    this.residentBytes = checkOr("residentBytes", o.residentBytes, RULES.countOrZero, DEFAULT_RESIDENT_BYTES);
     const arena = this.runtime.arena, n = model.size, B = this.batchSize, C = model.classes;
     this.#scope = new Scope(arena);
     try {
@@ -185,7 +209,7 @@ export class Trainer {
       if (signal?.aborted) { stopped = "aborted"; break; }
       const t0 = performance.now();
       const rows = this.#loadBatch(data, r, start, end);
-      const step = this.#step(rows, r.targets !== undefined, lr, epoch, batch + 1);
+      const step = this.#step(rows, r.withTargets, lr, epoch, batch + 1);
       const t1 = performance.now();
       ms += t1 - t0;
       lossSum += step.loss * rows;
@@ -222,7 +246,7 @@ export class Trainer {
       const rows = this.#loadBatch(data, r, start, end);
       forward(k, this.model.layout, this.#params, this.#buffers.acts, rows);
       correct += k.countCorrect(this.#logits, this.#labels, rows, C);
-      lossSum += this.#lossOf(rows, r.targets !== undefined) * rows;
+      lossSum += this.#lossOf(rows, r.withTargets) * rows;
     }
     return { n: data.length, loss: lossSum / data.length, acc: correct / data.length };
   }
@@ -305,36 +329,78 @@ export class Trainer {
       withTargets ? this.#targets : 0, rows, this.model.classes);
   }
 
-  #residentOf(data: Dataset): Resident {
+  #residentOf(data: Dataset): Resident | Streamed {
     this.#open();
     checkData("data", data);
     const known = this.#resident.get(data);
     if (known) return known;
     checkFits(this.model, data);
-    const scope = this.#scope;
     const withTargets = this.#loss.needsTargets(data.targets !== undefined);
+    const n = data.length, bytes = n * data.features * (data.pixels ? 1 : 4) + 8 * n + (withTargets ? 4 * n * data.classes : 0);
+    if (this.#residentUsed + bytes > this.residentBytes) {
+      const s: Streamed = { streamed: true, withTargets, order: new Int32Array(0) };
+      this.#resident.set(data, s);
+      return s;
+    }
+    const scope = this.#scope, arena = this.runtime.arena;
+    // One block for all parts (from Dataset.concat), each copied to where its rows start.
+    const x = scope.alloc(n * data.features * (data.pixels ? 1 : 4));
+    for (const part of data.parts) {
+      const at = x + part.start * data.features * part.x.BYTES_PER_ELEMENT;
+      const to = part.x instanceof Uint8Array ? new Uint8Array(arena.memory.buffer, at, part.x.length)
+        : new Float32Array(arena.memory.buffer, at, part.x.length);
+      to.set(part.x);
+    }
     const r: Resident = {
-      x: data.x instanceof Uint8Array ? scope.u8(data.x) : scope.f32(data.x.length, data.x),
-      y: scope.i32(data.length, data.y),
-      targets: withTargets ? scope.f32(data.length * data.classes, data.targets ?? oneHot(data.y, data.classes)) : undefined,
-      order: scope.i32(data.length),
+      x,
+      y: scope.i32(n, data.y),
+      targets: withTargets ? scope.f32(n * data.classes, data.targets ?? oneHot(data.y, data.classes)) : undefined,
+      withTargets,
+      order: scope.i32(n),
     };
     this.#resident.set(data, r);
+    this.#residentUsed += bytes;
     this.uploads++;
     return r;
   }
 
-  #writeOrder(r: Resident, order: Int32Array): void {
-    new Int32Array(this.runtime.arena.memory.buffer, r.order, order.length).set(order);
+  #writeOrder(r: Resident | Streamed, order: Int32Array): void {
+    if (r.streamed) r.order = order;
+    else new Int32Array(this.runtime.arena.memory.buffer, r.order, order.length).set(order);
   }
 
   /** Gathers rows [start, end) of the current order into acts[0], their labels and (when used) target rows. */
-  #loadBatch(data: Dataset, r: Resident, start: number, end: number): number {
+  #loadBatch(data: Dataset, r: Resident | Streamed, start: number, end: number): number {
+    if (r.streamed) return this.#streamBatch(data, r, start, end);
     const k = this.runtime.kernels, B = end - start, idx = r.order + start * 4, into = this.#buffers.acts[0]!;
-    if (data.x instanceof Uint8Array) k.gatherScaleU8(into, r.x, idx, B, data.features, U8_SCALE);
+    if (data.pixels) k.gatherScaleU8(into, r.x, idx, B, data.features, U8_SCALE);
     else k.gatherF32(into, r.x, idx, B, data.features);
     k.gatherLabels(this.#labels, r.y, idx, B);
     if (r.targets !== undefined) k.gatherF32(this.#targets, r.targets, idx, B, data.classes);
+    return B;
+  }
+
+  /**
+   * The same batch as #loadBatch, gathered in JS: pixels go through the staging buffer and the same scaling
+   * kernel, features, labels and targets are copied as they are, so the bits match the resident path's.
+   */
+  #streamBatch(data: Dataset, r: Streamed, start: number, end: number): number {
+    const k = this.runtime.kernels, buffer = this.runtime.arena.memory.buffer, B = end - start, F = data.features, C = data.classes;
+    const into = this.#buffers.acts[0]!, rows = data.pixels
+      ? new Uint8Array(buffer, this.#stage.raw, B * F) : new Float32Array(buffer, into, B * F);
+    const labels = new Int32Array(buffer, this.#labels, B);
+    const targets = r.withTargets ? new Float32Array(buffer, this.#targets, B * C) : undefined;
+    if (targets && !data.targets) targets.fill(0);
+    for (let b = 0; b < B; b++) {
+      const i = r.order[start + b]!;
+      rows.set(data.rowValues(i), b * F);
+      labels[b] = data.y[i]!;
+      if (targets) {
+        if (data.targets) targets.set(data.targets.subarray(i * C, (i + 1) * C), b * C);
+        else targets[b * C + data.y[i]!] = 1;
+      }
+    }
+    if (data.pixels) k.gatherScaleU8(into, this.#stage.raw, this.#stage.identity, B, F, U8_SCALE);
     return B;
   }
 

@@ -209,11 +209,13 @@ describe("command-line validation", () => {
     expect(stderr).toContain(`error: ${message}\n`);
   });
 
-  it("re-throws errors that are not the package's own", async () => {
-    const boom = new TypeError("stdout is closed");
-    await expect(run(["--help"], {
-      stdout: () => { throw boom; }, stderr: () => {}, isTTY: false, env: {},
-    })).rejects.toBe(boom);
+  it("reports errors that are not the package's own in one line asking to report them, exit 1", async () => {
+    let stderr = "";
+    const code = await run(["--help"], {
+      stdout: () => { throw new TypeError("stdout is closed"); }, stderr: (s) => { stderr += s; }, isTTY: false, env: {},
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: unexpected TypeError: stdout is closed \(wasm-softmax .*\)\. This is a bug: please report it.*\n$/);
   });
 });
 

@@ -29,7 +29,9 @@ describe("createRuntime()", () => {
     expect(rt.bytesInUse).toBe(0);
     expect(rt.memoryBytes).toBeGreaterThan(0);
     expect(rt.closed).toBe(false);
-    expect(JSON.parse(JSON.stringify(rt))).toEqual({ backend, memoryBytes: rt.memoryBytes, closed: false });
+    expect(JSON.parse(JSON.stringify(rt))).toEqual({
+      backend, threads: rt.threads, ...(rt.threadsReason !== undefined && { threadsReason: rt.threadsReason }), memoryBytes: rt.memoryBytes, closed: false,
+    });
   });
 
   it("gives a new runtime with its own memory on every call", async () => {
@@ -116,8 +118,8 @@ describe("createRuntime()", () => {
     const error = await rejection(createRuntime({ backnd: "js" } as never));
     expect(error).toBeInstanceOf(OptionError);
     expect(error.message).toBe('Unknown createRuntime option "backnd". Did you mean "backend"?');
-    expect((await rejection(createRuntime({ threads: 2 } as never))).message)
-      .toBe('Unknown createRuntime option "threads". Known options: backend, wasm.');
+    expect((await rejection(createRuntime({ thread: 2 } as never))).message)
+      .toBe('Unknown createRuntime option "thread". Did you mean "threads"?');
   });
 
   it("refuses an unknown key in { simd, scalar } with the nearest name", async () => {
