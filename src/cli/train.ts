@@ -5,7 +5,7 @@ import type { Callback, History } from "../train/events.js";
 import { earlyStopping, progressLogger } from "../train/callbacks.js";
 import { checkpointEvery, saveCheckpoint } from "../io/checkpoint.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { command } from "./args.js";
+import { command, usageError } from "./args.js";
 import {
   EXIT_INTERRUPTED, cliRuntime, describeLoss, describeModel, describeOptimizer, describeSource, loadData, writeOutput,
 } from "./output.js";
@@ -37,6 +37,7 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   using runtime = await cliRuntime(o.backend);
   const data = await loadData(o.data, out);
   const plan = resume ? resumedPlan(resume, o.resume!, data.train) : freshPlan(o, data.train);
+  checkSplit(o, data.train.length);
   const { model, optimizer } = plan;
   out.info(`backend: ${runtime.backend}  data: ${describeSource(data)} (${data.train.length} train, ${data.test.length} test)\n` +
     `model: ${describeModel(model.config)}  optimizer: ${describeOptimizer(optimizer.config)}  loss: ${describeLoss(plan.loss)}\n` +
@@ -57,6 +58,16 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   const pictures = await drawPictures(o, out, history, model, data, optimizer, runtime);
   out.io.stdout(report(o, plan, data, { ...result, ...(saved && { saved }), pictures }));
   return history.stopped === "aborted" ? EXIT_INTERRUPTED : 0;
+}
+
+// fit would refuse it too, in the API's words; here it is the flag's, with the data's size.
+function checkSplit(o: TrainValues, examples: number): void {
+  if (o.validationSplit === undefined) return;
+  const held = Math.floor(examples * o.validationSplit);
+  if (held < 1 || held >= examples) {
+    throw usageError("train", `Invalid --validation-split: expected a fraction that holds out at least one of the ${examples} ` +
+      `training examples and keeps at least one, got "${o.validationSplit}".`);
+  }
 }
 
 /**

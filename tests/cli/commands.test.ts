@@ -473,6 +473,11 @@ describe("train --patience", () => {
     if (report.stopped === "early-stopping") expect(text.stdout).toMatch(/the val loss did not improve for 1 epoch$/m);
   });
 
+  it("rejects a --validation-split that would hold out no example of the training set, naming its size", async () => {
+    await expectUsageError("train", ["--data", tinyDir, "--validation-split", "0.01"],
+      'Invalid --validation-split: expected a fraction that holds out at least one of the 40 training examples and keeps at least one, got "0.01".');
+  });
+
   it.each(["0", "1", "-0.1", "half"])("rejects --validation-split %s with exit code 2", async (value) => {
     await expectUsageError("train", ["--validation-split", value], `Invalid --validation-split: expected a number in (0, 1), got "${value}".`);
   });
