@@ -449,7 +449,8 @@ describe("train --patience", () => {
   });
 
   it("with --validation-split stops on the held-out loss, without a warning, and scores the test set once at the end", async () => {
-    const args = ["train", "--data", dataDir, "--hidden", "16", "--lr", "0.5", "--batch-size", "16", "--epochs", "30", "--patience", "0",
+    // Unlearnable labels (the tiny set): the held-out loss soon rises, so early stopping ends the run.
+    const args = ["train", "--data", tinyDir, "--hidden", "32", "--lr", "0.5", "--batch-size", "4", "--epochs", "30", "--patience", "0",
       "--validation-split", "0.25", "--save", file("split.wsmx")];
     const { code, stdout, stderr } = await cli([...args, "--json"]);
     expect(code, stderr).toBe(0);
@@ -458,19 +459,21 @@ describe("train --patience", () => {
       epochs: { valLoss: number; valAcc: number }[]; options: { validationSplit?: number }; data: { source: string; train: number; test: number };
     };
     expect(report.options.validationSplit).toBe(0.25);
-    expect(report.data).toEqual({ source: dataDir, train: TRAIN_COUNT, test: TEST_COUNT });
+    expect(report.data).toEqual({ source: tinyDir, train: 40, test: 10 });
+    expect(report.stopped).toBe("early-stopping");
     for (const e of report.epochs) expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "valLoss", "valAcc", "lr", "ms"]);
     const losses = report.epochs.map((e) => e.valLoss);
     expect(report.bestEpoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
     // The test figures are the saved (best) model's on the test set, which no epoch looked at.
-    const evaluated = JSON.parse((await cli(["eval", "--model", file("split.wsmx"), "--data", dataDir, "--json"])).stdout) as { loss: number; accuracy: number };
+    const evaluated = JSON.parse((await cli(["eval", "--model", file("split.wsmx"), "--data", tinyDir, "--json"])).stdout) as { loss: number; accuracy: number };
     expect(report.totals.testLoss).toBeCloseTo(evaluated.loss, 4);
     expect(losses).not.toContain(report.totals.testLoss);
 
     const text = await cli(args);
     expect(text.stdout).toMatch(/^epoch {2}train loss {2}train acc {3}val loss {3}val acc {6}ms$/m);
     expect(text.stdout).toMatch(/^val accuracy: \d\.\d{4}\ntest accuracy: \d\.\d{4}/m);
-    if (report.stopped === "early-stopping") expect(text.stdout).toMatch(/the val loss did not improve for 1 epoch$/m);
+    expect(text.stdout).toMatch(/^test accuracy: \d\.\d{4} \(the weights of epoch \d+, the lowest val loss\)$/m);
+    expect(text.stdout).toMatch(/^stopped early after epoch \d+: the val loss did not improve for 1 epoch$/m);
   });
 
   it("rejects a --validation-split that would hold out no example of the training set, naming its size", async () => {

@@ -12,7 +12,6 @@ import type { DemoServer } from "../../web/server.js";
 
 const BUILT = existsSync(join(ROOT, "dist/index.js")) && existsSync(join(ROOT, "build/simd.wasm"));
 const NOT_BUILT = "dist/index.js or build/simd.wasm is missing: run `npm run build` before the demo test (`npm test` does).";
-const OUTPUT = join(ROOT, "test-output");
 // The README shows these screenshots: the test that checks the layout takes them.
 const DOCS = join(ROOT, "docs");
 const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
@@ -123,7 +122,7 @@ describe("browser demo in headless Chromium", () => {
     if (missing.length) throw new Error(`The browser demo test cannot run ($CI is set, so it must): ${missing.join("; ")}.`);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    mkdirSync(OUTPUT, { recursive: true });
+    mkdirSync(DOCS, { recursive: true });
   }, 60_000);
   afterAll(async () => { await browser?.close(); });
 
