@@ -99,18 +99,19 @@ function handle(m) {
       setState("ready");
       setStatus("Ready: choose the settings and press Start.");
       setControls();
+      if (!state.run) drawCurves();
       break;
     }
     case "started":
-      state.run.backend = m.threads > 1 ? `${m.backend} × ${m.threads} threads` : m.backend;
+      state.run.backend = m.threads > 1 ? `${m.backend} ×${m.threads}` : m.backend;
       ui.backendActive.textContent = state.run.backend;
-      ui.backendActive.title = `${m.parameters.toLocaleString("en-US")} parameters` +
-        (m.threadsReason ? `; one thread: ${m.threadsReason}` : "");
+      ui.backendActive.title = `${m.parameters.toLocaleString("en-US")} parameters; ` +
+        (m.threads > 1 ? `${m.threads} kernel threads` : `one kernel thread${m.threadsReason ? `: ${m.threadsReason}` : ""}`);
       setStatus(`Training ${m.model === "mlp" ? "the MLP" : "softmax regression"} (${thousands(m.parameters)} parameters) with ${state.run.backend}…`);
       break;
     case "batch": {
       const run = state.run;
-      run.live = { epoch: m.epoch, x: m.epoch - 1 + m.batch / m.batches, loss: m.loss, acc: m.acc };
+      run.live = { epoch: m.epoch, batch: m.batch, batches: m.batches, x: m.epoch - 1 + m.batch / m.batches, loss: m.loss, acc: m.acc };
       ui.epoch.textContent = `${m.epoch} / ${m.epochs}`;
       ui.trainLoss.textContent = fmt(m.loss);
       ui.trainAcc.textContent = fmt(m.acc);
@@ -140,17 +141,25 @@ function handle(m) {
     case "done": {
       state.training = false;
       const run = state.run;
-      run.live = undefined;
-      drawCurves();
       const epochs = run.history.length;
+      // Stopped inside an epoch: the running figures and the cursor stay drawn, marked as partial, instead of
+      // the chart falling back to what the last whole epoch showed (or to nothing during epoch 1).
+      const partial = m.stopped !== "completed" ? run.live : undefined;
+      if (partial) run.live = { ...partial, stopped: true };
+      else run.live = undefined;
+      drawCurves();
       const mean = epochs ? run.history.reduce((s, e) => s + e.ms, 0) / epochs : 0;
       const how = m.stopped === "completed" ? "Done" : "Stopped";
+      const during = partial
+        ? ` during epoch ${partial.epoch} (batch ${partial.batch}/${partial.batches}: train loss ${fmt(partial.loss)}, train acc ${fmt(partial.acc)} so far)`
+        : "";
       setStatus(epochs
-        ? `${how}: ${epochs} epoch${epochs === 1 ? "" : "s"} in ${seconds(m.ms)} (${seconds(mean)} per epoch of training) · ` +
+        ? `${how}${during}: ${epochs} ${partial ? "whole " : ""}epoch${epochs === 1 ? "" : "s"} in ${seconds(m.ms)} (${seconds(mean)} per epoch of training) · ` +
           `backend ${state.run?.backend ?? m.backend} · test accuracy ${fmt(m.accuracy)}`
-        : `${how} before the first epoch ended: nothing to report.`);
+        : `${how}${during || " before the first batch"}; no epoch finished, so there is no test accuracy yet.`);
       if (m.confusion) drawConfusion(m.confusion, m.perClass, m.accuracy);
-      if (epochs) setProgress(epochs / run.epochs);
+      else ui.confusion.innerHTML = '<p class="muted">No epoch finished: nothing to draw.</p>';
+      setProgress(partial ? (partial.x) / run.epochs : epochs / run.epochs);
       setState(m.stopped === "completed" ? "done" : "stopped");
       setControls();
       break;
@@ -182,6 +191,7 @@ async function start() {
     ui.dataStatus.textContent = "The demo server has no copy of Fashion-MNIST: please pick the four files.";
     ui.fileHint.hidden = false;
     setStatus("Waiting for the Fashion-MNIST files.");
+    state.needFiles = true;
     drawCurves();
   }
 }
@@ -221,8 +231,17 @@ document.addEventListener("drop", (e) => {
 // ---------------------------------------------------------------------------------------------------------------
 // Training
 
+// The browser's own checks (required, min, step) cover epochs and batch size; a learning rate must be > 0,
+// which `min` cannot say (it is inclusive), so it gets its own message.
+function checkLearningRate() {
+  const lr = ui.lr.valueAsNumber;
+  ui.lr.setCustomValidity(Number.isFinite(lr) && lr <= 0 ? "The learning rate must be greater than 0 (try 0.1)." : "");
+}
+ui.lr.addEventListener("input", checkLearningRate);
+
 ui.form.addEventListener("submit", (e) => {
   e.preventDefault();
+  checkLearningRate();
   if (!ui.form.reportValidity() || !state.loaded || state.training) return;
   const options = {
     type: "train",
@@ -320,6 +339,9 @@ function drawCurves() {
     el("text", { x: m.left + w / 2, y: H - 4, "text-anchor": "middle", class: "axis-label" }, "epoch"));
 
   // Cursor inside the running epoch.
+  if (live?.stopped) {
+    svg.append(el("text", { x: x(live.x) - 6, y: m.top + 14, "text-anchor": "end", class: "stopped-note" }, "stopped here"));
+  }
   if (live) {
     svg.append(el("rect", { x: x(live.epoch - 1), y: m.top, width: Math.max(0, x(live.x) - x(live.epoch - 1)), height: h, class: "epoch-band" }),
     el("line", { x1: x(live.x), x2: x(live.x), y1: m.top, y2: m.top + h, class: "cursor" }));
@@ -351,7 +373,7 @@ function drawCurves() {
   });
   if (!history.length && !live) {
     svg.append(el("text", { x: m.left + w / 2, y: m.top + h / 2, "text-anchor": "middle", class: "placeholder" },
-      state.loaded ? "Press Start to train" : "Waiting for the data"));
+      state.loaded ? "Press Start to train" : state.needFiles ? "Waiting for the Fashion-MNIST files" : "Loading Fashion-MNIST…"));
   }
   ui.curves.replaceChildren(svg);
   ui.curves.dataset.points = String(Number.isFinite(counted) ? counted : 0);

@@ -24,6 +24,9 @@ process.exitCode = await run(process.argv.slice(2), {
   stderr: (text) => void process.stderr.write(text),
   // Progress bars go to stderr, so stderr decides: `wasm-softmax train > out.txt` still shows them.
   isTTY: Boolean(process.stderr.isTTY),
+  // Pictures go to stdout: its own TTY decides their colour.
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  columns: () => process.stderr.columns,
   env: process.env,
   signal: interrupt.signal,
 });

@@ -22,6 +22,10 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal: progress bars redraw in place there, and only there; images use colour. */
   isTTY: boolean;
+  /** Whether stdout is a terminal: pictures on stdout use colour only then. Default: as `isTTY`. */
+  stdoutIsTTY?: boolean;
+  /** stderr's width in columns, asked at every redraw (a terminal can be resized); the progress bar fits it. */
+  columns?: () => number | undefined;
   env: Record<string, string | undefined>;
   /** Ctrl-C: training stops after the current batch, keeps what it has, and the command exits 130. */
   signal?: AbortSignal;

@@ -8,7 +8,7 @@ import { ShapeError } from "../errors.js";
 import { pathFlag, switchFlag, usageError } from "./args.js";
 import { CliError, describeModel, json } from "./output.js";
 import type { Output } from "./output.js";
-import { bar, imageMode, renderImage } from "./terminal.js";
+import { bar, renderImage, stdoutMode } from "./terminal.js";
 
 export const IMAGE_FLAG = pathFlag("--image", {
   help: "a PNG or PGM to classify instead of a test image (grey or colour, resized to the model's square)",
@@ -57,7 +57,7 @@ export async function predictImage(model: DenseNetwork, file: string, path: stri
     }));
     return 0;
   }
-  const mode = imageMode(out.io);
+  const mode = stdoutMode(out.io);
   const nameWidth = Math.max(...names.map((name) => name.length));
   const resized = image.width === side && image.height === side ? "" : `, resized to ${side} × ${side}`;
   let text = `model: ${describeModel(model.config)} from ${file}\n` +

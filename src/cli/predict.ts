@@ -5,7 +5,7 @@ import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, comm
 import type { Values } from "./args.js";
 import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
-import { bar, imageMode, renderImage } from "./terminal.js";
+import { bar, renderImage, stdoutMode } from "./terminal.js";
 import { IMAGE_FLAG, INVERT_FLAG, checkImageFlags, predictImage } from "./predict-image.js";
 
 const PREDICT_FLAGS = {
@@ -54,7 +54,7 @@ async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, give
     }));
     return 0;
   }
-  const mode = imageMode(out.io);
+  const mode = stdoutMode(out.io);
   const [rows, cols] = test.imageShape ?? [1, F];
   const greys = pixels instanceof Uint8Array ? pixels : Array.from(pixels, (v) => v * 255);
   const nameWidth = Math.max(...names.map((name) => name.length));

@@ -61,13 +61,13 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
   }
   if (first === "--help" || first === "-h") return printHelp(out, rest[0]);
   if (first === "help") return printHelp(out, rest[0]);
-  if (first === "--version") {
+  if (first === "--version" || first === "-V") {
     out.io.stdout(`${await version()}\n`);
     return 0;
   }
   if (first.startsWith("-")) {
     throw new UsageError(`unknown option ${first}${suggest(first.split("=")[0]!, ["--help", "--version"])}. ` +
-      `Valid before a command: --help, --version.`, helpPointer());
+      `Valid before a command: -h, --help, -V, --version.`, helpPointer());
   }
   const cmd = COMMANDS.find((c) => c.name === first);
   if (!cmd) {
@@ -90,7 +90,7 @@ function usage(): string {
   const rows: [string, string][] = [
     ...COMMANDS.map((c): [string, string] => [`${PROGRAM} ${c.name} [options]`, c.summary]),
     [`${PROGRAM} help [command]`, "show this help, or one command's options"],
-    [`${PROGRAM} --version`, "print the version"],
+    [`${PROGRAM} -V, --version`, "print the version"],
     [`${PROGRAM} --debug …`, "with any command: print the stack when it fails"],
   ];
   return "Train softmax regression and MLPs on Fashion-MNIST with WebAssembly SIMD kernels.\n\n" +

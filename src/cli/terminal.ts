@@ -4,11 +4,26 @@ import type { CliIO } from "./output.js";
 /** "truecolor" (24-bit), "256" (the xterm grey ramp) or "ascii" (a character ramp, no escape codes). */
 export type ImageMode = "truecolor" | "256" | "ascii";
 
-/** Colour where a terminal shows it and nobody asked for none (NO_COLOR, TERM=dumb); 24-bit where COLORTERM says so. */
-export function imageMode(io: Pick<CliIO, "isTTY" | "env">): ImageMode {
-  const { env } = io;
+/**
+ * Colour where the stream shows it and nobody asked for none (NO_COLOR, TERM=dumb); 24-bit where COLORTERM says
+ * so. FORCE_COLOR wins over both, as in Node: "0" or "false" turns colour off, "3" asks for 24-bit, any other
+ * value (even empty) turns it on where the stream is not a terminal. `isTTY` is the stream's own: the images go
+ * to stdout, so `predict > out.txt` writes plain text however stderr looks.
+ */
+export function imageMode(io: { isTTY: boolean; env: CliIO["env"] }): ImageMode {
+  const { env } = io, force = env.FORCE_COLOR;
+  const deep = env.COLORTERM === "truecolor" || env.COLORTERM === "24bit";
+  if (force !== undefined) {
+    if (force === "0" || force.toLowerCase() === "false") return "ascii";
+    return force === "3" || deep ? "truecolor" : "256";
+  }
   if (!io.isTTY || (env.NO_COLOR ?? "") !== "" || env.TERM === "dumb") return "ascii";
-  return env.COLORTERM === "truecolor" || env.COLORTERM === "24bit" ? "truecolor" : "256";
+  return deep ? "truecolor" : "256";
+}
+
+/** The image mode of stdout, where the commands print pictures. */
+export function stdoutMode(io: CliIO): ImageMode {
+  return imageMode({ isTTY: io.stdoutIsTTY ?? io.isTTY, env: io.env });
 }
 
 const RAMP = " .:-=+*#%@";

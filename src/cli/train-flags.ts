@@ -71,8 +71,14 @@ export const TRAIN_FLAGS = {
   labelSmoothing: numberFlag("--label-smoothing", {
     help: "cross-entropy against soft labels: X spread over all classes", default: 0, rule: LABEL_SMOOTHING,
   }),
+  validationSplit: numberFlag("--validation-split", {
+    help: "hold out the last fraction X of the training set and report (and early-stop on) its loss after every " +
+      "epoch; the test set is then evaluated once, at the end",
+    default: undefined, defaultText: "none, the test set is evaluated after every epoch", rule: RULES.openFraction,
+  }),
   patience: integerFlag("--patience", {
-    help: "stop once the test loss has not improved for N epochs, and keep the best epoch's weights",
+    help: "stop once the validation loss (the test loss without --validation-split) has not improved for N epochs, " +
+      "and keep the best epoch's weights",
     default: undefined, defaultText: "off", rule: RULES.countOrZero,
   }),
   seed: integerFlag("--seed", {

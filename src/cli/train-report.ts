@@ -8,7 +8,7 @@ import type { Callback, History } from "../train/events.js";
 import { learningCurvesSVG, imageGridSVG } from "../plot/svg.js";
 import { describeModel, json, roundMs, seconds, writeOutput } from "./output.js";
 import type { Output } from "./output.js";
-import { formatTable } from "./table.js";
+import { epochFigures } from "../train/callbacks.js";
 import type { TrainValues } from "./train-flags.js";
 import type { Plan } from "./train-plan.js";
 
@@ -16,6 +16,7 @@ interface EpochRow {
   epoch: number;
   trainLoss: number;
   trainAcc: number;
+  /** On the test set, or with --validation-split on the held-out data (then named valLoss, valAcc in JSON). */
   testLoss: number | null;
   testAcc: number | null;
   /** The learning rate of the epoch, after the schedule. */
@@ -28,6 +29,10 @@ export interface RunResult {
   history: History;
   midEpoch: boolean;
   stopper?: ReturnType<typeof earlyStopping>;
+  /** Whether the epoch table went to stdout epoch by epoch (so the report leaves it out). */
+  streamed: boolean;
+  /** With --validation-split: the test set's figures, with the weights the run kept. */
+  test?: { loss: number; acc: number };
   saved?: { file: string; epoch: number };
   pictures: { plot?: string; grid?: string };
 }
@@ -43,7 +48,9 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
     epoch: e.epoch, trainLoss: e.loss, trainAcc: e.acc, testLoss: e.valLoss ?? null, testAcc: e.valAcc ?? null,
     lr: e.lr ?? null, ms: e.ms,
   }));
-  const kept = rows.find((r) => r.epoch === keptEpoch);
+  const keptRow = rows.find((r) => r.epoch === keptEpoch);
+  const split = o.validationSplit !== undefined, name = validationName(o);
+  const kept = split ? { testAcc: result.test?.acc ?? null, testLoss: result.test?.loss ?? null } : keptRow;
   // This invocation's epochs only: a resumed run's earlier epochs were timed by an earlier process.
   const trainMs = rows.reduce((sum, r) => sum + (r.epoch > plan.initialEpoch ? r.ms : 0), 0);
 
@@ -55,8 +62,13 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
       optimizer: optimizer.config,
       loss: plan.loss,
       data: { source: data.source, train: data.train.length, test: data.test.length },
-      options: { epochs: o.epochs, batchSize: plan.batchSize, lr: optimizer.config.lr, seed: plan.seed },
-      epochs: rows.map((r) => ({ ...r, ms: roundMs(r.ms) })),
+      options: {
+        epochs: o.epochs, batchSize: plan.batchSize, lr: optimizer.config.lr, seed: plan.seed,
+        ...(split && { validationSplit: o.validationSplit }),
+      },
+      epochs: rows.map(({ epoch, trainLoss, trainAcc, testLoss, testAcc, lr, ms }) => ({
+        epoch, trainLoss, trainAcc, ...(split ? { valLoss: testLoss, valAcc: testAcc } : { testLoss, testAcc }), lr, ms: roundMs(ms),
+      })),
       totals: { ms: roundMs(history.ms), trainMs: roundMs(trainMs), testAcc: kept?.testAcc ?? null, testLoss: kept?.testLoss ?? null },
       stopped,
       ...(stopper && { bestEpoch: stopper.bestEpoch() ?? null }),
@@ -65,11 +77,12 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
       ...pictures,
     });
   }
-  let text = rows.length ? epochTable(rows) : "";
+  let text = rows.length && !result.streamed ? tableHeader(name) + rows.map(tableRow).join("") : "";
+  if (split && keptRow?.testAcc != null) text += `${name} accuracy: ${keptRow.testAcc.toFixed(4)}\n`;
   text += `test accuracy: ${kept?.testAcc == null ? "n/a" : kept.testAcc.toFixed(4)}`;
-  text += stopper && keptEpoch !== lastEpoch ? ` (the weights of epoch ${keptEpoch}, the lowest test loss)\n` : "\n";
+  text += stopper && keptEpoch !== lastEpoch ? ` (the weights of epoch ${keptEpoch}, the lowest ${name} loss)\n` : "\n";
   if (stopped === "early-stopping") {
-    text += `stopped early after epoch ${lastEpoch}: the test loss did not improve for ${o.patience! + 1} epoch${o.patience ? "s" : ""}\n`;
+    text += `stopped early after epoch ${lastEpoch}: the ${name} loss did not improve for ${o.patience! + 1} epoch${o.patience ? "s" : ""}\n`;
   }
   if (stopped === "interrupted") {
     text += result.midEpoch
@@ -108,20 +121,47 @@ export async function drawPictures(o: TrainValues, out: Output, history: History
 }
 
 
-// Without a terminal a redrawn bar is noise in a log: one line per finished epoch instead.
-export function epochLines(write: (text: string) => void): Callback {
+/** What the CLI calls the figures evaluated after every epoch: "val" with --validation-split, else "test". */
+export function validationName(o: TrainValues): string {
+  return o.validationSplit === undefined ? "test" : "val";
+}
+
+// With --json and no terminal, stderr gets the figures as the bar's last line prints them, without the bar.
+export function epochLines(write: (text: string) => void, name: string): Callback {
   return ({ phase, epoch, epochs, logs }) => {
     if (phase !== "epoch") return;
-    let line = `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}  loss ${logs.loss.toFixed(4)}  acc ${logs.acc.toFixed(4)}`;
-    if (logs.valAcc !== undefined) line += `  test_loss ${logs.valLoss!.toFixed(4)}  test_acc ${logs.valAcc.toFixed(4)}`;
-    write(`${line}  ${Math.round(logs.ms)} ms\n`);
+    write(`${[`epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`, ...epochFigures(logs, name)].join("  ")}\n`);
   };
 }
 
-function epochTable(rows: readonly EpochRow[]): string {
+/** Without a terminal: the epoch table on stdout, a row as each epoch ends (a resumed run's earlier ones first). */
+export function epochTableStream(write: (text: string) => void, name: string): Callback {
+  let started = false;
+  return ({ phase, history }) => {
+    if (phase !== "epoch") return;
+    const rows = started ? history.slice(-1) : history;
+    write((started ? "" : tableHeader(name)) + rows.map((e) => tableRow(toRow(e))).join(""));
+    started = true;
+  };
+}
+
+function toRow(e: History["epochs"][number]): EpochRow {
+  return { epoch: e.epoch, trainLoss: e.loss, trainAcc: e.acc, testLoss: e.valLoss ?? null, testAcc: e.valAcc ?? null, lr: e.lr ?? null, ms: e.ms };
+}
+
+// Fixed widths, so that rows printed one by one line up with the header printed before them.
+const WIDTHS = [5, 10, 9, 9, 8, 6];
+
+function tableHeader(name: string): string {
+  const cells = ["epoch", "train loss", "train acc", `${name} loss`, `${name} acc`, "ms"];
+  return line(cells) + line(WIDTHS.map((w) => "-".repeat(w)));
+}
+
+function tableRow(r: EpochRow): string {
   const f4 = (x: number | null) => (x === null ? "-" : x.toFixed(4));
-  return formatTable(
-    [{ header: "epoch" }, { header: "train loss" }, { header: "train acc" }, { header: "test loss" }, { header: "test acc" }, { header: "ms" }],
-    rows.map((r) => [String(r.epoch), f4(r.trainLoss), f4(r.trainAcc), f4(r.testLoss), f4(r.testAcc), String(Math.round(r.ms))]),
-  );
+  return line([String(r.epoch), f4(r.trainLoss), f4(r.trainAcc), f4(r.testLoss), f4(r.testAcc), String(Math.round(r.ms))]);
+}
+
+function line(cells: readonly string[]): string {
+  return cells.map((cell, i) => cell.padStart(WIDTHS[i]!)).join("  ") + "\n";
 }

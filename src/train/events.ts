@@ -62,6 +62,8 @@ export interface TrainEvent {
   run: RunOptions;
   /** Whole epochs so far, this one included at its end. */
   history: EpochLogs[];
+  /** Whether fit evaluates validation data after each epoch (so epoch logs carry valLoss and valAcc). */
+  validates?: boolean;
   /** At trainEnd: why training ended. */
   stopped?: History["stopped"];
 }

@@ -67,7 +67,8 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   const run = { seed, batchSize: trainer.batchSize, shuffle, loss: trainer.loss };
   const batches = Math.ceil(train.length / trainer.batchSize);
   const event = (phase: TrainEvent["phase"], epoch: number, batch: number, logs: Logs): TrainEvent =>
-    ({ phase, epoch, epochs, batch, batches, logs, model, optimizer: trainer.optimizer, run, history: history.epochs });
+    ({ phase, epoch, epochs, batch, batches, logs, model, optimizer: trainer.optimizer, run, history: history.epochs,
+      validates: validation !== undefined });
   // Batch events come from trainEpoch; they get this run's length and history on their way to the callbacks.
   const onBatch: Callback[] = callbacks.length === 0 ? [] :
     [async (e) => ((await notify(callbacks, { ...e, epochs, history: history.epochs })) ? "stop" : undefined)];

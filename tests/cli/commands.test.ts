@@ -16,7 +16,7 @@ import { expectWellFormedSVG } from "../helpers/svg.js";
 
 interface Result { code: number; stdout: string; stderr: string }
 
-interface CliOptions extends Partial<Pick<CliIO, "isTTY" | "env" | "signal">> {
+interface CliOptions extends Partial<Pick<CliIO, "isTTY" | "stdoutIsTTY" | "env" | "signal">> {
   /** Sees stderr as it is written (to press "Ctrl-C" at a chosen moment). */
   onStderr?: (text: string, all: string) => void;
 }
@@ -27,6 +27,7 @@ async function cli(argv: string[], options: CliOptions = {}): Promise<Result> {
     stdout: (s) => { stdout += s; },
     stderr: (s) => { stderr += s; options.onStderr?.(s, stderr); },
     isTTY: options.isTTY ?? false,
+    ...(options.stdoutIsTTY !== undefined && { stdoutIsTTY: options.stdoutIsTTY }),
     env: options.env ?? {},
     ...(options.signal && { signal: options.signal }),
   });
@@ -119,8 +120,8 @@ describe("train: models, optimizers and losses", () => {
   });
 
   it("prints the model, optimizer and loss above the table", async () => {
-    const { code, stdout } = await cli(["train", ...base(), "--hidden", "8", "--epochs", "1", "--optimizer", "adam", "--loss", "huber"]);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await cli(["train", ...base(), "--hidden", "8", "--epochs", "1", "--optimizer", "adam", "--loss", "huber"]);
+    expect(code, stderr).toBe(0);
     expect(stdout.split("\n")[1]).toBe("model: mlp 784-8-10  optimizer: adam (lr 0.001)  loss: huber (delta 1)");
   });
 
@@ -438,11 +439,50 @@ describe("train --patience", () => {
     expect(evaluated.loss).toBeCloseTo(losses[best]!, 4);
   });
 
-  it("says so in the text summary", async () => {
-    const { stdout } = await cli(["train", "--data", tinyDir, "--hidden", "32", "--lr", "0.5", "--batch-size", "4", "--epochs", "30",
+  it("says so in the text summary, and warns that it picks the epoch on the test set", async () => {
+    const { stdout, stderr } = await cli(["train", "--data", tinyDir, "--hidden", "32", "--lr", "0.5", "--batch-size", "4", "--epochs", "30",
       "--patience", "0"]);
     expect(stdout).toMatch(/^test accuracy: \d\.\d{4} \(the weights of epoch \d+, the lowest test loss\)$/m);
     expect(stdout).toMatch(/^stopped early after epoch \d+: the test loss did not improve for 1 epoch$/m);
+    expect(stderr).toBe("warning: --patience picks the epoch with the lowest test loss, so the test accuracy printed is biased " +
+      "upwards; pass --validation-split 0.1 to pick it on held-out training data instead\n");
+  });
+
+  it("with --validation-split stops on the held-out loss, without a warning, and scores the test set once at the end", async () => {
+    // Unlearnable labels (the tiny set): the held-out loss soon rises, so early stopping ends the run.
+    const args = ["train", "--data", tinyDir, "--hidden", "32", "--lr", "0.5", "--batch-size", "4", "--epochs", "30", "--patience", "0",
+      "--validation-split", "0.25", "--save", file("split.wsmx")];
+    const { code, stdout, stderr } = await cli([...args, "--json"]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toContain("warning");
+    const report = JSON.parse(stdout) as Omit<TrainJSON, "epochs" | "options"> & {
+      epochs: { valLoss: number; valAcc: number }[]; options: { validationSplit?: number }; data: { source: string; train: number; test: number };
+    };
+    expect(report.options.validationSplit).toBe(0.25);
+    expect(report.data).toEqual({ source: tinyDir, train: 40, test: 10 });
+    expect(report.stopped).toBe("early-stopping");
+    for (const e of report.epochs) expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "valLoss", "valAcc", "lr", "ms"]);
+    const losses = report.epochs.map((e) => e.valLoss);
+    expect(report.bestEpoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
+    // The test figures are the saved (best) model's on the test set, which no epoch looked at.
+    const evaluated = JSON.parse((await cli(["eval", "--model", file("split.wsmx"), "--data", tinyDir, "--json"])).stdout) as { loss: number; accuracy: number };
+    expect(report.totals.testLoss).toBeCloseTo(evaluated.loss, 4);
+    expect(losses).not.toContain(report.totals.testLoss);
+
+    const text = await cli(args);
+    expect(text.stdout).toMatch(/^epoch {2}train loss {2}train acc {3}val loss {3}val acc {6}ms$/m);
+    expect(text.stdout).toMatch(/^val accuracy: \d\.\d{4}\ntest accuracy: \d\.\d{4}/m);
+    expect(text.stdout).toMatch(/^test accuracy: \d\.\d{4} \(the weights of epoch \d+, the lowest val loss\)$/m);
+    expect(text.stdout).toMatch(/^stopped early after epoch \d+: the val loss did not improve for 1 epoch$/m);
+  });
+
+  it("rejects a --validation-split that would hold out no example of the training set, naming its size", async () => {
+    await expectUsageError("train", ["--data", tinyDir, "--validation-split", "0.01"],
+      'Invalid --validation-split: expected a fraction that holds out at least one of the 40 training examples and keeps at least one, got "0.01".');
+  });
+
+  it.each(["0", "1", "-0.1", "half"])("rejects --validation-split %s with exit code 2", async (value) => {
+    await expectUsageError("train", ["--validation-split", value], `Invalid --validation-split: expected a number in (0, 1), got "${value}".`);
   });
 });
 
@@ -610,6 +650,17 @@ describe("predict", () => {
     expect(plain.stdout).not.toContain("\x1b[");
   });
 
+  it("decides colour by stdout's terminal, not stderr's: `predict > out.txt` writes no escape codes", async () => {
+    const toFile = await cli(["predict", "--model", model, "--data", dataDir], { isTTY: true, stdoutIsTTY: false, env: { COLORTERM: "truecolor" } });
+    expect(toFile.code).toBe(0);
+    expect(toFile.stdout).not.toContain("\x1b[");
+    expect(toFile.stdout).toContain("+--------");
+    const onScreen = await cli(["predict", "--model", model, "--data", dataDir], { isTTY: false, stdoutIsTTY: true, env: {} });
+    expect(onScreen.stdout).toContain("\x1b[38;5;");
+    const forced = await cli(["predict", "--model", model, "--data", dataDir], { stdoutIsTTY: false, env: { FORCE_COLOR: "1" } });
+    expect(forced.stdout).toContain("\x1b[38;5;");
+  });
+
   it("--json prints index, label, prediction and the probabilities by class name, most likely first", async () => {
     const { code, stdout } = await cli(["predict", "--model", model, "--data", dataDir, "--index", "99", "--json"]);
     expect(code).toBe(0);
@@ -658,6 +709,16 @@ describe("terminal pictures", () => {
     expect(imageMode({ isTTY: true, env: { COLORTERM: "24bit" } })).toBe("truecolor");
     expect(imageMode({ isTTY: true, env: { NO_COLOR: "1" } })).toBe("ascii");
     expect(imageMode({ isTTY: true, env: { TERM: "dumb" } })).toBe("ascii");
+  });
+
+  it("lets FORCE_COLOR win over the terminal and NO_COLOR, as Node does", () => {
+    expect(imageMode({ isTTY: false, env: { FORCE_COLOR: "1" } })).toBe("256");
+    expect(imageMode({ isTTY: false, env: { FORCE_COLOR: "" } })).toBe("256");
+    expect(imageMode({ isTTY: false, env: { FORCE_COLOR: "3" } })).toBe("truecolor");
+    expect(imageMode({ isTTY: false, env: { FORCE_COLOR: "true", COLORTERM: "truecolor" } })).toBe("truecolor");
+    expect(imageMode({ isTTY: true, env: { FORCE_COLOR: "1", NO_COLOR: "1" } })).toBe("256");
+    expect(imageMode({ isTTY: true, env: { FORCE_COLOR: "0" } })).toBe("ascii");
+    expect(imageMode({ isTTY: true, env: { FORCE_COLOR: "false" } })).toBe("ascii");
   });
 
   it("draws bars in eighths, or in #", () => {

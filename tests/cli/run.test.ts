@@ -76,7 +76,7 @@ describe("help and version", () => {
     expect(stdout).toContain("wasm-softmax train [options]");
     expect(stdout).toContain("wasm-softmax eval [options]");
     expect(stdout).toContain("wasm-softmax predict [options]");
-    expect(stdout).toContain("wasm-softmax --version");
+    expect(stdout).toContain("wasm-softmax -V, --version");
     expect(stdout).toContain("130 stopped by Ctrl-C");
   });
 
@@ -112,6 +112,7 @@ describe("help and version", () => {
 
   it("prints the version from package.json", async () => {
     expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+    expect(await cli(["-V"])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
   });
 
   it("prints the usage on stderr and exits 2 when no command is given", async () => {
@@ -124,7 +125,7 @@ describe("help and version", () => {
 
 describe("command-line validation", () => {
   const validOptions = "Valid options: --model, --hidden, --epochs, --batch-size, --optimizer, --lr, --momentum, --weight-decay, " +
-    "--schedule, --loss, --label-smoothing, --patience, --seed, --save, --resume, --plot, --grid, --backend, --threads, --data, --json, --help.";
+    "--schedule, --loss, --label-smoothing, --validation-split, --patience, --seed, --save, --resume, --plot, --grid, --backend, --threads, --data, --json, --help.";
 
   it("rejects an unknown option, naming it, suggesting the near miss and listing the valid ones", async () => {
     const { code, stdout, stderr } = await cli(["train", "--epoch", "3"]);
@@ -145,7 +146,7 @@ describe("command-line validation", () => {
   it("rejects an unknown option before the command", async () => {
     const { code, stderr } = await cli(["--verbose"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("error: unknown option --verbose. Valid before a command: --help, --version.");
+    expect(stderr).toContain("error: unknown option --verbose. Valid before a command: -h, --help, -V, --version.");
   });
 
   it("rejects an unknown command, listing the valid ones", async () => {
@@ -252,7 +253,7 @@ describe("train", () => {
     expect(report.totals.ms).toBeGreaterThanOrEqual(report.totals.trainMs - 0.2);
     // Progress, if any, went to stderr: one line per epoch when stderr is not a terminal, and no redraws.
     expect(stderr).not.toContain("\r");
-    expect(stderr).toMatch(/^epoch 3\/3 /m);
+    expect(stderr).toMatch(/^epoch 3\/3 {2}train loss/m);
   });
 
   it("gives the same figures with the js and wasm-simd kernels (same seed)", async () => {
@@ -270,7 +271,9 @@ describe("train", () => {
     expect(code, stderr).toBe(0);
     expect(stderr).toContain("\r");
     expect(stderr).toMatch(/epoch 1\/2 [█░]+ +1\/8/);
-    expect(stderr).toMatch(/epoch 2\/2 █+ 8\/8 .*val_acc/);
+    expect(stderr).toMatch(/epoch 2\/2 █+ 8\/8 {2}loss \d\.\d{4} {2}acc \d\.\d{4}/);
+    // The finished epoch's line: the table's words ("train", "test"), and no bar.
+    expect(stderr).toMatch(/\r\x1b\[Kepoch 2\/2 {2}train loss \d\.\d{4} acc \d\.\d{4} {2}test loss \d\.\d{4} acc \d\.\d{4} {2}\d+ ms\n$/);
     expect(stdout).not.toContain("\r");
     expect(stdout).not.toContain("█");
     const all = stdout.split("\n");
@@ -291,15 +294,36 @@ describe("train", () => {
     expect(lines[8]).toBe("");
   });
 
-  it("without a terminal prints the same table and summary, and plain epoch lines on stderr", async () => {
-    const { code, stdout, stderr } = await cli(["train", "--data", dataDir, "--epochs", "2", "--backend", "js"]);
-    expect(code, stderr).toBe(0);
-    expect(stdout).toMatch(/^epoch {2}train loss/m);
-    expect(stdout).toMatch(/^test accuracy: \d\.\d{4}$/m);
+  it("without a terminal prints the table's rows as the epochs finish, and nothing per epoch on stderr", async () => {
+    const writes: string[] = [];
+    const code = await run(["train", "--data", dataDir, "--epochs", "2", "--backend", "js"], {
+      stdout: (s) => { writes.push(s); }, stderr: () => undefined, isTTY: false, env: {},
+    });
+    expect(code).toBe(0);
+    // Row by row: epoch 1's row was written before epoch 2's, and both before the summary.
+    const at = (pattern: RegExp) => writes.findIndex((w) => pattern.test(w));
+    expect(at(/^ {4}1 /m)).toBeGreaterThan(-1);
+    expect(at(/^ {4}1 /m)).toBeLessThan(at(/^ {4}2 /m));
+    expect(at(/^ {4}2 /m)).toBeLessThan(at(/^test accuracy/m));
+    const { stderr, stdout: again } = await cli(["train", "--data", dataDir, "--epochs", "2", "--backend", "js"]);
+    expect(stderr).toBe("");
+    const lines = again.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("epoch "));
+    expect(lines[header]).toMatch(/^epoch {2}train loss {2}train acc {2}test loss {2}test acc {6}ms$/);
+    expect(lines[header + 2]).toMatch(/^ {4}1 {6}\d\.\d{4} {5}\d\.\d{4} {5}\d\.\d{4} {4}\d\.\d{4} +\d+$/);
+    expect(lines[header + 2]!.length).toBe(lines[header]!.length);
+    expect(lines[header + 3]).toMatch(/^ {4}2 /);
+    expect(lines[header + 4]).toMatch(/^test accuracy: \d\.\d{4}$/);
+    // Printed once: no second table at the end.
+    expect(lines.filter((l) => l.startsWith("epoch "))).toHaveLength(1);
+  });
+
+  it("with --json and no terminal prints one line per epoch on stderr, in the table's words", async () => {
+    const { code, stderr } = await cli(["train", "--data", dataDir, "--epochs", "2", "--backend", "js", "--json"]);
+    expect(code).toBe(0);
     expect(stderr).not.toContain("\r");
-    expect(stderr).not.toContain("█");
-    expect(stderr.trimEnd().split("\n")).toEqual([
-      expect.stringMatching(/^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}test_loss \d\.\d{4} {2}test_acc \d\.\d{4} {2}\d+ ms$/),
+    expect(stderr.trimEnd().split("\n").slice(-2)).toEqual([
+      expect.stringMatching(/^epoch 1\/2 {2}train loss \d\.\d{4} acc \d\.\d{4} {2}test loss \d\.\d{4} acc \d\.\d{4} {2}\d+ ms$/),
       expect.stringMatching(/^epoch 2\/2 /),
     ]);
   });
@@ -365,11 +389,12 @@ describe("the installed bin", () => {
     const child = spawn(process.execPath, [bin, "train", "--data", dataDir, "--epochs", "100000", "--batch-size", "64", "--save", save],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "", sent = false;
-    child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (!sent && /^epoch +2\//m.test(stderr)) { sent = true; child.kill("SIGINT"); }
+    // Without a terminal the epoch table's rows come on stdout as the epochs finish: press Ctrl-C after the second.
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!sent && /^ +2 {2}/m.test(stdout)) { sent = true; child.kill("SIGINT"); }
     });
+    child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     clearTimeout(timer);

@@ -103,13 +103,28 @@ describe("callbacks", () => {
     expect(bits(model.getParameters()).equals(bits(seen.at.get(history.epochs.length)!))).toBe(true);
   });
 
-  it("early stopping watches the training loss when there is no validation data", async () => {
-    const stopper = earlyStopping({ patience: 0 });
+  it("early stopping on the training loss works without validation data", async () => {
+    const stopper = earlyStopping({ monitor: "loss", patience: 0 });
     const history = await fitOn(new SoftmaxRegression({ inputs: 6, classes: 3 }), { epochs: 6, batchSize: 300, optimizer: new SGD({ lr: 0.5 }), callbacks: [stopper] });
     // Full-batch gradient descent at a small rate lowers the training loss every epoch: it never stops.
     expect(history.stopped).toBe("completed");
     expect(stopper.bestEpoch()).toBe(6);
   });
+
+  it.each(["valLoss", "valAcc", undefined] as const)(
+    "early stopping on %s without validation data is refused before the first epoch", async (monitor) => {
+      const stopper = earlyStopping(monitor === undefined ? {} : { monitor });
+      const epochs: number[] = [];
+      const error = await fitOn(new SoftmaxRegression({ inputs: 6, classes: 3 }), {
+        epochs: 3, callbacks: [stopper, (e) => { if (e.phase === "epoch") epochs.push(e.epoch); }],
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OptionError);
+      expect((error as OptionError).option).toBe("monitor");
+      expect((error as OptionError).message).toBe(`Invalid monitor: expected "loss" or "acc" when fit has no validationData or ` +
+        `validationSplit, got "${monitor ?? "valLoss"}". earlyStopping would have nothing to watch. Pass validationData or ` +
+        `validationSplit to fit, or monitor "loss".`);
+      expect(epochs).toEqual([]);
+    });
 
   it("early stopping on accuracy waits for it to rise", async () => {
     const stopper = earlyStopping({ monitor: "acc", patience: 0, restoreBestWeights: false });
@@ -161,8 +176,56 @@ describe("callbacks", () => {
     });
     const lines = text.split("\n").filter(Boolean);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/epoch 2\/2 █+ 9\/9 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}val_loss \d\.\d{4} {2}val_acc \d\.\d{4} {2}\d+ ms/);
+    expect(lines[1]).toMatch(/epoch 2\/2 █+ 9\/9 {2}loss \d\.\d{4} {2}acc \d\.\d{4}/);
+    expect(lines[1]).toMatch(/\r\x1b\[Kepoch 2\/2 {2}train loss \d\.\d{4} acc \d\.\d{4} {2}val loss \d\.\d{4} acc \d\.\d{4} {2}\d+ ms$/);
     expect(text).toContain("\r");
     expect(text).toMatch(/epoch 1\/2 [█░]+ 1\/9/);
+  });
+
+  /** What the logger writes for one batch (5 of 10) and the end of epoch 3 of 10, at `columns`. */
+  function draw(options: Partial<Parameters<typeof progressLogger>[0]>): { bar: string; end: string } {
+    let text = "";
+    const logger = progressLogger({ write: (s) => { text += s; }, intervalMs: 0, ...options });
+    const logs = { loss: 0.51234, acc: 0.8123, valLoss: 0.6, valAcc: 0.79, ms: 1234 };
+    const event = (phase: "batch" | "epoch", batch: number) => ({ phase, epoch: 3, epochs: 10, batch, batches: 10, logs }) as unknown as TrainEvent;
+    void logger(event("batch", 5));
+    const bar = text;
+    text = "";
+    void logger(event("epoch", 10));
+    return { bar, end: text };
+  }
+
+  it.each([40, 50, 80, 120])("the progress logger keeps every line within %i columns, less one", (columns) => {
+    const { bar, end } = draw({ columns });
+    const visible = (s: string) => s.replace(/\r|\x1b\[K/g, "");
+    expect(visible(bar).length).toBeLessThanOrEqual(columns - 1);
+    expect(visible(bar)).toMatch(/^epoch {2}3\/10 /);
+    for (const line of visible(end).split("\n").filter(Boolean)) expect(line.length).toBeLessThanOrEqual(columns - 1);
+    // Broken over lines or not, the finished epoch keeps all its figures.
+    expect(visible(end).replace(/\n {2}/g, "  ")).toBe("epoch  3/10  train loss 0.5123 acc 0.8123  val loss 0.6000 acc 0.7900  1234 ms\n");
+  });
+
+  it("the progress logger shrinks the bar before it drops figures, and asks a columns function at every redraw", () => {
+    expect(draw({ columns: 80 }).bar).toBe("\repoch  3/10 ███████████████░░░░░░░░░░░░░░░  5/10  loss 0.5123  acc 0.8123\x1b[K");
+    expect(draw({ columns: 50 }).bar).toBe("\repoch  3/10 ███░░░  5/10  loss 0.5123  acc 0.8123\x1b[K");
+    expect(draw({ columns: 40 }).bar).toBe("\repoch  3/10 ████░░░░  5/10  loss 0.5123\x1b[K");
+    expect(draw({ columns: 20 }).bar).toBe("\repoch  3/10  5/10\x1b[K");
+    let width = 80;
+    const lines: string[] = [];
+    const logger = progressLogger({ write: (s) => { lines.push(s); }, intervalMs: 0, columns: () => width });
+    const event = { phase: "batch", epoch: 1, epochs: 1, batch: 1, batches: 2, logs: { loss: 1, acc: 0, ms: 0 } } as unknown as TrainEvent;
+    void logger(event);
+    width = 40;
+    void logger(event);
+    expect(lines[0]!.length).toBeGreaterThan(lines[1]!.length);
+    expect(lines[1]!.replace(/\r|\x1b\[K/g, "").length).toBeLessThanOrEqual(39);
+  });
+
+  it("the progress logger names the validation figures as told, and checks columns and validationName", () => {
+    expect(draw({ validationName: "test" }).end).toContain("  test loss 0.6000 acc 0.7900  ");
+    expect(optionError(() => progressLogger({ write: () => undefined, columns: 0 })).message)
+      .toBe("Invalid columns: expected an integer ≥ 1 or a function, got 0.");
+    expect(optionError(() => progressLogger({ write: () => undefined, validationName: "" })).message)
+      .toBe('Invalid validationName: expected a non-empty string, got "".');
   });
 });

@@ -12,7 +12,8 @@ import type { DemoServer } from "../../web/server.js";
 
 const BUILT = existsSync(join(ROOT, "dist/index.js")) && existsSync(join(ROOT, "build/simd.wasm"));
 const NOT_BUILT = "dist/index.js or build/simd.wasm is missing: run `npm run build` before the demo test (`npm test` does).";
-const OUTPUT = join(ROOT, "test-output");
+// The README shows these screenshots: the test that checks the layout takes them.
+const DOCS = join(ROOT, "docs");
 const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 const dataDir = await findDataDir();
@@ -79,6 +80,43 @@ describe("demo server", () => {
     }
     expect(await (await fetch(new URL("/api/info", server.url))).json()).toMatchObject({ data: false });
   });
+
+  it("sends validators with every file and answers a revalidation with 304, so a reload does not download again", async () => {
+    const first = await fetch(new URL("/app.js", server.url));
+    await first.arrayBuffer();
+    const etag = first.headers.get("etag")!, lastModified = first.headers.get("last-modified")!;
+    expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(first.headers.get("cache-control")).toBe("no-cache");
+    expect((await fetch(new URL("/app.js", server.url), { headers: { "if-none-match": etag } })).status).toBe(304);
+    expect((await fetch(new URL("/app.js", server.url), { headers: { "if-modified-since": lastModified } })).status).toBe(304);
+    expect((await fetch(new URL("/app.js", server.url), { headers: { "if-none-match": '"other"' } })).status).toBe(200);
+    // If-None-Match decides when both are sent.
+    expect((await fetch(new URL("/app.js", server.url), { headers: { "if-none-match": '"other"', "if-modified-since": lastModified } })).status)
+      .toBe(200);
+    expect((await fetch(new URL("/app.js", server.url), { headers: { "if-modified-since": "Thu, 01 Jan 1970 00:00:00 GMT" } })).status)
+      .toBe(200);
+  });
+});
+
+describe("demo server with data", () => {
+  it("serves Fashion-MNIST cacheable for a day, with validators", async ({ skip }) => {
+    skip(!dataDir, "no Fashion-MNIST here");
+    if (!BUILT) throw new Error(NOT_BUILT);
+    const server = await startDemoServer({ port: 0, dataDir: dataDir! });
+    try {
+      const url = new URL(`/data/${DATA_FILES[1]}`, server.url);
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      expect(response.headers.get("cache-control")).toBe("public, max-age=86400");
+      expect(response.headers.get("cache-control")).not.toMatch(/no-store/);
+      const etag = response.headers.get("etag")!;
+      const again = await fetch(url, { headers: { "if-none-match": etag } });
+      expect(again.status).toBe(304);
+      expect((await again.arrayBuffer()).byteLength).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 const SKIP_NOTE = `skipped: ${missing.join("; ")}`;
@@ -93,13 +131,13 @@ describe("browser demo in headless Chromium", () => {
     if (missing.length) throw new Error(`The browser demo test cannot run ($CI is set, so it must): ${missing.join("; ")}.`);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    mkdirSync(OUTPUT, { recursive: true });
+    mkdirSync(DOCS, { recursive: true });
   }, 60_000);
   afterAll(async () => { await browser?.close(); });
 
   /** A page that records its animation frames (to show the main thread keeps painting) and its errors. */
-  async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  async function openPage(url: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
@@ -163,7 +201,7 @@ describe("browser demo in headless Chromium", () => {
       expect(testAcc).toBeLessThan(0.9);
       // Isolated, the worker trains on every core the browser reports (at most 8).
       const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
-      const active = cores > 1 ? `wasm-simd × ${cores} threads` : "wasm-simd";
+      const active = cores > 1 ? `wasm-simd ×${cores}` : "wasm-simd";
       expect(await text(page, "#backend-active")).toBe(active);
       expect(await text(page, "#status")).toContain(`backend ${active}`);
       expect(await text(page, "#epoch-time")).toMatch(/^\d+\.\d+ s$/);
@@ -210,7 +248,97 @@ describe("browser demo in headless Chromium", () => {
       expect(correct / 10_000).toBeCloseTo(testAcc, 4);
       expect(await page.$$eval("#confusion thead th", (ths) => ths.map((th) => th.textContent))).toEqual(expect.arrayContaining(CLASSES));
 
-      await page.screenshot({ path: join(OUTPUT, "demo.png"), fullPage: true });
+      await expectNoOverflow(page);
+      await page.screenshot({ path: join(DOCS, "demo-1280.png"), fullPage: true });
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 120_000);
+
+  /** Nothing on the page is wider than the viewport, and every caption and figure shows its whole text. */
+  async function expectNoOverflow(page: Page): Promise<void> {
+    const layout = await page.evaluate(() => {
+      const clipped = (selector: string) => [...document.querySelectorAll<HTMLElement>(selector)]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${selector}: ${e.textContent}`);
+      const confusion = document.getElementById("confusion")!;
+      return {
+        scrollWidth: document.documentElement.scrollWidth, innerWidth,
+        wider: [...document.querySelectorAll<HTMLElement>("body *")]
+          .filter((e) => e.closest("#confusion") === null && e.getBoundingClientRect().right > innerWidth + 0.5)
+          .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`),
+        clipped: [...clipped("#grid .true"), ...clipped("#grid .pred"), ...clipped(".stat .value")],
+        statusWidth: document.getElementById("status")!.getBoundingClientRect().width,
+        confusion: { right: confusion.getBoundingClientRect().right, scroll: confusion.scrollWidth > confusion.clientWidth,
+          overflowX: getComputedStyle(confusion).overflowX },
+      };
+    });
+    expect(layout.scrollWidth, "document.documentElement.scrollWidth").toBeLessThanOrEqual(layout.innerWidth);
+    expect(layout.wider, "elements wider than the viewport").toEqual([]);
+    expect(layout.clipped, "captions and figures cut short").toEqual([]);
+    // The status is a line across the page, not a column of single words.
+    expect(layout.statusWidth).toBeGreaterThan(Math.min(300, layout.innerWidth - 40));
+    // The confusion matrix fits its panel, or scrolls inside it.
+    expect(layout.confusion.right).toBeLessThanOrEqual(layout.innerWidth);
+    if (layout.confusion.scroll) expect(layout.confusion.overflowX).toBe("auto");
+  }
+
+  it("fits a 375 px phone screen: no horizontal overflow, whole captions, a confusion matrix inside its panel", async ({ skip }) => {
+    skip(skipBrowser, SKIP_NOTE);
+    const server = await startDemoServer({ port: 0, dataDir: dataDir! });
+    const { page, errors } = await openPage(server.url, { width: 375, height: 812 });
+    try {
+      await waitState(page, ["ready"], 30_000);
+      await expectNoOverflow(page);
+      // Loaded: the chart no longer says it is waiting for the data.
+      expect(await text(page, "#curves .placeholder")).toBe("Press Start to train");
+      await page.fill("#epochs", "2");
+      await page.click("#start");
+      await waitState(page, ["done", "error", "stopped"], 120_000);
+      expect(await page.evaluate(() => document.body.dataset.state), await text(page, "#status")).toBe("done");
+      expect(errors).toEqual([]);
+      expect(await page.locator("#confusion td[data-count]").count()).toBe(100);
+      await expectNoOverflow(page);
+      await page.screenshot({ path: join(DOCS, "demo-375.png"), fullPage: true });
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }, 150_000);
+
+  it("refuses a learning rate of 0 with a message, and keeps the chart when Stop is pressed during epoch 1", async ({ skip }) => {
+    skip(skipBrowser, SKIP_NOTE);
+    const server = await startDemoServer({ port: 0, dataDir: dataDir! });
+    const { page, errors } = await openPage(server.url);
+    try {
+      await waitState(page, ["ready"], 30_000);
+      await page.fill("#lr", "0");
+      await page.click("#start");
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
+      expect(await page.$eval("#lr", (e) => (e as HTMLInputElement).validationMessage)).toBe("The learning rate must be greater than 0 (try 0.1).");
+      await page.fill("#lr", "0.1");
+      expect(await page.$eval("#lr", (e) => (e as HTMLInputElement).validity.valid)).toBe(true);
+
+      // The JS kernels take seconds per epoch: Stop lands inside epoch 1.
+      await page.selectOption("#backend", "js");
+      await page.fill("#epochs", "3");
+      await page.click("#start");
+      await page.waitForFunction(() => /Epoch 1\/3: batch ([3-9]|\d\d+)\//.test(document.getElementById("status")!.textContent ?? ""),
+        undefined, { timeout: 30_000 });
+      const loss = await text(page, "#train-loss");
+      await page.click("#stop");
+      await waitState(page, ["stopped", "done", "error"], 30_000);
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe("stopped");
+      expect(errors).toEqual([]);
+      expect(await text(page, "#status")).toMatch(/^Stopped during epoch 1 \(batch \d+\/235: train loss \d\.\d{4}, train acc \d\.\d{4} so far\); no epoch finished/);
+      // What was shown stays: the running point of each training series, the cursor, the figures.
+      expect(await page.locator("#curves circle.live").count()).toBe(2);
+      expect(await page.locator("#curves .cursor").count()).toBe(1);
+      expect(await text(page, "#curves .stopped-note")).toBe("stopped here");
+      expect(await page.locator("#curves .placeholder").count()).toBe(0);
+      expect(await text(page, "#train-loss")).not.toBe("—");
+      expect(Number(await text(page, "#train-loss"))).toBeLessThanOrEqual(Number(loss) + 1);
+      expect(await text(page, "#epoch")).toBe("1 / 3");
     } finally {
       await page.close();
       await server.close();
@@ -225,6 +353,7 @@ describe("browser demo in headless Chromium", () => {
       await waitState(page, ["need-files"], 15_000);
       expect(await page.evaluate(() => crossOriginIsolated), "the library works without isolation").toBe(false);
       expect(await page.isVisible("#file-hint")).toBe(true);
+      expect(await text(page, "#curves .placeholder")).toBe("Waiting for the Fashion-MNIST files");
       const files = DATA_FILES.map((name) => [join(dataDir!, name), join(dataDir!, name.replace(/\.gz$/, ""))].find((p) => existsSync(p))!);
       await page.setInputFiles("#files", files);
       await waitState(page, ["ready"], 30_000);
