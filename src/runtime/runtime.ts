@@ -10,6 +10,7 @@ import { scalarWasmUrl, simdWasmUrl } from "../assets.js";
 import { describeSource, loadKernels, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
+import { INSPECT, inspectAs } from "../inspect.js";
 
 // `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
 declare global {
@@ -106,6 +107,11 @@ export class Runtime {
 
   toJSON(): { backend: Backend; memoryBytes: number; closed: boolean } {
     return { backend: this.backend, memoryBytes: this.memoryBytes, closed: this.closed };
+  }
+
+  /** @internal console.log(runtime) in Node: `Runtime { backend: 'wasm-simd', memoryBytes: …, closed: false }`. */
+  [INSPECT](depth: number, options: { depth?: number | null }, inspect?: (value: unknown, options: object) => string): string {
+    return inspectAs("Runtime", this.toJSON(), depth, options, inspect);
   }
 }
 
