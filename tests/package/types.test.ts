@@ -65,7 +65,7 @@ describe("the published declarations' contents", () => {
     });
     expect(checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entries[0]!)!)!).length).toBeGreaterThan(50);
     expect([...new Set(undocumented)]).toEqual([]);
-  });
+  }, 60_000);
 
   it("declare no pointer-taking method and none of the training internals", () => {
     const text = files(typesDir).map((f) => readFileSync(f, "utf8")).join("\n");
