@@ -280,7 +280,10 @@ export class Trainer {
   }
 
   /** The model, optimizer, loss, batch size and backend, as plain data. */
-  toJSON(): { model: object; optimizer: object; loss: LossConfig; batchSize: number; backend: string; closed: boolean } {
+  toJSON(): {
+    model: ReturnType<DenseNetwork["toJSON"]>; optimizer: ReturnType<Optimizer["toJSON"]>;
+    loss: LossConfig; batchSize: number; backend: Runtime["backend"]; closed: boolean;
+  } {
     return { ...this.#fields(), model: this.model.toJSON(), optimizer: this.optimizer.toJSON() };
   }
 
