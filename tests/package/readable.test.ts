@@ -56,6 +56,24 @@ describe("the shipped bundles", () => {
   });
 });
 
+describe("an app that bundles the package and minifies it", () => {
+  it("still gets the error classes' names (they are spelled out, not taken from the minified class)", async () => {
+    const { build } = await import("esbuild");
+    const dir = mkdtempSync(join(tmpdir(), "wsmx-minified-"));
+    const result = await build({
+      stdin: { contents: `import { SGD, OptionError } from ${JSON.stringify(join(DIST, "index.js"))};
+        try { new SGD({ lr: "0.1" }); } catch (e) { console.log(JSON.stringify([e.name, e instanceof OptionError, e.option, String(e).split(":")[0]])); }`,
+      resolveDir: dir, loader: "js" },
+      bundle: true, minify: true, format: "esm", platform: "neutral", outfile: join(dir, "app.mjs"), logLevel: "error",
+    });
+    expect(result.errors).toEqual([]);
+    expect(readFileSync(join(dir, "app.mjs"), "utf8")).not.toMatch(/class OptionError/);
+    const run = spawnSync(process.execPath, [join(dir, "app.mjs")], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual(["OptionError", true, "lr", "OptionError"]);
+  }, 60_000);
+});
+
 describe("console.log and JSON.stringify of the package's objects", () => {
   it("show a model's class, config and parameter count", () => {
     const model = new pkg.SoftmaxRegression({ inputs: 784, classes: 10, seed: 3 });
