@@ -1,6 +1,9 @@
-// Builds the shipped JavaScript: one ESM bundle per entry (shared code split into chunks), minified. Every file
-// lands directly in dist/, one level below the package root like src/assets.ts, so the wasm URLs hold.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+// Builds the shipped JavaScript: one ESM bundle per entry (shared code split into chunks), not minified, so a
+// stack trace names the package's own functions and classes at a line of readable code, and Node's report of an
+// uncaught error quotes one statement, not a one-line bundle. Apps minify when they bundle (the README's "How it
+// is built" has the sizes that led here). Every file lands directly in dist/, one level below the package root
+// like src/assets.ts, so the wasm URLs hold.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 // Chunk names carry content hashes: clear the old ones so dist/ (and the package) holds only this build's.
@@ -8,7 +11,7 @@ for (const file of existsSync("dist") ? readdirSync("dist", { withFileTypes: tru
   if (file.isFile() && file.name.endsWith(".js")) rmSync(`dist/${file.name}`);
 }
 
-await build({
+const { outputFiles } = await build({
   entryPoints: {
     index: "src/index.ts",   // browsers and the "default" condition
     node: "src/node.ts",     // Node, Deno, Bun
@@ -22,8 +25,19 @@ await build({
   format: "esm",
   platform: "neutral",
   target: "es2022",
-  minify: true,
+  minify: false,
   // node: built-ins are imported only by the Node entries; .wasm imports stay module imports for edge runtimes.
   external: ["node:*", "*.wasm"],
   logLevel: "warning",
+  write: false,
 });
+
+// esbuild turns a top-level class that names itself inside its body into `var X = class _X`, so its name (in
+// stack traces, console.log, error.constructor.name) would read `_X`; the inner name binds the same class, so
+// it can be X again.
+mkdirSync("dist", { recursive: true });
+for (const file of outputFiles) {
+  let text = file.text;
+  for (const [, name] of text.matchAll(/\bvar (\w+) = class _\1\b/g)) text = text.replaceAll(new RegExp(`\\b_${name}\\b`, "g"), name);
+  writeFileSync(file.path, text, { mode: file.path.endsWith("cli.js") ? 0o755 : 0o644 });
+}

@@ -1,6 +1,6 @@
 /** Base class of every error wasm-softmax throws; `hint` says what the caller can do about it. */
 export class WasmSoftmaxError extends Error {
-  // Names are spelled out, not taken from the class: the shipped bundles are minified.
+  // Names are spelled out, not taken from the class: an app that bundles the package may minify class names.
   override name = "WasmSoftmaxError";
   readonly hint: string | undefined;
   constructor(message: string, hint?: string) {

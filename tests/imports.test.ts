@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const SRC = resolve(import.meta.dirname, "../src");
-const SHARED = new Set(["errors.ts", "validate.ts", "random.ts", "math.ts", "assets.ts", "atomic-node.ts", "crc32.ts", "wasm-module.d.ts"]);
+const SHARED = new Set(["errors.ts", "validate.ts", "random.ts", "math.ts", "assets.ts", "atomic-node.ts", "crc32.ts", "inspect.ts", "wasm-module.d.ts"]);
 const ENTRIES = new Set(["index.ts", "node.ts", "edge.ts", "internal.ts"]);
 const LAYERS: Record<string, number> = { data: 1, kernels: 2, runtime: 3, model: 4, optim: 4, train: 5, plot: 6, io: 6, cli: 7 };
 

@@ -1,4 +1,4 @@
-import { ShapeError } from "../errors.js";
+import { OptionError, ShapeError } from "../errors.js";
 import { check, checkKeys, checkOr, integerIn, rule, RULES, type Rule } from "../validate.js";
 
 /** Options of `Dataset.fromArrays`. */
@@ -11,9 +11,15 @@ export interface DatasetOptions {
   imageShape?: readonly [number, number];
   /** Human-readable class names, one per class. */
   classNames?: readonly string[];
+  /**
+   * Multiplies every value of `x` by this (as an f32, like the 1/255 of Uint8 pixels, so every backend sees the
+   * same bits) once, into a new Float32Array: `1 / 255` for pixels given as 0-255 floats, `1` to keep values that
+   * only look like raw pixels. Required for a Float32Array of integers in [0, 255] above 1.
+   */
+  scale?: number;
 }
 
-const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames"];
+const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale"];
 
 /** Two or more classes: one class leaves nothing to learn. */
 export const CLASSES_RULE = integerIn(2);
@@ -66,18 +72,21 @@ export class Dataset {
    * Wraps arrays without copying them (labels of another integer type are converted once). `y` is one integer
    * label per example, or a Float32Array of `classes` targets per example (soft labels, regression targets).
    * @throws {OptionError} for an unknown option (naming the nearest known one), a `features` that is not a positive
-   * integer, `classes` below 2, an `imageShape` whose area is not `features`, or class names that do not fit.
+   * integer, `classes` below 2, an `imageShape` whose area is not `features`, class names that do not fit, a
+   * `scale` that is not a finite number > 0, or a Float32Array `x` of raw-looking pixels (integers in [0, 255],
+   * some above 1) without `scale`.
    * @throws {ShapeError} when `x` is not `length × features` values, a label is outside `[0, classes)`, or a
    * target is not finite.
    * @example
    * const data = Dataset.fromArrays(new Float32Array([0, 1, 1, 0]), new Int32Array([0, 1]), { features: 2, classes: 2 });
+   * const pixels = Dataset.fromArrays(floatPixels, labels, { features: 784, classes: 10, scale: 1 / 255 });
    */
   static fromArrays(
     x: Uint8Array | Float32Array,
     y: ArrayLike<number>,
     options: DatasetOptions,
   ): Dataset {
-    return new Dataset(x, y, options);
+    return new Dataset(x, y, options, false);
   }
 
   /**
@@ -112,7 +121,7 @@ export class Dataset {
       targets?.set(d.targets!, at * C);
       at += d.length;
     }
-    return new Dataset(pieces.length === 1 ? pieces[0]!.x : new Parts(pieces), targets ?? y, first.options());
+    return new Dataset(pieces.length === 1 ? pieces[0]!.x : new Parts(pieces), targets ?? y, first.options(), true);
   }
 
   /**
@@ -143,7 +152,8 @@ export class Dataset {
     return part.x.subarray(at, at + F);
   }
 
-  private constructor(x: Uint8Array | Float32Array | Parts, y: ArrayLike<number>, options: DatasetOptions) {
+  /** `checked`: x comes from a Dataset (a subset, a concat), so its values were accepted, and scaled, already. */
+  private constructor(x: Uint8Array | Float32Array | Parts, y: ArrayLike<number>, options: DatasetOptions, checked: boolean) {
     const opts = checkKeys("Dataset", options, KNOWN);
     const features = check("features", opts.features, RULES.count);
     const classes = check("classes", opts.classes, CLASSES_RULE);
@@ -158,6 +168,12 @@ export class Dataset {
     const given = x instanceof Parts ? x.list : undefined;
     if (!given) check("x", x, X_RULE);
     check("y", y, Y_RULE);
+    const scale = checkOr("scale", opts.scale, RULES.positive, undefined);
+    if (scale !== undefined && !checked) x = scaled(x as Uint8Array | Float32Array, Math.fround(scale));
+    else if (!checked && x instanceof Float32Array && looksLikeRawPixels(x)) {
+      throw new OptionError("scale", "a scale for Float32 values that look like raw pixels (integers in [0, 255])", undefined,
+        "Pass `scale: 1 / 255` to train on [0, 1] as Uint8 pixels are, or `scale: 1` to keep the values as they are.");
+    }
     const values = given ? given.reduce((n, part) => n + part.rows * features, 0) : (x as Uint8Array | Float32Array).length;
     let targets: Float32Array | undefined;
     if (y instanceof Float32Array && y.length !== 0 && y.length === (values / features) * classes) {
@@ -202,7 +218,7 @@ export class Dataset {
       y[k] = this.y[i]!;
       targets?.set(this.targets!.subarray(i * C, (i + 1) * C), k * C);
     }
-    return new Dataset(x, targets ?? y, this.options());
+    return new Dataset(x, targets ?? y, this.options(), true);
   }
 
   /** The image (or feature row) at `index` as values in [0, 1] (for Uint8 data) or as stored. */
@@ -224,6 +240,25 @@ export class Dataset {
       ...(this.classNames ? { classNames: this.classNames } : {}),
     };
   }
+}
+
+// Pixels as 0-255 floats train without error but badly (the logits saturate: loss in the thousands); data
+// scaled to [0, 1] or standardised has a fraction or a negative value almost at once, so the scan stops early.
+function looksLikeRawPixels(x: Float32Array): boolean {
+  let max = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (!(v >= 0 && v <= 255 && Math.trunc(v) === v)) return false;
+    if (v > max) max = v;
+  }
+  return max > 1;
+}
+
+// f32 × f32 is exact in a double, so one fround gives the f32 product, as the kernels' f32 multiply does.
+function scaled(x: Uint8Array | Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! * scale;
+  return out;
 }
 
 function argmax(values: Float32Array, at: number, n: number): number {

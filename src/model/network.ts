@@ -11,6 +11,7 @@ import type { LayerLayout } from "./layout.js";
 import { toInputRows } from "./inputs.js";
 import type { ArrayInputs } from "./inputs.js";
 import { summary } from "./summary.js";
+import { INSPECT, inspectAs } from "../inspect.js";
 
 export type { LayerLayout } from "./layout.js";
 
@@ -66,6 +67,16 @@ export abstract class DenseNetwork {
   get classes(): number { return this.layers[this.layers.length - 1]!; }
   /** Layers, shapes, activations and parameter counts, as Keras's `model.summary()` prints them. */
   summary(): string { return summary(this); }
+
+  /** The config and the number of parameters (not the parameters: `getParameters()` or `saveModel` give those). */
+  toJSON(): ModelConfig & { parameters: number } {
+    return { ...this.config, parameters: this.size };
+  }
+
+  /** @internal console.log(model) in Node: `SoftmaxRegression { type: …, inputs: 784, …, parameters: 7850 }`. */
+  [INSPECT](depth: number, options: { depth?: number | null }, inspect?: (value: unknown, options: object) => string): string {
+    return inspectAs(this.config.type === "mlp" ? "MLP" : "SoftmaxRegression", this.toJSON(), depth, options, inspect);
+  }
 
   /** A copy of all parameters, in the block layout. */
   getParameters(): Float32Array {

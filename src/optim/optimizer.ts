@@ -3,6 +3,7 @@ import { OptionError, ShapeError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr } from "../validate.js";
 import { checkSchedule, scheduledLr } from "./schedules.js";
 import type { Schedule } from "./schedules.js";
+import { INSPECT, inspectAs } from "../inspect.js";
 
 /** An optimizer's type and hyperparameters, as `optimizer.config` gives them and checkpoints store them. */
 export type OptimizerConfig =
@@ -71,6 +72,16 @@ export abstract class Optimizer {
   abstract stateSize(n: number): number;
   /** @internal One update of `n` parameters from their gradients at learning rate `lr`. */
   protected abstract apply(k: Kernels, params: Ptr, grads: Ptr, state: Ptr, n: number, lr: number): void;
+
+  /** The type, the hyperparameters and the updates done so far. */
+  toJSON(): OptimizerConfig & { steps: number } {
+    return { ...this.config, steps: this.steps };
+  }
+
+  /** @internal console.log(optimizer) in Node: `SGD { type: 'sgd', lr: 0.1, …, steps: 0 }`. */
+  [INSPECT](depth: number, options: { depth?: number | null }, inspect?: (value: unknown, options: object) => string): string {
+    return inspectAs(this.config.type === "adam" ? "Adam" : "SGD", this.toJSON(), depth, options, inspect);
+  }
 
   /** The learning rate of `epoch` (1-based), after the schedule. */
   learningRate(epoch: number): number {

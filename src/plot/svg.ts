@@ -2,6 +2,7 @@
 // test images with true and predicted labels. Browser-safe: returns strings; the caller saves or shows them.
 import type { EpochLogs } from "../train/events.js";
 import { OptionError } from "../errors.js";
+import { base64, encodeGrayPNG } from "./png.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const num = (v: number) => (Math.round(v * 100) / 100).toString();
@@ -94,24 +95,17 @@ export function imageGridSVG(options: ImageGridOptions): string {
   const name = (c: number) => classNames?.[c] ?? String(c);
   const gridRows = Math.ceil(count / columns), labelH = predictions ? 34 : 20, pad = 6;
   const W = columns * (cell + pad) + pad, H = gridRows * (cell + labelH + pad) + pad;
-  const px = cell / cols;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
   ];
+  const pixels = new Uint8Array(size);
   for (let k = 0; k < count; k++) {
     const ox = pad + (k % columns) * (cell + pad), oy = pad + Math.floor(k / columns) * (cell + labelH + pad);
-    out.push(`<g transform="translate(${ox},${oy})"><rect width="${cell}" height="${cell}" fill="black"/>`);
-    // One rect per lit pixel; runs of equal grey along a row merge into one rect to keep the file small.
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols;) {
-        const grey = shade(images, k * size + r * cols + c);
-        let run = 1;
-        while (c + run < cols && shade(images, k * size + r * cols + c + run) === grey) run++;
-        if (grey > 0) out.push(`<rect x="${num(c * px)}" y="${num(r * px)}" width="${num(run * px)}" height="${num(px)}" fill="rgb(${grey},${grey},${grey})"/>`);
-        c += run;
-      }
-    }
+    for (let i = 0; i < size; i++) pixels[i] = shade(images, k * size + i);
+    // Each image as a grey PNG, scaled up with hard pixel edges as d2l's imshow shows them.
+    out.push(`<g transform="translate(${ox},${oy})"><image width="${cell}" height="${cell}" preserveAspectRatio="none" ` +
+      `style="image-rendering:pixelated" href="data:image/png;base64,${base64(encodeGrayPNG(cols, rows, pixels))}"/>`);
     const truth = labels[k]!, guess = predictions?.[k];
     out.push(`<text x="${cell / 2}" y="${cell + 14}" text-anchor="middle">${esc(name(truth))}</text>`);
     if (guess !== undefined) {

@@ -11,6 +11,7 @@ import { describeSource, loadKernels, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
 import { MAX_THREADS, ThreadPool, availableCores, threadedKernels, threadsUnavailable } from "./threads.js";
+import { INSPECT, inspectAs } from "../inspect.js";
 
 // `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
 declare global {
@@ -130,6 +131,11 @@ export class Runtime {
       backend: this.backend, threads: this.threads, ...(this.threadsReason !== undefined && { threadsReason: this.threadsReason }),
       memoryBytes: this.memoryBytes, closed: this.closed,
     };
+  }
+
+  /** @internal console.log(runtime) in Node: `Runtime { backend: 'wasm-simd', memoryBytes: …, closed: false }`. */
+  [INSPECT](depth: number, options: { depth?: number | null }, inspect?: (value: unknown, options: object) => string): string {
+    return inspectAs("Runtime", this.toJSON(), depth, options, inspect);
   }
 }
 

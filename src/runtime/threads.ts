@@ -17,39 +17,51 @@ const SPIN = 4000;
 /** A worker that does not finish a kernel in this long has died or hung. */
 const DEADLINE_MS = 30_000;
 
-// The worker's whole program. It runs as a Node worker_threads script (eval) or a web Worker (Deno, Bun,
-// browsers) and only calls kernels; it never allocates. Extra arguments to a wasm export are ignored.
-const WORKER_SOURCE = `"use strict";
-const node = typeof process === "object" && typeof require === "function";
-const port = node ? require("node:worker_threads").parentPort : self;
-const once = (fn) => node ? port.once("message", fn) : (self.onmessage = (e) => { self.onmessage = null; fn(e.data); });
-once(({ module, memory, control, index, names }) => {
-  let fns, ctrl, a;
-  try {
-    const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    fns = names.map((n) => k[n]);
-    ctrl = new Int32Array(control);
-    a = new Float64Array(control, ${HEADER_BYTES} + index * ${SLOT * 8}, ${SLOT});
-  } catch (error) {
-    port.postMessage({ error: String(error && error.stack || error) });
-    return;
-  }
-  port.postMessage({ ready: true });
-  let seen = 0;
-  for (;;) {
-    for (let s = 0; s < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; s++);
-    // A finite wait, so a terminate() (process exit, runtime.close()) is seen even while parked.
-    Atomics.wait(ctrl, ${SEQ}, seen, 50);
-    const seq = Atomics.load(ctrl, ${SEQ});
-    if (seq === ${STOP}) return;
-    if (seq === seen) continue;
-    seen = seq;
-    if (a[0] >= 0) fns[a[0]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
-  }
-});
-`;
+interface WorkerStart { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; names: string[] }
+interface Port { postMessage(message: unknown): void }
+
+/**
+ * The worker's whole program, sent as source text (`String(workerMain)`, so it is minified with the package),
+ * with only globals and its arguments in scope. It only calls kernels and never allocates. Extra arguments to a
+ * wasm export are ignored.
+ */
+function workerMain(port: Port, onStart: (start: (message: WorkerStart) => void) => void,
+                    header: number, slot: number, seqAt: number, doneAt: number, stop: number, spin: number): void {
+  onStart(({ module, memory, control, index, names }) => {
+    let fns: ((...args: number[]) => void)[], ctrl: Int32Array, a: Float64Array;
+    try {
+      const k = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
+      fns = names.map((n) => k[n]!);
+      ctrl = new Int32Array(control);
+      a = new Float64Array(control, header + index * slot * 8, slot);
+    } catch (error) {
+      port.postMessage({ error: String((error as Error)?.stack ?? error) });
+      return;
+    }
+    port.postMessage({ ready: true });
+    let seen = 0;
+    for (;;) {
+      for (let s = 0; s < spin && Atomics.load(ctrl, seqAt) === seen; s++);
+      // A finite wait, so a terminate() (process exit, runtime.close()) is seen even while parked.
+      Atomics.wait(ctrl, seqAt, seen, 50);
+      const seq = Atomics.load(ctrl, seqAt);
+      if (seq === stop) return;
+      if (seq === seen) continue;
+      seen = seq;
+      if (a[0]! >= 0) fns[a[0]!]!(a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
+      Atomics.add(ctrl, doneAt, 1);
+      Atomics.notify(ctrl, doneAt);
+    }
+  });
+}
+
+/** The worker's source: how it receives its one start message (worker_threads or a web Worker), then workerMain. */
+function workerSource(node: boolean): string {
+  const start = node
+    ? 'const port=require("node:worker_threads").parentPort;const onStart=(f)=>port.once("message",f);'
+    : "const port=self;const onStart=(f)=>{self.onmessage=(e)=>{self.onmessage=null;f(e.data)}};";
+  return `"use strict";${start}(${String(workerMain)})(port,onStart,${HEADER_BYTES},${SLOT},${SEQ},${DONE},${STOP},${SPIN});`;
+}
 
 /** The kernels that are split; the others run on the calling thread (they are small or reduce). */
 const SPLIT = ["linearForward", "linearBackwardRange", "matmul", "gatherScaleU8", "reluForward", "reluBackward", "sgdUpdate",
@@ -220,7 +232,7 @@ export function threadedKernels(base: Kernels, pool: ThreadPool): Kernels {
 type Spawn = (onMessage: (message: { ready?: boolean; error?: string }) => void, onError: (error: unknown) => void) => Worker;
 
 /**
- * How this runtime starts a worker on WORKER_SOURCE: node:worker_threads in Node, Deno and Bun (whose workers can
+ * How this runtime starts a worker on workerSource(): node:worker_threads in Node, Deno and Bun (whose workers can
  * be unreferenced, so a parked one never keeps the process alive), a web Worker in browsers.
  */
 async function workerFactory(): Promise<Spawn> {
@@ -229,7 +241,7 @@ async function workerFactory(): Promise<Spawn> {
     const name = ["node", "worker_threads"].join(":");
     const { Worker: NodeWorker } = (await import(/* @vite-ignore */ name)) as typeof import("node:worker_threads");
     return (onMessage, onError) => {
-      const worker = new NodeWorker(WORKER_SOURCE, { eval: true });
+      const worker = new NodeWorker(workerSource(true), { eval: true });
       // Referenced until it has said it is ready (so startup is awaited), then unreferenced: a parked worker
       // never keeps the process alive.
       worker.once("message", (message) => { worker.unref(); onMessage(message); });
@@ -238,7 +250,7 @@ async function workerFactory(): Promise<Spawn> {
       return { post: (m) => worker.postMessage(m), terminate: () => { void worker.terminate(); } };
     };
   }
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+  const url = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
   return (onMessage, onError) => {
     // Module workers: Deno has no classic ones; the program has no imports, so it runs as either.
     const worker = new globalThis.Worker(url, { type: "module" });

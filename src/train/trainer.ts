@@ -19,6 +19,7 @@ import { resolveLoss } from "./losses.js";
 import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { Callback, EpochResult, RunOptions } from "./events.js";
 import { notify } from "./events.js";
+import { INSPECT, inspectAs } from "../inspect.js";
 
 /** Options of `new Trainer(model, …)`; each is checked, and unknown keys are refused. */
 export interface TrainerOptions {
@@ -300,6 +301,24 @@ export class Trainer {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** The model, optimizer, loss, batch size and backend, as plain data. */
+  toJSON(): {
+    model: ReturnType<DenseNetwork["toJSON"]>; optimizer: ReturnType<Optimizer["toJSON"]>;
+    loss: LossConfig; batchSize: number; backend: Runtime["backend"]; closed: boolean;
+  } {
+    return { ...this.#fields(), model: this.model.toJSON(), optimizer: this.optimizer.toJSON() };
+  }
+
+  /** @internal console.log(trainer) in Node: the model and optimizer as they print themselves. */
+  [INSPECT](depth: number, options: { depth?: number | null }, inspect?: (value: unknown, options: object) => string): string {
+    return inspectAs("Trainer", this.#fields(), depth, options, inspect);
+  }
+
+  #fields() {
+    const { model, optimizer, loss, batchSize } = this;
+    return { model, optimizer, loss, batchSize, backend: this.runtime.backend, closed: this.#closed };
   }
 
   get #logits(): Ptr {

@@ -35,7 +35,7 @@ describe("Dataset.fromArrays", () => {
     const error = optionError(make({ features: 2, classes: 2, clases: 2 }));
     expect(error.message).toBe('Unknown Dataset option "clases". Did you mean "classes"?');
     expect(optionError(make({ features: 2, classes: 2, labels: y })).message)
-      .toBe('Unknown Dataset option "labels". Known options: features, classes, imageShape, classNames.');
+      .toBe('Unknown Dataset option "labels". Known options: features, classes, imageShape, classNames, scale.');
   });
 
   it("refuses options that are not an object", () => {
@@ -139,5 +139,55 @@ describe("Dataset.subset and Dataset.row", () => {
   it("refuses a row index outside the data", () => {
     expect(optionError(() => data.row(-1)).message).toBe("Invalid index: expected an integer in [0, 3), got -1.");
     expect(thrown(() => data.row(3))).toBeInstanceOf(OptionError);
+  });
+});
+
+describe("Dataset.fromArrays with pixels as floats", () => {
+  const pixels = Float32Array.from({ length: 3 * 4 }, (_, i) => (i * 23) % 256);
+  const labels = new Int32Array([0, 1, 2]);
+  const shape = { features: 4, classes: 3 };
+
+  it("refuses a Float32Array of integers in [0, 255] above 1 without `scale`, naming the option", () => {
+    const error = optionError(() => Dataset.fromArrays(pixels, labels, shape));
+    expect(error.option).toBe("scale");
+    expect(error.message).toBe("Invalid scale: expected a scale for Float32 values that look like raw pixels (integers in [0, 255]), " +
+      "got undefined. Pass `scale: 1 / 255` to train on [0, 1] as Uint8 pixels are, or `scale: 1` to keep the values as they are.");
+    // One 255 among fractions is not raw pixels; a single value above 1 among integers is.
+    expect(() => Dataset.fromArrays(new Float32Array([0, 255, 0, 2]), [0], shape)).toThrow(OptionError);
+  });
+
+  it.each([
+    ["scaled to [0, 1]", [0, 0.5, 1, 0.25]],
+    ["binary", [0, 1, 1, 0]],
+    ["with a negative value", [-1, 2, 3, 4]],
+    ["above 255", [0, 256, 3, 4]],
+    ["with a fraction", [0, 2.5, 3, 4]],
+    ["with NaN", [0, Number.NaN, 3, 4]],
+  ])("keeps a Float32Array %s as it is, without `scale`", (_, values) => {
+    const xs = Float32Array.from(values);
+    expect(Dataset.fromArrays(xs, [0], shape).x).toBe(xs);
+  });
+
+  it("multiplies by the f32 constant once: `scale: 1 / 255` gives the bits a Uint8Array gets in its batches", () => {
+    const u8 = Uint8Array.from(pixels);
+    const data = Dataset.fromArrays(pixels, labels, { ...shape, scale: 1 / 255 });
+    expect(data.x).not.toBe(pixels);
+    expect(data.x).toBeInstanceOf(Float32Array);
+    expect(Array.from(data.x)).toEqual(Array.from(u8, (v) => Math.fround(v * U8_SCALE)));
+    expect(Array.from(data.row(1))).toEqual(Array.from(Dataset.fromArrays(u8, labels, shape).row(1)));
+    expect(Array.from(pixels.subarray(0, 3))).toEqual([0, 23, 46]); // the caller's array is left alone
+  });
+
+  it("keeps raw-looking values with `scale: 1`, in a subset too, and scales Uint8 pixels into floats", () => {
+    const kept = Dataset.fromArrays(pixels, labels, { ...shape, scale: 1 });
+    expect(Array.from(kept.x)).toEqual(Array.from(pixels));
+    expect(Array.from(kept.subset([2, 0]).x)).toEqual([...pixels.subarray(8, 12), ...pixels.subarray(0, 4)]);
+    const fromBytes = Dataset.fromArrays(Uint8Array.from([0, 10, 20, 255]), [1], { ...shape, scale: 0.5 });
+    expect(fromBytes.x).toEqual(new Float32Array([0, 5, 10, 127.5]));
+  });
+
+  it.each([[0], [-1], [Number.NaN], [Infinity], ["0.1"]])("refuses scale %j: expected a finite number > 0", (scale) => {
+    const error = optionError(make({ ...shape, scale }, pixels, labels));
+    expect(error.message).toMatch(/^Invalid scale: expected a finite number > 0, got /);
   });
 });

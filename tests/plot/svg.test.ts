@@ -3,6 +3,7 @@ import { imageGridSVG, learningCurvesSVG } from "../../src/plot/svg.js";
 import type { EpochLogs } from "../../src/train/events.js";
 import { OptionError } from "../../src/errors.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
+import { decodePNG } from "../../src/data/image.js";
 
 const epochs = (n: number, withVal = true): EpochLogs[] => Array.from({ length: n }, (_, i) => ({
   epoch: i + 1, loss: 1 / (i + 1), acc: 0.5 + i * 0.05, ms: 10,
@@ -97,17 +98,45 @@ describe("imageGridSVG", () => {
   const cells = (svg: string) => [...svg.matchAll(/<g transform="translate\(([\d.]+),([\d.]+)\)">([\s\S]*?)<\/g>/g)]
     .map(([, x, y, body]) => ({ x: Number(x), y: Number(y), body: body! }));
 
-  it("draws the requested number of cells, each with its image and true label", () => {
+  /** The grey pixels of the PNG a cell embeds, decoded by the package's own PNG reader. */
+  async function cellPixels(body: string): Promise<{ width: number; height: number; data: number[] }> {
+    const m = /<image width="(\d+)" height="\1" preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image\/png;base64,([A-Za-z0-9+/=]+)"\/>/.exec(body);
+    expect(m, body.slice(0, 200)).not.toBeNull();
+    const image = await decodePNG(Uint8Array.from(atob(m![2]!), (c) => c.charCodeAt(0)));
+    expect(image.channels).toBe(1);
+    return { width: image.width, height: image.height, data: [...image.data] };
+  }
+
+  it("draws the requested number of cells, each with its image as a grey PNG and its true label", async () => {
     const svg = imageGridSVG({ ...base, count: 3, classNames: ["zero", "one", "two"] });
     expectWellFormed(svg);
     const grid = cells(svg);
     expect(grid).toHaveLength(3);
-    grid.forEach((cell, k) => {
-      // The black square, then one rect for the one lit pixel.
-      expect(cell.body.match(/<rect /g)).toHaveLength(2);
-      expect(cell.body).toContain('fill="rgb(200,200,200)"');
+    for (const [k, cell] of grid.entries()) {
+      expect(cell.body.match(/<image /g)).toHaveLength(1);
+      expect(cell.body).not.toContain("<rect");
+      expect(await cellPixels(cell.body)).toEqual({ width: 3, height: 2, data: [...images.subarray(k * 6, k * 6 + 6)] });
       expect(cell.body).toContain(`>${["zero", "one", "two"][base.labels[k]!]}</text>`);
-    });
+    }
+  });
+
+  it("embeds every pixel exactly, in images wider than tall and larger than one stored deflate block", async () => {
+    const wide = Uint8Array.from({ length: 2 * 5 }, (_, i) => (i * 37) % 256);
+    expect((await cellPixels(cells(imageGridSVG({ images: wide, imageShape: [2, 5], labels: [0] }))[0]!.body)).data).toEqual([...wide]);
+    // 300 × 300 grey is 90 300 bytes of scanlines: two stored blocks, and an Adler-32 whose sums wrap.
+    const big = Uint8Array.from({ length: 300 * 300 }, (_, i) => (i * 7 + (i >> 9)) % 256);
+    const decoded = await cellPixels(cells(imageGridSVG({ images: big, imageShape: [300, 300], labels: [0] }))[0]!.body);
+    expect([decoded.width, decoded.height]).toEqual([300, 300]);
+    expect(Buffer.from(decoded.data).equals(Buffer.from(big))).toBe(true);
+  });
+
+  it("is small: 18 Fashion-MNIST-sized images of noise take under 32 KB (one rect per pixel took 413 KB)", () => {
+    let s = 1;
+    const noise = Uint8Array.from({ length: 18 * 784 }, () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+    const svg = imageGridSVG({ images: noise, imageShape: [28, 28], labels: new Array(18).fill(0), predictions: new Array(18).fill(1) });
+    expectWellFormed(svg);
+    expect(cells(svg)).toHaveLength(18);
+    expect(svg.length).toBeLessThan(32 * 1024);
   });
 
   it("defaults to min(18, images) cells, six to a row", () => {
@@ -129,12 +158,11 @@ describe("imageGridSVG", () => {
     for (const cell of cells(imageGridSVG(base))) expect(cell.body.match(/<text /g)).toHaveLength(1);
   });
 
-  it("merges runs of equal grey along a row into one rect, and scales Float32 pixels from [0, 1]", () => {
-    const row = new Float32Array([0.5, 0.5, 0.5, 0, 0, 1]);
+  it("scales Float32 pixels from [0, 1] to grey 0-255, clamping what lies outside", async () => {
+    const row = new Float32Array([0.5, 0.5, 0.5, 0, -1, 2]);
     const [cell] = cells(imageGridSVG({ images: row, imageShape: [2, 3], labels: [0], cell: 30 }));
-    const rects = [...cell!.body.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="([^"]+)"/g)]
-      .map(([, x, y, w, h, fill]) => [Number(x), Number(y), Number(w), Number(h), fill]);
-    expect(rects).toEqual([[0, 0, 30, 10, "rgb(128,128,128)"], [20, 10, 10, 10, "rgb(255,255,255)"]]);
+    expect(cell!.body).toMatch(/^<image width="30" height="30" /);
+    expect((await cellPixels(cell!.body)).data).toEqual([128, 128, 128, 0, 0, 255]);
   });
 
   it("escapes class names", () => {
