@@ -13,7 +13,8 @@
 // multiply-add in fixed-width SIMD); the benchmark picks the fastest per shape. V8 keeps one of the 16 xmm
 // registers as scratch and each mul needs a temporary, so 6 × 8 (12 accumulators) spills; 4 × 8 usually wins.
 // Rows left over take the 4- and 1-row kernels; a last panel of ≤ 4 columns (N = 10) the 8 × 4 and 1 × 4 ones.
-// The packing is part of every call: the training kernels get unpacked operands too.
+// The packing is part of every call: the training kernels get unpacked operands too. Where A is (M,K) and B stored
+// (N,K) (the forward pass), the dot-product form (dot4x2, no packing) is a candidate too.
 
 // Stores (or adds, after the first K block) one row of 8 results; past N only the nc valid columns.
 @inline function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool, tmp: usize): void {
@@ -283,10 +284,55 @@ function k1x4(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, pb: usize, k
   storeQuad(c, c0, nc, acc, tmp);
 }
 
-// C = op(A) · op(B); mr rows per micro-kernel (4, 5, 6; 8 = 4 unrolled), kc the K block; packB holds ceil(N/8)·8·kc floats and tmp
+// The other form, for A (M,K) and B stored (N,K) both unit-stride along K (the forward pass): blocks of 4 rows ×
+// 2 columns of dot products, 8 accumulators, one horizontal sum each after the K loop; rows and columns past the
+// end repeat the last one and are not stored. No packing.
+function dot4x2(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32): void {
+  const row = <usize>K << 2;
+  for (let m = 0; m < M; m += 4) {
+    const x0 = aPtr + <usize>m * row, x1 = aPtr + <usize>min(m + 1, M - 1) * row;
+    const x2 = aPtr + <usize>min(m + 2, M - 1) * row, x3 = aPtr + <usize>min(m + 3, M - 1) * row;
+    for (let n = 0; n < N; n += 2) {
+      const w0 = bPtr + <usize>n * row, w1 = bPtr + <usize>min(n + 1, N - 1) * row;
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const off = <usize>k << 2;
+        const v0 = v128.load(w0 + off), v1 = v128.load(w1 + off);
+        let x = v128.load(x0 + off); a00 = f32x4.add(a00, f32x4.mul(x, v0)); a01 = f32x4.add(a01, f32x4.mul(x, v1));
+        x = v128.load(x1 + off); a10 = f32x4.add(a10, f32x4.mul(x, v0)); a11 = f32x4.add(a11, f32x4.mul(x, v1));
+        x = v128.load(x2 + off); a20 = f32x4.add(a20, f32x4.mul(x, v0)); a21 = f32x4.add(a21, f32x4.mul(x, v1));
+        x = v128.load(x3 + off); a30 = f32x4.add(a30, f32x4.mul(x, v0)); a31 = f32x4.add(a31, f32x4.mul(x, v1));
+      }
+      let s00 = hsum(a00), s01 = hsum(a01), s10 = hsum(a10), s11 = hsum(a11);
+      let s20 = hsum(a20), s21 = hsum(a21), s30 = hsum(a30), s31 = hsum(a31);
+      for (; k < K; k++) {
+        const off = <usize>k << 2;
+        const v0 = load<f32>(w0 + off), v1 = load<f32>(w1 + off);
+        let x = load<f32>(x0 + off); s00 += x * v0; s01 += x * v1;
+        x = load<f32>(x1 + off); s10 += x * v0; s11 += x * v1;
+        x = load<f32>(x2 + off); s20 += x * v0; s21 += x * v1;
+        x = load<f32>(x3 + off); s30 += x * v0; s31 += x * v1;
+      }
+      const out = cPtr + ((<usize>m * N + n) << 2), stride = <usize>N << 2, two = n + 1 < N;
+      store<f32>(out, s00); if (two) store<f32>(out, s01, 4);
+      if (m + 1 < M) { store<f32>(out + stride, s10); if (two) store<f32>(out + stride, s11, 4); }
+      if (m + 2 < M) { store<f32>(out + 2 * stride, s20); if (two) store<f32>(out + 2 * stride, s21, 4); }
+      if (m + 3 < M) { store<f32>(out + 3 * stride, s30); if (two) store<f32>(out + 3 * stride, s31, 4); }
+    }
+  }
+}
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// C = op(A) · op(B); mr rows per micro-kernel (4, 5, 6; 8 = 4 unrolled; 2 = the dot form), kc the K block; packB holds ceil(N/8)·8·kc floats and tmp
 // 32 bytes, both 16-byte aligned.
 export function gemm(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32, transA: i32, transB: i32,
                      mr: i32, kc: i32, packB: usize, tmp: usize): void {
+  if (mr == 2 && !transA && transB) { dot4x2(cPtr, aPtr, bPtr, M, K, N); return; }
   const ldc = <usize>N << 2;
   // A(m, k) is at aPtr + m * rs + k * ks.
   const rs: usize = transA ? 4 : <usize>K << 2, ks: usize = transA ? <usize>M << 2 : 4;

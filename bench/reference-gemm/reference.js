@@ -1,6 +1,6 @@
 // The reference GEMM (bench/reference-gemm/gemm.ts) at every GEMM shape of bench/kernels.js: compiled here by
 // asc, checked against the pure-TS kernel on the same seeded inputs in every configuration it may pick (before
-// anything is timed), tuned per shape (micro-kernel rows × K block, the fastest minimum over a few calls), then
+// anything is timed), tuned per shape (micro-kernel and K block, the fastest minimum over a few calls), then
 // timed like the training kernels; each wasm-simd training kernel is reported as a fraction of it.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -14,7 +14,7 @@ import { assertClose } from "../check.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Micro-kernels: rows × 8 columns (8 = 4 × 8 with the k loop unrolled twice). */
-const MICRO = { 4: "4×8", 5: "5×8", 6: "6×8", 8: "4×8, k unrolled ×2" };
+const MICRO = { 2: "dot products 4×2", 4: "4×8", 5: "5×8", 6: "6×8", 8: "4×8, k unrolled ×2" };
 
 /** Compiles gemm.ts (SIMD, -O3, stub runtime) and instantiates it. */
 function compile() {
@@ -63,7 +63,7 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
     for (const r of prepared) {
       f32.set(r.inputs[r.g.a], r.ptr.a >> 2);
       f32.set(r.inputs[r.g.b], r.ptr.b >> 2);
-      r.configs = configs(r.g.K);
+      r.configs = configs(r.g);
     }
     log(`Checking the reference GEMM (${prepared.length} shapes × ${prepared[0]?.configs.length ?? 0} configurations) against the TS kernels…`);
     for (const r of prepared) {
@@ -87,10 +87,10 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
   }
 }
 
-/** @param {number} K */
-function configs(K) {
+/** Every configuration the tuner tries: micro-kernel rows × K block; the dot form where both operands run along K. */
+function configs({ K, transA, transB }) {
   const kcs = [...new Set([128, 256, K].filter((kc) => kc <= K))];
-  return [4, 5, 6, 8].flatMap((mr) => kcs.map((kc) => ({ mr, kc })));
+  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 5, 6, 8].flatMap((mr) => kcs.map((kc) => ({ mr, kc })))];
 }
 
 function run(ex, r, { mr, kc }) {
