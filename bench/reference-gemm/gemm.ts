@@ -328,10 +328,60 @@ function dot4x2(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32): 
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
-// C = op(A) · op(B); mr rows per micro-kernel (4, 5, 6; 8 = 4 unrolled; 2 = the dot form), kc the K block; packB holds ceil(N/8)·8·kc floats and tmp
-// 32 bytes, both 16-byte aligned.
+// Packs rows [m0, m0 + 4) of columns [k0, k0 + kb) of op(A) into dst as kb groups of 4 (zeros past M), so the
+// 4 × 8 kernel below splats A at constant offsets from one pointer.
+function packA4(dst: usize, a: usize, k0: i32, kb: i32, m0: i32, M: i32, K: i32, transA: bool): void {
+  const rows = min(4, M - m0);
+  if (transA && rows == 4) {
+    let src = a + ((<usize>k0 * M + m0) << 2);
+    const stride = <usize>M << 2;
+    for (let k = 0; k < kb; k++, src += stride, dst += 16) v128.store(dst, v128.load(src));
+    return;
+  }
+  if (!transA && rows == 4) {
+    const row = <usize>K << 2;
+    let src = a + ((<usize>m0 * K + k0) << 2);
+    let k = 0;
+    for (; k + 4 <= kb; k += 4, src += 16, dst += 64) transpose4(dst, src, row, 16);
+    for (; k < kb; k++, src += 4, dst += 16) {
+      for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>r << 2), load<f32>(src + <usize>r * row));
+    }
+    return;
+  }
+  for (let k = 0; k < kb; k++, dst += 16) {
+    for (let r = 0; r < 4; r++) {
+      let v: f32 = 0;
+      if (r < rows) v = transA ? load<f32>(a + ((<usize>(k0 + k) * M + m0 + r) << 2)) : load<f32>(a + ((<usize>(m0 + r) * K + k0 + k) << 2));
+      store<f32>(dst + (<usize>r << 2), v);
+    }
+  }
+}
+
+// 4 rows × 8 columns from a packed A panel: splats at constant offsets, one pointer per operand; rows ≤ 4 stored.
+function k4x8p(c: usize, ldc: usize, pa: usize, pb: usize, kb: i32, nc: i32, rows: i32, acc: bool, tmp: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let p = pb;
+  const end = pb + (<usize>kb << 5);
+  while (p < end) {
+    const b0 = v128.load(p), b1 = v128.load(p, 16);
+    let s = v128.load32_splat(pa); c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    s = v128.load32_splat(pa, 4); c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    s = v128.load32_splat(pa, 8); c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    s = v128.load32_splat(pa, 12); c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    pa += 16;
+    p += 32;
+  }
+  storeRow(c, c00, c01, nc, acc, tmp);
+  if (rows > 1) storeRow(c + ldc, c10, c11, nc, acc, tmp);
+  if (rows > 2) storeRow(c + 2 * ldc, c20, c21, nc, acc, tmp);
+  if (rows > 3) storeRow(c + 3 * ldc, c30, c31, nc, acc, tmp);
+}
+
+// C = op(A) · op(B); mr rows per micro-kernel (4, 5, 6; 8 = 4 unrolled; 9 = 4 with A packed too; 2 = the dot form), kc the K block; packB holds ceil(N/8)·8·kc floats, packA
+// ceil(M/4)·4·kc, and tmp 32 bytes, all 16-byte aligned.
 export function gemm(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32, transA: i32, transB: i32,
-                     mr: i32, kc: i32, packB: usize, tmp: usize): void {
+                     mr: i32, kc: i32, packB: usize, tmp: usize, packA: usize): void {
   if (mr == 2 && !transA && transB) { dot4x2(cPtr, aPtr, bPtr, M, K, N); return; }
   const ldc = <usize>N << 2;
   // A(m, k) is at aPtr + m * rs + k * ks.
@@ -344,6 +394,16 @@ export function gemm(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i
     for (; n0 < N && N - n0 > 4; n0 += 8) packPanel(packB + (<usize>n0 * kb << 2), bPtr, k0, kb, n0, K, N, transB != 0);
     const quad = n0 < N;
     if (quad) packQuad(packB + (<usize>n0 * kb << 2), bPtr, k0, kb, n0, K, N, transB != 0);
+    if (mr == 9) {
+      // Both operands packed: A in 4-row panels, B in 8-column panels (a last one of ≤ 4 columns padded to 8).
+      if (quad) packPanel(packB + (<usize>n0 * kb << 2), bPtr, k0, kb, n0, K, N, transB != 0);
+      for (let m = 0; m < M; m += 4) packA4(packA + (<usize>m * kb << 2), aPtr, k0, kb, m, M, K, transA != 0);
+      for (let n = 0; n < N; n += 8) {
+        const pb = packB + (<usize>n * kb << 2), nc = min(8, N - n), c0 = cPtr + (<usize>n << 2);
+        for (let m = 0; m < M; m += 4) k4x8p(c0 + <usize>m * ldc, ldc, packA + (<usize>m * kb << 2), pb, kb, nc, min(4, M - m), acc, tmp);
+      }
+      continue;
+    }
     for (let n = 0; n < n0; n += 8) {
       const pb = packB + (<usize>n * kb << 2), nc = min(8, N - n);
       const c0 = cPtr + (<usize>n << 2);

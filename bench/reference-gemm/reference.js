@@ -14,7 +14,7 @@ import { assertClose } from "../check.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Micro-kernels: rows × 8 columns (8 = 4 × 8 with the k loop unrolled twice). */
-const MICRO = { 2: "dot products 4×2", 4: "4×8", 5: "5×8", 6: "6×8", 8: "4×8, k unrolled ×2" };
+const MICRO = { 2: "dot products 4×2", 4: "4×8", 5: "5×8", 6: "6×8", 8: "4×8, k unrolled ×2", 9: "4×8, A packed too" };
 
 /** Compiles gemm.ts (SIMD, -O3, stub runtime) and instantiates it. */
 function compile() {
@@ -54,7 +54,7 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
       const expected = readOutputs(js, c, p, inputs)[c.gemm.out];
       const g = c.gemm;
       const ptr = { a: alloc(inputs[g.a].length), b: alloc(inputs[g.b].length), c: alloc(g.M * g.N),
-        pack: alloc((Math.ceil(g.N / 8) * 8 + 8) * g.K), tmp: alloc(8) };
+        pack: alloc((Math.ceil(g.N / 8) * 8 + 8) * g.K), packA: alloc((Math.ceil(g.M / 4) * 4 + 4) * g.K), tmp: alloc(8) };
       prepared.push({ c, g, inputs, expected, ptr, tol: c.tol(inputs) });
     }
     const need = at + 65536;
@@ -90,12 +90,12 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
 /** Every configuration the tuner tries: micro-kernel rows × K block; the dot form where both operands run along K. */
 function configs({ K, transA, transB }) {
   const kcs = [...new Set([128, 256, K].filter((kc) => kc <= K))];
-  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 5, 6, 8].flatMap((mr) => kcs.map((kc) => ({ mr, kc })))];
+  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 5, 6, 8, 9].flatMap((mr) => kcs.map((kc) => ({ mr, kc })))];
 }
 
 function run(ex, r, { mr, kc }) {
   const { g, ptr } = r;
-  ex.gemm(ptr.c, ptr.a, ptr.b, g.M, g.K, g.N, g.transA, g.transB, mr, kc, ptr.pack, ptr.tmp);
+  ex.gemm(ptr.c, ptr.a, ptr.b, g.M, g.K, g.N, g.transA, g.transB, mr, kc, ptr.pack, ptr.tmp, ptr.packA);
 }
 
 /**
