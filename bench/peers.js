@@ -288,6 +288,7 @@ async function main() {
     for (const name of ["epochs", "threads"]) {
       if (args[name] !== undefined && !/^[1-9][0-9]*$/.test(args[name])) throw new Error(`--${name} must be a positive integer, got "${args[name]}"`);
     }
+    if (args.epochs === "1") throw new Error("--epochs must be at least 2: the first epoch is the check (and each one's warm-up), the rest are timed");
     if (args.only !== undefined && !MODEL_NAMES.includes(args.only)) throw new Error(`--only must be "softmax" or "mlp", got "${args.only}"`);
   } catch (error) {
     log(`${error.message}\n${USAGE}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The benchmark: kernels at the training shapes (tinybench) and whole Fashion-MNIST epochs, wasm-SIMD vs
-// wasm-scalar vs pure TS. Every output is checked against the TS kernels before anything is timed. Then the
+// The benchmark: kernels at the training shapes (tinybench), each GEMM also against a reference GEMM
+// (reference-gemm/), and whole Fashion-MNIST epochs, wasm-SIMD vs wasm-scalar vs pure TS. Every output is
+// checked against the TS kernels before anything is timed. Then the
 // footprint: package and wasm sizes, and cold start in fresh node processes (bench/footprint.js).
 // Markdown tables go to stdout, progress to stderr, the full results to a JSON file.
 //

@@ -1,6 +1,6 @@
 // The reference GEMM of the benchmark: the fastest fixed-width wasm-SIMD GEMM we know how to write, so that
 // bench/kernels.js can report each training kernel as a fraction of what this machine reaches at its shape.
-// Not shipped and not used in training. Compiled by asc in bench/kernels.js (SIMD, -O3, stub runtime).
+// Not shipped and not used in training. Compiled by asc in bench/reference-gemm/reference.js (SIMD, -O3, stub runtime).
 //
 // C (M,N) = op(A) · op(B), row-major f32. A is (M,K), or stored (K,M) when transA; B is (K,N), or stored (N,K)
 // when transB. So linearForward is gemm(out, inp, weight, B, I, O, 0, 1), linearBackward's dW is
