@@ -6,6 +6,7 @@ import { createRuntime, Scope } from "../dist/internal.js";
 import { Rng, permutation } from "../dist/internal.js";
 import { U8_SCALE } from "../dist/internal.js";
 import { assertClose, dotTolerance } from "./check.js";
+import { checkReference, timeReference } from "./reference-gemm/reference.js";
 
 /** @typedef {import("../dist/internal.js").Backend} Backend */
 /** @typedef {import("../dist/internal.js").Runtime} Runtime */
@@ -23,7 +24,13 @@ import { assertClose, dotTolerance } from "./check.js";
  *   work: { flops?: number, bytes?: number },
  *   tol: (inp: Record<string, Arr>) => import("./check.js").Tolerance,
  *   returns?: boolean,
+ *   gemm?: Gemm,
  * }} Case
+ */
+/**
+ * A GEMM case as the reference GEMM computes it: out (M,N) = op(a) · op(b), a (M,K) or stored (K,M) when
+ * transA, b (K,N) or stored (N,K) when transB; `bias` is added by the training kernel only. Names are buffers.
+ * @typedef {{ M: number, K: number, N: number, a: string, b: string, out: string, transA: 0|1, transB: 0|1, bias?: string }} Gemm
  */
 
 export const BACKENDS = /** @type {const} */ (["wasm-simd", "wasm", "js"]);
@@ -59,6 +66,7 @@ function linearForward(I, O) {
     call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(I, x.inp, x.weight),
+    gemm: { M: B, K: I, N: O, a: "inp", b: "weight", out: "out", transA: 0, transB: 1, bias: "bias" },
   };
 }
 
@@ -71,6 +79,20 @@ function linearBackward(I, O) {
     call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
+    gemm: { M: O, K: B, N: I, a: "dOut", b: "inp", out: "dWeight", transA: 1, transB: 0 },
+  };
+}
+
+/** out (M,N) = a (M,K) · b (K,N); `what` says which product of training it is. @returns {Case} */
+function matmul(M, K, N, what) {
+  return {
+    kernel: "matmul", shape: `${M}×${K}·${K}×${N} (${what})`,
+    inputs: (rng) => ({ a: uniform(rng, M * K, -1 / B, 1 / B), b: uniform(rng, K * N) }),
+    outputs: { out: M * N },
+    call: (k, p) => k.matmul(p.out, p.a, p.b, M, K, N),
+    work: { flops: 2 * M * K * N },
+    tol: (x) => dotTolerance(K, x.a, x.b),
+    gemm: { M, K, N, a: "a", b: "b", out: "out", transA: 0, transB: 0 },
   };
 }
 
@@ -82,15 +104,11 @@ export const CASES = [
   linearBackward(PIXELS, HIDDEN),
   linearForward(HIDDEN, CLASSES),
   linearBackward(HIDDEN, CLASSES),
-  {
-    // dX of the MLP's 256 → 10 layer: dHidden (B,256) = dLogits (B,10) · W (10,256).
-    kernel: "matmul", shape: `${B}×${CLASSES}·${CLASSES}×${HIDDEN} (dX)`,
-    inputs: (rng) => ({ a: uniform(rng, B * CLASSES, -1 / B, 1 / B), b: uniform(rng, CLASSES * HIDDEN) }),
-    outputs: { out: B * HIDDEN },
-    call: (k, p) => k.matmul(p.out, p.a, p.b, B, CLASSES, HIDDEN),
-    work: { flops: 2 * B * CLASSES * HIDDEN },
-    tol: (x) => dotTolerance(CLASSES, x.a, x.b),
-  },
+  // dX of the MLP's 256 → 10 layer: dHidden (B,256) = dLogits (B,10) · W (10,256).
+  matmul(B, CLASSES, HIDDEN, "dX"),
+  // dX of a 784 → 256 layer, dInp (B,784) = dHidden (B,256) · W (256,784): not run by the MLP, whose first layer
+  // needs no input gradient, but the third product of a hidden layer, measured against the reference too.
+  matmul(B, HIDDEN, PIXELS, "dX of 784→256"),
   {
     kernel: "softmaxCrossEntropyForwardBackward", shape: `${B}×${CLASSES}`,
     inputs: (rng) => ({ logits: uniform(rng, B * CLASSES, -8, 8), labels: ints(rng, B, CLASSES) }),
@@ -138,7 +156,7 @@ export const CASES = [
  * @param {Runtime} rt @param {import("../dist/internal.js").Scope} scope
  * @param {Case} c @param {Record<string, Arr>} inputs
  */
-function place(rt, scope, c, inputs) {
+export function place(rt, scope, c, inputs) {
   /** @type {Record<string, number>} */
   const p = {};
   for (const [name, data] of Object.entries(inputs)) {
@@ -154,7 +172,7 @@ function place(rt, scope, c, inputs) {
 }
 
 /** @param {Runtime} rt @param {Case} c @param {Record<string, number>} p @param {Record<string, Arr>} inputs */
-function readOutputs(rt, c, p, inputs) {
+export function readOutputs(rt, c, p, inputs) {
   /** @type {Record<string, Float32Array>} */
   const out = {};
   for (const [name, length] of Object.entries(c.outputs)) {
@@ -166,8 +184,10 @@ function readOutputs(rt, c, p, inputs) {
 
 /**
  * Loads the three backends side by side, places every case's inputs in each, checks every wasm output against
- * the TS kernels' (throwing a CheckError on the first difference), then times each case on each backend.
+ * the TS kernels' (throwing a CheckError on the first difference), and the reference GEMM too; then times each
+ * case on each backend, and each GEMM case on the reference right after (reference-gemm/).
  * @param {{ quick: boolean, seed?: number, log: (line: string) => void }} options
+ * @returns {Promise<{ kernels: any[], reference: any[] }>}
  */
 export async function benchKernels({ quick, seed = 42, log }) {
   /** @type {Record<string, Runtime>} */
@@ -200,8 +220,9 @@ export async function benchKernels({ quick, seed = 42, log }) {
       }
     }
     log("Kernel check passed.");
+    const ref = await checkReference({ cases: CASES, place, readOutputs, seed, log });
 
-    const results = [];
+    const results = [], reference = [];
     for (const { c, ptrs } of prepared) {
       for (const backend of BACKENDS) {
         const k = rts[backend].kernels, p = ptrs[backend];
@@ -227,12 +248,14 @@ export async function benchKernels({ quick, seed = 42, log }) {
         });
         log(`  ${c.kernel} ${c.shape} [${backend}]: median ${(r.latency.p50 * 1000).toFixed(1)} µs`);
       }
+      const row = await timeReference(ref, c, { quick, log, kernel: results.find((x) => x.kernel === c.kernel && x.shape === c.shape && x.backend === "wasm-simd") });
+      if (row) reference.push(row);
     }
     for (const r of results) {
       const js = results.find((x) => x.kernel === r.kernel && x.shape === r.shape && x.backend === "js");
       r.speedupVsJs = js.medianUs / r.medianUs;
     }
-    return results;
+    return { kernels: results, reference };
   } finally {
     for (const b of BACKENDS) scopes[b].close();
   }

@@ -1,0 +1,469 @@
+#!/usr/bin/env node
+// Peers in the same run: wasm-softmax, TensorFlow.js 4.22 (wasm backend; a low-level loop and model.fit) and
+// PyTorch (when /usr/bin/python3 can import torch; at 1 and 2 threads) train d2l's softmax regression and MLP
+// 784-256-10 on the same Fashion-MNIST (read once by wasm-softmax's loader), batch 256, SGD lr 0.1, the same
+// epoch count, shuffled every epoch. Each one's epoch clock covers its shuffle and batch loop, nothing else.
+//
+// Check before timing: every implementation trains its first epoch from scratch and parks; only when every
+// first-epoch train loss is sane (below the band in CHECKS) and within LOSS_BAND of wasm-softmax's does each, one
+// at a time, go on with the epochs that are timed (2..N: the first carries each framework's warm-up); the test
+// accuracy after the last epoch is checked too (above the band). A failed check exits 1 and reports no times.
+//
+//   npm run bench:peers                    build, then 3 epochs each
+//   node bench/peers.js [--epochs N] [--threads N] [--only softmax|mlp] [--json FILE]
+//
+// Exit codes: 0 done, 1 a check failed, 2 usage or setup error. Markdown to stdout, progress to stderr.
+import { parseArgs } from "node:util";
+import { cpus, availableParallelism, tmpdir } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRuntime, fit, evaluate, SoftmaxRegression, MLP, SGD, loadFashionMNIST } from "../dist/node.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BATCH = 256, LR = 0.1, PIXELS = 784, HIDDEN = 256, CLASSES = 10;
+const PYTHON = "/usr/bin/python3";
+const USAGE = "usage: node bench/peers.js [--epochs N] [--threads N] [--only softmax|mlp] [--json FILE]";
+const MODEL_NAMES = /** @type {const} */ (["softmax", "mlp"]);
+const LABEL = { softmax: "softmax regression", mlp: "MLP 784-256-10" };
+/** Sanity: epoch-1 train loss below `loss`; test accuracy after the last epoch above `acc`. */
+const CHECKS = { softmax: { loss: 0.9, acc: 0.75 }, mlp: { loss: 1.2, acc: 0.7 } };
+/** Different frameworks cannot start from the same weights: epoch-1 losses only have to be this close. */
+const LOSS_BAND = 0.35;
+
+/** @param {string} line */
+const log = (line) => process.stderr.write(`${line}\n`);
+const median = (/** @type {number[]} */ v) => {
+  const s = [...v].sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+/**
+ * @typedef {{ ms: number, loss: number, acc?: number }} Epoch
+ * @typedef {{ epochs: Epoch[], testAcc: number }} Run
+ * A peer's train calls `gate` with its first epoch and waits on it: true goes on, false stops (testAcc NaN).
+ * @typedef {(first: Epoch) => Promise<boolean>} Gate
+ * @typedef {{ id: string, label: string, models: readonly ("softmax"|"mlp")[],
+ *             train: (model: "softmax"|"mlp", epochs: number, gate: Gate) => Promise<Run> }} Peer
+ */
+
+// ---------------------------------------------------------------------------------------------- wasm-softmax
+
+/** @param {import("../dist/node.js").Runtime} runtime @param {any} data */
+function wasmSoftmaxPeer(id, label, runtime, data) {
+  return {
+    id, label, models: MODEL_NAMES,
+    /** @returns {Promise<Run>} */
+    async train(model, epochs, gate) {
+      const net = model === "softmax" ? new SoftmaxRegression({ inputs: PIXELS, classes: CLASSES, seed: 0 })
+        : new MLP({ layers: [PIXELS, HIDDEN, CLASSES], seed: 0 });
+      const out = [];
+      let t0 = performance.now();
+      await fit(net, data.train, {
+        epochs, batchSize: BATCH, optimizer: new SGD({ lr: LR }), shuffle: true, seed: 0, runtime,
+        // Wall clock from one epoch's end to the next (shuffle, batches, callbacks); the first also copies the
+        // data set into kernel memory, as a user's first epoch does.
+        callbacks: [async ({ phase, logs }) => {
+          if (phase !== "epoch") return undefined;
+          out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.acc });
+          const go = out.length > 1 || await gate(out[0]);
+          t0 = performance.now();
+          return go ? undefined : "stop";
+        }],
+      });
+      return { epochs: out, testAcc: out.length === epochs ? evaluate(net, data.test, { runtime }).acc : NaN };
+    },
+  };
+}
+
+/**
+ * A runtime on `threads` threads, or why there is none: the option is feature-detected, so this lights up in
+ * a build whose `createRuntime` takes `threads` and reports `runtime.threads`.
+ */
+async function threadedRuntime(threads) {
+  let runtime;
+  try {
+    runtime = await createRuntime({ backend: "wasm-simd", threads });
+  } catch (error) {
+    return { reason: "not available in this build", detail: error instanceof Error ? error.message : String(error) };
+  }
+  if (typeof runtime.threads !== "number") {
+    runtime.close();
+    return { reason: "not available in this build", detail: "the runtime does not report threads" };
+  }
+  if (!(runtime.threads > 1)) {
+    const why = runtime.threadsReason ?? runtime.reason ?? "";
+    runtime.close();
+    return { reason: `the runtime runs ${runtime.threads} thread${why ? `: ${why}` : ""}` };
+  }
+  return { runtime };
+}
+
+// ------------------------------------------------------------------------------------------------ TensorFlow.js
+
+/** Loads tfjs with its wasm backend, or returns why it cannot. */
+async function loadTfjs() {
+  try {
+    const tf = await import("@tensorflow/tfjs");
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`);
+    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend(\"wasm\") failed");
+    await tf.ready();
+    return {
+      tf, version: tf.version.tfjs,
+      simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
+    };
+  } catch (error) {
+    return { reason: `TensorFlow.js did not load (${error instanceof Error ? error.message : error}); run npm install` };
+  }
+}
+
+/** The data as tfjs tensors, made once: x scaled to [0, 1] f32, labels int32 and one-hot. */
+function tfData(tf, data) {
+  const tensors = (set) => {
+    const x = new Float32Array(set.length * PIXELS);
+    for (let i = 0; i < x.length; i++) x[i] = set.x[i] / 255;
+    const y = tf.tensor1d(Int32Array.from(set.y), "int32");
+    return { x: tf.tensor2d(x, [set.length, PIXELS]), y, oneHot: tf.tidy(() => tf.oneHot(y, CLASSES).toFloat()), n: set.length };
+  };
+  return { train: tensors(data.train), test: tensors(data.test) };
+}
+
+/** The low-level loop: tf.variable weights, tf.tidy, optimizer.minimize, batches by tf.gather on a shuffled index. */
+function tfjsLoopPeer(tf, t) {
+  return {
+    id: "tfjs-loop", label: "TensorFlow.js 4.22, wasm backend, low-level loop", models: MODEL_NAMES,
+    async train(model, epochs, gate) {
+      // d2l's init: weights normal(0, 0.01), biases 0.
+      const dims = model === "softmax" ? [PIXELS, CLASSES] : [PIXELS, HIDDEN, CLASSES];
+      const params = [];
+      for (let l = 0; l + 1 < dims.length; l++) {
+        params.push(tf.variable(tf.randomNormal([dims[l], dims[l + 1]], 0, 0.01, "float32", l + 1)), tf.variable(tf.zeros([dims[l + 1]])));
+      }
+      const forward = (x) => {
+        let h = x;
+        for (let l = 0; l < params.length; l += 2) {
+          h = tf.add(tf.matMul(h, params[l]), params[l + 1]);
+          if (l + 2 < params.length) h = tf.relu(h);
+        }
+        return h;
+      };
+      const optimizer = tf.train.sgd(LR);
+      const out = [];
+      for (let e = 0; e < epochs; e++) {
+        const t0 = performance.now();
+        const order = tf.tensor1d(Int32Array.from(tf.util.createShuffledIndices(t.train.n)), "int32");
+        let total = 0;
+        for (let start = 0; start < t.train.n; start += BATCH) {
+          const size = Math.min(BATCH, t.train.n - start);
+          const cost = tf.tidy(() => {
+            const idx = order.slice(start, size);
+            const xb = tf.gather(t.train.x, idx), yb = tf.gather(t.train.oneHot, idx);
+            return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, forward(xb)), true);
+          });
+          total += cost.dataSync()[0] * size;
+          cost.dispose();
+        }
+        order.dispose();
+        out.push({ ms: performance.now() - t0, loss: total / t.train.n });
+        if (e === 0 && !(await gate(out[0]))) break;
+      }
+      const testAcc = out.length < epochs ? NaN : tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(forward(t.test.x), 1), t.test.y), "float32")).dataSync()[0]);
+      optimizer.dispose();
+      for (const p of params) p.dispose();
+      return { epochs: out, testAcc };
+    },
+  };
+}
+
+/** Keras-style: tf.sequential of dense layers with a softmax output, compile, model.fit. */
+function tfjsFitPeer(tf, t) {
+  return {
+    id: "tfjs-fit", label: "TensorFlow.js 4.22, wasm backend, `model.fit`", models: MODEL_NAMES,
+    async train(model, epochs, gate) {
+      // d2l's init, as in the other peers: weights normal(0, 0.01), biases 0.
+      const init = () => ({ kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.01 }), biasInitializer: "zeros" });
+      const net = tf.sequential();
+      if (model === "mlp") net.add(tf.layers.dense({ units: HIDDEN, inputShape: [PIXELS], activation: "relu", ...init() }));
+      net.add(tf.layers.dense({ units: CLASSES, activation: "softmax", ...init(), ...(model === "softmax" && { inputShape: [PIXELS] }) }));
+      net.compile({ optimizer: tf.train.sgd(LR), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+      const out = [];
+      let t0 = 0;
+      const fitOnce = (initialEpoch, end) => net.fit(t.train.x, t.train.oneHot, {
+        batchSize: BATCH, epochs: end, initialEpoch, shuffle: true, verbose: 0,
+        callbacks: {
+          onEpochBegin: async () => { t0 = performance.now(); },
+          onEpochEnd: async (_epoch, logs) => { out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.acc }); },
+        },
+      });
+      // Keras resumes a run with initialEpoch: epoch 1, the gate, then the rest.
+      await fitOnce(0, 1);
+      if (!(await gate(out[0]))) { net.dispose(); return { epochs: out, testAcc: NaN }; }
+      if (epochs > 1) await fitOnce(1, epochs);
+      const scores = /** @type {any[]} */ (net.evaluate(t.test.x, t.test.oneHot, { batchSize: 1024 }));
+      const testAcc = scores[1].dataSync()[0];
+      tf.dispose(scores);
+      net.dispose();
+      return { epochs: out, testAcc };
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------------ PyTorch
+
+/** Whether /usr/bin/python3 imports torch (and its version), or why not. */
+function probeTorch() {
+  try {
+    const version = execFileSync(PYTHON, ["-c", "import torch, numpy; print(torch.__version__)"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return { version };
+  } catch (error) {
+    const stderr = String(error.stderr ?? error.message).trim().split("\n").at(-1);
+    return { reason: `${PYTHON} -c "import torch" failed: ${stderr}` };
+  }
+}
+
+/**
+ * Runs bench/peers_torch.py on the bytes in `dir` for one model: it prints its first epoch as a JSON line and
+ * waits on stdin for "go" (or EOF: stop); resolves with its final JSON.
+ */
+function runTorch(dir, threads, model, epochs, gate) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(PYTHON, [join(HERE, "peers_torch.py"), "--data", dir, "--epochs", String(epochs),
+      "--threads", String(threads), "--models", model, "--gate"],
+    { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) } });
+    let stdout = "", stderr = "", gated = false;
+    child.stdout.on("data", async (c) => {
+      stdout += c;
+      const nl = stdout.indexOf("\n");
+      if (gated || nl < 0) return;
+      gated = true;
+      const first = JSON.parse(stdout.slice(0, nl));
+      stdout = stdout.slice(nl + 1);
+      if (await gate(first)) child.stdin.write("go\n");
+      child.stdin.end();
+    });
+    child.stderr.on("data", (c) => { stderr += c; });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`peers_torch.py exited ${code}: ${stderr.trim()}`));
+      else resolvePromise(JSON.parse(stdout));
+    });
+  });
+}
+
+/** The BLAS libraries the PyTorch runs loaded (Debian's torch uses whatever libblas.so.3 points to). */
+const blasSeen = new Set();
+
+/** One peer per thread count; each call of train runs the script for one model (a fresh process, warm data). */
+function torchPeer(dir, threads, version) {
+  return {
+    id: `torch-${threads}t`, label: `PyTorch ${version}, preloaded tensors + randperm batches, ${threads} thread${threads > 1 ? "s" : ""}`,
+    models: MODEL_NAMES,
+    async train(model, epochs, gate) {
+      const r = await runTorch(dir, threads, model, epochs, gate);
+      if (r.threads !== threads) throw new Error(`torch.set_num_threads(${threads}) gave ${r.threads} threads`);
+      blasSeen.add(r.blas);
+      return r.runs[0];
+    },
+  };
+}
+
+// --------------------------------------------------------------------------------------------------------- main
+
+async function main() {
+  let args;
+  try {
+    ({ values: args } = parseArgs({
+      options: {
+        epochs: { type: "string", default: "3" },
+        threads: { type: "string" },
+        only: { type: "string" },
+        json: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    for (const name of ["epochs", "threads"]) {
+      if (args[name] !== undefined && !/^[1-9][0-9]*$/.test(args[name])) throw new Error(`--${name} must be a positive integer, got "${args[name]}"`);
+    }
+    if (args.epochs === "1") throw new Error("--epochs must be at least 2: the first epoch is the check (and each one's warm-up), the rest are timed");
+    if (args.only !== undefined && !MODEL_NAMES.includes(args.only)) throw new Error(`--only must be "softmax" or "mlp", got "${args.only}"`);
+  } catch (error) {
+    log(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const epochs = Number(args.epochs), threads = Number(args.threads ?? availableParallelism());
+  const models = args.only ? [args.only] : [...MODEL_NAMES];
+  const machine = { cpu: cpus()[0]?.model?.trim() ?? "unknown", cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
+
+  let data;
+  try {
+    data = await loadFashionMNIST({ download: false });
+  } catch (error) {
+    log(`${error.message}\nInstall it with \`apt-get install -y dataset-fashion-mnist\` or set FASHION_MNIST_DIR.`);
+    return 2;
+  }
+  log(`Fashion-MNIST from ${data.source}: ${data.train.length} training, ${data.test.length} test images.`);
+
+  /** @type {Peer[]} */
+  const peers = [];
+  const skipped = [];
+  const rt1 = await createRuntime({ backend: "wasm-simd" });
+  peers.push(wasmSoftmaxPeer("wasm-1t", "wasm-softmax, wasm-simd, 1 thread (`fit`)", rt1, data));
+  const rtN = threads > 1 ? await threadedRuntime(threads) : { reason: "--threads 1" };
+  if (rtN.runtime) peers.push(wasmSoftmaxPeer("wasm-Nt", `wasm-softmax, wasm-simd, ${rtN.runtime.threads} threads (\`fit\`)`, rtN.runtime, data));
+  else skipped.push({ id: "wasm-Nt", label: `wasm-softmax, ${threads} threads`, reason: `threads: ${rtN.reason}`, detail: rtN.detail });
+
+  const tfjs = await loadTfjs();
+  if (tfjs.tf) {
+    log(`TensorFlow.js ${tfjs.version}, wasm backend (SIMD ${tfjs.simd}, threads ${tfjs.threads}).`);
+    const t = tfData(tfjs.tf, data);
+    peers.push(tfjsLoopPeer(tfjs.tf, t), tfjsFitPeer(tfjs.tf, t));
+  } else {
+    skipped.push({ id: "tfjs", label: "TensorFlow.js", reason: tfjs.reason });
+  }
+
+  const torch = probeTorch();
+  let torchDir;
+  if (torch.version) {
+    torchDir = await mkdtemp(join(tmpdir(), "wasm-softmax-peers-"));
+    for (const [name, set] of [["train", data.train], ["test", data.test]]) {
+      await writeFile(join(torchDir, `${name}-x.u8`), set.x);
+      await writeFile(join(torchDir, `${name}-y.u8`), Uint8Array.from(set.y));
+    }
+    for (const n of [1, 2]) peers.push(torchPeer(torchDir, n, torch.version));
+  } else {
+    skipped.push({ id: "torch", label: "PyTorch", reason: torch.reason });
+  }
+  for (const s of skipped) log(`Skipping ${s.label}: ${s.reason}${s.detail ? ` (${s.detail})` : ""}`);
+
+  try {
+    // Every peer trains its first epoch and parks on its gate, one after another; then, if every first epoch
+    // passed, each in turn goes on alone with the timed epochs.
+    log(`Training ${epochs} epoch${epochs > 1 ? "s" : ""} per implementation and model from scratch; the first epoch of each is checked before any other epoch runs…`);
+    const checks = [], runs = [];
+    for (const model of models) {
+      /** @type {{ p: Peer, first: Epoch, go: (v: boolean) => void, done: Promise<Run> }[]} */
+      const parked = [];
+      for (const p of peers) {
+        /** @type {(v: boolean) => void} */
+        let go = () => {};
+        /** @type {(first: Epoch) => void} */
+        let arrived = () => {};
+        const opened = new Promise((r) => { go = r; });
+        const reached = new Promise((r) => { arrived = r; });
+        const done = p.train(model, epochs, (first) => { arrived(first); return opened; });
+        const first = await Promise.race([reached, done.then(() => { throw new Error(`${p.id} ended before its first-epoch check`); })]);
+        const entry = { p, first, go, done };
+        parked.push(entry);
+        checks.push({ peer: p.id, model, loss: entry.first.loss, ms: entry.first.ms });
+        log(`  ${p.id} ${model}: epoch-1 loss ${entry.first.loss.toFixed(4)} (${entry.first.ms.toFixed(0)} ms)`);
+      }
+      const failures = checkFailures(checks.filter((c) => c.model === model), "loss");
+      if (failures.length) {
+        for (const e of parked) e.go(false);
+        await Promise.all(parked.map((e) => e.done));
+        log(`\nCHECK FAILED:\n${failures.map((f) => `  ${f}`).join("\n")}\nNothing was timed.`);
+        return 1;
+      }
+      for (const e of parked) {
+        e.go(true);
+        const r = await e.done;
+        const ms = r.epochs.slice(1).map((x) => x.ms);
+        runs.push({ peer: e.p.id, label: e.p.label, model, medianMs: ms.length ? median(ms) : NaN, minMs: Math.min(...ms), epochs: r.epochs, testAcc: r.testAcc });
+        log(`  ${e.p.id} ${model}: epochs ${r.epochs.map((x) => x.ms.toFixed(0)).join(", ")} ms; test acc ${r.testAcc.toFixed(4)}`);
+      }
+    }
+    const accFailures = checkFailures(runs.map((r) => ({ peer: r.peer, model: r.model, loss: r.epochs[0].loss, testAcc: r.testAcc })), "acc");
+    if (accFailures.length) {
+      log(`\nCHECK FAILED:\n${accFailures.map((f) => `  ${f}`).join("\n")}\nNo times are reported.`);
+      return 1;
+    }
+    for (const r of runs) {
+      const base1 = runs.find((x) => x.peer === "wasm-1t" && x.model === r.model);
+      const baseN = runs.find((x) => x.peer === "wasm-Nt" && x.model === r.model);
+      r.vsWasm1 = r.medianMs / base1.medianMs;
+      r.vsWasmN = baseN ? r.medianMs / baseN.medianMs : null;
+    }
+    const results = {
+      date: new Date().toISOString(), machine, epochs, batchSize: BATCH, lr: LR, threads,
+      data: { source: data.source, train: data.train.length, test: data.test.length },
+      versions: { tfjs: tfjs.version ?? null, torch: torch.version ?? null, torchBlas: [...blasSeen].join(", ") || null },
+      peers: peers.map((p) => ({ id: p.id, label: p.label })), skipped, checks, runs,
+    };
+    console.log(report(results, models));
+    const jsonPath = resolve(args.json ?? join(HERE, "results", "peers.json"));
+    await mkdir(dirname(jsonPath), { recursive: true });
+    await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+    log(`Wrote ${jsonPath}`);
+    return 0;
+  } finally {
+    rt1.close();
+    rtN.runtime?.close();
+    if (torchDir) await rm(torchDir, { recursive: true, force: true });
+  }
+}
+
+/** The sentences saying which checks failed (empty when all passed): of the first-epoch losses, or of the test accuracies. */
+function checkFailures(checks, what) {
+  const failures = [];
+  for (const c of checks) {
+    const band = CHECKS[c.model];
+    const ref = checks.find((x) => x.peer === "wasm-1t" && x.model === c.model);
+    if (what === "acc") {
+      if (!(c.testAcc > band.acc)) failures.push(`${c.peer} ${c.model}: test accuracy ${c.testAcc} is not above ${band.acc}`);
+      continue;
+    }
+    if (!(c.loss < band.loss)) failures.push(`${c.peer} ${c.model}: epoch-1 train loss ${c.loss} is not below ${band.loss}`);
+    if (ref && !(Math.abs(c.loss - ref.loss) <= LOSS_BAND)) {
+      failures.push(`${c.peer} ${c.model}: epoch-1 train loss ${c.loss} is more than ${LOSS_BAND} from wasm-softmax's ${ref.loss}`);
+    }
+  }
+  return failures;
+}
+
+const ms = (x) => x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toFixed(1);
+const times = (x) => x == null ? "—" : `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`;
+
+/** The Markdown report: machine, the table (one row per implementation), the checks and what was skipped. */
+function report(r, models) {
+  const m = r.machine;
+  const nLabel = r.peers.some((p) => p.id === "wasm-Nt") ? `${r.threads} threads` : `${r.threads} threads (none)`;
+  const head = ["implementation", ...models.flatMap((model) => [`${LABEL[model]} median epoch ms`, "÷ wasm-softmax 1 thread", `÷ wasm-softmax ${nLabel}`])];
+  const out = [
+    "# wasm-softmax and its peers, one run", "",
+    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}. ${r.date.slice(0, 16).replace("T", " ")} UTC.`,
+    `Fashion-MNIST (${r.data.train.toLocaleString("en-US")} training images), batch ${r.batchSize}, SGD lr ${r.lr}, ${r.epochs} epoch${r.epochs > 1 ? "s" : ""} ` +
+      "from scratch per implementation; median wall clock (shuffle + batch loop) of epochs 2.." + r.epochs + " (the first, checked before " +
+      "anything else runs, carries each one's warm-up). " +
+      "÷ is the implementation's median over wasm-softmax's (above 1: wasm-softmax is faster).", "",
+    `| ${head.join(" | ")} |`, `|---|${models.map(() => "--:|--:|--:|").join("")}`,
+  ];
+  for (const p of r.peers) {
+    const cells = models.flatMap((model) => {
+      const run = r.runs.find((x) => x.peer === p.id && x.model === model);
+      return run ? [ms(run.medianMs), times(run.vsWasm1), times(run.vsWasmN)] : ["—", "—", "—"];
+    });
+    out.push(`| ${p.label} | ${cells.join(" | ")} |`);
+  }
+  for (const s of r.skipped) out.push(`| ${s.label}: ${s.reason} | ${models.map(() => "— | — | —").join(" | ")} |`);
+  if (r.versions.torchBlas) {
+    const reference = !/openblas|mkl|blis/i.test(r.versions.torchBlas);
+    out.push("", `PyTorch's BLAS: ${r.versions.torchBlas}${reference ? " — not OpenBLAS (the reference BLAS is about 15× slower at these matmuls): " +
+      "`apt-get install libopenblas0-pthread` for PyTorch's real speed" : ""}; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set to its thread count.`);
+  }
+  out.push("", "Checks (epoch-1 train loss, test accuracy after the last epoch) and every epoch's wall clock:", "",
+    "| implementation | model | epoch-1 train loss | test acc | epochs ms |", "|---|---|--:|--:|---|");
+  for (const run of r.runs) {
+    out.push(`| ${run.peer} | ${LABEL[run.model]} | ${run.epochs[0].loss.toFixed(4)} | ${run.testAcc.toFixed(4)} | ${run.epochs.map((e) => ms(e.ms)).join(", ")} |`);
+  }
+  return out.join("\n");
+}
+
+process.exitCode = await main();
