@@ -106,15 +106,21 @@ async function prime(backend, model, data) {
 /** @type {Map<Backend, Promise<import("../dist/internal.js").Runtime>>} */
 const runtimes = new Map();
 
-/** One runtime per backend for the whole benchmark. @param {Backend} backend */
-function runtimeFor(backend) {
-  if (!runtimes.has(backend)) {
-    runtimes.set(backend, createRuntime({ backend }).then((rt) => {
-      if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave ${rt.backend}`);
+/**
+ * One runtime per backend for the whole benchmark: "wasm-simd" runs one kernel thread, "wasm-simd×N" N of them.
+ * @param {string} label
+ */
+function runtimeFor(label) {
+  if (!runtimes.has(label)) {
+    const [backend, threads = "1"] = label.split("×");
+    runtimes.set(label, createRuntime({ backend, threads: Number(threads) }).then((rt) => {
+      if (rt.backend !== backend || rt.threads !== Number(threads)) {
+        throw new Error(`createRuntime({ backend: "${backend}", threads: ${threads} }) gave ${rt.backend} on ${rt.threads} (${rt.threadsReason})`);
+      }
       return rt;
     }));
   }
-  return /** @type {Promise<import("../dist/internal.js").Runtime>} */ (runtimes.get(backend));
+  return /** @type {Promise<import("../dist/internal.js").Runtime>} */ (runtimes.get(label));
 }
 
 /**

@@ -71,21 +71,43 @@ export class Runtime {
   readonly arena: Arena;
   /** @internal The module it was instantiated from, so `init({ wasm: module })` again is a no-op. */
   readonly module: WebAssembly.Module | undefined;
-  /** Threads the kernels run on (the calling one included). */
-  readonly threads: number;
-  /** Why there are fewer threads than asked for (or than "auto" would use), when there are. */
-  readonly threadsReason: string | undefined;
+  #threads: number;
+  #threadsReason: string | undefined;
   #pool: ThreadPool | undefined;
   #closed = false;
 
-  /** @internal */
-  constructor(kernels: Kernels, module?: WebAssembly.Module, threads: { pool?: ThreadPool; reason?: string } = {}) {
-    this.kernels = threads.pool ? threadedKernels(kernels, threads.pool) : kernels;
+  /**
+   * @internal `pool`: the workers, started (an explicit count) or starting ("auto": the runtime is usable at
+   * once, its kernels run on the calling thread until the workers are up, which changes no bit of any result).
+   */
+  constructor(kernels: Kernels, module?: WebAssembly.Module,
+              threads: { pool?: ThreadPool | Promise<ThreadPool>; count?: number; reason?: string } = {}) {
+    const { pool, count = 1, reason } = threads;
+    this.kernels = pool ? threadedKernels(kernels, () => this.#pool) : kernels;
     this.arena = new Arena(kernels.memory, kernels.heapBase);
     this.module = module;
-    this.threads = threads.pool?.size ?? 1;
-    this.threadsReason = threads.reason;
-    this.#pool = threads.pool;
+    this.#threads = count;
+    this.#threadsReason = reason;
+    if (pool instanceof ThreadPool) this.#pool = pool;
+    else if (pool) {
+      pool.then((started) => {
+        if (this.#closed) started.close();
+        else this.#pool = started;
+      }, (error: unknown) => {
+        this.#threads = 1;
+        this.#threadsReason = `the workers could not start (${error instanceof Error ? error.message : String(error)})`;
+      });
+    }
+  }
+
+  /** Threads the kernels run on (the calling one included). */
+  get threads(): number {
+    return this.#threads;
+  }
+
+  /** Why there are fewer threads than asked for (or than "auto" would use), when there are. */
+  get threadsReason(): string | undefined {
+    return this.#threadsReason;
   }
 
   /** Which implementation runs the kernels. */
@@ -111,6 +133,7 @@ export class Runtime {
   close(): void {
     this.#closed = true;
     this.#pool?.close();
+    this.#pool = undefined;
     if (current === this) current = undefined;
   }
 
@@ -166,10 +189,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     (single !== undefined || (builds && builds.threads === undefined) ? "no threads build was given (wasm: { simd, threads })" :
       backend !== "wasm-simd" ? "threads need the wasm-simd backend" : undefined);
   if (wanted > 1 && why === undefined) {
-    const threaded = await threadedRuntime(builds?.threads ?? simdThreadsWasmUrl(), wanted, askedThreads === "auto");
-    if (threaded) return threaded;
+    return threadedRuntime(builds?.threads ?? simdThreadsWasmUrl(), wanted, askedThreads === "auto");
   }
-  const reason = why ?? (wanted > 1 ? "the workers could not start" : undefined);
+  const reason = why;
   const source = single ?? (backend === "wasm-simd" ? builds?.simd ?? simdWasmUrl() : builds?.scalar ?? scalarWasmUrl());
   const what = single !== undefined || builds ? describeSource(source) : (source as URL).href;
   const { kernels, module } = await loadKernels(source, what);
@@ -182,17 +204,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
 /**
  * The wasm-simd kernels over one shared memory with `count − 1` workers. With "auto", workers that fail to
- * start give undefined (the caller falls back to one thread and says so); with an explicit count they throw.
+ * start leave the runtime on one thread, saying so; with an explicit count they throw.
  */
-async function threadedRuntime(source: WasmSource, count: number, auto: boolean): Promise<Runtime | undefined> {
+async function threadedRuntime(source: WasmSource, count: number, auto: boolean): Promise<Runtime> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), memory);
-  try {
-    return new Runtime(kernels, module, { pool: await ThreadPool.start(module, memory, count) });
-  } catch (error) {
-    if (auto) return undefined;
-    throw error;
-  }
+  const starting = ThreadPool.start(module, memory, count);
+  // "auto" does not wait for the workers (a cold start stays fast); an explicit count does, and fails with them.
+  return new Runtime(kernels, module, { pool: auto ? starting : await starting, count });
 }
 
 /**

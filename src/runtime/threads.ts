@@ -177,13 +177,14 @@ export function split(n: number, parts: number, align: number): [number, number]
 const MIN_WORK = 1 << 15;
 
 /**
- * @internal `base`'s kernels with the big ones split over `pool`'s threads; the same bits as `base` alone.
+ * @internal `base`'s kernels with the big ones split over the pool's threads once there is one; the same bits as
+ * `base` alone.
  */
-export function threadedKernels(base: Kernels, pool: ThreadPool): Kernels {
-  const T = pool.size;
+export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefined): Kernels {
   const rows = (B: number, work: number, align: number, job: (r0: number, r1: number) => Job): boolean => {
-    if (work < MIN_WORK || B < 2) return false;
-    pool.run(base, split(B, T, align).map(([r0, r1]) => job(r0, r1)));
+    const pool = poolOf();
+    if (!pool || work < MIN_WORK || B < 2) return false;
+    pool.run(base, split(B, pool.size, align).map(([r0, r1]) => job(r0, r1)));
     return true;
   };
   const k: KernelFunctions = {
