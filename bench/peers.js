@@ -314,7 +314,7 @@ async function main() {
   /** @type {Peer[]} */
   const peers = [];
   const skipped = [];
-  const rt1 = await createRuntime({ backend: "wasm-simd" });
+  const rt1 = await createRuntime({ backend: "wasm-simd", threads: 1 });
   peers.push(wasmSoftmaxPeer("wasm-1t", "wasm-softmax, wasm-simd, 1 thread (`fit`)", rt1, data));
   const rtN = threads > 1 ? await threadedRuntime(threads) : { reason: "--threads 1" };
   if (rtN.runtime) peers.push(wasmSoftmaxPeer("wasm-Nt", `wasm-softmax, wasm-simd, ${rtN.runtime.threads} threads (\`fit\`)`, rtN.runtime, data));

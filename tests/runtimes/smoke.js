@@ -65,6 +65,19 @@ async function trainOne(runtime, model, train, test, modelName, seed, lr) {
   };
 }
 
+/** A softmax regression and a small MLP trained on `rt`: their parameter hashes, worst accuracy and loss. */
+async function trainBoth(rt, train, test) {
+  const softmax = await trainOne(rt, new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
+  // d2l's weightStd 0.01 barely moves a small MLP in 3 epochs; 0.1 and lr 0.5 learn this set.
+  const mlp = await trainOne(rt, new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
+  return {
+    hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
+    accuracy: Math.min(softmax.accuracy, mlp.accuracy),
+    loss: Math.max(softmax.loss, mlp.loss),
+    models: [softmax, mlp],
+  };
+}
+
 /**
  * Trains a SoftmaxRegression and a small MLP under each backend and reports, per backend, the parameter hash,
  * test accuracy and loss. A backend this runtime cannot load is reported with `error` instead.
@@ -87,16 +100,7 @@ export async function runSmoke(backends = BACKENDS) {
       // A runtime per backend, side by side with init()'s default one.
       const rt = await createRuntime({ backend });
       if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave "${rt.backend}"`);
-      const softmax = await trainOne(rt, new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
-      // d2l's weightStd 0.01 barely moves a small MLP in 3 epochs; 0.1 and lr 0.5 learn this set.
-      const mlp = await trainOne(rt, new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
-      results.push({
-        runtime, backend, defaultBackend,
-        hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
-        accuracy: Math.min(softmax.accuracy, mlp.accuracy),
-        loss: Math.max(softmax.loss, mlp.loss),
-        models: [softmax, mlp],
-      });
+      results.push({ runtime, backend, defaultBackend, ...(await trainBoth(rt, train, test)) });
       rt.close();
     } catch (error) {
       results.push({ runtime, backend, defaultBackend, error: String(error?.stack ?? error) });
@@ -106,14 +110,9 @@ export async function runSmoke(backends = BACKENDS) {
   if (backends.includes("wasm-simd")) {
     try {
       const rt = await createRuntime({ backend: "wasm-simd", threads: 2 });
-      const softmax = await trainOne(rt, new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test, "softmax", 7, 0.1);
-      const mlp = await trainOne(rt, new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), train, test, "mlp", 11, 0.5);
       results.push({
         runtime, backend: "wasm-simd", threaded: true, threads: rt.threads, threadsReason: rt.threadsReason, defaultBackend,
-        hashParams: `${softmax.hashParams}-${mlp.hashParams}`,
-        accuracy: Math.min(softmax.accuracy, mlp.accuracy),
-        loss: Math.max(softmax.loss, mlp.loss),
-        models: [softmax, mlp],
+        ...(await trainBoth(rt, train, test)),
       });
       rt.close();
     } catch (error) {
