@@ -221,7 +221,8 @@ function allocate(size: number, source: string): Uint8Array {
   }
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+/** @internal The chunks (`total` bytes in all) as one array; a single chunk as it is. */
+export function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let offset = 0;

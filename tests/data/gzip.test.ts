@@ -3,18 +3,8 @@ import { FormatError, OptionError } from "../../src/errors.js";
 import { loadFashionMNIST } from "../../src/data/fashion-mnist.js";
 import { gunzip, isGzip, maybeGunzip } from "../../src/data/gzip.js";
 import { idxSize, parseIdx } from "../../src/data/idx.js";
-import { gzip, makeFashionFiles, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
+import { gzip, makeFashionFiles, makeIdxImages, makeIdxLabels, concat } from "../helpers/idx.js";
 import { rejection } from "../helpers/errors.js";
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 /** An images header for count × 28 × 28 pixels, without the pixels. */
 function imagesHeader(count: number): Uint8Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FormatError } from "../../src/errors.js";
 import { parseIdx, parseIdxPair } from "../../src/data/idx.js";
-import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
+import { gzip, makeIdxImages, makeIdxLabels, concat } from "../helpers/idx.js";
 import { optionError, thrown } from "../helpers/errors.js";
 
 function header(magic: number[], dims: number[]): Uint8Array {
@@ -10,16 +10,6 @@ function header(magic: number[], dims: number[]): Uint8Array {
   const view = new DataView(bytes.buffer);
   dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
   return bytes;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 describe("parseIdx", () => {

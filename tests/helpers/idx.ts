@@ -81,3 +81,14 @@ export async function writeLearnableFashionDir(dir: string, trainCount: number, 
   await split("train", trainCount, 0);
   await split("t10k", testCount, TEST_OFFSET);
 }
+
+/** The arrays one after another, in one new array. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

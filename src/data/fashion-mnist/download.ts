@@ -8,6 +8,7 @@ import {
   formatBytes,
   formatMs,
 } from "../limits.js";
+import { concat } from "../gzip.js";
 import { verifyFashionMNISTFile } from "./checksums.js";
 import {
   FASHION_MNIST_FILES,
@@ -217,13 +218,7 @@ async function fetchBytes(
       await reader.cancel().catch(() => {});
       throw error;
     }
-    const bytes = new Uint8Array(loaded);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
+    return concat(chunks, loaded);
   } finally {
     watch.end();
   }
