@@ -52,24 +52,26 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
 }
 
 // dWeight (O,I) = dOutᵀ (O,B) · inp (B,I);  dBias (O) = Σ_b dOut (B,O). Both are overwritten, so the training
-// step needs no separate zeroGrad. Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes)
-// stays in L1 while every output pair walks it. Each input vector is loaded just before its two multiply-adds,
-// so 8 accumulators + 1 input + 2 splats fit in 16 xmm registers without spills.
+// step needs no separate zeroGrad.
 export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                B: i32, I: i32, O: i32): void {
-  linearBackwardRange(dWeightPtr, dBiasPtr, dOutPtr, inpPtr, B, I, O, 0, O);
+  linearBackwardRange(dWeightPtr, dBiasPtr, dOutPtr, inpPtr, B, I, O, 0, I);
 }
 
-// linearBackward for outputs [o0, o1) only (rows o0..o1 of dWeight, entries of dBias), so threads can split the
-// outputs. Every element is summed over b in the same order whatever the range: the same bits as one call.
+// linearBackward for the input columns [i0, i1) of dWeight only (dBias is written by the range that starts at 0),
+// so threads can split the columns: each one then reads only its columns of inp. Every element is summed over b
+// in the same order whatever the range: the same bits as one call.
+// Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes) stays in L1 while every output pair
+// walks it. Each input vector is loaded just before its two multiply-adds, so 8 accumulators + 1 input + 2 splats
+// fit in 16 xmm registers without spills.
 export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
-                                    B: i32, I: i32, O: i32, o0: i32, o1: i32): void {
+                                    B: i32, I: i32, O: i32, i0: i32, i1: i32): void {
   const row = <usize>I << 2, gRow = <usize>O << 2;
-  let i = 0;
+  let i = i0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 16 <= I; i += 16) {
-      for (let o = o0; o < o1; o += 2) {
-        const g0Off = <usize>o << 2, g1Off = <usize>min(o + 1, o1 - 1) << 2;
+    for (; i + 16 <= i1; i += 16) {
+      for (let o = 0; o < O; o += 2) {
+        const g0Off = <usize>o << 2, g1Off = <usize>min(o + 1, O - 1) << 2;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
         let x = inpPtr + (<usize>i << 2), g = dOutPtr;
@@ -82,21 +84,22 @@ export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr:
         }
         const w0 = dWeightPtr + (<usize>o * I + i << 2);
         v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
-        if (o + 1 < o1) {
+        if (o + 1 < O) {
           const w1 = w0 + row;
           v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48);
         }
       }
     }
   }
-  for (; i < I; i++) {
-    for (let o = o0; o < o1; o++) {
+  for (; i < i1; i++) {
+    for (let o = 0; o < O; o++) {
       let s: f32 = 0;
       for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o) * f32at(inpPtr + <usize>b * row, i);
       store<f32>(dWeightPtr + (<usize>o * I + i << 2), s);
     }
   }
-  for (let o = o0; o < o1; o++) {
+  if (i0 != 0) return;
+  for (let o = 0; o < O; o++) {
     let s: f32 = 0;
     for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o);
     store<f32>(dBiasPtr + (<usize>o << 2), s);

@@ -15,7 +15,7 @@ export const BACKENDS: readonly Backend[] = ["wasm-simd", "wasm", "js"];
 export interface KernelFunctions {
   linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void;
   linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number): void;
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, o0: number, o1: number): void;
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void;
   matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void;
   softmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
   softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number, smoothing: number): number;

@@ -50,18 +50,19 @@ export class JsKernels implements Kernels {
   }
 
   linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number): void {
-    this.linearBackwardRange(dWeight, dBias, dOut, inp, B, I, O, 0, O);
+    this.linearBackwardRange(dWeight, dBias, dOut, inp, B, I, O, 0, I);
   }
 
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, o0: number, o1: number): void {
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
     this.views();
     const m = this.f32v, g = dOut >>> 2, x = inp >>> 2, dw = dWeight >>> 2, db = dBias >>> 2;
-    for (let o = o0; o < o1; o++) {
-      for (let i = 0; i < I; i++) {
+    for (let o = 0; o < O; o++) {
+      for (let i = i0; i < i1; i++) {
         let s = 0;
         for (let b = 0; b < B; b++) s = f(s + m[g + b * O + o]! * m[x + b * I + i]!);
         m[dw + o * I + i] = s;
       }
+      if (i0 !== 0) continue;
       let s = 0;
       for (let b = 0; b < B; b++) s = f(s + m[g + b * O + o]!);
       m[db + o] = s;

@@ -14,6 +14,7 @@ export const MAX_THREADS = 8;
 const SEQ = 0, DONE = 1, HEADER_BYTES = 64, SLOT = 16;
 const STOP = -1;
 const SPIN = 4000;
+const SETTLE = 2000;
 /** A worker that does not finish a kernel in this long has died or hung. */
 const DEADLINE_MS = 30_000;
 
@@ -141,6 +142,7 @@ export class ThreadPool {
     Atomics.notify(ctrl, SEQ);
     if (jobs[0]) call(base, jobs[0]);
     const started = Date.now();
+    for (let s = 0; s < SETTLE && Atomics.load(ctrl, DONE) < workers; s++);
     for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
       if (this.#canWait) Atomics.wait(ctrl, DONE, done, 100);
       if (this.#failure || Date.now() - started > DEADLINE_MS) {
@@ -196,7 +198,9 @@ export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefi
       }
     },
     linearBackward(dW: Ptr, db: Ptr, g: Ptr, x: Ptr, B: number, I: number, O: number) {
-      if (!rows(O, B * I * O, 1, (o0, o1) => ["linearBackwardRange", dW, db, g, x, B, I, O, o0, o1])) {
+      // Split by input columns, not outputs: each thread then reads only its columns of x, and a layer with few
+      // outputs (softmax regression's 10) still splits evenly.
+      if (!rows(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, x, B, I, O, i0, i1])) {
         base.linearBackward(dW, db, g, x, B, I, O);
       }
     },
