@@ -85,6 +85,11 @@ function systemReason(error: NodeJS.ErrnoException): string {
   return `${SYSTEM_ADVICE[code] ?? firstLine(error.message)} (${code})`;
 }
 
+/** Why a file could not be read, in the words the command's one-line failures use ("no such file … (ENOENT)"). */
+export function fileErrorReason(error: unknown): string {
+  return isSystemError(error) ? systemReason(error) : firstLine(error instanceof Error ? error.message : String(error));
+}
+
 function firstLine(text: string): string {
   return text.split("\n", 1)[0]!.trim().replace(/\.$/, "");
 }

@@ -6,7 +6,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { DenseNetwork } from "../model/network.js";
 import { ShapeError } from "../errors.js";
 import { pathFlag, switchFlag, usageError } from "./args.js";
-import { CliError, describeModel, json } from "./output.js";
+import { CliError, describeModel, fileErrorReason, json } from "./output.js";
 import type { Output } from "./output.js";
 import { bar, renderImage, stdoutMode } from "./terminal.js";
 
@@ -41,7 +41,7 @@ export async function predictImage(model: DenseNetwork, file: string, path: stri
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
-    throw new CliError(`Cannot read --image ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    throw new CliError(`Cannot read --image ${path}: ${fileErrorReason(error)}.`);
   }
   const image = await decodeImage(bytes, { source: path });
   const pixels = imageToPixels(image, { size: side, invert: o.invert });

@@ -110,7 +110,7 @@ describe("predict --image", () => {
   it("exits 1 for a missing image, a damaged one, and a model whose inputs are not a square image", async () => {
     const missing = await cli(["predict", "--model", modelFile, "--image", file("nope.png")]);
     expect(missing).toMatchObject({ code: 1, stdout: "" });
-    expect(missing.stderr).toBe(`error: Cannot read --image ${file("nope.png")}: ENOENT.\n`);
+    expect(missing.stderr).toBe(`error: Cannot read --image ${file("nope.png")}: no such file or directory; check the path (ENOENT).\n`);
     const bytes = png({ width: 28, height: 28, channels: 1, data: image });
     bytes[45] = bytes[45]! ^ 0xff; // inside the IDAT data
     await writeFile(file("damaged.png"), bytes);
