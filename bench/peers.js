@@ -397,6 +397,7 @@ async function main() {
       versions: { tfjs: tfjs.version ?? null, torch: torch.version ?? null, torchBlas: [...blasSeen].join(", ") || null },
       peers: peers.map((p) => ({ id: p.id, label: p.label })), skipped, checks, runs,
     };
+    results.targets = targetLines(results);
     console.log(report(results, models));
     const jsonPath = resolve(args.json ?? join(HERE, "results", "peers.json"));
     await mkdir(dirname(jsonPath), { recursive: true });
@@ -458,12 +459,42 @@ function report(r, models) {
     out.push("", `PyTorch's BLAS: ${r.versions.torchBlas}${reference ? " — not OpenBLAS (the reference BLAS is about 15× slower at these matmuls): " +
       "`apt-get install libopenblas0-pthread` for PyTorch's real speed" : ""}; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set to its thread count.`);
   }
+  out.push("", ...r.targets.map((t) => `- ${t.pass ? "PASS" : "FAIL"}: ${t.text}`));
   out.push("", "Checks (epoch-1 train loss, test accuracy after the last epoch) and every epoch's wall clock:", "",
     "| implementation | model | epoch-1 train loss | test acc | epochs ms |", "|---|---|--:|--:|---|");
   for (const run of r.runs) {
     out.push(`| ${run.peer} | ${LABEL[run.model]} | ${run.epochs[0].loss.toFixed(4)} | ${run.testAcc.toFixed(4)} | ${run.epochs.map((e) => ms(e.ms)).join(", ")} |`);
   }
   return out.join("\n");
+}
+
+/**
+ * The peer targets, as ratios of medians from this run: wasm-softmax on N threads against PyTorch's best
+ * configuration (its faster thread count, per model), against itself on 1 thread, and TensorFlow.js's model.fit
+ * against it. A target whose runs are missing (no PyTorch, one thread only) is left out.
+ */
+function targetLines(r) {
+  const run = (peer, model) => r.runs.find((x) => x.peer === peer && x.model === model);
+  const lines = [];
+  const vs = (model, factor, what) => {
+    const mine = run("wasm-Nt", model), torch = r.runs.filter((x) => x.peer.startsWith("torch-") && x.model === model);
+    if (!mine || torch.length === 0) return;
+    const best = torch.reduce((a, b) => (b.medianMs < a.medianMs ? b : a)), ratio = best.medianMs / mine.medianMs;
+    lines.push({ pass: ratio >= factor, text: `${what} on ${r.threads} threads ≥ ${factor}× faster than PyTorch's best (${best.peer}): ${times(ratio)}` });
+  };
+  vs("softmax", 4, "softmax regression");
+  vs("mlp", 1.2, "MLP 784-256-10");
+  const one = run("wasm-1t", "mlp"), many = run("wasm-Nt", "mlp");
+  if (one && many) {
+    const ratio = one.medianMs / many.medianMs;
+    lines.push({ pass: ratio >= 1.7, text: `MLP 784-256-10 on ${r.threads} threads ≥ 1.7× faster than on 1: ${times(ratio)}` });
+  }
+  const tf = run("tfjs-fit", "softmax"), mine = run("wasm-Nt", "softmax");
+  if (tf && mine) {
+    const ratio = tf.medianMs / mine.medianMs;
+    lines.push({ pass: ratio >= 40, text: `TensorFlow.js \`model.fit\` (softmax regression) ≥ 40× slower than wasm-softmax on ${r.threads} threads: ${times(ratio)}` });
+  }
+  return lines;
 }
 
 process.exitCode = await main();
