@@ -16,15 +16,17 @@ export function gatherScaleU8(outPtr: usize, srcPtr: usize, idxPtr: usize, B: i3
     const out = outPtr + (<usize>b * I << 2);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
+      // Bytes widen to i32 lanes of 0..255, so the signed conversion gives the same floats as the unsigned one,
+      // which has no x86 instruction (V8 emulates it in several).
       const s = f32x4.splat(scale);
       for (; i + 16 <= I; i += 16) {
         const bytes = v128.load(src + i);
         const lo = i16x8.extend_low_i8x16_u(bytes), hi = i16x8.extend_high_i8x16_u(bytes);
         const o = out + (<usize>i << 2);
-        v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), s));
-        v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), s), 16);
-        v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), s), 32);
-        v128.store(o, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), s), 48);
+        v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)), s));
+        v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), s), 16);
+        v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), s), 32);
+        v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), s), 48);
       }
     }
     for (; i < I; i++) store<f32>(out + (<usize>i << 2), <f32>load<u8>(src + i) * scale);
