@@ -2,7 +2,7 @@
 // Workers start once per runtime and park on Atomics.wait; a kernel call writes each worker's arguments into a
 // small shared control block and wakes them: no postMessage per kernel. Work is split so that every output
 // element is computed by exactly one thread with the same instructions as on one thread (rows of a batch,
-// outputs of a weight gradient, ranges of parameters), so results are the same bits for any thread count.
+// input columns of a weight gradient, ranges of parameters), so results are the same bits for any thread count.
 import type { Kernels, KernelFunctions, Ptr } from "../kernels/contract.js";
 import { WasmError } from "../errors.js";
 
