@@ -25,9 +25,9 @@ import { build } from "esbuild";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const TARGET_WASM_GZIP_BYTES = 30 * 1024;
-// Issue 11 asked for 400 KB; kernel threads, ONNX / safetensors and image decoding, all shipped readable (not
-// minified), take the package to about 420 KB. The bound keeps it from growing further unnoticed.
-export const TARGET_PACKAGE_UNPACKED_BYTES = 440 * 1024;
+// What installing costs, the readable (not minified) bundles included: the README holds what a newcomer needs and
+// links the reference in docs/, which does not ship.
+export const TARGET_PACKAGE_UNPACKED_BYTES = 400 * 1024;
 export const TARGET_APP_JS_GZIP_BYTES = 25 * 1024;
 export const TARGET_COLD_START_MS = 60;
 export const DEFAULT_RUNS = 15;

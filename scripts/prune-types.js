@@ -2,6 +2,7 @@
 // internals that no public type mentions (the plain-TS kernels, the training session, …) need not ship.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { reindent } from "./reindent.js";
 
 const root = "dist/types";
 const reachable = new Set();
@@ -15,7 +16,11 @@ while (stack.length > 0) {
   }
 }
 const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-for (const file of walk(root)) if (!reachable.has(file)) rmSync(file);
+// What ships is re-indented with one tab per level instead of tsc's four spaces (TSDoc and hovers are unchanged).
+for (const file of walk(root)) {
+  if (!reachable.has(file)) rmSync(file);
+  else writeFileSync(file, reindent(readFileSync(file, "utf8"), 4, file));
+}
 
 // The `./simd.wasm` and `./scalar.wasm` subpaths: bundlers give a URL string (esbuild's file loader, Vite's ?url)
 // and workerd / Vercel Edge a compiled module; init() and createRuntime() take either.

@@ -1,6 +1,7 @@
 // CRC-32 (ISO-HDLC, polynomial 0xEDB88320), as zlib, gzip and PNG compute it.
 
-const TABLE = (() => {
+// Pure, so a bundle that never computes a CRC drops the table (see src/validate.ts).
+const TABLE = /* @__PURE__ */ (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;

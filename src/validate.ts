@@ -9,6 +9,9 @@ export interface Rule<T = unknown> {
   test(value: unknown): value is T;
 }
 
+// The rule makers are marked free of side effects: dist/ ships the library as one chunk, so an app's bundler cannot
+// drop a whole unused module there, only the unused values whose initialisers it knows to be pure.
+/* @__NO_SIDE_EFFECTS__ */
 export function rule<T>(text: string, test: (value: unknown) => boolean): Rule<T> {
   return { text, test: test as (value: unknown) => value is T };
 }
@@ -16,16 +19,19 @@ export function rule<T>(text: string, test: (value: unknown) => boolean): Rule<T
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Integers in [min, max] (max omitted: no upper bound). */
+/* @__NO_SIDE_EFFECTS__ */
 export function integerIn(min: number, max?: number, text?: string): Rule<number> {
   return rule(text ?? (max === undefined ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`),
     (v) => Number.isSafeInteger(v) && (v as number) >= min && (max === undefined || (v as number) <= max));
 }
 
 /** Finite numbers passing `ok`, described by `text`. */
+/* @__NO_SIDE_EFFECTS__ */
 export function numberWhere(text: string, ok: (v: number) => boolean): Rule<number> {
   return rule(text, (v) => isNumber(v) && ok(v));
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function oneOf<T extends string>(choices: readonly T[]): Rule<T> {
   return rule(choices.length === 2 ? `"${choices[0]}" or "${choices[1]}"` : `one of ${choices.map((c) => `"${c}"`).join(", ")}`,
     (v) => (choices as readonly unknown[]).includes(v));

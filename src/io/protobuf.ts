@@ -1,7 +1,7 @@
 // The few protobuf encodings an ONNX file needs (proto3 wire format): varints and length-delimited
 // fields. Messages are built bottom up as byte arrays; fields are written in the order given.
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** A message's encoded fields, concatenated. */
 export function message(...fields: (Uint8Array | undefined)[]): Uint8Array {

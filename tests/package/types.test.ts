@@ -78,15 +78,20 @@ describe("the published declarations' contents", () => {
   });
 });
 
-// Every ```ts and ```js snippet of the README compiles for a strict consumer (JavaScript with checkJs), the
-// Runtimes section's included: those are also run by tests/runtimes/snippets.test.ts, this checks their types.
+// Every ```ts and ```js snippet of the README and of the reference it links to (docs/library.md,
+// docs/models-in-and-out.md) compiles for a strict consumer (JavaScript with checkJs), the README's Runtimes
+// section's included: those are also run by tests/runtimes/snippets.test.ts, this checks their types.
 // Fragments (snippets that do not import the package) use names the prose around them defines: a trained `model`,
 // the `test` set, an image's `bytes` and `pixels`; they get those declared, and the package's names imported,
 // and nothing else. Two edits, each for a tool and not the snippet: Deno's `npm:` specifiers become bare names
 // (tsc does not resolve them), and the import-map page's module script is checked on its own.
-describe("the README's snippets", () => {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const blocks = [...readme.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, code: m[2]!, at: readme.slice(0, m.index).split("\n").length }));
+describe("the snippets of the README and its reference docs", () => {
+  const DOCUMENTS = ["README.md", "docs/library.md", "docs/models-in-and-out.md"];
+  const blocks = DOCUMENTS.flatMap((document) => {
+    const text = readFileSync(join(ROOT, document), "utf8");
+    const file = document.replace(/^.*\//, "").replace(/\.md$/, "");
+    return [...text.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, code: m[2]!, at: `${file}-line${text.slice(0, m.index).split("\n").length}` }));
+  });
   const FRAGMENT_CONTEXT: Record<string, string> = {
     model: 'declare const model: import("wasm-softmax").DenseNetwork;',
     test: 'declare const test: import("wasm-softmax").Dataset;',
@@ -97,15 +102,15 @@ describe("the README's snippets", () => {
 
   it("type-check under strict, every ts and js block and the HTML page's module script", async () => {
     const exported = Object.keys(await import(pathToFileURL(join(ROOT, "dist/index.js")).href) as object);
-    const files: { name: string; code: string; at: number }[] = [];
+    const files: { name: string; code: string; at: string }[] = [];
     for (const { lang, code, at } of blocks) {
       if (lang === "html") {
         const module = /<script type="module">\n([\s\S]*?)<\/script>/.exec(code);
-        if (module) files.push({ name: `line${at}.js`, code: module[1]!, at });
+        if (module) files.push({ name: `${at}.js`, code: module[1]!, at });
       } else if (lang === "ts" || lang === "js") {
         const source = code.replaceAll('"npm:wasm-softmax', '"wasm-softmax');
         if (/from "wasm-softmax/.test(source)) {
-          files.push({ name: `line${at}.${lang}`, code: source, at });
+          files.push({ name: `${at}.${lang}`, code: source, at });
           continue;
         }
         const declared = (name: string) => [`\\b(const|let|var|function)\\s+${name}\\b`, `\\b(const|let)\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=`,
@@ -116,7 +121,7 @@ describe("the README's snippets", () => {
           ...(names.length > 0 ? [`import { ${names.join(", ")} } from "wasm-softmax";`] : []),
           ...Object.entries(FRAGMENT_CONTEXT).filter(([name]) => used(name)).map(([, line]) => line),
         ];
-        files.push({ name: `line${at}.ts`, code: `${context.join("\n")}\n${source}`, at });
+        files.push({ name: `${at}.ts`, code: `${context.join("\n")}\n${source}`, at });
       }
     }
     expect(files.length).toBeGreaterThanOrEqual(14);
@@ -133,7 +138,8 @@ describe("the README's snippets", () => {
       files: files.map((f) => f.name),
     }));
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" });
-    // "lineN" in a message is the README line where that snippet's fence opens.
+    // "README-lineN" in a message is the line of README.md where that snippet's fence opens ("library-lineN":
+    // docs/library.md, and so on).
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
   }, 120_000);
