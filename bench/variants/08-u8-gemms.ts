@@ -309,7 +309,7 @@ export function linearForwardU8S_2x5(outPtr: usize, inpPtr: usize, weightPtr: us
   }
 }
 
-// 1 row × 5 outputs, 4 inputs a step: 5 accumulators + 5 weight vectors + 1 converted vector fit in the 16
+// 1 row × 5 outputs, 4 inputs a step (load8x8_u reads 4 bytes past the row's last 4, unused): 5 accumulators + 5 weight vectors + 1 converted vector fit in the 16
 // xmm registers even though V8 loads all the weights of a step first (the 1x10 and 2x5 forms spill).
 export function linearForwardU8S_1x5(outPtr: usize, inpPtr: usize, weightPtr: usize, biasPtr: usize,
                                      B: i32, I: i32, O: i32, scale: f32): void {
