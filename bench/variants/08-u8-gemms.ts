@@ -517,7 +517,8 @@ export function linearBackwardU8S_10x4(dWeightPtr: usize, dBiasPtr: usize, dOutP
   biasGrad(dBiasPtr, dOutPtr, B, O);
 }
 
-// 5 outputs × 4 inputs, signed conversion: 5 accumulators + 5 splats + 1 converted vector, no spills.
+// 5 outputs × 4 inputs, signed conversion: 5 accumulators + 5 splats + 1 converted vector, no spills
+// (load8x8_u reads 4 bytes past the row's last 4, unused).
 export function linearBackwardU8S_5x4(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                       B: i32, I: i32, O: i32, scale: f32): void {
   const row = <usize>I << 2, gRow = <usize>O << 2, s = f32x4.splat(scale);
