@@ -3,16 +3,17 @@
 export default function setup(ex, kernel) {
   const mem = ex.memory, base = 65536;
   const N = 60000, I = 784, B = 256, O = Number(process.env.O ?? 10);
-  const need = base + N * I + N * 4 + B * I * 4 * 3 + O * I * 4 * 2 + B * O * 4 * 2 + 1024;
+  const need = base + N * I + N * 8 + B * I * 4 * 3 + O * I * 4 * 2 + B * O * 4 * 2 + 1024;
   if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
   const u8 = new Uint8Array(mem.buffer), f32 = new Float32Array(mem.buffer), i32 = new Int32Array(mem.buffer);
   let at = base;
   const alloc = (bytes) => { const p = at; at += (bytes + 15) & ~15; return p; };
-  const data = alloc(N * I), order = alloc(N * 4), x = alloc(B * I * 4), w = alloc(O * I * 4), bias = alloc(O * 4);
+  const data = alloc(N * I), order = alloc(N * 4), labels = alloc(N * 4), x = alloc(B * I * 4), w = alloc(O * I * 4), bias = alloc(O * 4);
   const out = alloc(B * O * 4), dw = alloc(O * I * 4), db = alloc(O * 4);
   let s = 12345;
   for (let i = 0; i < N * I; i++) { s = (s * 1103515245 + 12345) >>> 0; u8[data + i] = s >>> 24; }
-  for (let i = 0; i < N; i++) i32[(order >> 2) + i] = i % O;
+  // A shuffle of every row, as an epoch walks them (rows in cache would flatter the gather), and labels apart.
+  for (let i = 0; i < N; i++) { i32[(order >> 2) + i] = i; i32[(labels >> 2) + i] = i % O; }
   for (let i = N - 1; i > 0; i--) { s = (s * 1103515245 + 12345) >>> 0; const j = s % (i + 1); const t = i32[(order >> 2) + i]; i32[(order >> 2) + i] = i32[(order >> 2) + j]; i32[(order >> 2) + j] = t; }
   for (let i = 0; i < O * I; i++) f32[(w >> 2) + i] = ((i % 13) - 6) * 0.01;
   for (let i = 0; i < B * I; i++) f32[(x >> 2) + i] = u8[data + i] / 255;
@@ -22,7 +23,7 @@ export default function setup(ex, kernel) {
     gatherScaleU8: (b) => ex.gatherScaleU8(x, data, order + b * B * 4, Math.min(B, N - b * B), I, 1 / 255),
     linearForward: () => ex.linearForward(out, x, w, bias, B, I, O),
     linearBackward: () => ex.linearBackward(dw, db, out, x, B, I, O),
-    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, order + b * B * 4, Math.min(B, N - b * B), O, 0),
+    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, labels + b * B * 4, Math.min(B, N - b * B), O, 0),
   }[kernel];
   return () => { for (let b = 0; b < batches; b++) run(b); };
 }
