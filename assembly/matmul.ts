@@ -52,62 +52,51 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
 }
 
 // dWeight (O,I) = dOutᵀ (O,B) · inp (B,I);  dBias (O) = Σ_b dOut (B,O). Both are overwritten, so the training
-// step needs no separate zeroGrad. Blocks of 2 outputs × 16 inputs: 8 accumulators + 1 input + 2 splats fit in
-// the 15 xmm registers V8 allocates, without spills.
+// step needs no separate zeroGrad. Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes)
+// stays in L1 while every output pair walks it. Each input vector is loaded just before its two multiply-adds,
+// so 8 accumulators + 1 input + 2 splats fit in the 15 xmm registers V8 allocates, without spills.
 export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                B: i32, I: i32, O: i32): void {
   linearBackwardRange(dWeightPtr, dBiasPtr, dOutPtr, inpPtr, B, I, O, 0, O);
 }
 
-// Batch rows per pass. A pass of an output pair reads one cache line of inp and one of dOut per row; rows 1 KB
-// apart (the MLP's 256 outputs or inputs) all fall in 4 of L1's 64 sets, so a whole batch of them evicts itself.
-// 16 rows stay in L1 while every output pair walks them (only the first pair of each line fetches it).
-const BATCH_BLOCK = 16;
-
 // linearBackward for outputs [o0, o1) only (rows o0..o1 of dWeight, entries of dBias), so threads can split the
 // outputs. Every element is summed over b in the same order whatever the range: the same bits as one call.
-// For each 16-input strip, the batch is walked in blocks; a block's accumulators start from the sums the previous
-// block stored, so each element is still one sequential sum over b = 0..B-1. The batch loop bumps one pointer
-// into inp and one into dOut, where the two outputs sit at constant offsets 0 and 4.
+// The batch loop bumps one pointer into inp and one into dOut, where the two outputs sit at constant offsets 0
+// and 4 (a wasm address is a value + a constant: any other offset costs an add per row).
 export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                     B: i32, I: i32, O: i32, o0: i32, o1: i32): void {
   const row = <usize>I << 2, gRow = <usize>O << 2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= I; i += 16) {
-      let b0 = 0;
-      do {
-        const rows = min(BATCH_BLOCK, B - b0);
-        for (let o = o0; o < o1; o += 2) {
-          const two = o + 1 < o1, w0 = dWeightPtr + (<usize>o * I + i << 2), w1 = w0 + row;
-          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-          if (b0 > 0) {
-            a0 = v128.load(w0); a1 = v128.load(w0, 16); a2 = v128.load(w0, 32); a3 = v128.load(w0, 48);
-            if (two) { c0 = v128.load(w1); c1 = v128.load(w1, 16); c2 = v128.load(w1, 32); c3 = v128.load(w1, 48); }
+      for (let o = o0; o < o1; o += 2) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let x = inpPtr + (<usize>i << 2), g = dOutPtr + (<usize>o << 2);
+        const gEnd = g + <usize>B * gRow, two = o + 1 < o1;
+        if (two) {
+          for (; g < gEnd; x += row, g += gRow) {
+            const g0 = v128.load32_splat(g), g1 = v128.load32_splat(g, 4);
+            let v = v128.load(x); a0 = madd(a0, v, g0); c0 = madd(c0, v, g1);
+            v = v128.load(x, 16); a1 = madd(a1, v, g0); c1 = madd(c1, v, g1);
+            v = v128.load(x, 32); a2 = madd(a2, v, g0); c2 = madd(c2, v, g1);
+            v = v128.load(x, 48); a3 = madd(a3, v, g0); c3 = madd(c3, v, g1);
           }
-          let x = inpPtr + <usize>b0 * row + (<usize>i << 2), g = dOutPtr + <usize>b0 * gRow + (<usize>o << 2);
-          const gEnd = g + <usize>rows * gRow;
-          if (two) {
-            for (; g < gEnd; x += row, g += gRow) {
-              const g0 = v128.load32_splat(g), g1 = v128.load32_splat(g, 4);
-              let v = v128.load(x); a0 = madd(a0, v, g0); c0 = madd(c0, v, g1);
-              v = v128.load(x, 16); a1 = madd(a1, v, g0); c1 = madd(c1, v, g1);
-              v = v128.load(x, 32); a2 = madd(a2, v, g0); c2 = madd(c2, v, g1);
-              v = v128.load(x, 48); a3 = madd(a3, v, g0); c3 = madd(c3, v, g1);
-            }
-          } else {
-            for (; g < gEnd; x += row, g += gRow) {
-              const g0 = v128.load32_splat(g);
-              a0 = madd(a0, v128.load(x), g0); a1 = madd(a1, v128.load(x, 16), g0);
-              a2 = madd(a2, v128.load(x, 32), g0); a3 = madd(a3, v128.load(x, 48), g0);
-            }
+        } else {
+          for (; g < gEnd; x += row, g += gRow) {
+            const g0 = v128.load32_splat(g);
+            a0 = madd(a0, v128.load(x), g0); a1 = madd(a1, v128.load(x, 16), g0);
+            a2 = madd(a2, v128.load(x, 32), g0); a3 = madd(a3, v128.load(x, 48), g0);
           }
-          v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
-          if (two) { v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48); }
         }
-        b0 += BATCH_BLOCK;
-      } while (b0 < B);
+        const w0 = dWeightPtr + (<usize>o * I + i << 2);
+        v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
+        if (two) {
+          const w1 = w0 + row;
+          v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48);
+        }
+      }
     }
   }
   for (; i < I; i++) {
@@ -117,7 +106,14 @@ export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr:
       store<f32>(dWeightPtr + (<usize>o * I + i << 2), s);
     }
   }
-  // dBias four outputs at a time: lane j sums output o + j over b in order, as the scalar loop does.
+  biasGradient(dBiasPtr, dOutPtr, B, O, o0, o1);
+}
+
+// dBias (o0..o1) = Σ_b dOut (B,O), four outputs at a time: lane j sums output o + j over b in order, as the
+// scalar loop does. A function of its own (binaryen does not inline functions with loops), so the register
+// allocation of the loop above is not disturbed.
+function biasGradient(dBiasPtr: usize, dOutPtr: usize, B: i32, O: i32, o0: i32, o1: i32): void {
+  const gRow = <usize>O << 2;
   let o = o0;
   if (ASC_FEATURE_SIMD) {
     for (; o + 4 <= o1; o += 4) {

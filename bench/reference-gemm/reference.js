@@ -1,6 +1,6 @@
 // The reference GEMM (bench/reference-gemm/gemm.ts) at every GEMM shape of bench/kernels.js: compiled here by
 // asc, checked against the pure-TS kernel on the same seeded inputs in every configuration it may pick (before
-// anything is timed), tuned per shape (micro-kernel and K block, the fastest minimum over a few calls), then
+// anything is timed), tuned per shape (form, micro-kernel and K block: the fastest minimum over a few calls), then
 // timed like the training kernels; each wasm-simd training kernel is reported as a fraction of it.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -14,7 +14,10 @@ import { assertClose } from "../check.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Micro-kernels: rows × 8 columns (8 = 4 × 8 with the k loop unrolled twice). */
-const MICRO = { 2: "dot products 4×2", 4: "4×8", 5: "5×8", 6: "6×8", 8: "4×8, k unrolled ×2", 9: "4×8, A packed too" };
+const MICRO = {
+  2: "dot products 4×2", 4: "4×8, B packed", 9: "4×8, A and B packed",
+  16: "direct 2×16, rows outer", 17: "direct 2×16, columns outer", 18: "direct 4×8, rows outer", 19: "direct 4×8, columns outer",
+};
 
 /** Compiles gemm.ts (SIMD, -O3, stub runtime) and instantiates it. */
 function compile() {
@@ -87,10 +90,15 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
   }
 }
 
-/** Every configuration the tuner tries: micro-kernel rows × K block; the dot form where both operands run along K. */
-function configs({ K, transA, transB }) {
-  const kcs = [...new Set([128, 256, K].filter((kc) => kc <= K))];
-  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 5, 6, 8, 9].flatMap((mr) => kcs.map((kc) => ({ mr, kc })))];
+/**
+ * Every configuration the tuner tries: the packed forms × K block; the dot form where both operands run along K;
+ * the direct forms (K not blocked) where B is stored (K,N) and M, N are multiples of their tile.
+ */
+function configs({ M, K, N, transA, transB }) {
+  const kcs = [...new Set([64, 128, 256, K].filter((kc) => kc <= K))];
+  const direct = transB ? [] : [16, 17, 18, 19].filter((mr) => M % (mr < 18 ? 2 : 4) === 0 && N % (mr < 18 ? 16 : 8) === 0);
+  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 9].flatMap((mr) => kcs.map((kc) => ({ mr, kc }))),
+    ...direct.map((mr) => ({ mr, kc: K }))];
 }
 
 function run(ex, r, { mr, kc }) {
