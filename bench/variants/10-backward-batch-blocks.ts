@@ -1,8 +1,8 @@
 // Variant 10 of linearBackward: main's 2 outputs × 16 inputs with the batch walked in blocks of 16 rows when dOut
 // rows are a multiple of 1 KB apart (O = 256): such rows put all the dOut lines of a pass in 4 of L1's 64 sets,
 // evicting each before the next output pairs reuse it. A block starts from the sums the previous one stored (the
-// same bits). Measured with bench/variants/run.js at O=256: within noise of main (±5 %, best calls up to 3 %
-// faster); a version with blocks for every O lost 15 % at O = 10. dBias as main (biasGradient) is left out here.
+// same bits). O=256 node bench/variants/run.js 10-backward-batch-blocks: main median 1241 ms, min 1070; this 1226,
+// 1043 (within noise; in other runs up to 5 % either way). Blocks at every O lost 15 % at O = 10. Scalar dBias.
 export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                B: i32, I: i32, O: i32): void {
   const block = (O & 255) == 0 ? 16 : max(B, 1);
