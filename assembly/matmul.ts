@@ -63,7 +63,9 @@ export function linearBackward(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usiz
 // in the same order whatever the range: the same bits as one call.
 // Blocks of 2 outputs × 16 inputs; a 16-column strip of inp (B × 64 bytes) stays in L1 while every output pair
 // walks it. Each input vector is loaded just before its two multiply-adds, so 8 accumulators + 1 input + 2 splats
-// fit in 16 xmm registers without spills.
+// fit in the 15 xmm registers V8 allocates, without spills. The batch loop bumps one pointer into inp and one
+// into dOut, where the two outputs sit at constant offsets 0 and 4 (a wasm address is a value + a constant: any
+// other offset costs an add per row).
 export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize,
                                     B: i32, I: i32, O: i32, i0: i32, i1: i32): void {
   const row = <usize>I << 2, gRow = <usize>O << 2;
@@ -71,20 +73,28 @@ export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr:
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= i1; i += 16) {
       for (let o = 0; o < O; o += 2) {
-        const g0Off = <usize>o << 2, g1Off = <usize>min(o + 1, O - 1) << 2;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-        let x = inpPtr + (<usize>i << 2), g = dOutPtr;
-        for (let b = 0; b < B; b++, x += row, g += gRow) {
-          const g0 = v128.load32_splat(g + g0Off), g1 = v128.load32_splat(g + g1Off);
-          let v = v128.load(x); a0 = madd(a0, v, g0); c0 = madd(c0, v, g1);
-          v = v128.load(x, 16); a1 = madd(a1, v, g0); c1 = madd(c1, v, g1);
-          v = v128.load(x, 32); a2 = madd(a2, v, g0); c2 = madd(c2, v, g1);
-          v = v128.load(x, 48); a3 = madd(a3, v, g0); c3 = madd(c3, v, g1);
+        let x = inpPtr + (<usize>i << 2), g = dOutPtr + (<usize>o << 2);
+        const gEnd = g + <usize>B * gRow, two = o + 1 < O;
+        if (two) {
+          for (; g < gEnd; x += row, g += gRow) {
+            const g0 = v128.load32_splat(g), g1 = v128.load32_splat(g, 4);
+            let v = v128.load(x); a0 = madd(a0, v, g0); c0 = madd(c0, v, g1);
+            v = v128.load(x, 16); a1 = madd(a1, v, g0); c1 = madd(c1, v, g1);
+            v = v128.load(x, 32); a2 = madd(a2, v, g0); c2 = madd(c2, v, g1);
+            v = v128.load(x, 48); a3 = madd(a3, v, g0); c3 = madd(c3, v, g1);
+          }
+        } else {
+          for (; g < gEnd; x += row, g += gRow) {
+            const g0 = v128.load32_splat(g);
+            a0 = madd(a0, v128.load(x), g0); a1 = madd(a1, v128.load(x, 16), g0);
+            a2 = madd(a2, v128.load(x, 32), g0); a3 = madd(a3, v128.load(x, 48), g0);
+          }
         }
         const w0 = dWeightPtr + (<usize>o * I + i << 2);
         v128.store(w0, a0); v128.store(w0, a1, 16); v128.store(w0, a2, 32); v128.store(w0, a3, 48);
-        if (o + 1 < O) {
+        if (two) {
           const w1 = w0 + row;
           v128.store(w1, c0); v128.store(w1, c1, 16); v128.store(w1, c2, 32); v128.store(w1, c3, 48);
         }
@@ -98,8 +108,23 @@ export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr:
       store<f32>(dWeightPtr + (<usize>o * I + i << 2), s);
     }
   }
-  if (i0 != 0) return;
-  for (let o = 0; o < O; o++) {
+  if (i0 == 0) biasGradient(dBiasPtr, dOutPtr, B, O);
+}
+
+// dBias (O) = Σ_b dOut (B,O), four outputs at a time: lane j sums output o + j over b in order, as the scalar
+// loop does. A function of its own (binaryen does not inline functions with loops), so the register allocation
+// of the loop above is not disturbed.
+function biasGradient(dBiasPtr: usize, dOutPtr: usize, B: i32, O: i32): void {
+  const gRow = <usize>O << 2;
+  let o = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; o + 4 <= O; o += 4) {
+      let s = f32x4.splat(0);
+      for (let b = 0, g = dOutPtr + (<usize>o << 2); b < B; b++, g += gRow) s = f32x4.add(s, v128.load(g));
+      v128.store(dBiasPtr + (<usize>o << 2), s);
+    }
+  }
+  for (; o < O; o++) {
     let s: f32 = 0;
     for (let b = 0; b < B; b++) s += f32at(dOutPtr, b * O + o);
     store<f32>(dBiasPtr + (<usize>o << 2), s);
@@ -108,32 +133,50 @@ export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr:
 
 // out (M,N) = a (M,K) · b (K,N). out is overwritten. Also the input gradient of a layer:
 // dInp (B,I) = dOut (B,O) · weight (O,I) is matmul(dInp, dOut, weight, B, O, I).
-// Blocks of 2 rows × 8 columns; rows past M repeat the last row and are not stored.
+// Blocks of 2 rows × 16 columns (8 accumulators; per k 4 loads of b at constant offsets and 2 splats of a), then
+// one of 2 × 8 and single columns; rows past M repeat the last row and are not stored. The k loop bumps one
+// pointer into each operand.
 export function matmul(outPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32): void {
-  const bRow = <usize>N << 2;
+  const bRow = <usize>N << 2, aRow = <usize>K << 2;
   for (let m = 0; m < M; m += 2) {
-    const r0 = aPtr + (<usize>m * K << 2), r1 = aPtr + (<usize>min(m + 1, M - 1) * K << 2);
+    const r0 = aPtr + <usize>m * aRow, r1 = m + 1 < M ? aRow : 0, rEnd = r0 + aRow;
     const out0 = outPtr + <usize>m * bRow, out1 = out0 + bRow, two = m + 1 < M;
     let n = 0;
     if (ASC_FEATURE_SIMD) {
-      for (; n + 8 <= N; n += 8) {
+      for (; n + 16 <= N; n += 16) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let y = bPtr + (<usize>n << 2);
+        for (let p = r0; p < rEnd; p += 4, y += bRow) {
+          const g0 = v128.load32_splat(p), g1 = v128.load32_splat(p + r1);
+          let v = v128.load(y); a0 = madd(a0, g0, v); c0 = madd(c0, g1, v);
+          v = v128.load(y, 16); a1 = madd(a1, g0, v); c1 = madd(c1, g1, v);
+          v = v128.load(y, 32); a2 = madd(a2, g0, v); c2 = madd(c2, g1, v);
+          v = v128.load(y, 48); a3 = madd(a3, g0, v); c3 = madd(c3, g1, v);
+        }
+        const off = <usize>n << 2;
+        v128.store(out0 + off, a0); v128.store(out0 + off, a1, 16); v128.store(out0 + off, a2, 32); v128.store(out0 + off, a3, 48);
+        if (two) { v128.store(out1 + off, c0); v128.store(out1 + off, c1, 16); v128.store(out1 + off, c2, 32); v128.store(out1 + off, c3, 48); }
+      }
+      if (n + 8 <= N) {
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
-        const col = bPtr + (<usize>n << 2);
-        for (let k = 0; k < K; k++) {
-          const y = col + <usize>k * bRow, y0 = v128.load(y), y1 = v128.load(y, 16);
-          const g0 = v128.load32_splat(r0 + (<usize>k << 2)), g1 = v128.load32_splat(r1 + (<usize>k << 2));
+        let y = bPtr + (<usize>n << 2);
+        for (let p = r0; p < rEnd; p += 4, y += bRow) {
+          const y0 = v128.load(y), y1 = v128.load(y, 16);
+          const g0 = v128.load32_splat(p), g1 = v128.load32_splat(p + r1);
           a0 = madd(a0, g0, y0); a1 = madd(a1, g0, y1); c0 = madd(c0, g1, y0); c1 = madd(c1, g1, y1);
         }
         const off = <usize>n << 2;
         v128.store(out0 + off, a0); v128.store(out0 + off, a1, 16);
         if (two) { v128.store(out1 + off, c0); v128.store(out1 + off, c1, 16); }
+        n += 8;
       }
     }
     for (; n < N; n++) {
       let s0: f32 = 0, s1: f32 = 0;
       for (let k = 0; k < K; k++) {
         const y = f32at(bPtr + <usize>k * bRow, n);
-        s0 += f32at(r0, k) * y; s1 += f32at(r1, k) * y;
+        s0 += f32at(r0, k) * y; s1 += f32at(r0 + r1, k) * y;
       }
       store<f32>(out0 + (<usize>n << 2), s0);
       if (two) store<f32>(out1 + (<usize>n << 2), s1);

@@ -185,7 +185,8 @@ export function readOutputs(rt, c, p, inputs) {
 /**
  * Loads the three backends side by side, places every case's inputs in each, checks every wasm output against
  * the TS kernels' (throwing a CheckError on the first difference), and the reference GEMM too; then times each
- * case on each backend, and each GEMM case on the reference right after (reference-gemm/).
+ * case on each backend, and each GEMM case on the reference right after, in alternation with the wasm-simd kernel
+ * (reference-gemm/).
  * @param {{ quick: boolean, seed?: number, log: (line: string) => void }} options
  * @returns {Promise<{ kernels: any[], reference: any[] }>}
  */
@@ -248,7 +249,8 @@ export async function benchKernels({ quick, seed = 42, log }) {
         });
         log(`  ${c.kernel} ${c.shape} [${backend}]: median ${(r.latency.p50 * 1000).toFixed(1)} µs`);
       }
-      const row = await timeReference(ref, c, { quick, log, kernel: results.find((x) => x.kernel === c.kernel && x.shape === c.shape && x.backend === "wasm-simd") });
+      const callKernel = () => { c.call(rts["wasm-simd"].kernels, ptrs["wasm-simd"], 0); };
+      const row = await timeReference(ref, c, { quick, log, callKernel });
       if (row) reference.push(row);
     }
     for (const r of results) {

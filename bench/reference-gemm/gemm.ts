@@ -1,4 +1,4 @@
-// The reference GEMM of the benchmark: the fastest fixed-width wasm-SIMD GEMM we know how to write, so that
+// The reference GEMM of the benchmark: the fastest fixed-width wasm-SIMD GEMM we found, so that
 // bench/kernels.js can report each training kernel as a fraction of what this machine reaches at its shape.
 // Not shipped and not used in training. Compiled by asc in bench/reference-gemm/reference.js (SIMD, -O3, stub runtime).
 //
@@ -6,15 +6,30 @@
 // when transB. So linearForward is gemm(out, inp, weight, B, I, O, 0, 1), linearBackward's dW is
 // gemm(dW, dOut, inp, O, B, I, 1, 0) and matmul is gemm(out, a, b, M, K, N, 0, 0).
 //
-// Goto-style: K in blocks of kc; each block of B is packed into 8-column panels (kc × 8, zero-padded past N,
-// 32 bytes a k) that stay in L1 while every row block of A streams past them; A is read in place through a
-// row stride and a k stride (both layouts are unit-stride for one of the two). The register-blocked
-// micro-kernel is mr × 8 (mr = 4, 5 or 6; or 4 with the k loop unrolled twice), f32x4 mul + add (no fused
-// multiply-add in fixed-width SIMD); the benchmark picks the fastest per shape. V8 keeps one of the 16 xmm
-// registers as scratch and each mul needs a temporary, so 6 × 8 (12 accumulators) spills; 4 × 8 usually wins.
-// Rows left over take the 4- and 1-row kernels; a last panel of ≤ 4 columns (N = 10) the 8 × 4 and 1 × 4 ones.
-// The packing is part of every call: the training kernels get unpacked operands too. Where A is (M,K) and B stored
-// (N,K) (the forward pass), the dot-product form (dot4x2, no packing) is a candidate too.
+// Four forms; the benchmark checks each against the TS kernels and picks the fastest per shape (reference.js):
+// - packed B (mr 4): Goto-style, K in blocks of kc; each block of B packed into 8-column panels (kc × 8, zero-
+//   padded past N) that stay in L1 while every row block of A streams past them, A read in place through a row
+//   stride and a k stride; a 4 × 8 micro-kernel (8 accumulators, per k 2 loads of B and 4 splats of A); rows left
+//   over take a 1 × 8 kernel, a last panel of ≤ 4 columns (N = 10) the 8 × 4 and 1 × 4 ones.
+// - packed A and B (mr 9): A also packed, into 4-row panels, so the splats are at constant offsets of one pointer.
+// - dot products (mr 2), where A is (M,K) and B stored (N,K), both unit-stride along K (the forward pass): 4 rows
+//   × 2 columns, one horizontal sum per result. No packing.
+// - direct (mr 16-19), where B is stored (K,N): 2 × 16 or 4 × 8 tiles over operands in place, one pointer per
+//   operand bumped per k, rows or columns outer. No packing, K not blocked.
+// All are f32x4 mul + add (fixed-width SIMD has no fused multiply-add; Node 20 has no relaxed SIMD). Packing is
+// part of every call: the training kernels get unpacked operands too.
+//
+// Measured and dropped (GFLOP/s, median of per-round minima / best call, all forms interleaved in one process on
+// the 2-vCPU Zen 3 of bench/results, at 256×784×256 Bᵀ | 256×256×784 Aᵀ | 10×256×256 Aᵀ | 256×10×256):
+//   kept: 4×8 B packed   20.6/32.4 | 25.3/27.2 | 14.0/20.9 | 10.2/14.1;  A and B packed 20.2/30.9 | 20.4/29.7 |
+//         15.4/20.1 | 11.8/16.0;  dot 4×2 18.6/23.6;  direct 2×16 — | 19.7/23.3 | 20.5/22.0 | 21.7/23.0;
+//         direct 4×8 — | 23.6/25.7 | — | 20.1/21.8
+//   5×8 B packed 16.6/18.8 | 14.8/17.6 | 13.9/16.3 | 9.4/13.7;  6×8 (12 accumulators: V8 keeps one xmm register
+//   as scratch, so it spills) 15.2/19.0 | 17.8/18.1 | 15.7/20.1 | 10.4/14.3;  4×8 with k unrolled ×2 or ×4
+//   (binaryen fuses the two steps per accumulator, more live registers, and V8 unrolls the loop itself ×3 anyway)
+//   15.6/21.8 | 14.4/19.7 | 10.6/16.9 | 10.3/12.5;  A and B packed 3×12, 4×12, 2×16, 5×8, 6×8, 8×4, 6×4, 3×8:
+//   none above 4×8 except 2×16 at 10×256×256 (16.7/24.5, below direct 2×16's median);  dot 4×2 with k unrolled
+//   ×2 / ×4 16.8/22.9, 15.0/20.6;  dot 3×3 16.3/23.7;  dot 4×3 (spills) 15.9/16.9.
 
 // Stores (or adds, after the first K block) one row of 8 results; past N only the nc valid columns.
 @inline function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool, tmp: usize): void {
@@ -75,65 +90,6 @@ function packPanel(dst: usize, b: usize, k0: i32, kb: i32, n0: i32, K: i32, N: i
   v128.store(dst + 3 * dstRow, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
-// 6 rows × 8 columns: 12 accumulators; per k two loads of the packed B row and 6 splats of A.
-function k6x8(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, pb: usize, kb: i32, nc: i32, acc: bool, tmp: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
-  const rs2 = rs << 1;
-  let pa = a, pa3 = a + rs * 3;
-  let p = pb;
-  const end = pb + (<usize>kb << 5);
-  while (p < end) {
-    const b0 = v128.load(p), b1 = v128.load(p, 16);
-    let s = v128.load32_splat(pa); c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa + rs); c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa + rs2); c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa3); c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa3 + rs); c40 = f32x4.add(c40, f32x4.mul(s, b0)); c41 = f32x4.add(c41, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa3 + rs2); c50 = f32x4.add(c50, f32x4.mul(s, b0)); c51 = f32x4.add(c51, f32x4.mul(s, b1));
-    pa += ks; pa3 += ks;
-    p += 32;
-  }
-  storeRow(c, c00, c01, nc, acc, tmp);
-  storeRow(c + 1 * ldc, c10, c11, nc, acc, tmp);
-  storeRow(c + 2 * ldc, c20, c21, nc, acc, tmp);
-  storeRow(c + 3 * ldc, c30, c31, nc, acc, tmp);
-  storeRow(c + 4 * ldc, c40, c41, nc, acc, tmp);
-  storeRow(c + 5 * ldc, c50, c51, nc, acc, tmp);
-}
-
-// 5 rows × 8 columns: 10 accumulators; per k two loads of the packed B row and 5 splats of A.
-function k5x8(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, pb: usize, kb: i32, nc: i32, acc: bool, tmp: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  const rs2 = rs << 1;
-  let pa = a, pa3 = a + rs * 3;
-  let p = pb;
-  const end = pb + (<usize>kb << 5);
-  while (p < end) {
-    const b0 = v128.load(p), b1 = v128.load(p, 16);
-    let s = v128.load32_splat(pa); c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa + rs); c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa + rs2); c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa3); c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
-    s = v128.load32_splat(pa3 + rs); c40 = f32x4.add(c40, f32x4.mul(s, b0)); c41 = f32x4.add(c41, f32x4.mul(s, b1));
-    pa += ks; pa3 += ks;
-    p += 32;
-  }
-  storeRow(c, c00, c01, nc, acc, tmp);
-  storeRow(c + 1 * ldc, c10, c11, nc, acc, tmp);
-  storeRow(c + 2 * ldc, c20, c21, nc, acc, tmp);
-  storeRow(c + 3 * ldc, c30, c31, nc, acc, tmp);
-  storeRow(c + 4 * ldc, c40, c41, nc, acc, tmp);
-}
-
 // 4 rows × 8 columns: 8 accumulators; per k two loads of the packed B row and 4 splats of A.
 function k4x8(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, pb: usize, kb: i32, nc: i32, acc: bool, tmp: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -172,43 +128,6 @@ function k1x8(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, pb: usize, k
     p += 32;
   }
   storeRow(c, c00, c01, nc, acc, tmp);
-}
-
-// 4 rows × 8 columns with the k loop unrolled twice (kb even; an odd last k takes the plain 4-row kernel).
-function k4x8u2(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, pb: usize, kb: i32, nc: i32, acc: bool, tmp: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const rs2 = rs << 1, ks2 = ks << 1;
-  let pa = a, pa3 = a + rs * 3;
-  let p = pb;
-  const end = pb + (<usize>(kb & ~1) << 5);
-  while (p < end) {
-    const b00 = v128.load(p), b01 = v128.load(p, 16);
-    let s = v128.load32_splat(pa); c00 = f32x4.add(c00, f32x4.mul(s, b00)); c01 = f32x4.add(c01, f32x4.mul(s, b01));
-    s = v128.load32_splat(pa + rs); c10 = f32x4.add(c10, f32x4.mul(s, b00)); c11 = f32x4.add(c11, f32x4.mul(s, b01));
-    s = v128.load32_splat(pa + rs2); c20 = f32x4.add(c20, f32x4.mul(s, b00)); c21 = f32x4.add(c21, f32x4.mul(s, b01));
-    s = v128.load32_splat(pa3); c30 = f32x4.add(c30, f32x4.mul(s, b00)); c31 = f32x4.add(c31, f32x4.mul(s, b01));
-    const b10 = v128.load(p, 32), b11 = v128.load(p, 48);
-    s = v128.load32_splat(pa + ks); c00 = f32x4.add(c00, f32x4.mul(s, b10)); c01 = f32x4.add(c01, f32x4.mul(s, b11));
-    s = v128.load32_splat(pa + rs + ks); c10 = f32x4.add(c10, f32x4.mul(s, b10)); c11 = f32x4.add(c11, f32x4.mul(s, b11));
-    s = v128.load32_splat(pa + rs2 + ks); c20 = f32x4.add(c20, f32x4.mul(s, b10)); c21 = f32x4.add(c21, f32x4.mul(s, b11));
-    s = v128.load32_splat(pa3 + ks); c30 = f32x4.add(c30, f32x4.mul(s, b10)); c31 = f32x4.add(c31, f32x4.mul(s, b11));
-    pa += ks2; pa3 += ks2;
-    p += 64;
-  }
-  if (kb & 1) {
-    const b00 = v128.load(p), b01 = v128.load(p, 16);
-    let s = v128.load32_splat(pa); c00 = f32x4.add(c00, f32x4.mul(s, b00)); c01 = f32x4.add(c01, f32x4.mul(s, b01));
-    s = v128.load32_splat(pa + rs); c10 = f32x4.add(c10, f32x4.mul(s, b00)); c11 = f32x4.add(c11, f32x4.mul(s, b01));
-    s = v128.load32_splat(pa + rs2); c20 = f32x4.add(c20, f32x4.mul(s, b00)); c21 = f32x4.add(c21, f32x4.mul(s, b01));
-    s = v128.load32_splat(pa3); c30 = f32x4.add(c30, f32x4.mul(s, b00)); c31 = f32x4.add(c31, f32x4.mul(s, b01));
-  }
-  storeRow(c, c00, c01, nc, acc, tmp);
-  storeRow(c + 1 * ldc, c10, c11, nc, acc, tmp);
-  storeRow(c + 2 * ldc, c20, c21, nc, acc, tmp);
-  storeRow(c + 3 * ldc, c30, c31, nc, acc, tmp);
 }
 
 // storeRow for a 4-column panel.
@@ -378,11 +297,93 @@ function k4x8p(c: usize, ldc: usize, pa: usize, pb: usize, kb: i32, nc: i32, row
   if (rows > 3) storeRow(c + 3 * ldc, c30, c31, nc, acc, tmp);
 }
 
-// C = op(A) · op(B); mr rows per micro-kernel (4, 5, 6; 8 = 4 unrolled; 9 = 4 with A packed too; 2 = the dot form), kc the K block; packB holds ceil(N/8)·8·kc floats, packA
+// The direct form, for B stored (K,N) (the backward products): no packing, K not blocked; one pointer into each
+// operand bumped per k, B read at constant offsets, and A too when stored (K,M) (its rows are adjacent floats).
+// 2 rows × 16 columns (8 accumulators, 4 loads and 2 splats per k) or 4 × 8 (2 loads, 4 splats); columns outer
+// keeps a K × 16 (or × 8) strip of B in L1 while all rows walk it, rows outer keeps a row block of A instead.
+// Only for M and N multiples of the tile (the tuner offers it where they are).
+@inline function tile2x16(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, b: usize, K: i32, transA: bool): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let p = a, y = b;
+  const end = a + <usize>K * ks;
+  if (transA) {
+    for (; p < end; p += ks, y += ldc) {
+      const s0 = v128.load32_splat(p), s1 = v128.load32_splat(p, 4);
+      let v = v128.load(y); a0 = f32x4.add(a0, f32x4.mul(v, s0)); c0 = f32x4.add(c0, f32x4.mul(v, s1));
+      v = v128.load(y, 16); a1 = f32x4.add(a1, f32x4.mul(v, s0)); c1 = f32x4.add(c1, f32x4.mul(v, s1));
+      v = v128.load(y, 32); a2 = f32x4.add(a2, f32x4.mul(v, s0)); c2 = f32x4.add(c2, f32x4.mul(v, s1));
+      v = v128.load(y, 48); a3 = f32x4.add(a3, f32x4.mul(v, s0)); c3 = f32x4.add(c3, f32x4.mul(v, s1));
+    }
+  } else {
+    for (; p < end; p += ks, y += ldc) {
+      const s0 = v128.load32_splat(p), s1 = v128.load32_splat(p + rs);
+      let v = v128.load(y); a0 = f32x4.add(a0, f32x4.mul(v, s0)); c0 = f32x4.add(c0, f32x4.mul(v, s1));
+      v = v128.load(y, 16); a1 = f32x4.add(a1, f32x4.mul(v, s0)); c1 = f32x4.add(c1, f32x4.mul(v, s1));
+      v = v128.load(y, 32); a2 = f32x4.add(a2, f32x4.mul(v, s0)); c2 = f32x4.add(c2, f32x4.mul(v, s1));
+      v = v128.load(y, 48); a3 = f32x4.add(a3, f32x4.mul(v, s0)); c3 = f32x4.add(c3, f32x4.mul(v, s1));
+    }
+  }
+  v128.store(c, a0); v128.store(c, a1, 16); v128.store(c, a2, 32); v128.store(c, a3, 48);
+  const c1p = c + ldc;
+  v128.store(c1p, c0); v128.store(c1p, c1, 16); v128.store(c1p, c2, 32); v128.store(c1p, c3, 48);
+}
+
+@inline function tile4x8(c: usize, ldc: usize, a: usize, rs: usize, ks: usize, b: usize, K: i32, transA: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let p = a, y = b;
+  const end = a + <usize>K * ks, rs2 = rs << 1;
+  if (transA) {
+    for (; p < end; p += ks, y += ldc) {
+      const b0 = v128.load(y), b1 = v128.load(y, 16);
+      let s = v128.load32_splat(p); c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
+      s = v128.load32_splat(p, 4); c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
+      s = v128.load32_splat(p, 8); c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
+      s = v128.load32_splat(p, 12); c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    }
+  } else {
+    for (; p < end; p += ks, y += ldc) {
+      const b0 = v128.load(y), b1 = v128.load(y, 16), p2 = p + rs2;
+      let s = v128.load32_splat(p); c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
+      s = v128.load32_splat(p + rs); c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
+      s = v128.load32_splat(p2); c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
+      s = v128.load32_splat(p2 + rs); c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    }
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+// mr 16/17: 2 × 16 rows outer / columns outer; 18/19: 4 × 8 rows outer / columns outer.
+function direct(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32, transA: bool, mr: i32): void {
+  const ldc = <usize>N << 2, rs: usize = transA ? 4 : <usize>K << 2, ks: usize = transA ? <usize>M << 2 : 4;
+  const rows = mr < 18 ? 2 : 4, cols = mr < 18 ? 16 : 8;
+  if (mr == 16 || mr == 18) {
+    for (let m = 0; m < M; m += rows) {
+      for (let n = 0; n < N; n += cols) {
+        const c = cPtr + <usize>m * ldc + (<usize>n << 2), a = aPtr + <usize>m * rs, b = bPtr + (<usize>n << 2);
+        if (rows == 2) tile2x16(c, ldc, a, rs, ks, b, K, transA); else tile4x8(c, ldc, a, rs, ks, b, K, transA);
+      }
+    }
+  } else {
+    for (let n = 0; n < N; n += cols) {
+      for (let m = 0; m < M; m += rows) {
+        const c = cPtr + <usize>m * ldc + (<usize>n << 2), a = aPtr + <usize>m * rs, b = bPtr + (<usize>n << 2);
+        if (rows == 2) tile2x16(c, ldc, a, rs, ks, b, K, transA); else tile4x8(c, ldc, a, rs, ks, b, K, transA);
+      }
+    }
+  }
+}
+
+// C = op(A) · op(B); mr the form (4 B packed, 9 A and B packed, 2 dot products, 16-19 direct), kc the K block; packB holds ceil(N/8)·8·kc floats, packA
 // ceil(M/4)·4·kc, and tmp 32 bytes, all 16-byte aligned.
 export function gemm(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i32, transA: i32, transB: i32,
                      mr: i32, kc: i32, packB: usize, tmp: usize, packA: usize): void {
   if (mr == 2 && !transA && transB) { dot4x2(cPtr, aPtr, bPtr, M, K, N); return; }
+  if (mr >= 16 && !transB) { direct(cPtr, aPtr, bPtr, M, K, N, transA != 0, mr); return; }
   const ldc = <usize>N << 2;
   // A(m, k) is at aPtr + m * rs + k * ks.
   const rs: usize = transA ? 4 : <usize>K << 2, ks: usize = transA ? <usize>M << 2 : 4;
@@ -408,9 +409,6 @@ export function gemm(cPtr: usize, aPtr: usize, bPtr: usize, M: i32, K: i32, N: i
       const pb = packB + (<usize>n * kb << 2), nc = min(8, N - n);
       const c0 = cPtr + (<usize>n << 2);
       let m = 0;
-      if (mr == 6) for (; m + 6 <= M; m += 6) k6x8(c0 + <usize>m * ldc, ldc, a0 + <usize>m * rs, rs, ks, pb, kb, nc, acc, tmp);
-      if (mr == 5) for (; m + 5 <= M; m += 5) k5x8(c0 + <usize>m * ldc, ldc, a0 + <usize>m * rs, rs, ks, pb, kb, nc, acc, tmp);
-      if (mr == 8) for (; m + 4 <= M; m += 4) k4x8u2(c0 + <usize>m * ldc, ldc, a0 + <usize>m * rs, rs, ks, pb, kb, nc, acc, tmp);
       for (; m + 4 <= M; m += 4) k4x8(c0 + <usize>m * ldc, ldc, a0 + <usize>m * rs, rs, ks, pb, kb, nc, acc, tmp);
       for (; m < M; m++) k1x8(c0 + <usize>m * ldc, ldc, a0 + <usize>m * rs, rs, ks, pb, kb, nc, acc, tmp);
     }

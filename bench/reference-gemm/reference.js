@@ -1,20 +1,22 @@
 // The reference GEMM (bench/reference-gemm/gemm.ts) at every GEMM shape of bench/kernels.js: compiled here by
 // asc, checked against the pure-TS kernel on the same seeded inputs in every configuration it may pick (before
-// anything is timed), tuned per shape (micro-kernel and K block, the fastest minimum over a few calls), then
-// timed like the training kernels; each wasm-simd training kernel is reported as a fraction of it.
+// anything is timed), tuned per shape (form, micro-kernel and K block: the fastest minimum over a few calls), then
+// timed in alternation with the wasm-simd training kernel; each is reported as a fraction of it.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bench } from "tinybench";
 import { createRuntime, Scope, Rng } from "../../dist/internal.js";
 import { assertClose } from "../check.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Micro-kernels: rows × 8 columns (8 = 4 × 8 with the k loop unrolled twice). */
-const MICRO = { 2: "dot products 4×2", 4: "4×8", 5: "5×8", 6: "6×8", 8: "4×8, k unrolled ×2", 9: "4×8, A packed too" };
+const MICRO = {
+  2: "dot products 4×2", 4: "4×8, B packed", 9: "4×8, A and B packed",
+  16: "direct 2×16, rows outer", 17: "direct 2×16, columns outer", 18: "direct 4×8, rows outer", 19: "direct 4×8, columns outer",
+};
 
 /** Compiles gemm.ts (SIMD, -O3, stub runtime) and instantiates it. */
 function compile() {
@@ -87,10 +89,15 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
   }
 }
 
-/** Every configuration the tuner tries: micro-kernel rows × K block; the dot form where both operands run along K. */
-function configs({ K, transA, transB }) {
-  const kcs = [...new Set([128, 256, K].filter((kc) => kc <= K))];
-  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 5, 6, 8, 9].flatMap((mr) => kcs.map((kc) => ({ mr, kc })))];
+/**
+ * Every configuration the tuner tries: the packed forms × K block; the dot form where both operands run along K;
+ * the direct forms (K not blocked) where B is stored (K,N) and M, N are multiples of their tile.
+ */
+function configs({ M, K, N, transA, transB }) {
+  const kcs = [...new Set([64, 128, 256, K].filter((kc) => kc <= K))];
+  const direct = transB ? [] : [16, 17, 18, 19].filter((mr) => M % (mr < 18 ? 2 : 4) === 0 && N % (mr < 18 ? 16 : 8) === 0);
+  return [...(!transA && transB ? [{ mr: 2, kc: K }] : []), ...[4, 9].flatMap((mr) => kcs.map((kc) => ({ mr, kc }))),
+    ...direct.map((mr) => ({ mr, kc: K }))];
 }
 
 function run(ex, r, { mr, kc }) {
@@ -99,14 +106,16 @@ function run(ex, r, { mr, kc }) {
 }
 
 /**
- * Tunes the reference for case `c` (fastest minimum of a few calls per configuration, rounds interleaved), times
- * the chosen configuration with tinybench as the training kernels are timed, right after them, and returns the
- * row of the fraction table; undefined when `c` is not a GEMM.
+ * Tunes the reference for case `c` (fastest minimum of a few calls per configuration, rounds interleaved), then
+ * times the chosen configuration and the wasm-simd training kernel in alternation, call by call (which one goes
+ * first alternates too), so that both see the same load on a shared machine; returns the row of the fraction
+ * table, undefined when `c` is not a GEMM.
  * @param {{ ex: any, prepared: any[] }} ref from checkReference
  * @param {import("../kernels.js").Case} c
- * @param {{ quick: boolean, log: (line: string) => void, kernel: any }} o kernel: the wasm-simd result row of c
+ * @param {{ quick: boolean, log: (line: string) => void, callKernel: () => void }} o callKernel: one call of the
+ *   wasm-simd training kernel on its inputs
  */
-export async function timeReference({ ex, prepared }, c, { quick, log, kernel }) {
+export async function timeReference({ ex, prepared }, c, { quick, log, callKernel }) {
   const r = prepared.find((x) => x.c === c);
   if (!r) return undefined;
   const best = new Map(r.configs.map((cfg) => [cfg, Infinity]));
@@ -120,20 +129,30 @@ export async function timeReference({ ex, prepared }, c, { quick, log, kernel })
     }
   }
   const [cfg] = [...best.entries()].sort((x, y) => x[1] - y[1])[0];
-  const bench = new Bench({ time: quick ? 100 : 1000, iterations: quick ? 3 : 50, warmupTime: quick ? 20 : 100, warmupIterations: quick ? 1 : 5 });
-  bench.add(`reference ${c.kernel} ${c.shape}`, () => run(ex, r, cfg));
-  await bench.run();
-  const t = bench.tasks[0].result;
-  if (t.state !== "completed") throw new Error(`reference GEMM ${c.shape}: tinybench ${t.state}`);
+  // Pairs of calls: at least 3 (quick) or 50, and for at least 0.1 s (quick) or 1 s.
+  const callRef = () => run(ex, r, cfg);
+  const times = { kernel: [], ref: [] };
+  const timeOne = (f, into) => { const t0 = performance.now(); f(); into.push(performance.now() - t0); };
+  for (let k = 0; k < 3; k++) { callKernel(); callRef(); }
+  const start = performance.now();
+  for (let pair = 0; pair < (quick ? 3 : 50) || performance.now() - start < (quick ? 100 : 1000); pair++) {
+    if (pair & 1) { timeOne(callRef, times.ref); timeOne(callKernel, times.kernel); }
+    else { timeOne(callKernel, times.kernel); timeOne(callRef, times.ref); }
+  }
+  const median = (a) => { const s = a.slice().sort((x, y) => x - y); return s.length & 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
   const flops = 2 * r.g.M * r.g.K * r.g.N;
-  const refGflops = flops / (t.latency.p50 * 1e6);
+  const gflops = (ms) => flops / (ms * 1e6);
+  const refMedian = median(times.ref), refMin = Math.min(...times.ref);
+  const kernelMedian = median(times.kernel), kernelMin = Math.min(...times.kernel);
   const row = {
     kernel: c.kernel, shape: c.shape, gemm: `${r.g.M}×${r.g.K}×${r.g.N}${r.g.transA ? " Aᵀ" : ""}${r.g.transB ? " Bᵀ" : ""}`,
-    config: `${MICRO[cfg.mr]}, kc ${cfg.kc}`, refMedianUs: t.latency.p50 * 1000, refMinUs: t.latency.min * 1000, refGflops,
-    refMinGflops: flops / (t.latency.min * 1e6), kernelGflops: kernel.gflops, kernelMinGflops: flops / (kernel.minUs * 1000),
-    fraction: kernel.gflops / refGflops,
+    config: `${MICRO[cfg.mr]}, kc ${cfg.kc}`, pairs: times.ref.length,
+    refMedianUs: refMedian * 1000, refMinUs: refMin * 1000, refGflops: gflops(refMedian), refMinGflops: gflops(refMin),
+    kernelMedianUs: kernelMedian * 1000, kernelMinUs: kernelMin * 1000, kernelGflops: gflops(kernelMedian), kernelMinGflops: gflops(kernelMin),
+    fraction: refMedian / kernelMedian, fractionBest: refMin / kernelMin,
   };
-  log(`  reference GEMM ${c.kernel} ${c.shape} [${row.config}]: median ${row.refMedianUs.toFixed(1)} µs, ` +
-    `${refGflops.toFixed(1)} GFLOP/s; wasm-simd kernel ${kernel.gflops.toFixed(1)} GFLOP/s = ${(100 * row.fraction).toFixed(0)} %`);
+  log(`  reference GEMM ${c.kernel} ${c.shape} [${row.config}], ${row.pairs} alternating pairs: median ${row.refMedianUs.toFixed(1)} µs, ` +
+    `${row.refGflops.toFixed(1)} GFLOP/s; wasm-simd kernel ${row.kernelGflops.toFixed(1)} GFLOP/s = ${(100 * row.fraction).toFixed(0)} % ` +
+    `(best calls ${(100 * row.fractionBest).toFixed(0)} %)`);
   return row;
 }

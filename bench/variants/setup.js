@@ -1,8 +1,9 @@
 // Default workload: what one softmax-regression epoch asks of a kernel (235 batches of ≤ 256 shuffled rows of
-// a 60 000 × 784 u8 dataset, B=256, I=784, O=10). Returns a function that runs it once.
+// a 60 000 × 784 u8 dataset, B=256, I=784, O=10; I and O from the environment for other layers). Returns a
+// function that runs it once.
 export default function setup(ex, kernel) {
   const mem = ex.memory, base = 65536;
-  const N = 60000, I = 784, B = 256, O = Number(process.env.O ?? 10);
+  const N = 60000, I = Number(process.env.I ?? 784), B = 256, O = Number(process.env.O ?? 10);
   const need = base + N * I + N * 8 + B * I * 4 * 3 + O * I * 4 * 2 + B * O * 4 * 2 + 1024;
   if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
   const u8 = new Uint8Array(mem.buffer), f32 = new Float32Array(mem.buffer), i32 = new Int32Array(mem.buffer);
@@ -23,6 +24,8 @@ export default function setup(ex, kernel) {
     gatherScaleU8: (b) => ex.gatherScaleU8(x, data, order + b * B * 4, Math.min(B, N - b * B), I, 1 / 255),
     linearForward: () => ex.linearForward(out, x, w, bias, B, I, O),
     linearBackward: () => ex.linearBackward(dw, db, out, x, B, I, O),
+    // dInp (B,I) = dOut (B,O) · W (O,I): the input gradient of an I → O layer (I=256 O=10: the MLP's second layer).
+    matmul: () => ex.matmul(x, out, w, B, O, I),
     softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, labels + b * B * 4, Math.min(B, N - b * B), O, 0),
   }[kernel];
   return () => { for (let b = 0; b < batches; b++) run(b); };

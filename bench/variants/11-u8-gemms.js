@@ -1,12 +1,12 @@
-// Workload of variant 08 (u8 batch; the GEMMs convert it in registers or in an L1 scratch): one softmax-regression epoch, 235 steps of
+// Workload of variant 11 (u8 batch; the GEMMs convert it in registers or in an L1 scratch): one softmax-regression epoch, 235 steps of
 // gather → linearForward → softmax cross-entropy → linearBackward over a 60 000 × 784 u8 dataset in a shuffled
 // order (a permutation of all rows, so every gather misses the caches as training does). main runs
-// assembly/index.ts's kernels on an f32 batch; each variant runs 08-u8-gemms.ts's on a u8 batch, except the
+// assembly/index.ts's kernels on an f32 batch; each variant runs 11-u8-gemms.ts's on a u8 batch, except the
 // last, main's GEMMs after a gatherScaleU8 that uses convert_i32x4_s.
 // First checks that every variant's logits, dLogits, dW and dB are bit-identical to main's on every batch of the
 // epoch (and on small odd shapes that exercise the tails and the clamped blocks); exits 1 otherwise.
 // Then, alternating main and the variants, times the whole epoch and, in a second epoch, each part.
-// Usage: node bench/variants/08-u8-gemms.js [rounds=15] [indices into allVariants, comma-separated, e.g. 5,6]
+// Usage: node bench/variants/11-u8-gemms.js [rounds=15] [indices into allVariants, comma-separated, e.g. 5,6]
 import { execFileSync } from "node:child_process";
 import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ const compile = (entry, out) => {
   return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
 };
 const mainEx = compile("assembly/index.ts", join(dir, "main.wasm"));
-const varEx = compile("bench/variants/08-u8-gemms.ts", join(dir, "variant.wasm"));
+const varEx = compile("bench/variants/11-u8-gemms.ts", join(dir, "variant.wasm"));
 const scale = Math.fround(1 / 255);
 
 // name → [gather, forward, backward] of the variant module.

@@ -1,4 +1,4 @@
-// Variant 08: keep the batch in u8 and convert inside the GEMMs. LOSES (kept for the record).
+// Variant 11: keep the batch in u8 and convert inside the GEMMs. LOSES (kept for the record).
 // gatherU8 copies the 784 bytes of each row (after touching every cache line first, as gatherScaleU8 does), a
 // quarter of the 800 KB that gatherScaleU8 writes; the two GEMMs then read the u8 batch and turn each byte into
 // f32(u) · scale, the very value gatherScaleU8 stores, so every output bit is the same as main's (checked by the
@@ -6,11 +6,11 @@
 // Forward: each output is hsum of 4 lanes (lane j: inputs i ≡ j mod 4, increasing i), then the scalar tail,
 // then + bias, as in main. Backward: each dW element sums b = 0..B-1 in order, as in main.
 // The conversion: u8 → i16 → i32 → f32. Values are < 256, so convert_i32x4_s gives the same f32 as
-// convert_i32x4_u (the one gatherScaleU8 uses); the "S" kernels use the signed form, one vcvtdq2ps on x64,
+// convert_i32x4_u (the one gatherScaleU8 used when this was measured; it now uses the signed form); the "S" kernels use the signed form, one vcvtdq2ps on x64,
 // where V8 expands the unsigned one into eight instructions (pxor, pblendw, psubd, 2 cvtdq2ps, psrld, 2 addps).
 //
-// Measured 2026-12-02 01:27–01:31 UTC, node 20.20.2, 2 vCPU EPYC (Zen 3, KVM, shared and noisy), one thread:
-//   node bench/variants/08-u8-gemms.js 15      (run 3 times; ms per epoch of 235 steps, B=256, I=784, O=10,
+// Measured 2026-12-02 (main = gatherScaleU8 with the unsigned conversion), 01:27–01:31 UTC, node 20.20.2, 2 vCPU EPYC (Zen 3, KVM, shared and noisy), one thread:
+//   node bench/variants/11-u8-gemms.js 15      (run 3 times; ms per epoch of 235 steps, B=256, I=784, O=10,
 //   60 000 × 784 u8 rows in a shuffled order; median / min of 15 alternating rounds; the three runs shown as a–b–c)
 //                                     gather          forward         backward        whole step      vs main
 //   main (gatherScaleU8, f32 batch)   55/40 39/29 42/28  61/48 42/31 46/31  68/50 44/33 49/33  200/103 138/98 138/105
@@ -34,7 +34,7 @@
 // main (−9..+4 % median, within the noise) and loses 6–17 % (median) to main with gatherScaleU8 switched to
 // convert_i32x4_s, because converting twice costs what the 600 KB of saved writes gain and the GEMMs were never
 // memory-bound.
-// Note: run.js cannot time this file (it times one kernel); its workload is 08-u8-gemms.js.
+// Note: run.js cannot time this file (it times one kernel); its workload is 11-u8-gemms.js.
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
