@@ -13,12 +13,11 @@ export const MAX_THREADS = 8;
 // SLOT f64 values per thread: the kernel's index (or −1 for nothing to do) and its arguments.
 const SEQ = 0, DONE = 1, HEADER_BYTES = 64, SLOT = 16;
 const STOP = -1;
-// Spins before parking on Atomics.wait (about 11 ns a turn): a worker spins through the caller's serial steps
-// between kernels (the loss, the accuracy count, the next batch's indices: up to about 200 µs), the caller
-// through the few microseconds by which its own share ends before the workers'. Waking a parked thread costs
-// tens of microseconds on a VM: more than a small kernel.
+// Turns of spinning before parking on Atomics.wait (about 11 ns a turn, so about 220 µs): a worker spins through
+// the caller's serial steps between kernels (the loss, the accuracy count, the next batch's indices), the caller
+// through the time by which its own share ends before the workers'. Waking a parked thread costs tens of
+// microseconds on a VM: more than a small kernel.
 const SPIN = 20000;
-const SETTLE = 2000;
 /** A worker that does not finish a kernel in this long has died or hung. */
 const DEADLINE_MS = 30_000;
 
@@ -146,7 +145,7 @@ export class ThreadPool {
     Atomics.notify(ctrl, SEQ);
     if (jobs[0]) call(base, jobs[0]);
     const started = Date.now();
-    for (let s = 0; s < SETTLE && Atomics.load(ctrl, DONE) < workers; s++);
+    for (let s = 0; s < SPIN && Atomics.load(ctrl, DONE) < workers; s++);
     for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
       if (this.#canWait) Atomics.wait(ctrl, DONE, done, 100);
       if (this.#failure || Date.now() - started > DEADLINE_MS) {
