@@ -187,50 +187,52 @@ const MIN_WORK = 1 << 15;
  * `base` alone.
  */
 export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefined): Kernels {
-  const rows = (B: number, work: number, align: number, job: (r0: number, r1: number) => Job): boolean => {
+  // Runs job(start, end) on every thread over ranges splitting [0, n) (rows, columns or parameters); false when
+  // there is no pool yet or too little work, and the caller runs the kernel whole.
+  const inParts = (n: number, work: number, align: number, job: (start: number, end: number) => Job): boolean => {
     const pool = poolOf();
-    if (!pool || work < MIN_WORK || B < 2) return false;
-    pool.run(base, split(B, pool.size, align).map(([r0, r1]) => job(r0, r1)));
+    if (!pool || work < MIN_WORK || n < 2) return false;
+    pool.run(base, split(n, pool.size, align).map(([start, end]) => job(start, end)));
     return true;
   };
   const k: KernelFunctions = {
     ...base,
     linearForward(out: Ptr, inp: Ptr, w: Ptr, b: Ptr, B: number, I: number, O: number) {
-      if (!rows(B, B * I * O, 4, (r0, r1) => ["linearForward", out + r0 * O * 4, inp + r0 * I * 4, w, b, r1 - r0, I, O])) {
+      if (!inParts(B, B * I * O, 4, (r0, r1) => ["linearForward", out + r0 * O * 4, inp + r0 * I * 4, w, b, r1 - r0, I, O])) {
         base.linearForward(out, inp, w, b, B, I, O);
       }
     },
     linearBackward(dW: Ptr, db: Ptr, g: Ptr, x: Ptr, B: number, I: number, O: number) {
       // Split by input columns, not outputs: each thread then reads only its columns of x, and a layer with few
       // outputs (softmax regression's 10) still splits evenly.
-      if (!rows(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, x, B, I, O, i0, i1])) {
+      if (!inParts(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, x, B, I, O, i0, i1])) {
         base.linearBackward(dW, db, g, x, B, I, O);
       }
     },
     matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number) {
-      if (!rows(M, M * K * N, 4, (m0, m1) => ["matmul", out + m0 * N * 4, a + m0 * K * 4, b, m1 - m0, K, N])) {
+      if (!inParts(M, M * K * N, 4, (m0, m1) => ["matmul", out + m0 * N * 4, a + m0 * K * 4, b, m1 - m0, K, N])) {
         base.matmul(out, a, b, M, K, N);
       }
     },
     gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number) {
-      if (!rows(B, B * I, 4, (r0, r1) => ["gatherScaleU8", out + r0 * I * 4, src, idx + r0 * 4, r1 - r0, I, scale])) {
+      if (!inParts(B, B * I, 4, (r0, r1) => ["gatherScaleU8", out + r0 * I * 4, src, idx + r0 * 4, r1 - r0, I, scale])) {
         return base.gatherScaleU8(out, src, idx, B, I, scale);
       }
       return undefined;
     },
     reluForward(out: Ptr, inp: Ptr, n: number) {
-      if (!rows(n, n, 64, (s, e) => ["reluForward", out + s * 4, inp + s * 4, e - s])) base.reluForward(out, inp, n);
+      if (!inParts(n, n, 64, (s, e) => ["reluForward", out + s * 4, inp + s * 4, e - s])) base.reluForward(out, inp, n);
     },
     reluBackward(dInp: Ptr, dOut: Ptr, out: Ptr, n: number) {
-      if (!rows(n, n, 64, (s, e) => ["reluBackward", dInp + s * 4, dOut + s * 4, out + s * 4, e - s])) base.reluBackward(dInp, dOut, out, n);
+      if (!inParts(n, n, 64, (s, e) => ["reluBackward", dInp + s * 4, dOut + s * 4, out + s * 4, e - s])) base.reluBackward(dInp, dOut, out, n);
     },
     sgdUpdate(p: Ptr, g: Ptr, v: Ptr, n: number, lr: number, momentum: number, wd: number) {
-      if (!rows(n, n, 64, (s, e) => ["sgdUpdate", p + s * 4, g + s * 4, v + s * 4, e - s, lr, momentum, wd])) {
+      if (!inParts(n, n, 64, (s, e) => ["sgdUpdate", p + s * 4, g + s * 4, v + s * 4, e - s, lr, momentum, wd])) {
         base.sgdUpdate(p, g, v, n, lr, momentum, wd);
       }
     },
     adamUpdate(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, c1: number, c2: number) {
-      if (!rows(n, n, 64, (s, e) => ["adamUpdate", p + s * 4, g + s * 4, m + s * 4, v + s * 4, e - s, lr, b1, b2, eps, wd, c1, c2])) {
+      if (!inParts(n, n, 64, (s, e) => ["adamUpdate", p + s * 4, g + s * 4, m + s * 4, v + s * 4, e - s, lr, b1, b2, eps, wd, c1, c2])) {
         base.adamUpdate(p, g, m, v, n, lr, b1, b2, eps, wd, c1, c2);
       }
     },
