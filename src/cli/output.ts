@@ -49,8 +49,7 @@ export async function writeOutput(path: string, content: string | Uint8Array, fl
   try {
     await writeFileAtomic(path, typeof content === "string" ? new TextEncoder().encode(content) : content);
   } catch (error) {
-    const reason = isSystemError(error) ? systemReason(error) : (error as Error).message;
-    throw new CliError(`Cannot write ${flag} ${path}: ${reason}.`);
+    throw new CliError(`Cannot write ${flag} ${path}: ${fileErrorReason(error)}.`);
   }
 }
 
@@ -85,7 +84,7 @@ function systemReason(error: NodeJS.ErrnoException): string {
   return `${SYSTEM_ADVICE[code] ?? firstLine(error.message)} (${code})`;
 }
 
-/** Why a file could not be read, in the words the command's one-line failures use ("no such file … (ENOENT)"). */
+/** Why a file could not be read or written, in the words the command's one-line failures use ("no such file … (ENOENT)"). */
 export function fileErrorReason(error: unknown): string {
   return isSystemError(error) ? systemReason(error) : firstLine(error instanceof Error ? error.message : String(error));
 }
