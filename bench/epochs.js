@@ -6,10 +6,11 @@ import {
   createRuntime, fit, Trainer, SoftmaxRegression, MLP, SGD, loadFashionMNIST, DatasetNotFoundError,
 } from "../dist/internal.js";
 import { CheckError, assertClose, maxAbs } from "./check.js";
+import { cpuTimes, stolenShare } from "./steal.js";
 
 /** @typedef {import("../dist/internal.js").Backend} Backend */
 /** @typedef {import("../dist/internal.js").Dataset} Dataset */
-/** @typedef {{ wallMs: number, firstWallMs: number, trainMs: number, loss: number, acc: number }} EpochRun */
+/** @typedef {{ wallMs: number, firstWallMs: number, trainMs: number, loss: number, acc: number, stolen?: number | null }} EpochRun */
 
 export const LOSS_TOLERANCE = 1e-3, PARAM_TOLERANCE = 1e-4;
 const BATCH = 256, LR = 0.1, SEED = 0;
@@ -143,7 +144,10 @@ export async function timeEpochs(plan, data, rounds, log) {
       await prime(p.backend, p.model, data);
       const warmup = timed[i].length === 0 ? p.warmup : 0;
       for (let w = 0; w < warmup; w++) await oneEpoch(p.backend, p.model, data);
-      for (let k = 0; k < n; k++) timed[i].push(await oneEpoch(p.backend, p.model, data));
+      for (let k = 0; k < n; k++) {
+        const before = cpuTimes(), run = await oneEpoch(p.backend, p.model, data);
+        timed[i].push({ ...run, stolen: stolenShare(before, cpuTimes()) });
+      }
       log(`  round ${round + 1}/${rounds} ${MODELS[p.model].label} [${p.backend}]: ${warmup ? `${warmup} warm-up + ` : ""}` +
         `${n} epoch${n > 1 ? "s" : ""}, wall ms ${timed[i].slice(-n).map((r) => r.wallMs.toFixed(0)).join(", ")}`);
     }
@@ -155,6 +159,8 @@ export async function timeEpochs(plan, data, rounds, log) {
       medianWallMs: median(wall), minWallMs: Math.min(...wall), medianFirstWallMs: median(timed[i].map((r) => r.firstWallMs)),
       medianTrainMs: median(train), minTrainMs: Math.min(...train),
       imagesPerSec: data.length / (median(wall) / 1000),
+      // The host's share of CPU time over this entry's fits (both epochs of each; see steal.js), null off Linux.
+      stolen: timed[i].every((r) => r.stolen != null) ? median(timed[i].map((r) => /** @type {number} */ (r.stolen))) : null,
       loss: timed[i][0].loss, acc: timed[i][0].acc,
       samples: timed[i],
       /** @type {number | null} */ speedupVsJs: null,

@@ -10,8 +10,7 @@
 //
 // Exit codes: 0 done, 1 a check failed (nothing timed) or --strict and a target missed, 2 usage or setup error.
 import { parseArgs } from "node:util";
-import { availableParallelism } from "node:os";
-import { cpus } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +18,7 @@ import { benchKernels } from "./kernels.js";
 import { MODELS, checkEpoch, loadData, timeEpochs, trainerVsFit } from "./epochs.js";
 import { CheckError } from "./check.js";
 import { footprintMarkdown, measureFootprint } from "./footprint.js";
+import { percent } from "./steal.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TARGET_EPOCH_MS = 80, TARGET_MLP_EPOCH_MS = 1500, TARGET_SPEEDUP = 10;
@@ -233,17 +233,18 @@ function report(r) {
   }
   if (r.epochs) {
     out.push(`## Epochs (Fashion-MNIST, ${r.data.images} images, batch 256, SGD lr 0.1)`, "",
-      "| model | backend | runs | median ms | min ms | median ms (loop) | min ms (loop) | first epoch ms | images/s | vs js | train loss |",
-      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+      "| model | backend | runs | median ms | min ms | median ms (loop) | min ms (loop) | first epoch ms | images/s | vs js | train loss | host steal |",
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const e of r.epochs) {
       out.push(`| ${MODELS[e.model].label} | ${e.backend} | ${e.runs} | ${f1(e.medianWallMs)} | ${f1(e.minWallMs)} | ` +
         `${f1(e.medianTrainMs)} | ${f1(e.minTrainMs)} | ${f1(e.medianFirstWallMs)} | ${Math.round(e.imagesPerSec).toLocaleString("en-US")} | ` +
-        `${ratio(e.speedupVsJs)} | ${e.loss.toFixed(4)} |`);
+        `${ratio(e.speedupVsJs)} | ${e.loss.toFixed(4)} | ${percent(e.stolen)} |`);
     }
     out.push("", "Each run is `fit` for 2 epochs with a fresh model. ms: wall clock of the second epoch, from the first one's end " +
       "to its own (shuffle, batches, callbacks: an epoch of a training run); ms (loop): its own `ms`, the batch loop only; " +
       "first epoch ms: the first epoch's wall clock, which also copies the data set into kernel memory. " +
-      "images/s and vs js use the median wall clock; train loss is the first epoch's. " +
+      "images/s and vs js use the median wall clock; train loss is the first epoch's; host steal: the median share of " +
+      "CPU time the host took from this virtual machine during each run (/proc/stat). " +
       "Before timing, one epoch per wasm backend matched the js loss within 1e-3 and its trained parameters within " +
       `1e-4 of max|p| (MLP: on its first ${r.checks.mlpEpoch.images} images).`,
     ...budget(r), "", "## Targets", "");
