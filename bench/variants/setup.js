@@ -23,6 +23,10 @@ export default function setup(ex, kernel) {
   const run = {
     gatherScaleU8: (b) => ex.gatherScaleU8(x, data, order + b * B * 4, Math.min(B, N - b * B), I, 1 / 255),
     linearForward: () => ex.linearForward(out, x, w, bias, B, I, O),
+    // Gather and forward product of each batch: one fused kernel, or main's two (which has no fused one).
+    gatherLinearForward: ex.gatherLinearForward
+      ? (b) => ex.gatherLinearForward(out, x, data, order + b * B * 4, w, bias, Math.min(B, N - b * B), I, O, 1 / 255)
+      : (b) => { const n = Math.min(B, N - b * B); ex.gatherScaleU8(x, data, order + b * B * 4, n, I, 1 / 255); ex.linearForward(out, x, w, bias, n, I, O); },
     linearBackward: () => ex.linearBackward(dw, db, out, x, B, I, O),
     // dInp (B,I) = dOut (B,O) · W (O,I): the input gradient of an I → O layer (I=256 O=10: the MLP's second layer).
     matmul: () => ex.matmul(x, out, w, B, O, I),
