@@ -14,6 +14,11 @@ import { build } from "esbuild";
 import type { BuildOptions, Metafile } from "esbuild";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * Where the Chromium tests save their screenshots: test-output/, or docs/ (which the README shows) when
+ * UPDATE_SCREENSHOTS is set, so a plain `npm test` leaves the checkout unchanged.
+ */
+export const SCREENSHOTS = join(ROOT, process.env.UPDATE_SCREENSHOTS ? "docs" : "test-output");
 const HERE = join(ROOT, "tests/runtimes");
 
 export const RUNTIMES = ["node", "deno", "bun", "chromium", "workerd"] as const;

@@ -5,12 +5,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT } from "../runtimes/harness.js";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS } from "../runtimes/harness.js";
 import { startDemoServer } from "../../web/server.js";
 import type { DemoServer } from "../../web/server.js";
 
 const BUILT = existsSync(join(ROOT, "dist/index.js")) && existsSync(join(ROOT, "build/simd.wasm"));
-const DOCS = join(ROOT, "docs");
 const missing = existsSync(CHROMIUM) ? "" : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 const skip = missing !== "" && !process.env.CI;
 const BACKENDS = ["wasm-simd", "wasm", "js"];
@@ -30,7 +29,7 @@ describe.skipIf(skip)("benchmark page in headless Chromium", () => {
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     server = await startDemoServer({ port: 0, dataDir: null });
-    mkdirSync(DOCS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -103,7 +102,7 @@ describe.skipIf(skip)("benchmark page in headless Chromium", () => {
       expect(await page.textContent("#chart .chart-caption")).toContain(report.environment.userAgent);
       expect(await page.locator("#results tbody tr").count()).toBe(12);
       expect(await page.isEnabled("#copy")).toBe(true);
-      await page.screenshot({ path: join(DOCS, "bench-page.png"), fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOTS, "bench-page.png"), fullPage: true });
     } finally {
       await page.close();
     }

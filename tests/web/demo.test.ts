@@ -6,14 +6,12 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT } from "../runtimes/harness.js";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS } from "../runtimes/harness.js";
 import { DATA_FILES, findDataDir, startDemoServer } from "../../web/server.js";
 import type { DemoServer } from "../../web/server.js";
 
 const BUILT = existsSync(join(ROOT, "dist/index.js")) && existsSync(join(ROOT, "build/simd.wasm"));
 const NOT_BUILT = "dist/index.js or build/simd.wasm is missing: run `npm run build` before the demo test (`npm test` does).";
-// The README shows these screenshots: the test that checks the layout takes them.
-const DOCS = join(ROOT, "docs");
 const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 const dataDir = await findDataDir();
@@ -131,7 +129,7 @@ describe("browser demo in headless Chromium", () => {
     if (missing.length) throw new Error(`The browser demo test cannot run ($CI is set, so it must): ${missing.join("; ")}.`);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    mkdirSync(DOCS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
   afterAll(async () => { await browser?.close(); });
 
@@ -249,7 +247,7 @@ describe("browser demo in headless Chromium", () => {
       expect(await page.$$eval("#confusion thead th", (ths) => ths.map((th) => th.textContent))).toEqual(expect.arrayContaining(CLASSES));
 
       await expectNoOverflow(page);
-      await page.screenshot({ path: join(DOCS, "demo-1280.png"), fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOTS, "demo-1280.png"), fullPage: true });
     } finally {
       await page.close();
       await server.close();
@@ -299,7 +297,7 @@ describe("browser demo in headless Chromium", () => {
       expect(errors).toEqual([]);
       expect(await page.locator("#confusion td[data-count]").count()).toBe(100);
       await expectNoOverflow(page);
-      await page.screenshot({ path: join(DOCS, "demo-375.png"), fullPage: true });
+      await page.screenshot({ path: join(SCREENSHOTS, "demo-375.png"), fullPage: true });
     } finally {
       await page.close();
       await server.close();
