@@ -5,11 +5,13 @@
 // epoch count, shuffled every epoch. Each one's epoch clock covers its shuffle and batch loop, nothing else.
 //
 // Check before timing: every implementation trains its first epoch from scratch and parks; only when every
-// first-epoch train loss is sane (below the band in CHECKS) and within LOSS_BAND of wasm-softmax's does each, one
-// at a time, go on with the epochs that are timed (2..N: the first carries each framework's warm-up); the test
-// accuracy after the last epoch is checked too (above the band). A failed check exits 1 and reports no times.
+// first-epoch train loss is sane (below the band in CHECKS) and within LOSS_BAND of wasm-softmax's do they go on
+// with the epochs that are timed (2..N: the first carries each framework's warm-up), in turns: epoch 2 of each
+// implementation, one after another, then epoch 3 of each, and so on, so that a slower spell of a shared machine
+// (they last minutes on a busy VM) falls on all of them alike. The test accuracy after the last epoch is checked
+// too (above the band). A failed check exits 1 and reports no times.
 //
-//   npm run bench:peers                    build, then 3 epochs each
+//   npm run bench:peers                    build, then 4 epochs each (3 timed)
 //   node bench/peers.js [--epochs N] [--threads N] [--only softmax|mlp] [--json FILE]
 //
 // Exit codes: 0 done, 1 a check failed, 2 usage or setup error. Markdown to stdout, progress to stderr.
@@ -44,8 +46,9 @@ const median = (/** @type {number[]} */ v) => {
 /**
  * @typedef {{ ms: number, loss: number, acc?: number }} Epoch
  * @typedef {{ epochs: Epoch[], testAcc: number }} Run
- * A peer's train calls `gate` with its first epoch and waits on it: true goes on, false stops (testAcc NaN).
- * @typedef {(first: Epoch) => Promise<boolean>} Gate
+ * A peer's train calls `gate` after every epoch and waits on it before the next one starts its clock (or before
+ * the test accuracy, after the last): true goes on, false stops (testAcc NaN).
+ * @typedef {(epoch: Epoch) => Promise<boolean>} Gate
  * @typedef {{ id: string, label: string, models: readonly ("softmax"|"mlp")[],
  *             train: (model: "softmax"|"mlp", epochs: number, gate: Gate) => Promise<Run> }} Peer
  */
@@ -69,7 +72,7 @@ function wasmSoftmaxPeer(id, label, runtime, data) {
         callbacks: [async ({ phase, logs }) => {
           if (phase !== "epoch") return undefined;
           out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.acc });
-          const go = out.length > 1 || await gate(out[0]);
+          const go = await gate(out.at(-1));
           t0 = performance.now();
           return go ? undefined : "stop";
         }],
@@ -170,7 +173,7 @@ function tfjsLoopPeer(tf, t) {
         }
         order.dispose();
         out.push({ ms: performance.now() - t0, loss: total / t.train.n });
-        if (e === 0 && !(await gate(out[0]))) break;
+        if (!(await gate(out[e]))) break;
       }
       const testAcc = out.length < epochs ? NaN : tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(forward(t.test.x), 1), t.test.y), "float32")).dataSync()[0]);
       optimizer.dispose();
@@ -192,18 +195,19 @@ function tfjsFitPeer(tf, t) {
       net.add(tf.layers.dense({ units: CLASSES, activation: "softmax", ...init(), ...(model === "softmax" && { inputShape: [PIXELS] }) }));
       net.compile({ optimizer: tf.train.sgd(LR), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
       const out = [];
-      let t0 = 0;
-      const fitOnce = (initialEpoch, end) => net.fit(t.train.x, t.train.oneHot, {
-        batchSize: BATCH, epochs: end, initialEpoch, shuffle: true, verbose: 0,
+      let t0 = 0, stopped = false;
+      // One fit for all epochs; it awaits its callbacks, so the gate parks it between epochs.
+      await net.fit(t.train.x, t.train.oneHot, {
+        batchSize: BATCH, epochs, shuffle: true, verbose: 0,
         callbacks: {
           onEpochBegin: async () => { t0 = performance.now(); },
-          onEpochEnd: async (_epoch, logs) => { out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.acc }); },
+          onEpochEnd: async (_epoch, logs) => {
+            out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.acc });
+            if (!(await gate(out.at(-1)))) net.stopTraining = stopped = true;
+          },
         },
       });
-      // Keras resumes a run with initialEpoch: epoch 1, the gate, then the rest.
-      await fitOnce(0, 1);
-      if (!(await gate(out[0]))) { net.dispose(); return { epochs: out, testAcc: NaN }; }
-      if (epochs > 1) await fitOnce(1, epochs);
+      if (stopped) { net.dispose(); return { epochs: out, testAcc: NaN }; }
       const scores = /** @type {any[]} */ (net.evaluate(t.test.x, t.test.oneHot, { batchSize: 1024 }));
       const testAcc = scores[1].dataSync()[0];
       tf.dispose(scores);
@@ -227,30 +231,31 @@ function probeTorch() {
 }
 
 /**
- * Runs bench/peers_torch.py on the bytes in `dir` for one model: it prints its first epoch as a JSON line and
- * waits on stdin for "go" (or EOF: stop); resolves with its final JSON.
+ * Runs bench/peers_torch.py on the bytes in `dir` for one model: it prints each epoch as a JSON line and waits on
+ * stdin for "go" (or EOF: stop) before the next; resolves with its final JSON line.
  */
 function runTorch(dir, threads, model, epochs, gate) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(PYTHON, [join(HERE, "peers_torch.py"), "--data", dir, "--epochs", String(epochs),
       "--threads", String(threads), "--models", model, "--gate"],
     { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) } });
-    let stdout = "", stderr = "", gated = false;
+    let stdout = "", stderr = "", last = "";
     child.stdout.on("data", async (c) => {
       stdout += c;
-      const nl = stdout.indexOf("\n");
-      if (gated || nl < 0) return;
-      gated = true;
-      const first = JSON.parse(stdout.slice(0, nl));
-      stdout = stdout.slice(nl + 1);
-      if (await gate(first)) child.stdin.write("go\n");
-      child.stdin.end();
+      for (let nl = stdout.indexOf("\n"); nl >= 0; nl = stdout.indexOf("\n")) {
+        const line = stdout.slice(0, nl);
+        stdout = stdout.slice(nl + 1);
+        const message = JSON.parse(line);
+        if (message.runs) { last = line; continue; }
+        if (await gate(message)) child.stdin.write("go\n");
+        else child.stdin.end();
+      }
     });
     child.stderr.on("data", (c) => { stderr += c; });
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) reject(new Error(`peers_torch.py exited ${code}: ${stderr.trim()}`));
-      else resolvePromise(JSON.parse(stdout));
+      else resolvePromise(JSON.parse(last));
     });
   });
 }
@@ -279,7 +284,7 @@ async function main() {
   try {
     ({ values: args } = parseArgs({
       options: {
-        epochs: { type: "string", default: "3" },
+        epochs: { type: "string", default: "4" },
         threads: { type: "string" },
         only: { type: "string" },
         json: { type: "string" },
@@ -346,41 +351,34 @@ async function main() {
 
   try {
     // Every peer trains its first epoch and parks on its gate, one after another; then, if every first epoch
-    // passed, each in turn goes on alone with the timed epochs.
-    log(`Training ${epochs} epoch${epochs > 1 ? "s" : ""} per implementation and model from scratch; the first epoch of each is checked before any other epoch runs…`);
+    // passed, the timed epochs run in turns, one epoch of each peer after another.
+    log(`Training ${epochs} epochs per implementation and model from scratch; the first epoch of each is checked before any other epoch runs, then the epochs run in turns…`);
     const checks = [], runs = [];
     for (const model of models) {
-      /** @type {{ p: Peer, first: Epoch, go: (v: boolean) => void, done: Promise<Run> }[]} */
-      const parked = [];
+      const lanes = [];
       for (const p of peers) {
-        /** @type {(v: boolean) => void} */
-        let go = () => {};
-        /** @type {(first: Epoch) => void} */
-        let arrived = () => {};
-        const opened = new Promise((r) => { go = r; });
-        const reached = new Promise((r) => { arrived = r; });
-        const done = p.train(model, epochs, (first) => { arrived(first); return opened; });
-        const first = await Promise.race([reached, done.then(() => { throw new Error(`${p.id} ended before its first-epoch check`); })]);
-        const entry = { p, first, go, done };
-        parked.push(entry);
-        checks.push({ peer: p.id, model, loss: entry.first.loss, ms: entry.first.ms });
-        log(`  ${p.id} ${model}: epoch-1 loss ${entry.first.loss.toFixed(4)} (${entry.first.ms.toFixed(0)} ms)`);
+        const lane = parkedRun(p, model, epochs), first = await lane.next();
+        lanes.push(lane);
+        checks.push({ peer: p.id, model, loss: first.loss, ms: first.ms });
+        log(`  ${p.id} ${model}: epoch-1 loss ${first.loss.toFixed(4)} (${first.ms.toFixed(0)} ms)`);
       }
       const failures = checkFailures(checks.filter((c) => c.model === model), "loss");
       if (failures.length) {
-        for (const e of parked) e.go(false);
-        await Promise.all(parked.map((e) => e.done));
+        for (const lane of lanes) lane.release(false);
+        await Promise.all(lanes.map((lane) => lane.done));
         log(`\nCHECK FAILED:\n${failures.map((f) => `  ${f}`).join("\n")}\nNothing was timed.`);
         return 1;
       }
-      for (const e of parked) {
-        const before = cpuTimes();
-        e.go(true);
-        const r = await e.done;
-        const stolen = stolenShare(before, cpuTimes());
-        const ms = r.epochs.slice(1).map((x) => x.ms);
-        runs.push({ peer: e.p.id, label: e.p.label, model, medianMs: ms.length ? median(ms) : NaN, minMs: Math.min(...ms), epochs: r.epochs, testAcc: r.testAcc, stolen });
-        log(`  ${e.p.id} ${model}: epochs ${r.epochs.map((x) => x.ms.toFixed(0)).join(", ")} ms; test acc ${r.testAcc.toFixed(4)}; host steal ${percent(stolen)}`);
+      for (let e = 2; e <= epochs; e++) {
+        const line = [];
+        for (const lane of lanes) line.push(`${lane.p.id} ${(await lane.timed()).ms.toFixed(0)}`);
+        log(`  ${model} epoch ${e}: ${line.join(", ")} ms`);
+      }
+      for (const lane of lanes) {
+        lane.release(true);
+        const r = await lane.done, ms = r.epochs.slice(1).map((x) => x.ms);
+        runs.push({ peer: lane.p.id, label: lane.p.label, model, medianMs: ms.length ? median(ms) : NaN, minMs: Math.min(...ms), epochs: r.epochs, testAcc: r.testAcc, stolen: lane.stolen() });
+        log(`  ${lane.p.id} ${model}: test acc ${r.testAcc.toFixed(4)}; host steal ${percent(lane.stolen())} of the CPU time during its timed epochs`);
       }
     }
     const accFailures = checkFailures(runs.map((r) => ({ peer: r.peer, model: r.model, loss: r.epochs[0].loss, testAcc: r.testAcc })), "acc");
@@ -414,6 +412,42 @@ async function main() {
   }
 }
 
+/**
+ * Starts `p` training `model`; it parks at its gate after every epoch. `next()` waits for the epoch it is on and
+ * returns it; `release(go)` lets it go on (true: the next epoch, or after the last its test accuracy, then `done`)
+ * or stops it (false); `timed()` releases it for one epoch and returns that epoch, counting the host's steal over
+ * it into `stolen()`.
+ * @param {Peer} p @param {"softmax"|"mlp"} model @param {number} epochs
+ */
+function parkedRun(p, model, epochs) {
+  /** @type {(epoch: Epoch) => void} */
+  let arrived = () => {};
+  /** @type {(go: boolean) => void} */
+  let open = () => {};
+  let arrival = new Promise((r) => { arrived = r; });
+  const done = p.train(model, epochs, (epoch) => new Promise((r) => { open = r; arrived(epoch); }));
+  const cpu = { total: 0, steal: 0 };
+  /** @returns {Promise<Epoch>} */
+  const next = async () => {
+    const epoch = await Promise.race([arrival, done.then(() => { throw new Error(`${p.id} ${model} ended before its last epoch`); })]);
+    arrival = new Promise((r) => { arrived = r; });
+    return epoch;
+  };
+  /** @param {boolean} go */
+  const release = (go) => open(go);
+  return {
+    p, done, next, release,
+    async timed() {
+      const before = cpuTimes();
+      release(true);
+      const epoch = await next(), after = cpuTimes();
+      if (before && after) { cpu.total += after.total - before.total; cpu.steal += after.steal - before.steal; }
+      return epoch;
+    },
+    stolen: () => stolenShare({ total: 0, steal: 0 }, cpu),
+  };
+}
+
 /** The sentences saying which checks failed (empty when all passed): of the first-epoch losses, or of the test accuracies. */
 function checkFailures(checks, what) {
   const failures = [];
@@ -445,7 +479,8 @@ function report(r, models) {
     `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}. ${r.date.slice(0, 16).replace("T", " ")} UTC.`,
     `Fashion-MNIST (${r.data.train.toLocaleString("en-US")} training images), batch ${r.batchSize}, SGD lr ${r.lr}, ${r.epochs} epoch${r.epochs > 1 ? "s" : ""} ` +
       "from scratch per implementation; median wall clock (shuffle + batch loop) of epochs 2.." + r.epochs + " (the first, checked before " +
-      "anything else runs, carries each one's warm-up). " +
+      "anything else runs, carries each one's warm-up); the timed epochs ran in turns, epoch 2 of each implementation, " +
+      "then epoch 3 of each, and so on, so a slower spell of the machine falls on all of them. " +
       "÷ is the implementation's median over wasm-softmax's (above 1: wasm-softmax is faster).", "",
     `| ${head.join(" | ")} |`, `|---|${models.map(() => "--:|--:|--:|").join("")}`,
   ];

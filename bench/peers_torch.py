@@ -7,7 +7,8 @@
 #
 #   python3 bench/peers_torch.py --data DIR --epochs 3 --threads 1 --models softmax,mlp [--gate]
 #
-# Prints one JSON object on stdout: {"torch": version, "threads": n, "blas": the BLAS library loaded, "runs":
+# With --gate, prints each epoch as a JSON line {ms, loss, acc} and waits for "go" on stdin before going on. Then
+# prints one JSON object: {"torch": version, "threads": n, "blas": the BLAS library loaded, "runs":
 # [{model, epochs: [{ms, loss, acc}], testAcc}]}. Debian's torch calls whatever libblas.so.3 points to: with only
 # libblas3 (the reference BLAS) its matmuls are ~15× slower than with libopenblas0-pthread, so say which one.
 # peers.js sets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to --threads, so OpenBLAS's own pool obeys it too.
@@ -63,9 +64,10 @@ def train(model, x, y, xt, yt, epochs, batch, lr, gate):
             correct += (logits.argmax(1) == yb).sum().item()
         ms = (time.perf_counter() - t0) * 1000
         out.append({"ms": ms, "loss": total / ROWS, "acc": correct / ROWS})
-        if gate and len(out) == 1:
-            # peers.js checks the first epoch of every implementation before any goes on.
-            print(json.dumps(out[0]), flush=True)
+        if gate:
+            # peers.js checks the first epoch of every implementation before any goes on, then runs the
+            # implementations' epochs in turns.
+            print(json.dumps(out[-1]), flush=True)
             if sys.stdin.readline().strip() != "go":
                 return {"model": model, "epochs": out, "testAcc": None}
     with torch.no_grad():
@@ -89,7 +91,7 @@ def main():
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--gate", action="store_true", help="print epoch 1 as a JSON line and wait for 'go' on stdin")
+    p.add_argument("--gate", action="store_true", help="print each epoch as a JSON line and wait for 'go' on stdin before the next")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
