@@ -249,7 +249,7 @@ function report(r) {
       `1e-4 of max|p| (MLP: on its first ${r.checks.mlpEpoch.images} images).`,
     ...budget(r), "", "## Targets", "");
     for (const t of r.targets) {
-      out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(1)}×`}${t.note ? ` (${t.note})` : ""}`);
+      out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(t.value < 10 ? 2 : 1)}×`}${t.note ? ` (${t.note})` : ""}`);
     }
   }
   if (r.footprint) out.push(...(out.at(-1) === "" ? [] : [""]), footprintMarkdown(r.footprint));
