@@ -1,6 +1,6 @@
 // The ABI of the wasm build: every kernel, plus two facts the loader checks. Nothing else is exported.
 // Pointers are byte offsets into the exported memory; the TypeScript side owns all allocation.
-export { linearForward, linearBackward, linearBackwardRange, matmul } from "./matmul";
+export { linearForward, linearBackward, linearBackwardRange, packOutputPairs, matmul } from "./matmul";
 export { softmaxRows, softmaxCrossEntropyForwardBackward, softmaxCrossEntropySoftForwardBackward } from "./softmax";
 export { l2LossForwardBackward, l1LossForwardBackward, huberLossForwardBackward } from "./loss";
 export { reluForward, reluBackward } from "./activation";
@@ -14,7 +14,7 @@ export function heapBase(): usize {
 }
 
 // Bumped whenever a kernel's signature or meaning changes; init() refuses a module with another value.
-export const ABI_VERSION: i32 = 4;
+export const ABI_VERSION: i32 = 5;
 
 // 1 in the SIMD build, 0 in the scalar build, so a module handed to init() names its own backend.
 export const SIMD: i32 = ASC_FEATURE_SIMD ? 1 : 0;

@@ -75,8 +75,9 @@ function linearBackward(I, O) {
   return {
     kernel: "linearBackward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ dOut: uniform(rng, B * O, -1 / B, 1 / B), inp: uniform(rng, B * I, 0, 1) }),
-    outputs: { dWeight: O * I, dBias: O },
-    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, B, I, O),
+    // panels: the kernel's scratch (dOut regrouped by output pairs), written and checked like an output.
+    outputs: { dWeight: O * I, dBias: O, panels: B * O },
+    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.panels, p.inp, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
     gemm: { M: O, K: B, N: I, a: "dOut", b: "inp", out: "dWeight", transA: 1, transB: 0 },

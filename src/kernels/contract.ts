@@ -14,8 +14,9 @@ export const BACKENDS: readonly Backend[] = ["wasm-simd", "wasm", "js"];
  */
 export interface KernelFunctions {
   linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void;
-  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number): void;
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void;
+  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, panels: Ptr, inp: Ptr, B: number, I: number, O: number): void;
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, panels: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void;
+  packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void;
   matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void;
   softmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
   softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number, smoothing: number): number;
@@ -51,7 +52,7 @@ export interface Kernels extends KernelFunctions {
 
 /** @internal */
 export const KERNEL_NAMES = [
-  "linearForward", "linearBackward", "linearBackwardRange", "matmul", "softmaxRows", "softmaxCrossEntropyForwardBackward",
+  "linearForward", "linearBackward", "linearBackwardRange", "packOutputPairs", "matmul", "softmaxRows", "softmaxCrossEntropyForwardBackward",
   "softmaxCrossEntropySoftForwardBackward", "l2LossForwardBackward", "l1LossForwardBackward", "huberLossForwardBackward",
   "reluForward", "reluBackward", "sgdUpdate", "adamUpdate", "gatherScaleU8", "gatherF32", "gatherLabels", "argmaxRows",
   "countCorrect",

@@ -49,11 +49,24 @@ export class JsKernels implements Kernels {
     }
   }
 
-  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number): void {
-    this.linearBackwardRange(dWeight, dBias, dOut, inp, B, I, O, 0, I);
+  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, panels: Ptr, inp: Ptr, B: number, I: number, O: number): void {
+    this.packOutputPairs(panels, dOut, B, O);
+    this.linearBackwardRange(dWeight, dBias, dOut, panels, inp, B, I, O, 0, I);
   }
 
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
+  packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void {
+    this.views();
+    const m = this.f32v, g = dOut >>> 2, p = panels >>> 2;
+    for (let b = 0; b < B; b++) {
+      for (let o = 0; o + 1 < O; o += 2) {
+        m[p + (o >> 1) * B * 2 + b * 2] = m[g + b * O + o]!;
+        m[p + (o >> 1) * B * 2 + b * 2 + 1] = m[g + b * O + o + 1]!;
+      }
+    }
+  }
+
+  // Reads dOut itself: the panels only change where the wasm build reads the same values from.
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, _panels: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
     this.views();
     const m = this.f32v, g = dOut >>> 2, x = inp >>> 2, dw = dWeight >>> 2, db = dBias >>> 2;
     for (let o = 0; o < O; o++) {

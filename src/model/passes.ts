@@ -10,12 +10,15 @@ export interface Buffers {
   readonly acts: readonly Ptr[];
   /** deltas[l] holds the gradient w.r.t. acts[l + 1]; the last one is the loss gradient w.r.t. the logits. */
   readonly deltas: readonly Ptr[];
+  /** Scratch for the largest delta, regrouped for the weight gradient (linearBackward's panels); 0 without deltas. */
+  readonly panels: Ptr;
 }
 
 export function room(scope: Scope, layers: readonly number[], B: number, withDeltas: boolean): Buffers {
   return {
     acts: layers.map((width) => scope.f32(B * width)),
     deltas: withDeltas ? layers.slice(1).map((width) => scope.f32(B * width)) : [],
+    panels: withDeltas ? scope.f32(B * Math.max(...layers.slice(1))) : 0,
   };
 }
 
@@ -29,10 +32,10 @@ export function forward(k: Kernels, layout: readonly LayerLayout[], params: Ptr,
 }
 
 /** Gradients of every parameter into `grads` (overwritten, so no zeroGrad; same layout as the parameters). */
-export function backward(k: Kernels, layout: readonly LayerLayout[], params: Ptr, grads: Ptr, { acts, deltas }: Buffers, B: number): void {
+export function backward(k: Kernels, layout: readonly LayerLayout[], params: Ptr, grads: Ptr, { acts, deltas, panels }: Buffers, B: number): void {
   for (let l = layout.length - 1; l >= 0; l--) {
     const { inputs, outputs, weight, bias } = layout[l]!;
-    k.linearBackward(grads + weight * 4, grads + bias * 4, deltas[l]!, acts[l]!, B, inputs, outputs);
+    k.linearBackward(grads + weight * 4, grads + bias * 4, deltas[l]!, panels, acts[l]!, B, inputs, outputs);
     if (l > 0) {
       k.matmul(deltas[l - 1]!, deltas[l]!, params + weight * 4, B, outputs, inputs);
       k.reluBackward(deltas[l - 1]!, deltas[l - 1]!, acts[l]!, B * inputs);

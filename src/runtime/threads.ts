@@ -189,9 +189,11 @@ const MIN_WORK = 1 << 15;
 export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefined): Kernels {
   // Runs job(start, end) on every thread over ranges splitting [0, n) (rows, columns or parameters); false when
   // there is no pool yet or too little work, and the caller runs the kernel whole.
-  const inParts = (n: number, work: number, align: number, job: (start: number, end: number) => Job): boolean => {
+  // `before` runs on this thread first, when the kernel is split.
+  const inParts = (n: number, work: number, align: number, job: (start: number, end: number) => Job, before?: () => void): boolean => {
     const pool = poolOf();
     if (!pool || work < MIN_WORK || n < 2) return false;
+    before?.();
     pool.run(base, split(n, pool.size, align).map(([start, end]) => job(start, end)));
     return true;
   };
@@ -202,11 +204,12 @@ export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefi
         base.linearForward(out, inp, w, b, B, I, O);
       }
     },
-    linearBackward(dW: Ptr, db: Ptr, g: Ptr, x: Ptr, B: number, I: number, O: number) {
+    linearBackward(dW: Ptr, db: Ptr, g: Ptr, panels: Ptr, x: Ptr, B: number, I: number, O: number) {
       // Split by input columns, not outputs: each thread then reads only its columns of x, and a layer with few
-      // outputs (softmax regression's 10) still splits evenly.
-      if (!inParts(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, x, B, I, O, i0, i1])) {
-        base.linearBackward(dW, db, g, x, B, I, O);
+      // outputs (softmax regression's 10) still splits evenly. Every thread reads all of dOut's panels, so they
+      // are packed here first.
+      if (!inParts(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, panels, x, B, I, O, i0, i1], () => base.packOutputPairs(panels, g, B, O))) {
+        base.linearBackward(dW, db, g, panels, x, B, I, O);
       }
     },
     matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number) {

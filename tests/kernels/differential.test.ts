@@ -88,7 +88,8 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
     const [a, b] = both(rt, {
       dW: { data: new Float32Array(O * I), role: "out" }, db: { data: new Float32Array(O), role: "out" },
       g: { data: randomF32(B * O, s), role: "in" }, x: { data: randomF32(B * I, s + 1), role: "in" },
-    }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, B, I, O), label);
+      panels: { data: new Float32Array(B * O), role: "out" },
+    }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O), label);
     expectClose(a.out.dW!, b.out.dW!, { ...dotTolerance(B), label: `${label} dW` });
     expectClose(a.out.db!, b.out.db!, { ...dotTolerance(B), label: `${label} db` });
   }
@@ -134,22 +135,27 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
   describe("linearBackwardRange (the threads' split of linearBackward)", () => {
     // Column ranges as threads cut them: the pieces give the whole call's bits, and only the piece that starts at
     // column 0 writes dBias (the harness leaves an unwritten output as its fill pattern, never a sum).
-    it.each([[5, 33, 3, [16]], [8, 48, 2, [16, 32]], [256, 784, 10, [400]], [3, 17, 7, [1, 16, 16]]] as const)(
+    it.each([[5, 33, 3, [16]], [8, 48, 2, [16, 32]], [256, 784, 10, [400]], [3, 17, 7, [1, 16, 16]], [9, 48, 66, [32]]] as const)(
       "B=%i I=%i O=%i cut at %j: the same bits as one call, on this build and the TS kernels",
       (B, I, O, cuts) => {
         const bounds = [0, ...cuts, I];
         const bufs = (s: number): Record<string, Buf> => ({
           dW: { data: new Float32Array(O * I), role: "out" }, db: { data: new Float32Array(O), role: "out" },
           g: { data: randomF32(B * O, s), role: "in" }, x: { data: randomF32(B * I, s + 1), role: "in" },
+          panels: { data: new Float32Array(B * O), role: "out" },
         });
         for (const r of [rt, js]) {
-          const whole = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, B, I, O));
+          const whole = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O));
           const pieces = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => {
-            for (let c = 1; c < bounds.length; c++) k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, B, I, O, bounds[c - 1]!, bounds[c]!);
+            k.packOutputPairs(p.panels!, p.g!, B, O);
+            for (let c = 1; c < bounds.length; c++) k.linearBackwardRange(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O, bounds[c - 1]!, bounds[c]!);
           });
           expectClose(pieces.out.dW!, whole.out.dW!, { ...EXACT, label: `${r.backend} dW` });
           expectClose(pieces.out.db!, whole.out.db!, { ...EXACT, label: `${r.backend} db` });
-          const tail = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, B, I, O, bounds[1]!, I));
+          const tail = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => {
+            k.packOutputPairs(p.panels!, p.g!, B, O);
+            k.linearBackwardRange(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O, bounds[1]!, I);
+          });
           expect(tail.out.db!.some((v, o) => v === whole.out.db![o]), `${r.backend}: a range from ${bounds[1]} wrote dBias`).toBe(false);
         }
       });

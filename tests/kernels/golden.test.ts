@@ -368,10 +368,18 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
     it("computes dW = dOutᵀ · x and db = column sums of dOut", () => {
       const r = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
-        g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, 2, 3, 2));
+        g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" }, panels: { data: new Float32Array(4), role: "out" },
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, 2, 3, 2));
       expectClose(r.out.dW!, [1 + 12, 2 + 15, 3 + 18, 2 + 16, 4 + 20, 6 + 24], EXACT);
       expectClose(r.out.db!, [4, 6], EXACT);
+    });
+
+    it("packs dOut by output pairs, row by row, leaving a last odd output out", () => {
+      const r = runKernel(rt, {
+        panels: { data: new Float32Array(12), role: "out" }, g: { data: f32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), role: "in" },
+      }, (k, p) => k.packOutputPairs(p.panels!, p.g!, 3, 5));
+      // B = 3 rows of O = 5: pair 0 (outputs 0, 1) then pair 1 (outputs 2, 3); output 4 stays in dOut only.
+      expectClose(r.out.panels!, [1, 2, 6, 7, 11, 12, 3, 4, 8, 9, 13, 14], EXACT);
     });
 
     it("computes a plain row-major matmul", () => {
@@ -387,8 +395,8 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
       expectClose(fwd.out.out!, [1, 2, 3, 1, 2, 3], EXACT);
       const bwd = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
-        g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, 0, 3, 2));
+        g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" }, panels: { data: f32(), role: "out" },
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, 0, 3, 2));
       expectClose(bwd.out.dW!, [0, 0, 0, 0, 0, 0], EXACT);
       expectClose(bwd.out.db!, [0, 0], EXACT);
     });
