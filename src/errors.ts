@@ -54,6 +54,17 @@ export class WasmError extends WasmSoftmaxError {
 }
 
 /**
+ * A Trainer or Runtime used after its `close()` (or a running `fit` whose runtime was closed, which stops at its
+ * next batch): `what` names it ("Trainer", "wasm-simd runtime", …).
+ */
+export class ClosedError extends WasmSoftmaxError {
+  override name = "ClosedError";
+  constructor(readonly what: string, hint: string) {
+    super(`This ${what} was closed.`, hint);
+  }
+}
+
+/**
  * Training diverged. `rule` says which test fired: "non-finite" (a batch's loss was NaN or infinite; `batch` is
  * that batch), "growth" (an epoch's mean loss exceeded `limit`, `DIVERGENCE_FACTOR` × the run's first epoch's)
  * or "blow-up" (it exceeded `START_LOSS_FACTOR` × the loss of the fit's first batch, measured before its update,

@@ -26,10 +26,14 @@ export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer
 export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
 export { Trainer, DEFAULT_RESIDENT_BYTES } from "./train/trainer.js";
-export type { TrainerOptions, EpochOptions, Targets } from "./train/trainer.js";
-export { fit, evaluate } from "./train/fit.js";
+export type { TrainerOptions, EpochOptions, Targets, TrainerSnapshot } from "./train/trainer.js";
+export { fit } from "./train/fit.js";
 export type { FitOptions } from "./train/fit.js";
-export type { Callback, TrainEvent, Logs, EpochLogs, EpochResult, History, RunOptions } from "./train/events.js";
+export { evaluate } from "./train/evaluate.js";
+export type { Evaluation, EvaluateOptions } from "./train/evaluate.js";
+export type {
+  Callback, TrainEvent, BatchCallback, BatchEvent, Logs, EpochLogs, EpochResult, History, RunOptions,
+} from "./train/events.js";
 export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
 export { confusionMatrix } from "./train/metrics.js";
@@ -51,6 +55,6 @@ export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
 export {
-  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError,
+  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, ClosedError, DivergenceError,
   DIVERGENCE_FACTOR, START_LOSS_FACTOR,
 } from "./errors.js";

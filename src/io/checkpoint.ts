@@ -142,7 +142,7 @@ function checkTraining(training: unknown): void {
   const t = check("training", training, OBJECT);
   const epoch = check("training.epoch", t.epoch, RULES.countOrZero);
   check("training.seed", t.seed, RULES.seed);
-  check("training.batchSize", t.batchSize, RULES.count);
+  check("training.batchSize", t.batchSize, RULES.batchSize);
   check("training.shuffle", t.shuffle, RULES.boolean);
   if (t.loss !== undefined) resolveLoss(t.loss as LossConfig);
   if (t.history === undefined) return;

@@ -4,7 +4,7 @@
 import type { Backend, Kernels } from "../kernels/contract.js";
 import { BACKENDS } from "../kernels/contract.js";
 import { JsKernels } from "../kernels/js.js";
-import { WasmError } from "../errors.js";
+import { ClosedError, WasmError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
 import { scalarWasmUrl, simdThreadsWasmUrl, simdWasmUrl } from "../assets.js";
 import { describeSource, loadKernels, simdSupported } from "./load.js";
@@ -62,7 +62,7 @@ const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);
 
 /**
  * One backend's kernels and their memory. Made by `createRuntime` (or `init`, which makes the default one);
- * `close()` releases it, after which anything that uses it throws a `WasmError`.
+ * `close()` releases it, after which anything that uses it throws a `ClosedError` (a running `fit` stops at its next batch).
  */
 export class Runtime {
   /** @internal */
@@ -141,10 +141,10 @@ export class Runtime {
     this.close();
   }
 
-  /** @internal This runtime, or a WasmError when it was closed. */
+  /** @internal This runtime, or a ClosedError when it was closed. */
   open(): this {
     if (this.#closed) {
-      throw new WasmError(`This ${this.backend} runtime was closed.`, "Create a new one with createRuntime(), or use init()'s default.");
+      throw new ClosedError(`${this.backend} runtime`, "Create a new one with createRuntime(), or use init()'s default.");
     }
     return this;
   }

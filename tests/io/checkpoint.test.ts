@@ -116,7 +116,7 @@ describe("checkpoints", () => {
         /^Invalid checkpoint: expected a valid model, optimizer and training position, got Invalid training\.seed: expected an integer in \[0, 2\^32\), got -1\. The file is damaged/],
       ["training position that is not an object", header((h) => { h.training = 3; }), /got Invalid training: expected an object, got 3\. /],
       ["training position with an unknown loss", training({ loss: { type: "hinge" } }), /got Invalid loss: expected /],
-      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer ≥ 1, got undefined\. /],
+      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer in \[1, 2\^31 − 1\], got undefined\. /],
       ["training epoch that is negative", training({ epoch: -1 }), /got Invalid training\.epoch: expected an integer ≥ 0, got -1\./],
       ["training epoch that is not an integer", training({ epoch: 1.5 }), /training\.epoch: expected an integer ≥ 0, got 1\.5/],
       ["training shuffle that is not a boolean", training({ shuffle: "yes" }), /training\.shuffle: expected true or false, got "yes"/],
