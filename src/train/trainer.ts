@@ -97,8 +97,8 @@ const OPTIMIZER = rule<Optimizer>("an optimizer such as new SGD({ lr: 0.1 })", (
  * @example
  * using trainer = new Trainer(model, { optimizer: new SGD({ lr: 0.1 }), batchSize: 256 });
  * for (let epoch = 1; epoch <= 10; epoch++) {
- *   const { loss, acc } = await trainer.trainEpoch(train, { epoch });
- *   console.log(epoch, loss, acc, trainer.evaluate(test).acc);
+ *   const { loss, accuracy } = await trainer.trainEpoch(train, { epoch });
+ *   console.log(epoch, loss, accuracy, trainer.evaluate(test).accuracy);
  * }
  */
 export class Trainer {
@@ -191,7 +191,7 @@ export class Trainer {
    * @throws {ShapeError} when the data's features or classes do not match the model.
    * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
    * @example
-   * const { loss, acc } = await trainer.trainEpoch(train, { epoch: 1, seed: 0 });
+   * const { loss, accuracy } = await trainer.trainEpoch(train, { epoch: 1, seed: 0 });
    */
   async trainEpoch(data: Dataset, options?: EpochOptions): Promise<EpochResult> {
     const o = checkKeys("trainEpoch", options, EPOCH_OPTIONS);
@@ -218,7 +218,7 @@ export class Trainer {
       seen += rows;
       batch++;
       if (callbacks.length > 0) {
-        const logs = { loss: lossSum / seen, acc: correct / seen, ms };
+        const logs = { loss: lossSum / seen, accuracy: correct / seen, ms };
         const event = { phase: "batch" as const, epoch, epochs: epoch, batch, batches, logs, model: this.model, optimizer: this.optimizer, run, history: [] };
         if (await notify(callbacks, event)) { stopped = "callback"; break; }
       }
@@ -228,7 +228,7 @@ export class Trainer {
         lastYield = performance.now();
       }
     }
-    const logs = { epoch, loss: seen ? lossSum / seen : NaN, acc: seen ? correct / seen : NaN, ms, lr, batches: batch };
+    const logs = { epoch, loss: seen ? lossSum / seen : NaN, accuracy: seen ? correct / seen : NaN, ms, lr, batches: batch };
     return stopped ? { ...logs, stopped } : logs;
   }
 
@@ -237,9 +237,9 @@ export class Trainer {
    * @throws {OptionError} for data that is not a non-empty Dataset.
    * @throws {ShapeError} when the data's features or classes do not match the model.
    * @example
-   * const { n, loss, acc } = trainer.evaluate(test);
+   * const { n, loss, accuracy } = trainer.evaluate(test);
    */
-  evaluate(data: Dataset): { n: number; loss: number; acc: number } {
+  evaluate(data: Dataset): { n: number; loss: number; accuracy: number } {
     const r = this.#residentOf(data), k = this.runtime.kernels, C = this.model.classes;
     this.#writeOrder(r, epochOrder(data.length, false, 0, 0));
     let lossSum = 0, correct = 0;
@@ -249,7 +249,7 @@ export class Trainer {
       correct += k.countCorrect(this.#logits, this.#labels, rows, C);
       lossSum += this.#lossOf(rows, r.withTargets) * rows;
     }
-    return { n: data.length, loss: lossSum / data.length, acc: correct / data.length };
+    return { n: data.length, loss: lossSum / data.length, accuracy: correct / data.length };
   }
 
   /**
@@ -261,12 +261,12 @@ export class Trainer {
    * @example
    * for (const [x, y] of myBatches) trainer.trainOnBatch(x, y);
    */
-  trainOnBatch(x: Inputs, y: Targets, options?: { epoch?: number }): { loss: number; acc: number } {
+  trainOnBatch(x: Inputs, y: Targets, options?: { epoch?: number }): { loss: number; accuracy: number } {
     const epoch = checkOr("epoch", checkKeys("trainOnBatch", options, ["epoch"]).epoch, RULES.count, 1);
     const rows = this.#writeInputs(x, "trainOnBatch");
     const soft = this.#writeTargets(y, rows);
     const step = this.#step(rows, soft || this.#loss.needsTargets(false), this.optimizer.learningRate(epoch), epoch, this.optimizer.steps + 1);
-    return { loss: step.loss, acc: step.correct / rows };
+    return { loss: step.loss, accuracy: step.correct / rows };
   }
 
   /**
