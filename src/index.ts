@@ -16,7 +16,7 @@ export {
 } from "./data/fashion-mnist.js";
 export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
 
-export { SoftmaxRegression, MLP, createModel } from "./model/models.js";
+export { SoftmaxRegression, MLP } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
 export { DenseNetwork } from "./model/network.js";
 export { MAX_PARAMETERS } from "./model/layout.js";
@@ -41,20 +41,18 @@ export type { ClassReport } from "./train/metrics.js";
 export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
 export type { ImageGridOptions } from "./plot/svg.js";
 export {
-  saveCheckpoint, saveModel, loadCheckpoint, loadModel, resumeOptions, checkpointEvery, exportWeightsJSON,
+  encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery, encodeWeightsJSON,
 } from "./io/checkpoint.js";
-export type { Checkpoint, ResumeOptions, LoadCheckpointOptions } from "./io/checkpoint.js";
-export { exportONNX } from "./io/onnx.js";
+export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions } from "./io/checkpoint.js";
+export { encodeONNX } from "./io/onnx.js";
 export type { ONNXOptions } from "./io/onnx.js";
-export { exportSafetensors, loadSafetensors } from "./io/safetensors.js";
+export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
 export type { SafetensorsModel } from "./io/safetensors.js";
 export { decodeImage, decodePNG, decodePGM, imageToPixels, IMAGE_MAX_PIXELS } from "./data/image.js";
 export type { DecodedImage, DecodeOptions, ToPixelsOptions } from "./data/image.js";
-export { summary } from "./model/summary.js";
 export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
 export {
   WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, ClosedError, DivergenceError,
-  DIVERGENCE_FACTOR, START_LOSS_FACTOR,
 } from "./errors.js";

@@ -67,7 +67,7 @@ export abstract class DenseNetwork {
   /** Layers, shapes, activations and parameter counts, as Keras's `model.summary()` prints them. */
   summary(): string { return summary(this); }
 
-  /** The config and the number of parameters (not the parameters: `getParameters()` or `saveModel` give those). */
+  /** The config and the number of parameters (not the parameters: `getParameters()` or `encodeModel` give those). */
   toJSON(): ModelConfig & { parameters: number } {
     return { ...this.config, parameters: this.size };
   }

@@ -237,22 +237,23 @@ let current: Runtime | undefined;
 let pending: Promise<Runtime> | undefined;
 
 /**
- * Sets up the default runtime, which every call without `{ runtime }` uses. Without options it is idempotent
- * (the first call loads, later ones return the same backend); with options it replaces the default by a new
- * runtime, leaving the old one usable by whoever holds it.
+ * Sets up the default runtime, which every call without `{ runtime }` uses, and returns it (its `backend`,
+ * `threads` and `threadsReason` say what this runtime got). Without options it is idempotent (the first call
+ * loads, later ones return the same runtime); with options it replaces the default by a new runtime, leaving the
+ * old one usable by whoever holds it.
  * @throws {OptionError} for an unknown backend or option.
  * @throws {WasmError} when a forced backend or the given wasm cannot be compiled or instantiated here.
  * @example
- * const { backend } = await init(); // "wasm-simd" on Node 20
+ * const { backend, threads } = await init(); // "wasm-simd", 2 on a two-core machine
  */
-export async function init(options?: InitOptions): Promise<{ backend: Backend }> {
+export async function init(options?: InitOptions): Promise<Runtime> {
   const o = checkKeys("init", options, RUNTIME_OPTIONS);
   const wanted = o.backend === "auto" ? autoBackend() : o.backend;
   const sameWasm = o.wasm === undefined || o.wasm === current?.module ||
     (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
   const sameThreads = o.threads === undefined || o.threads === "auto" || o.threads === current?.threads;
   if (current && !current.closed && sameWasm && sameThreads && (wanted === undefined || wanted === current.backend)) {
-    return { backend: current.backend };
+    return current;
   }
   const loading = (async () => {
     if (pending) await pending.catch(() => undefined);
@@ -264,7 +265,7 @@ export async function init(options?: InitOptions): Promise<{ backend: Backend }>
   } finally {
     if (pending === loading) pending = undefined;
   }
-  return { backend: current.backend };
+  return current;
 }
 
 /** @internal The runtime a call runs on: the one passed, else the default one `init()` set up. */

@@ -19,7 +19,7 @@ import { Feed, checkDataset } from "./feed.js";
 export interface Evaluation {
   n: number;
   loss: number;
-  acc: number;
+  accuracy: number;
 }
 
 /** Options of `evaluate(model, data, …)`; unknown keys are refused. */
@@ -52,7 +52,7 @@ export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Floa
       // The loss kernels write their gradient too: into the output scratch, which nothing reads.
       lossSum += loss.forwardBackward(k, inference.output, inference.logits, slots.labels, slots.targets, rows, C) * rows;
     }
-    return { n: data.length, loss: lossSum / data.length, acc: correct / data.length };
+    return { n: data.length, loss: lossSum / data.length, accuracy: correct / data.length };
   } finally {
     scope.close();
     inference.close();
@@ -69,7 +69,7 @@ export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Floa
  * @throws {WasmError} before `init()` when no `runtime` is given.
  * @throws {ClosedError} when the runtime was closed.
  * @example
- * const { loss, acc } = evaluate(model, test);
+ * const { loss, accuracy } = evaluate(model, test);
  */
 export function evaluate(model: DenseNetwork, data: Dataset, options?: EvaluateOptions): Evaluation {
   const o = checkKeys("evaluate", options, ["batchSize", "loss", "runtime"]);

@@ -8,9 +8,9 @@ export interface Logs {
   /** Mean loss over the examples seen. */
   loss: number;
   /** Fraction of the examples seen classified correctly. */
-  acc: number;
+  accuracy: number;
   valLoss?: number;
-  valAcc?: number;
+  valAccuracy?: number;
   /** Milliseconds of training (validation excluded). */
   ms: number;
   /** Learning rate used in this epoch. */
@@ -80,7 +80,7 @@ export interface TrainEvent extends Omit<BatchEvent, "phase"> {
   run: RunOptions;
   /** Whole epochs so far, this one included at its end. */
   history: EpochLogs[];
-  /** Whether fit evaluates validation data after each epoch (so epoch logs carry valLoss and valAcc). */
+  /** Whether fit evaluates validation data after each epoch (so epoch logs carry valLoss and valAccuracy). */
   validates: boolean;
   /** At trainEnd: why training ended. */
   stopped?: History["stopped"];

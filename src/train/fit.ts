@@ -2,7 +2,8 @@
 // the divergence rules. Nothing here touches kernel memory.
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork } from "../model/network.js";
-import { DIVERGENCE_FACTOR, DivergenceError, OptionError, START_LOSS_FACTOR } from "../errors.js";
+import { DivergenceError, OptionError } from "../errors.js";
+import { DIVERGENCE_FACTOR, START_LOSS_FACTOR } from "./divergence.js";
 import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
 import { TRAINER_OPTIONS, Trainer } from "./trainer.js";
 import type { EpochOptions, TrainerOptions, TrainerSnapshot } from "./trainer.js";
@@ -18,7 +19,7 @@ export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch" |
   epochs?: number;
   /** Epochs already done (to resume a checkpointed run): training starts at epoch initialEpoch + 1. Default 0. */
   initialEpoch?: number;
-  /** Evaluated after every epoch (valLoss, valAcc). */
+  /** Evaluated after every epoch (valLoss, valAccuracy). */
   validationData?: Dataset;
   /** Instead of validationData: hold out this fraction of the data (its last examples, as Keras does). */
   validationSplit?: number;
@@ -30,7 +31,7 @@ const FIT_OPTIONS = [
   ...TRAINER_OPTIONS, "shuffle", "seed", "callbacks", "signal", "epochs", "initialEpoch", "validationData", "validationSplit", "history",
 ] as const;
 const HISTORY = rule<EpochLogs[]>("an array of epoch logs", (v) => Array.isArray(v));
-const NO_LOGS: Logs = { loss: NaN, acc: NaN, ms: 0 };
+const NO_LOGS: Logs = { loss: NaN, accuracy: NaN, ms: 0 };
 
 /**
  * Trains `model` on `data` for `epochs` epochs of minibatch SGD, evaluating `validationData` after each: d2l's
@@ -41,7 +42,7 @@ const NO_LOGS: Logs = { loss: NaN, acc: NaN, ms: 0 };
  * @throws {OptionError} when resuming (initialEpoch > 0) with `epochs` past the end of a cosine schedule, whose
  *   remaining epochs would all run at minLr.
  * @throws {DivergenceError} when a batch's loss becomes NaN or infinite, or an epoch's mean loss exceeds
- *   `DIVERGENCE_FACTOR` (10) × the run's first epoch's or `START_LOSS_FACTOR` (100) × the loss of the fit's first
+ *   10 × the run's first epoch's or 100 × the loss of the fit's first
  *   batch (measured before its update); the model and optimizer are then restored to the end of the last good
  *   epoch (or to their state before `fit`), and `restoredEpoch` says which.
  * @throws {WasmError} before `init()` when no `runtime` is given.
@@ -103,16 +104,16 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
       // its first epoch already, so the first epoch alone is no reference).
       const first = history.epochs[0]?.loss;
       if (start! > 0 && result.loss > START_LOSS_FACTOR * start!) {
-        throw diverged(new DivergenceError(epoch, 0, result.loss, "blow-up", START_LOSS_FACTOR * start!));
+        throw diverged(new DivergenceError(epoch, 0, result.loss, "blow-up", START_LOSS_FACTOR * start!, START_LOSS_FACTOR));
       }
       if (first !== undefined && first > 0 && result.loss > DIVERGENCE_FACTOR * first) {
-        throw diverged(new DivergenceError(epoch, 0, result.loss, "growth", DIVERGENCE_FACTOR * first));
+        throw diverged(new DivergenceError(epoch, 0, result.loss, "growth", DIVERGENCE_FACTOR * first, DIVERGENCE_FACTOR));
       }
       const { batches: _, ...logs } = result as EpochLogs & { batches: number };
       if (validation) {
         const v = trainer.evaluate(validation);
         logs.valLoss = v.loss;
-        logs.valAcc = v.acc;
+        logs.valAccuracy = v.accuracy;
       }
       history.epochs.push(logs);
       if (await notify(callbacks, event("epoch", epoch, batches, logs))) history.stopped = "callback";

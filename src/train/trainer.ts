@@ -87,8 +87,8 @@ const OPTIMIZER = rule<Optimizer>("an optimizer such as new SGD({ lr: 0.1 })", (
  * @example
  * using trainer = new Trainer(model, { optimizer: new SGD({ lr: 0.1 }), batchSize: 256 });
  * for (let epoch = 1; epoch <= 10; epoch++) {
- *   const { loss, acc } = await trainer.trainEpoch(train, { epoch });
- *   console.log(epoch, loss, acc, trainer.evaluate(test).acc);
+ *   const { loss, accuracy } = await trainer.trainEpoch(train, { epoch });
+ *   console.log(epoch, loss, accuracy, trainer.evaluate(test).accuracy);
  * }
  */
 export class Trainer {
@@ -133,7 +133,7 @@ export class Trainer {
    * @throws {ClosedError} when the Trainer or its runtime was closed, checked before every batch: the model keeps
    *   the weights of the last step that finished.
    * @example
-   * const { loss, acc } = await trainer.trainEpoch(train, { epoch: 1, seed: 0 });
+   * const { loss, accuracy } = await trainer.trainEpoch(train, { epoch: 1, seed: 0 });
    */
   async trainEpoch(data: Dataset, options?: EpochOptions): Promise<EpochResult> {
     const o = checkKeys("trainEpoch", options, EPOCH_OPTIONS);
@@ -162,7 +162,7 @@ export class Trainer {
       seen += rows;
       batch++;
       if (callbacks.length > 0) {
-        const logs = { loss: lossSum / seen, acc: correct / seen, ms };
+        const logs = { loss: lossSum / seen, accuracy: correct / seen, ms };
         const event = { phase: "batch" as const, epoch, batch, batches, logs, model: this.model, optimizer: this.optimizer };
         if (await notify(callbacks, event)) { stopped = "callback"; break; }
       }
@@ -172,7 +172,7 @@ export class Trainer {
         lastYield = performance.now();
       }
     }
-    const logs = { epoch, loss: seen ? lossSum / seen : NaN, acc: seen ? correct / seen : NaN, ms, lr, batches: batch };
+    const logs = { epoch, loss: seen ? lossSum / seen : NaN, accuracy: seen ? correct / seen : NaN, ms, lr, batches: batch };
     return stopped ? { ...logs, stopped } : logs;
   }
 
@@ -183,7 +183,7 @@ export class Trainer {
    *   probability rows (for the cross-entropy loss).
    * @throws {ClosedError} when the Trainer or its runtime was closed.
    * @example
-   * const { n, loss, acc } = trainer.evaluate(test);
+   * const { n, loss, accuracy } = trainer.evaluate(test);
    */
   evaluate(data: Dataset): Evaluation {
     this.#open();
@@ -201,14 +201,14 @@ export class Trainer {
    * @example
    * for (const [x, y] of myBatches) trainer.trainOnBatch(x, y);
    */
-  trainOnBatch(x: Inputs, y: Targets, options?: { epoch?: number }): { loss: number; acc: number } {
+  trainOnBatch(x: Inputs, y: Targets, options?: { epoch?: number }): { loss: number; accuracy: number } {
     const epoch = checkOr("epoch", checkKeys("trainOnBatch", options, ["epoch"]).epoch, RULES.count, 1);
     this.#open();
     const { values, rows } = this.#feed.inputRows(x, this.batchSize, "trainOnBatch");
     const slots = this.#state.reserve(rows);
     const soft = this.#feed.writeBatch(values, rows, y, slots);
     const step = this.#state.step(rows, soft || this.#loss.needsTargets(false), this.optimizer.learningRate(epoch), epoch, this.optimizer.steps + 1);
-    return { loss: step.loss, acc: step.correct / rows };
+    return { loss: step.loss, accuracy: step.correct / rows };
   }
 
   /**

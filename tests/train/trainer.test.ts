@@ -50,14 +50,14 @@ describe("Trainer", () => {
     for (let epoch = 1; epoch <= 5; epoch++) {
       for (let start = 0; start < train.length; start += 50) {
         const x = train.x.subarray(start * 20, (start + 50) * 20), y = train.y.subarray(start, start + 50);
-        const { loss, acc } = trainer.trainOnBatch(x, y);
-        expect(Number.isFinite(loss) && acc >= 0 && acc <= 1).toBe(true);
+        const { loss, accuracy } = trainer.trainOnBatch(x, y);
+        expect(Number.isFinite(loss) && accuracy >= 0 && accuracy <= 1).toBe(true);
       }
     }
     const after = trainer.evaluate(test);
     expect(after.n).toBe(200);
     expect(after.loss).toBeLessThan(before.loss * 0.5);
-    expect(after.acc).toBeGreaterThan(0.9);
+    expect(after.accuracy).toBeGreaterThan(0.9);
   });
 
   it("takes target rows in trainOnBatch (soft labels) and refuses batches larger than batchSize", () => {
