@@ -492,7 +492,7 @@ describe("public kernels and runtimes", () => {
 
 describe("public kernel validation, on the default runtime", () => {
   beforeAll(async () => {
-    expect(await init()).toEqual({ backend: "wasm-simd" });
+    expect((await init()).backend).toBe("wasm-simd");
   });
 
   function optionError(fn: () => unknown, option: string, value: unknown): OptionError {
