@@ -15,10 +15,7 @@ import { check, integerIn, rule } from "../validate.js";
 import { checkDistributions } from "./losses.js";
 import type { Loss } from "./losses.js";
 
-/** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
-export type Targets = ArrayLike<number>;
-
-/** Where a batch goes: its input rows (a first activation, with its staging), labels and target rows. */
+/** @internal Where a batch goes: its input rows (a first activation, with its staging), labels and target rows. */
 export interface BatchSlots {
   readonly input: Ptr;
   readonly stage: Staging;
@@ -110,7 +107,7 @@ export class Feed {
   }
 
   /** Writes a batch of the caller's: rows from `inputRows` and their labels or target rows; true when `y` held target rows. */
-  writeBatch(values: Uint8Array | Float32Array, rows: number, y: Targets, slots: BatchSlots): boolean {
+  writeBatch(values: Uint8Array | Float32Array, rows: number, y: ArrayLike<number>, slots: BatchSlots): boolean {
     const { kernels, arena } = this.#space, C = this.#model.classes, width = this.#model.inputs;
     writeRows(kernels, arena, slots.stage, slots.input, values, rows, width);
     const labels = new Int32Array(arena.memory.buffer, slots.labels, rows), targets = new Float32Array(arena.memory.buffer, slots.targets, rows * C);
