@@ -132,7 +132,8 @@ describe("Dataset.fromArrays and non-finite features", () => {
     const data = Dataset.fromArrays(xs, y, { features: 2, classes: 2, allowNonFinite: true });
     expect(data.x).toBe(xs);
     expect(data.row(0)[1]).toBeNaN();
-    optionError(make({ features: 2, classes: 2, allowNonFinite: "yes" }, xs), "allowNonFinite", "true or false", "yes");
+    expect(optionError(make({ features: 2, classes: 2, allowNonFinite: "yes" }, xs)).message)
+      .toBe('Invalid allowNonFinite: expected true or false, got "yes".');
   });
 
   it("checks pixels given as Uint8Array for nothing: every byte is finite", () => {
