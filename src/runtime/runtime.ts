@@ -90,24 +90,37 @@ export class Runtime {
     this.module = module;
     this.#threads = pool instanceof Promise ? 1 : count;
     this.#threadsReason = pool instanceof Promise ? `its ${count - 1} worker${count === 2 ? " is" : "s are"} starting` : reason;
-    if (pool instanceof ThreadPool) this.#pool = pool;
-    else if (pool) {
+    if (pool instanceof Promise) {
       // Until the workers are up, `threads` says 1: it never counts threads that may yet fail to start.
-      pool.then((started) => {
-        if (this.#closed) return started.close();
-        this.#pool = started;
-        this.#threads = count;
-        this.#threadsReason = undefined;
+      this.ready = pool.then((started) => {
+        if (this.#closed) started.close();
+        else {
+          this.#pool = started;
+          this.#threads = count;
+          this.#threadsReason = undefined;
+        }
+        return this;
       }, (error: unknown) => {
         this.#threadsReason = `the workers could not start (${error instanceof Error ? error.message : String(error)})`;
+        return this;
       });
+    } else {
+      this.#pool = pool;
+      this.ready = Promise.resolve(this);
     }
   }
 
   /**
+   * Resolves to this runtime once its thread count is settled: at once, except with threads: "auto", whose
+   * workers start in the background (kernels run on the calling thread meanwhile). It never rejects: workers that
+   * cannot start leave `threads` at 1 and `threadsReason` saying why.
+   */
+  readonly ready: Promise<this>;
+
+  /**
    * Threads the kernels run on now (the calling one included). With threads: "auto" it is 1 until the workers
-   * are up (threadsReason says they are starting), then their count; if they cannot start it stays 1 and
-   * threadsReason says why.
+   * are up (threadsReason says they are starting; `await runtime.ready` waits for them), then their count; if
+   * they cannot start it stays 1 and threadsReason says why.
    */
   get threads(): number {
     return this.#threads;
@@ -258,7 +271,8 @@ export async function init(options?: InitOptions): Promise<{ backend: Backend }>
   const wanted = o.backend === "auto" ? autoBackend() : o.backend;
   const sameWasm = o.wasm === undefined || o.wasm === current?.module ||
     (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
-  const sameThreads = o.threads === undefined || o.threads === "auto" || o.threads === current?.threads;
+  // A count is the same only when it is what runs, settled (not an "auto" runtime whose workers are starting).
+  const sameThreads = o.threads === undefined || o.threads === "auto" || (o.threads === current?.threads && current.threadsReason === undefined);
   if (current && !current.closed && sameWasm && sameThreads && (wanted === undefined || wanted === current.backend)) {
     return { backend: current.backend };
   }

@@ -2,11 +2,12 @@
 // more, workers that end with the runtime and never keep a process alive, and the split that makes it so.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Adam, MLP, OptionError, SGD, SoftmaxRegression, WasmError, createRuntime, fit } from "../../src/index.js";
+import { Adam, MLP, OptionError, SGD, SoftmaxRegression, WasmError, createRuntime, fit, init } from "../../src/index.js";
+import { runtimeOf } from "../../src/runtime/runtime.js";
 import type { DenseNetwork, Optimizer } from "../../src/index.js";
 import { blobs } from "../helpers/data.js";
 
@@ -51,22 +52,30 @@ describe("kernel threads", () => {
     for (const rt of [js, scalar, one, given]) rt.close();
   });
 
-  it('use the cores available with "auto" (the default), at most 8, and count only workers that are up', async () => {
-    const { availableParallelism } = await import("node:os");
+  it.skipIf(availableParallelism() < 2)('use the cores available with "auto" (the default), at most 8, counting workers once they are up', async () => {
     const auto = await createRuntime();
     try {
       const cores = Math.min(8, availableParallelism());
-      const seen = [[auto.threads, auto.threadsReason]];
-      while (auto.threadsReason !== undefined) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        seen.push([auto.threads, auto.threadsReason]);
-      }
-      expect(seen.slice(0, -1).every(([threads, reason]) => threads === 1 && /worker(s are| is) starting/.test(String(reason)))).toBe(true);
-      expect(auto.threads).toBe(cores);
+      expect([auto.threads, auto.threadsReason]).toEqual([1, `its ${cores - 1} worker${cores === 2 ? " is" : "s are"} starting`]);
+      expect(await auto.ready).toBe(auto);
+      expect([auto.threads, auto.threadsReason]).toEqual([cores, undefined]);
       expect(auto.toJSON().threads).toBe(auto.threads);
     } finally {
       auto.close();
     }
+  });
+
+  it.skipIf(availableParallelism() < 2)('let init({ threads: 1 }) replace an "auto" default whose workers are still starting', async () => {
+    await init({ threads: "auto" });
+    const auto = runtimeOf();
+    expect(auto.threads).toBe(1);
+    await init({ threads: 1 });
+    const one = runtimeOf();
+    expect(one).not.toBe(auto);
+    await auto.ready;
+    expect([one.threads, one.threadsReason, auto.threads > 1]).toEqual([1, undefined, true]);
+    auto.close();
+    one.close();
   });
 
   it("refuse a thread count that is not \"auto\" or an integer in [1, 8]", async () => {
@@ -113,7 +122,7 @@ function nodeWith(flags: string[], code: string): { stdout: string; stderr: stri
 const waitForWorkers = `
   const runtime = await pkg.createRuntime({ threads: "auto" });
   const first = [runtime.threads, runtime.threadsReason];
-  while (runtime.threadsReason?.includes("starting")) await new Promise((resolve) => setTimeout(resolve, 5));
+  await runtime.ready;
   console.log(JSON.stringify({ first, threads: runtime.threads, reason: runtime.threadsReason ?? null }));`;
 
 describe.skipIf(!existsSync(join(ROOT, "dist/node.js")))("kernel threads in a process started with flags of its own", () => {
@@ -144,7 +153,6 @@ describe.skipIf(!existsSync(join(ROOT, "dist/node.js")))("kernel threads in a pr
   }, 30_000);
 
   it('start the workers of threads: "auto" under node --input-type=module -e, saying 1 thread until they are up', async () => {
-    const { availableParallelism } = await import("node:os");
     const cores = Math.min(8, availableParallelism());
     const child = nodeWith([], waitForWorkers);
     expect(child.stderr).toBe("");
