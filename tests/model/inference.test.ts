@@ -33,7 +33,7 @@ describe("the inference path", () => {
     // data/dataset.js for U8_SCALE, the one constant u8 pixels are scaled by.
     expect([...direct].sort()).toEqual(["../data/dataset.js", "../kernels/contract.js", "../runtime/memory.js", "./layout.js"]);
     const all = [...closure(resolve(SRC, "model/inference.ts"))].map((f) => relative(SRC, f));
-    expect(all.filter((f) => /^(train|optim|io|cli)\/|runtime\/(threads|runtime)\.ts/.test(f))).toEqual([]);
+    expect(all.filter((f) => /^(train|optim|io|cli)\/|runtime\/(pool|split|platform|runtime)\.ts/.test(f))).toEqual([]);
   });
 
   const model = new MLP({ layers: [12, 20, 5], seed: 2, weightStd: 0.5 });
