@@ -1,12 +1,9 @@
 // Models kept in the browser, by location: the bytes of encodeModel / decodeModel in the stores of ./storage.ts.
 import type { DenseNetwork } from "../model/network.js";
 import { checkKeys } from "../validate.js";
-import { loadModel as decodeModel, saveModel as encodeModel } from "./checkpoint.js";
-import type { LoadCheckpointOptions } from "./checkpoint.js";
+import { decodeModel, encodeModel } from "./checkpoint.js";
+import type { LoadOptions } from "./checkpoint.js";
 import { listLocations, readBytes, removeBytes, writeBytes } from "./storage.js";
-
-/** Options of `loadModel`. */
-export type LoadModelOptions = Omit<LoadCheckpointOptions, "source">;
 
 /**
  * Keeps a model in the browser at "indexeddb://name" or "opfs://name", from a page or a Web Worker; a model saved
@@ -31,7 +28,7 @@ export async function saveModel(model: DenseNetwork, where: string): Promise<voi
  * @example
  * const model = await loadModel("opfs://fashion");
  */
-export async function loadModel(where: string, options?: LoadModelOptions): Promise<DenseNetwork> {
+export async function loadModel(where: string, options?: LoadOptions): Promise<DenseNetwork> {
   const { allowNonFinite } = checkKeys("loadModel", options, ["allowNonFinite"]);
   const bytes = await readBytes(where);
   return decodeModel(bytes, { source: where, ...(allowNonFinite !== undefined && { allowNonFinite }) });

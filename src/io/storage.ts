@@ -20,12 +20,18 @@ export interface Location {
 const NAME_MAX = 200;
 const NAME_RULE = `a name of 1 to ${NAME_MAX} characters without "/", "\\" or control characters, not "." or ".."`;
 const LOCATION_RULE = `a location ${SCHEMES.map((s) => `"${s}://<name>"`).join(" or ")}`;
-const FILE_HINT = 'To write a file in Node, Deno or Bun, import saveModel and loadModel from "wasm-softmax/node".';
+const FILE_HINT = 'Files are for Node, Deno and Bun: pass a path such as "models/fashion.wsmx" (not a file: URL) to ' +
+  'saveModel, loadModel, listModels and removeModel from "wasm-softmax/node".';
+// A scheme of two letters or more, so that a Windows drive ("C:/models") reads as a path.
+const URL_FORM = /^([a-z][a-z0-9+.-]+):\/\/(.*)$/is;
+
+/** Whether `where` is written as a location ("scheme://…") rather than as a file path. */
+export const isLocation = (where: unknown): boolean => typeof where === "string" && URL_FORM.test(where);
 
 /** `where` as a location; with `prefix`, the name may be empty or partial (listModels). */
 export function parseLocation(option: string, where: unknown, prefix = false): Location {
   if (typeof where !== "string") throw new OptionError(option, LOCATION_RULE, where);
-  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(where);
+  const match = URL_FORM.exec(where);
   if (!match) throw new OptionError(option, LOCATION_RULE, where, FILE_HINT);
   const scheme = match[1]!.toLowerCase(), name = match[2]!;
   if (!(SCHEMES as readonly string[]).includes(scheme)) {

@@ -26,7 +26,7 @@ describe("a storage location", () => {
     for (const where of ["models/fashion.wsmx", "file:///tmp/fashion.wsmx"]) {
       const error = await rejection(loadModel(where));
       expect(error, where).toBeInstanceOf(OptionError);
-      expect(error.message, where).toContain('import saveModel and loadModel from "wasm-softmax/node"');
+      expect(error.message, where).toContain('pass a path such as "models/fashion.wsmx" (not a file: URL) to saveModel, loadModel, listModels and removeModel from "wasm-softmax/node"');
     }
   });
 

@@ -1,7 +1,6 @@
 // What the storage test asks of a page or a Web Worker: each task returns plain data (probabilities as numbers,
 // errors as their fields), so the test compares bits and error reasons across reloads and contexts.
-import { init, Dataset, MLP, SGD, fit } from "../../../src/index.ts";
-import { saveModel, loadModel, listModels, removeModel } from "../../../src/io/model-storage.ts";
+import { init, Dataset, MLP, SGD, fit, saveModel, loadModel, listModels, removeModel } from "wasm-softmax";
 
 const PROBE = new Float32Array(Array.from({ length: 5 * 16 }, (_, i) => ((i * 7919) % 97) / 97));
 
