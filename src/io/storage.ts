@@ -17,9 +17,10 @@ export interface Location {
   href: string;
 }
 
+// Plain literals, so that an app's bundler drops them with the rest of this module when the app keeps no model.
 const NAME_MAX = 200;
-const NAME_RULE = `a name of 1 to ${NAME_MAX} characters without "/", "\\" or control characters, not "." or ".."`;
-const LOCATION_RULE = `a location ${SCHEMES.map((s) => `"${s}://<name>"`).join(" or ")}`;
+const NAME_RULE = 'a name of 1 to 200 characters without "/", "\\" or control characters, not "." or ".."';
+const LOCATION_RULE = 'a location "indexeddb://<name>" or "opfs://<name>"';
 const FILE_HINT = 'Files are for Node, Deno and Bun: pass a path such as "models/fashion.wsmx" (not a file: URL) to ' +
   'saveModel, loadModel, listModels and removeModel from "wasm-softmax/node".';
 // A scheme of two letters or more, so that a Windows drive ("C:/models") reads as a path.
