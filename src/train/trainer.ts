@@ -18,14 +18,14 @@ import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { BatchCallback, EpochResult } from "./events.js";
 import { notify } from "./events.js";
 import { Feed } from "./feed.js";
-import type { Targets } from "./feed.js";
+import type { Targets } from "../data/dataset.js";
 import { TrainerState } from "./state.js";
 import type { TrainerSnapshot } from "./state.js";
 import { evaluateOn } from "./evaluate.js";
 import type { Evaluation } from "./evaluate.js";
 import { INSPECT, inspectAs } from "../inspect.js";
 
-export type { Targets } from "./feed.js";
+export type { Targets } from "../data/dataset.js";
 export type { TrainerSnapshot } from "./state.js";
 
 /** Options of `new Trainer(model, …)`; each is checked, and unknown keys are refused. */
