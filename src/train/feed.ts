@@ -5,6 +5,7 @@
 import type { Ptr } from "../kernels/contract.js";
 import { Scope } from "../runtime/memory.js";
 import { Dataset, U8_SCALE } from "../data/dataset.js";
+import type { Targets } from "../data/dataset.js";
 import { epochOrder } from "../data/batches.js";
 import { writeRows } from "../model/inference.js";
 import type { KernelSpace, Staging } from "../model/inference.js";
@@ -107,7 +108,7 @@ export class Feed {
   }
 
   /** Writes a batch of the caller's: rows from `inputRows` and their labels or target rows; true when `y` held target rows. */
-  writeBatch(values: Uint8Array | Float32Array, rows: number, y: ArrayLike<number>, slots: BatchSlots): boolean {
+  writeBatch(values: Uint8Array | Float32Array, rows: number, y: Targets, slots: BatchSlots): boolean {
     const { kernels, arena } = this.#space, C = this.#model.classes, width = this.#model.inputs;
     writeRows(kernels, arena, slots.stage, slots.input, values, rows, width);
     const labels = new Int32Array(arena.memory.buffer, slots.labels, rows), targets = new Float32Array(arena.memory.buffer, slots.targets, rows * C);

@@ -18,16 +18,15 @@ import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { BatchCallback, EpochResult } from "./events.js";
 import { notify } from "./events.js";
 import { Feed } from "./feed.js";
+import type { Targets } from "../data/dataset.js";
 import { TrainerState } from "./state.js";
 import type { TrainerSnapshot } from "./state.js";
 import { evaluateOn } from "./evaluate.js";
 import type { Evaluation } from "./evaluate.js";
 import { INSPECT, inspectAs } from "../inspect.js";
 
+export type { Targets } from "../data/dataset.js";
 export type { TrainerSnapshot } from "./state.js";
-
-/** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
-export type Targets = ArrayLike<number>;
 
 /** Options of `new Trainer(model, …)`; each is checked, and unknown keys are refused. */
 export interface TrainerOptions {
