@@ -3,6 +3,7 @@
 import type { Kernels, Ptr } from "../kernels/contract.js";
 import type { Arena, Scope } from "../runtime/memory.js";
 import { U8_SCALE } from "../data/dataset.js";
+import type { Normalizer } from "../data/normalizer.js";
 import type { LayerLayout } from "./layout.js";
 
 /** Activations and deltas for batches of up to B rows: acts[0] is the input, the last act the logits. */
@@ -54,12 +55,22 @@ export function staging(scope: Scope, B: number, width: number): Staging {
   return { raw: scope.alloc(B * width * 4), identity: scope.i32(B, Int32Array.from({ length: B }, (_, i) => i)), rows: B };
 }
 
-/** Writes `rows` of `width` values into `into`: u8 pixels scaled to [0, 1] inside the kernels, as in training. */
-export function writeRows(k: Kernels, arena: Arena, s: Staging, into: Ptr, x: Uint8Array | Float32Array, rows: number, width: number): void {
+/**
+ * Writes `rows` of `width` values into `into`: u8 pixels scaled to [0, 1] inside the kernels, as in training, then
+ * the model's normalizer, if any.
+ */
+export function writeRows(k: Kernels, arena: Arena, s: Staging, into: Ptr, x: Uint8Array | Float32Array, rows: number, width: number,
+                          normalizer: Normalizer | undefined): void {
   if (x instanceof Uint8Array) {
     arena.u8.set(x, s.raw);
     k.gatherScaleU8(into, s.raw, s.identity, rows, width, U8_SCALE);
   } else {
     new Float32Array(arena.memory.buffer, into, x.length).set(x);
   }
+  normalizeRows(arena, into, rows, width, normalizer);
+}
+
+/** Applies `normalizer` to `rows` rows already in `into` (every path that brings inputs in ends here, so the bits agree). */
+export function normalizeRows(arena: Arena, into: Ptr, rows: number, width: number, normalizer: Normalizer | undefined): void {
+  normalizer?.applyInPlace(new Float32Array(arena.memory.buffer, into, rows * width));
 }

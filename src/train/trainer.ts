@@ -10,7 +10,7 @@ import { Dataset, U8_SCALE } from "../data/dataset.js";
 import { batchCount, batchRanges, epochOrder } from "../data/batches.js";
 import { DenseNetwork, checkFits, rowsOf } from "../model/network.js";
 import type { Inputs } from "../model/network.js";
-import { backward, forward, room, staging, writeRows } from "../model/passes.js";
+import { backward, forward, normalizeRows, room, staging, writeRows } from "../model/passes.js";
 import type { Buffers, Staging } from "../model/passes.js";
 import { Optimizer, SGD } from "../optim/optimizer.js";
 import { DivergenceError, OptionError, ShapeError, WasmSoftmaxError } from "../errors.js";
@@ -201,6 +201,7 @@ export class Trainer {
     const callbacks = checkOr("callbacks", o.callbacks, RULES.functions, []) as Callback[];
     const signal = o.signal === undefined ? undefined : check("signal", o.signal, RULES.signal);
     const r = this.#residentOf(data);
+    this.model.learnFrom(data);
     this.#writeOrder(r, epochOrder(data.length, shuffle, seed, epoch));
     const lr = this.optimizer.learningRate(epoch), batches = batchCount(data.length, this.batchSize);
     const run: RunOptions = { seed, batchSize: this.batchSize, shuffle, loss: this.loss };
@@ -277,11 +278,11 @@ export class Trainer {
    */
   predictOnBatch(x: Inputs): Float32Array {
     this.#open();
-    const rows = rowsOf(x, this.model.inputs), width = this.model.inputs, C = this.model.classes, k = this.runtime.kernels;
+    const rows = rowsOf(x, this.model), width = this.model.inputs, C = this.model.classes, k = this.runtime.kernels;
     const n = rows.length / width, out = new Float32Array(n * C), acts = this.#buffers.acts;
     for (let start = 0; start < n; start += this.batchSize) {
       const m = Math.min(this.batchSize, n - start);
-      writeRows(k, this.runtime.arena, this.#stage, acts[0]!, rows.subarray(start * width, (start + m) * width), m, width);
+      writeRows(k, this.runtime.arena, this.#stage, acts[0]!, rows.subarray(start * width, (start + m) * width), m, width, this.model.input.normalizer);
       forward(k, this.model.layout, this.#params, acts, m);
       k.softmaxRows(this.#probs, this.#logits, m, C);
       out.set(new Float32Array(this.runtime.arena.memory.buffer, this.#probs, m * C), start * C);
@@ -390,7 +391,12 @@ export class Trainer {
 
   /** Gathers rows [start, end) of the current order into acts[0], their labels and (when used) target rows. */
   #loadBatch(data: Dataset, r: Resident | Streamed, start: number, end: number): number {
-    if (r.streamed) return this.#streamBatch(data, r, start, end);
+    const B = r.streamed ? this.#streamBatch(data, r, start, end) : this.#gatherBatch(data, r, start, end);
+    normalizeRows(this.runtime.arena, this.#buffers.acts[0]!, B, data.features, this.model.input.normalizer);
+    return B;
+  }
+
+  #gatherBatch(data: Dataset, r: Resident, start: number, end: number): number {
     const k = this.runtime.kernels, B = end - start, idx = r.order + start * 4, into = this.#buffers.acts[0]!;
     if (data.pixels) k.gatherScaleU8(into, r.x, idx, B, data.features, U8_SCALE);
     else k.gatherF32(into, r.x, idx, B, data.features);
@@ -425,12 +431,13 @@ export class Trainer {
 
   #writeInputs(input: Inputs, what: string): number {
     this.#open();
-    const width = this.model.inputs, x = rowsOf(input, width), rows = x.length / width;
+    const width = this.model.inputs, x = rowsOf(input, this.model), rows = x.length / width;
     if (rows < 1 || rows > this.batchSize) {
       throw new ShapeError(`${what} inputs`, `1 to ${this.batchSize} rows of ${width} values (the Trainer's batchSize)`, `${rows} rows`,
         "Split the batch, or create the Trainer with a larger batchSize.");
     }
-    writeRows(this.runtime.kernels, this.runtime.arena, this.#stage, this.#buffers.acts[0]!, x, rows, width);
+    this.model.learnFrom({ fromPixels: x instanceof Uint8Array });
+    writeRows(this.runtime.kernels, this.runtime.arena, this.#stage, this.#buffers.acts[0]!, x, rows, width, this.model.input.normalizer);
     return rows;
   }
 
