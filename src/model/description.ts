@@ -136,7 +136,7 @@ function checkMetadata(value: unknown): JSONValue {
   }
   const text = JSON.stringify(value), bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_METADATA_BYTES) {
-    throw new OptionError("metadata", `at most ${MAX_METADATA_BYTES} bytes of JSON (MAX_METADATA_BYTES)`, `${bytes} bytes`,
+    throw new OptionError("metadata size in bytes", `at most ${MAX_METADATA_BYTES} (MAX_METADATA_BYTES, as UTF-8 JSON text)`, bytes,
       "Keep large data beside the model file, and a reference to it in metadata.");
   }
   return deepFreeze(JSON.parse(text) as JSONValue);
