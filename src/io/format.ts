@@ -23,7 +23,7 @@ export { crc32 } from "../crc32.js";
 export const CHECKPOINT_MAGIC = "WSMX";
 export const CHECKPOINT_VERSION = 3;
 /**
- * Versions `decodeCheckpoint` reads: 3 (f16 and int8 weights, the model's class names, input description and
+ * Versions `unpackCheckpoint` reads: 3 (f16 and int8 weights, the model's class names, input description and
  * metadata), 2 (CRC over everything) and 1 (CRC over the payload only).
  */
 export const CHECKPOINT_VERSIONS: readonly number[] = [1, 2, 3];
@@ -63,7 +63,7 @@ export interface CheckpointContents {
  * training position.
  * @throws {OptionError} for a dtype other than "f32" with an optimizer, or "f16" for parameters beyond ±65504.
  */
-export function encodeCheckpoint({ model, parameters, dtype = "f32", optimizer, training }: CheckpointContents): Uint8Array {
+export function packCheckpoint({ model, parameters, dtype = "f32", optimizer, training }: CheckpointContents): Uint8Array {
   const state = optimizer?.state ?? new Float32Array(0);
   if (dtype !== "f32" && optimizer) {
     throw new OptionError("dtype", '"f32" for a checkpoint with optimizer state', dtype, "Save smaller weights with encodeModel, which keeps the model alone.");
@@ -112,7 +112,7 @@ export function widthsOf(config: unknown): number[] | undefined {
  *   CRC mismatch.
  * @throws {OptionError} when `bytes` is not a Uint8Array.
  */
-export function decodeCheckpoint(bytes: Uint8Array, source: string):
+export function unpackCheckpoint(bytes: Uint8Array, source: string):
   { header: CheckpointHeader; parameters: Float32Array; state: Float32Array; version: number } {
   const fail = (expected: string, actual: string, hint = "The file is damaged or not a wasm-softmax checkpoint; save it again."): never => {
     throw new FormatError(source, expected, actual, hint);

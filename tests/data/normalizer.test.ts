@@ -9,7 +9,7 @@ import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import { Trainer } from "../../src/train/trainer.js";
 import { fit } from "../../src/train/fit.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { loadModel, saveModel } from "../../src/io/checkpoint.js";
+import { decodeModel, encodeModel } from "../../src/io/checkpoint.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { blobs } from "../helpers/data.js";
 import { optionError, thrown } from "../helpers/errors.js";
@@ -138,7 +138,7 @@ describe("a model with a normalizer", () => {
     const pixels = blobs(64, 5, 3, 6, true), n = Normalizer.fit(pixels);
     const model = new SoftmaxRegression({ inputs: 5, classes: 3, input: { normalizer: n } });
     await fit(model, pixels, { epochs: 2, batchSize: 16 });
-    const back = loadModel(saveModel(model));
+    const back = decodeModel(encodeModel(model));
     expect(back.input.pixels).toBe(true);
     expect(back.input.normalizer!.toJSON()).toEqual(n.toJSON());
     const rows = pixels.x.subarray(0, 25) as Uint8Array;

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
-import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../../src/io/checkpoint.js";
-import { decodeCheckpoint } from "../../src/io/format.js";
+import { decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel } from "../../src/io/checkpoint.js";
+import { unpackCheckpoint } from "../../src/io/format.js";
 import { f16Bits, f16Value } from "../../src/io/weights.js";
 import { Normalizer } from "../../src/data/normalizer.js";
 import { Dataset } from "../../src/data/dataset.js";
@@ -32,7 +32,7 @@ function described(): MLP {
 describe("model files, format version 3", () => {
   it("keep the class names, input description, normalizer and metadata, and the parameters bit for bit", () => {
     const model = described();
-    const back = loadModel(saveModel(model));
+    const back = decodeModel(encodeModel(model));
     expect(back.config).toEqual(model.config);
     expect(back.labels).toEqual(["cat", "dog", "bird"]);
     expect(back.input.pixels).toBe(false);
@@ -44,17 +44,17 @@ describe("model files, format version 3", () => {
   });
 
   it("store f16 weights in about half the bytes, each parameter rounded to its nearest f16", () => {
-    const model = described(), f32 = saveModel(model), f16 = saveModel(model, { dtype: "f16" });
-    const back = loadModel(f16).getParameters(), p = model.getParameters();
+    const model = described(), f32 = encodeModel(model), f16 = encodeModel(model, { dtype: "f16" });
+    const back = decodeModel(f16).getParameters(), p = model.getParameters();
     expect(back).toEqual(Float32Array.from(p, (v) => f16Value(f16Bits(v)!)));
-    expect(decodeCheckpoint(f16, "m").header.dtype).toBe("f16");
+    expect(unpackCheckpoint(f16, "m").header.dtype).toBe("f16");
     const headerBytes = f32.length - p.length * 4;
     expect(f16.length - headerBytes).toBeLessThanOrEqual(p.length * 2 + 16 + 4);
-    expect(loadModel(f16).config).toEqual(model.config);
+    expect(decodeModel(f16).config).toEqual(model.config);
   });
 
   it("store int8 weights with a scale per row, each within half a step, biases exact", () => {
-    const model = described(), back = loadModel(saveModel(model, { dtype: "int8" }));
+    const model = described(), back = decodeModel(encodeModel(model, { dtype: "int8" }));
     for (const [l, { inputs, outputs, weight, bias }] of back.getWeights().entries()) {
       const original = model.getWeights()[l]!;
       expect(bias).toEqual(original.bias);
@@ -68,7 +68,7 @@ describe("model files, format version 3", () => {
 
   it("shrink d2l's 784-256-10 MLP from 814 KB to about 407 KB (f16) and 205 KB (int8)", () => {
     const model = new MLP({ layers: [784, 256, 10] });
-    const sizes = (["f32", "f16", "int8"] as const).map((dtype) => saveModel(model, { dtype }).length);
+    const sizes = (["f32", "f16", "int8"] as const).map((dtype) => encodeModel(model, { dtype }).length);
     expect(sizes[0]! - 203530 * 4).toBeLessThan(200);
     expect(sizes[1]! - 203530 * 2).toBeLessThan(200);
     expect(sizes[2]! - (784 * 256 + 256 * 10 + 266 * 8)).toBeLessThan(200);
@@ -76,23 +76,23 @@ describe("model files, format version 3", () => {
 
   it("refuse an unknown dtype, an unknown option, and f16 for a weight beyond ±65504, saying what to use", () => {
     const model = new SoftmaxRegression({ inputs: 3, classes: 2 });
-    expect(optionError(() => saveModel(model, { dtype: "f8" as "f16" })).message).toBe('Invalid dtype: expected one of "f32", "f16", "int8", got "f8".');
-    expect(optionError(() => saveModel(model, { dtyp: "f16" } as never)).message).toMatch(/Did you mean "dtype"\?/);
+    expect(optionError(() => encodeModel(model, { dtype: "f8" as "f16" })).message).toBe('Invalid dtype: expected one of "f32", "f16", "int8", got "f8".');
+    expect(optionError(() => encodeModel(model, { dtyp: "f16" } as never)).message).toMatch(/Did you mean "dtype"\?/);
     const p = model.getParameters();
     p[4] = 70000;
     model.setParameters(p);
-    expect(optionError(() => saveModel(model, { dtype: "f16" })).message).toBe(
+    expect(optionError(() => encodeModel(model, { dtype: "f16" })).message).toBe(
       'Invalid dtype: expected "f32" or "int8" for this model (parameter 4 is 70000, beyond f16\'s ±65504), got "f16". ' +
       'Save it with { dtype: "int8" } (scaled per row) or { dtype: "f32" }, or find out why the weights grew so large (weight decay helps).');
-    expect(loadModel(saveModel(model, { dtype: "int8" })).getParameters()[4]).toBeCloseTo(70000, -3);
+    expect(decodeModel(encodeModel(model, { dtype: "int8" })).getParameters()[4]).toBeCloseTo(70000, -3);
   });
 
   it("keep checkpoints with optimizer state in f32", () => {
     const model = new SoftmaxRegression({ inputs: 3, classes: 2 });
-    const bytes = saveCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }) });
-    expect(decodeCheckpoint(bytes, "c").header.dtype).toBeUndefined();
+    const bytes = encodeCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }) });
+    expect(unpackCheckpoint(bytes, "c").header.dtype).toBeUndefined();
     const asF16 = editCheckpoint(bytes, ({ header }) => { header.dtype = "f16"; });
-    expect(() => loadCheckpoint(asF16)).toThrow(/expected f32 parameters in a checkpoint with optimizer state, got dtype "f16"\./);
+    expect(() => decodeCheckpoint(asF16)).toThrow(/expected f32 parameters in a checkpoint with optimizer state, got dtype "f16"\./);
   });
 });
 
@@ -104,20 +104,20 @@ describe("model files of earlier format versions", () => {
       expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(version);
       const { header, payload } = splitCheckpoint(bytes);
       const expected = new Float32Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength));
-      const model = loadModel(bytes);
+      const model = decodeModel(bytes);
       expect(model.config).toEqual(header.model);
       expect(sameBits(model.getParameters(), expected)).toBe(true);
       // Nothing known of their inputs: Uint8Array as pixels, floats as given, as these versions predicted.
       expect(model.input).toEqual({ features: 6 });
       expect(model.labels).toBeUndefined();
       // Saved again, they are version 3 files of the same model.
-      const again = saveModel(model);
-      expect(sameBits(loadModel(again).getParameters(), expected)).toBe(true);
+      const again = encodeModel(model);
+      expect(sameBits(decodeModel(again).getParameters(), expected)).toBe(true);
     }
   });
 
   it.each([1, 2])("a version %i checkpoint of a run keeps its optimizer state and training position", (version) => {
-    const { model, optimizer, training } = loadCheckpoint(fixture(`mlp-adam-run-v${version}.wsmx`));
+    const { model, optimizer, training } = decodeCheckpoint(fixture(`mlp-adam-run-v${version}.wsmx`));
     expect(model.layers).toEqual([6, 4, 3]);
     expect(optimizer!.config.type).toBe("adam");
     expect(optimizer!.steps).toBe(6);
@@ -126,11 +126,11 @@ describe("model files of earlier format versions", () => {
 });
 
 describe("damaged or impossible model files", () => {
-  const good = () => saveModel(described());
+  const good = () => encodeModel(described());
   const header = (edit: (h: Record<string, unknown>) => void) => editCheckpoint(good(), ({ header: h }) => edit(h));
   const model = (edit: (m: Record<string, unknown>) => void) => header((h) => edit(h.model as Record<string, unknown>));
   const refused = (bytes: Uint8Array): FormatError => {
-    const error = thrown(() => loadModel(bytes, "model.wsmx"));
+    const error = thrown(() => decodeModel(bytes, "model.wsmx"));
     expect(error).toBeInstanceOf(FormatError);
     return error as FormatError;
   };
@@ -172,7 +172,7 @@ describe("damaged or impossible model files", () => {
   });
 
   it("refuses an int8 row whose scale is zero or not finite, naming the layer and row", () => {
-    const bytes = saveModel(described(), { dtype: "int8" });
+    const bytes = encodeModel(described(), { dtype: "int8" });
     for (const bad of [0, NaN, -Infinity]) {
       const damaged = editCheckpoint(bytes, ({ payload }) => { new DataView(payload.buffer, payload.byteOffset).setFloat32(5 * 8 + 4, bad, true); });
       expect(refused(damaged).message).toBe(`Invalid model.wsmx: expected a finite scale > 0 for every int8 weight row, got ${bad} for layer 2, row 1. ` +

@@ -7,7 +7,7 @@ import { MLP, SoftmaxRegression, createModel } from "../../src/model/models.js";
 import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
 import { Trainer } from "../../src/train/trainer.js";
 import { fit } from "../../src/train/fit.js";
-import { loadModel, saveModel } from "../../src/io/checkpoint.js";
+import { decodeModel, encodeModel } from "../../src/io/checkpoint.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { blobs } from "../helpers/data.js";
 import { optionError, thrown } from "../helpers/errors.js";
@@ -82,7 +82,7 @@ describe("what a model learns from the first data it trains on", () => {
   it("round-trips through createModel(config) and the model file", async () => {
     const model = await pixelModel();
     expect(createModel(model.config).config).toEqual(model.config);
-    const back = loadModel(saveModel(model));
+    const back = decodeModel(encodeModel(model));
     expect(back.input).toEqual(model.input);
     expect(back.labels).toEqual(model.labels);
   });

@@ -8,7 +8,7 @@ import { loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
 import { MLP } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";
-import { loadModel, saveModel } from "../../src/io/checkpoint.js";
+import { decodeModel, encodeModel } from "../../src/io/checkpoint.js";
 
 const dir = "/usr/share/datasets/fashion-mnist";
 
@@ -29,15 +29,15 @@ describe.skipIf(!existsSync(dir) && !process.env.CI)("d2l's MLP on the real Fash
     for (let e = 1; e < 4; e++) expect(loss[e]!, `epoch ${e + 1} loss below epoch ${e}`).toBeLessThan(loss[e - 1]!);
     expect(loss[9]!).toBeLessThan(loss[0]! * 0.6);
     const last = history.epochs[9]!;
-    expect(last.valAcc!).toBeGreaterThanOrEqual(0.85);
-    expect(last.acc).toBeGreaterThan(0.85);
+    expect(last.valAccuracy!).toBeGreaterThanOrEqual(0.85);
+    expect(last.accuracy).toBeGreaterThan(0.85);
     // The model's own predictions agree with the figure fit reported.
     const predicted = model.predict(test, { runtime });
     const acc = predicted.reduce((n, p, i) => n + (p === test.y[i] ? 1 : 0), 0) / test.length;
-    expect(Math.abs(acc - last.valAcc!)).toBeLessThan(1e-9);
+    expect(Math.abs(acc - last.valAccuracy!)).toBeLessThan(1e-9);
     // Saved as f16 or int8 and read back, it loses at most half a point of test accuracy (int8: the README's promise).
     for (const dtype of ["f16", "int8"] as const) {
-      const smaller = loadModel(saveModel(model, { dtype })).predict(test, { runtime });
+      const smaller = decodeModel(encodeModel(model, { dtype })).predict(test, { runtime });
       const smallerAcc = smaller.reduce((n, p, i) => n + (p === test.y[i] ? 1 : 0), 0) / test.length;
       expect(acc - smallerAcc, `${dtype}: ${smallerAcc} against ${acc}`).toBeLessThanOrEqual(0.005);
     }
