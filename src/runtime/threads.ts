@@ -204,12 +204,12 @@ export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefi
         base.linearForward(out, inp, w, b, B, I, O);
       }
     },
-    linearBackward(dW: Ptr, db: Ptr, g: Ptr, panels: Ptr, x: Ptr, B: number, I: number, O: number) {
+    linearBackward(dW: Ptr, db: Ptr, g: Ptr, x: Ptr, panels: Ptr, B: number, I: number, O: number) {
       // Split by input columns, not outputs: each thread then reads only its columns of x, and a layer with few
       // outputs (softmax regression's 10) still splits evenly. Every thread reads all of dOut's panels, so they
       // are packed here first.
-      if (!inParts(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, panels, x, B, I, O, i0, i1], () => base.packOutputPairs(panels, g, B, O))) {
-        base.linearBackward(dW, db, g, panels, x, B, I, O);
+      if (!inParts(I, B * I * O, 16, (i0, i1) => ["linearBackwardRange", dW, db, g, x, panels, B, I, O, i0, i1], () => base.packOutputPairs(panels, g, B, O))) {
+        base.linearBackward(dW, db, g, x, panels, B, I, O);
       }
     },
     matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number) {
@@ -219,9 +219,8 @@ export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefi
     },
     gatherScaleU8(out: Ptr, src: Ptr, idx: Ptr, B: number, I: number, scale: number) {
       if (!inParts(B, B * I, 4, (r0, r1) => ["gatherScaleU8", out + r0 * I * 4, src, idx + r0 * 4, r1 - r0, I, scale])) {
-        return base.gatherScaleU8(out, src, idx, B, I, scale);
+        base.gatherScaleU8(out, src, idx, B, I, scale);
       }
-      return undefined;
     },
     reluForward(out: Ptr, inp: Ptr, n: number) {
       if (!inParts(n, n, 64, (s, e) => ["reluForward", out + s * 4, inp + s * 4, e - s])) base.reluForward(out, inp, n);
