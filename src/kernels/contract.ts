@@ -7,6 +7,14 @@ export type Backend = "wasm-simd" | "wasm" | "js";
 export const BACKENDS: readonly Backend[] = ["wasm-simd", "wasm", "js"];
 
 /**
+ * Which build of the backend's kernels runs: "default" (the same bits in every runtime and on every machine) or
+ * the opt-in "relaxed-simd" (fused multiply-adds where the CPU has them, so bits may differ between machines).
+ */
+export type Build = "default" | "relaxed-simd";
+/** @internal */
+export const BUILDS: readonly Build[] = ["default", "relaxed-simd"];
+
+/**
  * @internal The kernel contract, shared by the wasm builds (the exports of assembly/index.ts) and the plain-TS twin.
  * Arguments follow the kernels: outputs first, then inputs, then scratch, then dimensions; pointers are byte
  * offsets into `memory`. Kernels never allocate and never validate: callers check shapes at the public boundary.
@@ -45,6 +53,7 @@ export interface Heap {
 /** @internal */
 export interface Kernels extends KernelFunctions {
   readonly backend: Backend;
+  readonly build: Build;
   readonly memory: Heap;
   /** First byte free for the allocator. */
   readonly heapBase: number;

@@ -22,6 +22,7 @@ const f = Math.fround;
  */
 export class JsKernels implements Kernels {
   readonly backend = "js";
+  readonly build = "default";
   readonly memory: Heap = new JsHeap();
   readonly heapBase = 16;
   private f32v = new Float32Array(0);

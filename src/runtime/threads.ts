@@ -239,7 +239,7 @@ export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefi
       }
     },
   };
-  return { ...k, backend: base.backend, memory: base.memory, heapBase: base.heapBase };
+  return { ...k, backend: base.backend, build: base.build, memory: base.memory, heapBase: base.heapBase };
 }
 
 type Spawn = (onMessage: (message: { ready?: boolean; error?: string }) => void, onError: (error: unknown) => void) => Worker;
