@@ -77,7 +77,7 @@ function linearBackward(I, O) {
     inputs: (rng) => ({ dOut: uniform(rng, B * O, -1 / B, 1 / B), inp: uniform(rng, B * I, 0, 1) }),
     // panels: the kernel's scratch (dOut regrouped by output pairs), written and checked like an output.
     outputs: { dWeight: O * I, dBias: O, panels: B * O },
-    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.panels, p.inp, B, I, O),
+    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
     gemm: { M: O, K: B, N: I, a: "dOut", b: "inp", out: "dWeight", transA: 1, transB: 0 },
