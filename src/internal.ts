@@ -8,4 +8,3 @@ export { writeFileAtomic } from "./atomic-node.js";
 export { Scope } from "./runtime/memory.js";
 export { JsKernels } from "./kernels/js.js";
 export type { Kernels, Backend } from "./kernels/contract.js";
-export { Rng, permutation } from "./random.js";

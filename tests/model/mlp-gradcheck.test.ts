@@ -8,7 +8,7 @@ import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
 import { backward, forward, room } from "../../src/model/passes.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 
 const H = 1e-3;
 // O(h²) truncation in f64 plus f32 rounding of the kernels' forward and backward.

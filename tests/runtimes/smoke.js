@@ -2,6 +2,7 @@
 // Bun, Chromium and workerd all run this same file (see runtimes.test.ts) and must agree bit for bit on the
 // wasm backends' trained parameters.
 import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate } from "wasm-softmax";
+import { SeededRandom } from "../../bench/shared/random.js";
 
 export const BACKENDS = ["wasm-simd", "wasm", "js"];
 
@@ -35,11 +36,8 @@ export function fnv1a(values) {
 
 /** Deterministic blobs from integer arithmetic only: 4 classes, 32 Uint8 "pixels", a prototype each plus noise. */
 export function makeData(n = 512, features = 32, classes = 4) {
-  let s = 0x2545f491;
-  const next = () => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
-    return s >>> 0;
-  };
+  const rng = new SeededRandom(0x2545f491);
+  const next = () => rng.u32();
   const prototypes = [];
   for (let c = 0; c < classes; c++) {
     const row = [];
