@@ -7,7 +7,7 @@
 // Markdown tables go to stdout, progress to stderr, the full results to a JSON file.
 //
 //   npm run bench                        build, then the full run
-//   node bench/run.js [--quick] [--only kernels|epochs|footprint] [--json FILE] [--strict]
+//   node bench/run.js [--quick] [--only kernels|epochs|predict|footprint] [--json FILE] [--strict]
 //
 // Exit codes: 0 done, 1 a check failed (nothing timed) or --strict and a target missed, 2 usage or setup error.
 import { parseArgs } from "node:util";
@@ -17,6 +17,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.js";
 import { measurePeak } from "./peak.js";
+import { benchPredict, predictMarkdown } from "./predict.js";
 import { MODELS, checkEpoch, loadData, timeEpochs, trainerVsFit } from "./epochs.js";
 import { CheckError } from "./check.js";
 import { footprintMarkdown, measureFootprint } from "./footprint.js";
@@ -29,8 +30,8 @@ const THREADS = Math.min(8, availableParallelism());
 const TARGET_THREAD_SPEEDUP = 1.7;
 /** Issue 21: the MLP's dense products with wasm-simd at ≥ 90 % of the f32x4 mul + add peak. */
 const TARGET_PEAK_FRACTION = 0.9, MLP_PRODUCT_SHAPE = "256×784→256";
-const USAGE = "usage: node bench/run.js [--quick] [--only kernels|epochs|footprint] [--json FILE] [--strict]";
-const ONLY = ["kernels", "epochs", "footprint"];
+const USAGE = "usage: node bench/run.js [--quick] [--only kernels|epochs|predict|footprint] [--json FILE] [--strict]";
+const ONLY = ["kernels", "epochs", "predict", "footprint"];
 
 /** @param {string} line */
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -64,7 +65,7 @@ async function main() {
     cpu: cpus()[0]?.model?.trim() ?? "unknown", cores: cpus().length, node: process.version,
     platform: `${process.platform} ${process.arch}`,
   };
-  const results = { date: new Date().toISOString(), machine, quick, only: only ?? "all", peak: null, kernels: null, reference: null, epochs: null, footprint: null, checks: {}, targets: [] };
+  const results = { date: new Date().toISOString(), machine, quick, only: only ?? "all", peak: null, kernels: null, reference: null, epochs: null, predict: null, footprint: null, checks: {}, targets: [] };
 
   try {
     if (only === undefined || only === "kernels") {
@@ -84,6 +85,10 @@ async function main() {
       Object.assign(results, { epochs, loop, data });
       Object.assign(results.checks, checks);
     }
+    if (only === undefined || only === "predict") {
+      log(`== Single predictions${quick ? " (quick)" : ""}`);
+      results.predict = await benchPredict({ quick, log });
+    }
     if (only === undefined || only === "footprint") {
       log("== Footprint");
       results.footprint = await measureFootprint({ runs: quick ? 15 : 30, log });
@@ -98,7 +103,7 @@ async function main() {
     return 2;
   }
 
-  results.targets = [...peakTargets(results.kernels), ...targets(results.epochs)];
+  results.targets = [...peakTargets(results.kernels), ...targets(results.epochs), ...(results.predict?.targets ?? [])];
   console.log(report(results));
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -282,6 +287,7 @@ function report(r) {
       `1e-4 of max|p| (MLP: on its first ${r.checks.mlpEpoch.images} images).`,
     ...budget(r));
   }
+  if (r.predict) out.push(...(out.at(-1) === "" ? [] : [""]), predictMarkdown(r.predict));
   if (r.targets.length) {
     out.push(...(out.at(-1) === "" ? [] : [""]), "## Targets", "");
     for (const t of r.targets) out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${formatTarget(t)}${t.note ? ` (${t.note})` : ""}`);
