@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import { compilePeak, FLOPS_PER_ITERATION, measurePeak } from "../../bench/peak.js";
 
 type Peak = (iterations: number, c: number) => number;
-const instantiate = (bytes: Uint8Array) => new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, Peak>;
+const instantiate = (bytes: Uint8Array<ArrayBuffer>) => new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, Peak>;
 
 describe("the peak loop", () => {
-  const simd = compilePeak("simd") as Uint8Array;
-  const relaxed = compilePeak("simd,relaxed-simd") as Uint8Array;
+  const simd = compilePeak("simd") as Uint8Array<ArrayBuffer>;
+  const relaxed = compilePeak("simd,relaxed-simd") as Uint8Array<ArrayBuffer>;
 
   it("adds one per lane per chain and iteration: 6 mul + add chains of 4 lanes, 8 flops each", () => {
     const { mulAddPeak } = instantiate(simd);
