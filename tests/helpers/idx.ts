@@ -2,6 +2,7 @@ import { gzipSync } from "node:zlib";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BANDED_COLS, BANDED_ROWS, bandedImages } from "../../bench/shared/banded.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFiles } from "../../src/data/fashion-mnist.js";
 
 /** Pixel value at (image, row, col), or one value for every pixel. */
 export type Fill = number | ((index: number, row: number, col: number) => number);
@@ -62,20 +63,27 @@ export function makeFashionFiles(
 export const TEST_OFFSET = 100_000;
 
 /**
- * Writes the four gzipped 28×28 Fashion-MNIST files of the banded look-alike (bench/shared/banded.js) into `dir`:
- * examples 0 … trainCount−1 for training, TEST_OFFSET onwards for testing.
+ * The four gzipped 28×28 Fashion-MNIST files of the banded look-alike (bench/shared/banded.js): examples
+ * 0 … trainCount−1 for training, TEST_OFFSET onwards for testing.
  */
-export async function writeLearnableFashionDir(dir: string, trainCount: number, testCount: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const split = async (prefix: string, count: number, first: number) => {
+export function learnableFashionFiles(trainCount: number, testCount: number): FashionMNISTFiles {
+  const split = (count: number, first: number) => {
     const { images, labels } = bandedImages(count, first);
     const pixels = BANDED_ROWS * BANDED_COLS;
-    await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`),
-      gzip(makeIdxImages(count, BANDED_ROWS, BANDED_COLS, (i, r, c) => images[i * pixels + r * BANDED_COLS + c]!)));
-    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels(labels)));
+    return {
+      images: gzip(makeIdxImages(count, BANDED_ROWS, BANDED_COLS, (i, r, c) => images[i * pixels + r * BANDED_COLS + c]!)),
+      labels: gzip(makeIdxLabels(labels)),
+    };
   };
-  await split("train", trainCount, 0);
-  await split("t10k", testCount, TEST_OFFSET);
+  const train = split(trainCount, 0), test = split(testCount, TEST_OFFSET);
+  return { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
+}
+
+/** Writes `learnableFashionFiles` into `dir` under their canonical names. */
+export async function writeLearnableFashionDir(dir: string, trainCount: number, testCount: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const files = learnableFashionFiles(trainCount, testCount);
+  await Promise.all(FASHION_MNIST_KEYS.map((key) => writeFile(join(dir, FASHION_MNIST_FILES[key]), files[key])));
 }
 
 /** The arrays one after another, in one new array. */
