@@ -337,18 +337,18 @@ async function brainRun(model, data, budgetMs) {
 /**
  * ml-logistic-regression: one-vs-rest logistic regressions over ml-matrix, each step a full-batch gradient step
  * (its default learning rate 5e-4; 50 000 steps by default). An epoch is one step of every class's model over the
- * training set; it trains on 3 000 shuffled images, one step as its warm-up, then as many steps as `budgetMs`
- * allows (each call starts from zero weights).
+ * training set; it trains on 1 000 shuffled images, one step as its warm-up, then as many steps as `budgetMs`
+ * allows, at least 10 (each call starts from zero weights; from one or two steps it predicts one class for all).
  */
 async function mlLogisticRun(data, budgetMs) {
   const { default: LogisticRegression } = await import("ml-logistic-regression");
   const { Matrix } = await import("ml-matrix");
-  const ROWS = 3000;
+  const ROWS = 1000, MIN_STEPS = 10;
   const { x, y } = plainRows(data.train, new SeededRandom(0).permutation(data.train.length), 0, ROWS);
   const X = new Matrix(x), Y = Matrix.columnVector(y);
   let t0 = performance.now();
   new LogisticRegression({ numSteps: 1 }).train(X, Y);
-  const steps = Math.max(1, Math.floor(budgetMs / (performance.now() - t0)));
+  const steps = Math.max(MIN_STEPS, Math.floor(budgetMs / (performance.now() - t0)));
   const lr = new LogisticRegression({ numSteps: steps });
   t0 = performance.now();
   lr.train(X, Y);
