@@ -82,7 +82,8 @@ async function train(options) {
   stopRequested = false;
   // A runtime per run: the backend asked for ("auto" included), with its own kernel memory, closed at the end.
   runtime?.close();
-  runtime = await createRuntime({ backend: options.backend });
+  // Its workers up, so that the page shows how many threads train.
+  runtime = await (await createRuntime({ backend: options.backend })).ready;
   const backend = runtime.backend;
   const seed = options.seed ?? 0;
   const model = options.model === "mlp"
@@ -100,13 +101,13 @@ async function train(options) {
     if (event.phase === "batch") {
       if (now - lastBatchPost >= BATCH_POST_MS || event.batch === event.batches) {
         lastBatchPost = now;
-        const { loss, acc, ms } = event.logs;
-        post({ type: "batch", epoch: event.epoch, epochs: event.epochs, batch: event.batch, batches: event.batches, loss, acc, ms });
+        const { loss, accuracy, ms } = event.logs;
+        post({ type: "batch", epoch: event.epoch, epochs: event.epochs, batch: event.batch, batches: event.batches, loss, accuracy, ms });
       }
     } else if (event.phase === "epoch") {
-      const { loss, acc, valLoss, valAcc, ms, lr } = event.logs;
+      const { loss, accuracy, valLoss, valAccuracy, ms, lr } = event.logs;
       post({
-        type: "epoch", epoch: event.epoch, epochs: event.epochs, loss, acc, valLoss, valAcc, ms, lr,
+        type: "epoch", epoch: event.epoch, epochs: event.epochs, loss, accuracy, valLoss, valAccuracy, ms, lr,
         // Wall time of the epoch, test evaluation included; `ms` is the training alone.
         wallMs: now - epochStart,
         predictions: Array.from(model.predict(gridImages, { runtime })),

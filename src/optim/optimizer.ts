@@ -49,25 +49,11 @@ export abstract class Optimizer {
     this.#holder = undefined;
   }
 
-  /** @internal A copy of the buffers and step count, wherever they live now: what fit rolls back to. */
-  snapshot(): { state: Float32Array | undefined; steps: number } {
-    return { state: this.state, steps: this.steps };
-  }
-
-  /** @internal Puts a snapshot back, into kernel memory while a Trainer holds the optimizer. */
-  rollback(snapshot: { state: Float32Array | undefined; steps: number }): void {
-    if (this.#holder) {
-      const view = this.#holder.view();
-      if (snapshot.state) view.set(snapshot.state);
-      else view.fill(0);
-    } else {
-      this.#state = snapshot.state?.slice();
-    }
-    this.steps = snapshot.steps;
-  }
-
   /** The optimizer's type and hyperparameters, as checkpoints store them. */
   abstract readonly config: OptimizerConfig;
+
+  /** The base learning rate (before any schedule). */
+  get lr(): number { return this.config.lr; }
   /** @internal f32 values of state kept for a block of `n` parameters. */
   abstract stateSize(n: number): number;
   /** @internal One update of `n` parameters from their gradients at learning rate `lr`. */
@@ -142,9 +128,6 @@ export class SGD extends Optimizer {
     const o = checkKeys("SGD", options, ["lr", "momentum", "weightDecay", "schedule"]);
     this.config = { type: "sgd", ...commonOptions(o, 0.1), momentum: checkOr("momentum", o.momentum, RULES.fraction, 0) };
   }
-
-  /** The base learning rate (before any schedule). */
-  get lr(): number { return this.config.lr; }
 
   /** @internal */
   stateSize(n: number): number {
