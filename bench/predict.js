@@ -4,7 +4,7 @@
 // (the ONNX graph with a uint8 input scales them as predict does). Before timing, both give the same probabilities
 // for all 1 000 images, or nothing is timed. Calls of the two alternate, so both see the same machine load.
 import * as ort from "onnxruntime-web";
-import { createRuntime, exportONNX, MLP, SoftmaxRegression } from "../dist/node.js";
+import { createRuntime, encodeONNX, MLP, SoftmaxRegression } from "../dist/node.js";
 import { assertClose } from "./check.js";
 import { bandedImages } from "./shared/banded.js";
 
@@ -34,7 +34,7 @@ export async function benchPredict({ quick, log }) {
   try {
     for (const [id, { label, make }] of Object.entries(MODELS)) {
       const model = make();
-      const session = await ort.InferenceSession.create(exportONNX(model, { input: "uint8" }));
+      const session = await ort.InferenceSession.create(encodeONNX(model, { input: "uint8" }));
       try {
         const wasmOne = (/** @type {number} */ i) => model.predictProba(images.subarray(i * PIXELS, (i + 1) * PIXELS), { runtime });
         const ortRun = async (/** @type {Uint8Array} */ x, /** @type {number} */ n) =>
