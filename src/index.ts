@@ -10,6 +10,8 @@ export type { KernelCallOptions } from "./runtime/public-kernels.js";
 
 export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
+export { Normalizer } from "./data/normalizer.js";
+export type { NormalizerKind, NormalizerConfig } from "./data/normalizer.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
 export {
   loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
@@ -20,7 +22,9 @@ export { SoftmaxRegression, MLP } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
 export { DenseNetwork } from "./model/network.js";
 export { MAX_PARAMETERS } from "./model/layout.js";
-export type { LayerLayout, ModelConfig, Inputs, PredictOptions } from "./model/network.js";
+export type { LayerLayout, ModelConfig, Inputs, PredictOptions, Prediction } from "./model/network.js";
+export { MAX_METADATA_BYTES } from "./model/description.js";
+export type { InputDescription, InputOptions, MeaningOptions, JSONValue } from "./model/description.js";
 export { Optimizer, SGD, Adam } from "./optim/optimizer.js";
 export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer.js";
 export type { Schedule } from "./optim/schedules.js";
@@ -43,7 +47,8 @@ export type { ImageGridOptions } from "./plot/svg.js";
 export {
   encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery, encodeWeightsJSON,
 } from "./io/checkpoint.js";
-export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions, LoadOptions } from "./io/checkpoint.js";
+export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions, EncodeModelOptions, LoadOptions } from "./io/checkpoint.js";
+export type { WeightsDtype } from "./io/weights.js";
 export { saveModel, loadModel, listModels, removeModel } from "./io/model-storage.js";
 export { encodeONNX } from "./io/onnx.js";
 export type { ONNXOptions } from "./io/onnx.js";

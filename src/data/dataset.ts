@@ -1,10 +1,10 @@
 import { OptionError, ShapeError } from "../errors.js";
 import { check, checkFinite, checkKeys, checkOr, integerIn, rule, RULES, type Rule } from "../validate.js";
 
-/** Options of `Dataset.fromArrays`. */
 /** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
 export type Targets = ArrayLike<number>;
 
+/** Options of `Dataset.fromArrays`. */
 export interface DatasetOptions {
   /** Values per example (784 for 28×28 images). */
   features: number;
@@ -75,6 +75,8 @@ export class Dataset {
   readonly classes: number;
   readonly imageShape: readonly [number, number] | undefined;
   readonly classNames: readonly string[] | undefined;
+  /** The `scale` the values were multiplied by when the Dataset was made, if one was given. */
+  readonly scale: number | undefined;
 
   /**
    * Wraps arrays without copying them (labels of another integer type are converted once). `y` is one integer
@@ -147,6 +149,14 @@ export class Dataset {
     return this.parts[0]!.x instanceof Uint8Array;
   }
 
+  /**
+   * @internal Whether the examples are pixels: Uint8 rows, or floats made from 0-255 values with `scale: 1 / 255`.
+   * A model first trained on them takes its raw inputs as pixels.
+   */
+  get fromPixels(): boolean {
+    return this.pixels || this.scale === U8_SCALE;
+  }
+
   /** @internal The values of row `i`, a view into the array that holds it (no check of `i`). */
   rowValues(i: number): Uint8Array | Float32Array {
     const parts = this.parts, F = this.features;
@@ -217,6 +227,7 @@ export class Dataset {
     this.classes = classes;
     this.imageShape = imageShape;
     this.classNames = classNames;
+    this.scale = scale === undefined ? undefined : Math.fround(scale);
   }
 
   /** The examples at `indices`, copied, as a new Dataset with the same metadata. */
@@ -252,6 +263,7 @@ export class Dataset {
       classes: this.classes,
       ...(this.imageShape ? { imageShape: this.imageShape } : {}),
       ...(this.classNames ? { classNames: this.classNames } : {}),
+      ...(this.scale !== undefined ? { scale: this.scale } : {}),
     };
   }
 }

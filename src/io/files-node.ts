@@ -6,7 +6,7 @@ import { FormatError } from "../errors.js";
 import { writeFileAtomic } from "../atomic-node.js";
 import type { DenseNetwork } from "../model/network.js";
 import { decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel } from "./checkpoint.js";
-import type { Checkpoint, LoadOptions } from "./checkpoint.js";
+import type { Checkpoint, EncodeModelOptions, LoadOptions } from "./checkpoint.js";
 import { check, checkKeys, rule } from "../validate.js";
 import { CHECKPOINT_MAGIC } from "./format.js";
 import * as browser from "./model-storage.js";
@@ -16,16 +16,18 @@ const PATH = rule<string>("a file path (a non-empty string)", (v) => typeof v ==
 
 /**
  * Writes a model to a file atomically (temporary file, fsync, rename): a crash never leaves a half-written file.
- * "indexeddb://name" and "opfs://name" are the browser's stores, as from the browser entry.
- * @throws {OptionError} when `model` is not a wasm-softmax model or `path` is not a non-empty string.
+ * `{ dtype: "f16" | "int8" }` stores smaller weights, as `encodeModel` does. "indexeddb://name" and "opfs://name"
+ * are the browser's stores, as from the browser entry.
+ * @throws {OptionError} when `model` is not a wasm-softmax model, `path` is not a non-empty string, or for an
+ *   option `encodeModel` refuses.
  * @throws {StorageError} for "indexeddb://" and "opfs://", which Node, Deno and Bun do not have.
  * @example
- * await saveModel(model, "model.wsmx"); // later: await loadModel("model.wsmx")
+ * await saveModel(model, "model.wsmx", { dtype: "int8" }); // later: await loadModel("model.wsmx")
  */
-export async function saveModel(model: DenseNetwork, path: string): Promise<void> {
-  if (isLocation(path)) return browser.saveModel(model, path);
+export async function saveModel(model: DenseNetwork, path: string, options?: EncodeModelOptions): Promise<void> {
+  if (isLocation(path)) return browser.saveModel(model, path, options);
   check("path", path, PATH);
-  await writeFileAtomic(path, encodeModel(model));
+  await writeFileAtomic(path, encodeModel(model, options));
 }
 
 /**

@@ -2,12 +2,13 @@
 import type { DenseNetwork } from "../model/network.js";
 import { checkKeys } from "../validate.js";
 import { decodeModel, encodeModel } from "./checkpoint.js";
-import type { LoadOptions } from "./checkpoint.js";
+import type { EncodeModelOptions, LoadOptions } from "./checkpoint.js";
 import { listLocations, readBytes, removeBytes, writeBytes } from "./storage.js";
 
 /**
  * Keeps a model in the browser at "indexeddb://name" or "opfs://name", from a page or a Web Worker; a model saved
- * before under that name is replaced only once the new one is written whole.
+ * before under that name is replaced only once the new one is written whole. `{ dtype: "f16" | "int8" }` stores
+ * smaller weights, as `encodeModel` does.
  * @throws {OptionError} when `model` is not a wasm-softmax model, or `where` is not an "indexeddb://" or "opfs://"
  *   location with a valid name.
  * @throws {StorageError} when the store is missing ("unavailable"), refused ("denied") or full ("quota"); the
@@ -15,8 +16,8 @@ import { listLocations, readBytes, removeBytes, writeBytes } from "./storage.js"
  * @example
  * await saveModel(model, "indexeddb://fashion"); // later, even after a reload: await loadModel("indexeddb://fashion")
  */
-export async function saveModel(model: DenseNetwork, where: string): Promise<void> {
-  await writeBytes(where, encodeModel(model));
+export async function saveModel(model: DenseNetwork, where: string, options?: EncodeModelOptions): Promise<void> {
+  await writeBytes(where, encodeModel(model, options));
 }
 
 /**

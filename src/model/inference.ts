@@ -6,6 +6,7 @@ import type { Kernels, Ptr } from "../kernels/contract.js";
 import type { Arena } from "../runtime/memory.js";
 import { Scope } from "../runtime/memory.js";
 import { U8_SCALE } from "../data/dataset.js";
+import type { Normalizer } from "../data/normalizer.js";
 import type { LayerLayout } from "./layout.js";
 
 /** Where the kernels run: a runtime's kernels and its memory. */
@@ -14,11 +15,12 @@ export interface KernelSpace {
   readonly arena: Arena;
 }
 
-/** What the forward pass needs of a model: its widths and where each layer sits in the parameter block. */
+/** What the forward pass needs of a model: its widths, where each layer sits in the parameter block, its normalizer. */
 export interface ForwardModel {
   readonly layers: readonly number[];
   readonly layout: readonly LayerLayout[];
   readonly size: number;
+  readonly input: { readonly normalizer?: Normalizer };
 }
 
 /** acts[l+1] = relu(acts[l] · Wₗᵀ + bₗ), no ReLU after the last layer (its output is the logits). */
@@ -52,14 +54,24 @@ export function forwardRoom(scope: Scope, layers: readonly number[], rows: numbe
   };
 }
 
-/** Writes `rows` of `width` values into `into`: u8 pixels scaled to [0, 1] inside the kernels, as in training. */
-export function writeRows(k: Kernels, arena: Arena, s: Staging, into: Ptr, x: Uint8Array | Float32Array, rows: number, width: number): void {
+/**
+ * Writes `rows` of `width` values into `into`: u8 pixels scaled to [0, 1] inside the kernels, as in training, then
+ * the model's normalizer, if any.
+ */
+export function writeRows(k: Kernels, arena: Arena, s: Staging, into: Ptr, x: Uint8Array | Float32Array, rows: number, width: number,
+                          normalizer: Normalizer | undefined): void {
   if (x instanceof Uint8Array) {
     arena.u8.set(x, s.raw);
     k.gatherScaleU8(into, s.raw, s.identity, rows, width, U8_SCALE);
   } else {
     new Float32Array(arena.memory.buffer, into, x.length).set(x);
   }
+  normalizeRows(arena, into, rows, width, normalizer);
+}
+
+/** Applies `normalizer` to `rows` rows already in `into` (every path that brings inputs in ends here, so the bits agree). */
+export function normalizeRows(arena: Arena, into: Ptr, rows: number, width: number, normalizer: Normalizer | undefined): void {
+  normalizer?.applyInPlace(new Float32Array(arena.memory.buffer, into, rows * width));
 }
 
 /**
@@ -140,7 +152,7 @@ export class Inference {
     this.reserve(Math.max(1, Math.min(batch, rows)));
     for (let start = 0; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);
-      writeRows(kernels, arena, this.stage, this.input, x.subarray(start * width, (start + n) * width), n, width);
+      writeRows(kernels, arena, this.stage, this.input, x.subarray(start * width, (start + n) * width), n, width, this.#model.input.normalizer);
       this.forward(n);
       read(start, n);
     }

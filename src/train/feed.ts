@@ -6,7 +6,7 @@ import type { Ptr } from "../kernels/contract.js";
 import { Scope } from "../runtime/memory.js";
 import { Dataset, U8_SCALE } from "../data/dataset.js";
 import { epochOrder } from "../data/batches.js";
-import { writeRows } from "../model/inference.js";
+import { normalizeRows, writeRows } from "../model/inference.js";
 import type { KernelSpace, Staging } from "../model/inference.js";
 import { checkFits, rowsOf } from "../model/network.js";
 import type { DenseNetwork, Inputs } from "../model/network.js";
@@ -86,7 +86,12 @@ export class Feed {
   /** Gathers rows [start, end) of the prepared order into the slots; returns the batch's rows. */
   load(data: Dataset, start: number, end: number, slots: BatchSlots): number {
     const r = this.#sets.get(data)!;
-    if (r.streamed) return this.#stream(data, r, start, end, slots);
+    const B = r.streamed ? this.#stream(data, r, start, end, slots) : this.#gather(data, r, start, end, slots);
+    normalizeRows(this.#space.arena, slots.input, B, data.features, this.#model.input.normalizer);
+    return B;
+  }
+
+  #gather(data: Dataset, r: Resident, start: number, end: number, slots: BatchSlots): number {
     const k = this.#space.kernels, B = end - start, idx = r.order + start * 4;
     if (data.pixels) k.gatherScaleU8(slots.input, r.x, idx, B, data.features, U8_SCALE);
     else k.gatherF32(slots.input, r.x, idx, B, data.features);
@@ -100,7 +105,7 @@ export class Feed {
    * call, the limit is its Trainer's batchSize).
    */
   inputRows(x: Inputs, limit: number, what: string): { values: Uint8Array | Float32Array; rows: number } {
-    const width = this.#model.inputs, values = rowsOf(x, width), rows = values.length / width;
+    const width = this.#model.inputs, values = rowsOf(x, this.#model), rows = values.length / width;
     if (rows < 1 || rows > limit) {
       throw new ShapeError(`${what} inputs`, `1 to ${limit} rows of ${width} values (the Trainer's batchSize)`, `${rows} rows`,
         "Split the batch, or create the Trainer with a larger batchSize.");
@@ -111,7 +116,7 @@ export class Feed {
   /** Writes a batch of the caller's: rows from `inputRows` and their labels or target rows; true when `y` held target rows. */
   writeBatch(values: Uint8Array | Float32Array, rows: number, y: Targets, slots: BatchSlots): boolean {
     const { kernels, arena } = this.#space, C = this.#model.classes, width = this.#model.inputs;
-    writeRows(kernels, arena, slots.stage, slots.input, values, rows, width);
+    writeRows(kernels, arena, slots.stage, slots.input, values, rows, width, this.#model.input.normalizer);
     const labels = new Int32Array(arena.memory.buffer, slots.labels, rows), targets = new Float32Array(arena.memory.buffer, slots.targets, rows * C);
     if (y instanceof Float32Array && y.length === rows * C) {
       if (this.#loss.distributions) checkDistributions("trainOnBatch target row", y, rows, C);

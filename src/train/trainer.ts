@@ -144,6 +144,7 @@ export class Trainer {
     const signal = o.signal === undefined ? undefined : check("signal", o.signal, RULES.signal);
     this.#open();
     const withTargets = this.#feed.prepare(data, { shuffle, seed, epoch });
+    this.model.learnFrom(data);
     const slots = this.#state.reserve(Math.min(this.batchSize, data.length));
     const lr = this.optimizer.learningRate(epoch), batches = batchCount(data.length, this.batchSize);
     let lossSum = 0, correct = 0, seen = 0, batch = 0, ms = 0, lastYield = performance.now();
@@ -207,6 +208,7 @@ export class Trainer {
     const { values, rows } = this.#feed.inputRows(x, this.batchSize, "trainOnBatch");
     const slots = this.#state.reserve(rows);
     const soft = this.#feed.writeBatch(values, rows, y, slots);
+    this.model.learnFrom({ fromPixels: values instanceof Uint8Array });
     const step = this.#state.step(rows, soft || this.#loss.needsTargets(false), this.optimizer.learningRate(epoch), epoch, this.optimizer.steps + 1);
     return { loss: step.loss, accuracy: step.correct / rows };
   }
@@ -221,7 +223,7 @@ export class Trainer {
    */
   predictOnBatch(x: Inputs): Float32Array {
     this.#open();
-    const rows = rowsOf(x, this.model.inputs), inference = new Inference(this.runtime, this.model, this.#state.params);
+    const rows = rowsOf(x, this.model), inference = new Inference(this.runtime, this.model, this.#state.params);
     try {
       return inference.probabilities(rows, this.batchSize);
     } finally {

@@ -83,7 +83,9 @@ describe("checkpoints", () => {
     const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
       ["too short", (b) => b.subarray(0, 8), /at least 12 bytes/],
       ["wrong magic", (b) => { const c = b.slice(); c[0] = 0x58; return c; }, /magic "WSMX"/],
-      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 3, true); return c; }, /expected version 1 or 2, got 3\./],
+      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 0, true); return c; }, /expected format version 1, 2 or 3, got 0\. The file is damaged or not a wasm-softmax model or checkpoint\./],
+      ["newer format version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 4, true); return c; },
+        /expected format version 1, 2 or 3, got 4\. It was saved by a newer wasm-softmax, in format version 4: load it with a wasm-softmax that reads version 4 \(this one reads up to 3\)\./],
       ["header longer than the file", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(8, 1 << 20, true); return c; }, /header/],
       ["flipped payload bit", (b) => { const c = b.slice(); c[c.length - 5]! ^= 1; return c; }, /expected CRC-32 \d+ over header and payload, got \d+\./],
       ["changed header field (the CRC covers the header too)", headerDigit, /over header and payload/],
@@ -164,8 +166,8 @@ describe("checkpoints", () => {
     const model = new SoftmaxRegression({ inputs: 4, classes: 2, seed: 3 });
     const v2 = encodeCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 1, seed: 2, batchSize: 4, shuffle: false } });
 
-    it("saves version 2 and still reads version 1 files, to the same model, optimizer and training position", () => {
-      expect(new DataView(v2.buffer).getUint32(4, true)).toBe(2);
+    it("saves version 3 and still reads version 1 files, to the same model, optimizer and training position", () => {
+      expect(new DataView(v2.buffer).getUint32(4, true)).toBe(3);
       const v1 = asVersion1(v2);
       expect(new DataView(v1.buffer).getUint32(4, true)).toBe(1);
       const [a, b] = [decodeCheckpoint(v1), decodeCheckpoint(v2)];

@@ -71,7 +71,7 @@ describe("model options", () => {
     expect(optionError(() => new SoftmaxRegression({ inputs: 4, classes: 2, weightstd: 0.1 } as SoftmaxRegressionOptions)).message)
       .toBe('Unknown SoftmaxRegression option "weightstd". Did you mean "weightStd"?');
     expect(optionError(() => new SoftmaxRegression({ inputs: 4, classes: 2, hidden: [3] } as SoftmaxRegressionOptions)).message)
-      .toBe('Unknown SoftmaxRegression option "hidden". Known options: inputs, classes, seed, weightStd.');
+      .toBe('Unknown SoftmaxRegression option "hidden". Known options: inputs, classes, seed, weightStd, labels, input, metadata.');
   });
 
   it("refuses options that are not an object", () => {
