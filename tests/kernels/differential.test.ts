@@ -6,7 +6,7 @@ import type { Backend, Kernels } from "../../src/kernels/contract.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32, randomPermutation, randomU8 } from "../helpers/random.js";
+import { randomF32, randomI32, randomPermutation, randomU8 } from "../../bench/shared/random.js";
 import { loadRuntimes, runKernel, type Buf, type Result } from "./harness.js";
 
 const runtimes = await loadRuntimes();
@@ -26,27 +26,6 @@ const seed = (...dims: number[]) => dims.reduce((s, d) => (Math.imul(s, 31) + d 
 function both(rt: Runtime, bufs: Record<string, Buf>, call: (k: Kernels, p: Record<string, number>) => number | void, label: string): [Result, Result] {
   return [runKernel(rt, bufs, call, label), runKernel(js, bufs, call, label)];
 }
-
-describe("expectClose", () => {
-  it("passes values within atol + rtol·|expected|, and NaN against NaN, and equal infinities", () => {
-    expectClose([1, 100.05, NaN, -Infinity], [1.0005, 100, NaN, -Infinity], { atol: 1e-3, rtol: 1e-3 });
-  });
-
-  it("reports the first bad index, both values and the max abs diff", () => {
-    expect(() => expectClose([0, 1.5, 2, 9], [0, 1, 2, 3], { atol: 0.1, rtol: 0, label: "case" }))
-      .toThrow("case: values differ at index 1 of 4: expected 1, got 1.5 (atol 0.1, rtol 0; max abs diff 6)");
-  });
-
-  it("fails NaN against a number in either direction, and an infinity against a finite value", () => {
-    expect(() => expectClose([NaN], [0], { atol: 1, rtol: 1 })).toThrow(/index 0/);
-    expect(() => expectClose([0], [NaN], { atol: 1, rtol: 1 })).toThrow(/index 0/);
-    expect(() => expectClose([Infinity], [3e38], { atol: 1e38, rtol: 1 })).toThrow(/index 0/);
-  });
-
-  it("fails arrays of different lengths", () => {
-    expect(() => expectClose([1, 2], [1, 2, 3], { atol: 1, rtol: 1 })).toThrow(/expected 3 values, got 2/);
-  });
-});
 
 describe("the guard harness", () => {
   it("fails a kernel that writes one element past its output", () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Backend, Kernels } from "../../src/kernels/contract.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 import { loadRuntimes, runKernel } from "./harness.js";
 import { crossEntropy64 } from "../helpers/loss64.js";
 

@@ -8,7 +8,7 @@ import type { Runtime } from "../../src/runtime/runtime.js";
 import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
 import { Inference } from "../../src/model/inference.js";
-import { randomF32 } from "../helpers/random.js";
+import { randomF32 } from "../../bench/shared/random.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
 
