@@ -10,7 +10,7 @@ import { OptionError, WasmError, createRuntime, kernels } from "../../src/index.
 import { relaxedSimdSupported } from "../../src/runtime/load.js";
 import { expectClose } from "../helpers/close.js";
 import { rejection } from "../helpers/errors.js";
-import { randomF32 } from "../helpers/random.js";
+import { randomF32 } from "../../bench/shared/random.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const U = 2 ** -24;
