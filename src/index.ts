@@ -10,6 +10,8 @@ export type { KernelCallOptions } from "./runtime/public-kernels.js";
 
 export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
+export { stratifiedSplit } from "./data/split.js";
+export type { StratifiedSplitOptions } from "./data/split.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
 export {
   loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
@@ -32,8 +34,8 @@ export type { FitOptions } from "./train/fit.js";
 export type { Callback, TrainEvent, Logs, EpochLogs, EpochResult, History, RunOptions } from "./train/events.js";
 export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
-export { confusionMatrix } from "./train/metrics.js";
-export type { ClassReport } from "./train/metrics.js";
+export { confusionMatrix, classificationReport } from "./train/metrics.js";
+export type { ClassReport, ClassScores, ClassificationReport, ClassificationReportOptions } from "./train/metrics.js";
 export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
 export type { ImageGridOptions } from "./plot/svg.js";
 export {
