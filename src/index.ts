@@ -6,7 +6,7 @@ export { simdSupported } from "./runtime/load.js";
 export type { WasmSource } from "./runtime/load.js";
 export type { Backend } from "./kernels/contract.js";
 export { kernels } from "./runtime/public-kernels.js";
-export type { KernelCallOptions } from "./runtime/public-kernels.js";
+export type { KernelCallOptions, LossCallOptions } from "./runtime/public-kernels.js";
 
 export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";

@@ -4,7 +4,7 @@ import { KERNEL_NAMES } from "../kernels/contract.js";
 import { WasmError } from "../errors.js";
 
 /** @internal The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;

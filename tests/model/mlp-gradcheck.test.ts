@@ -67,7 +67,7 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
       rt.arena.writeF32(acts[0]!, x);
       const y = scope.i32(B, labels);
       forward(k, model.layout, params, acts, B);
-      const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, B, model.classes, eps);
+      const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, 0, B, model.classes, eps);
       backward(k, model.layout, params, grads, buffers, B);
       return { loss, grads: rt.arena.readF32(grads, model.size) };
     } finally {
@@ -123,7 +123,7 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
       const buffers = room(scope, model.layers, B, true), { acts, deltas } = buffers;
       rt.arena.writeF32(acts[0]!, x);
       forward(k, model.layout, params, acts, B);
-      k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), B, model.classes, 0);
+      k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), 0, B, model.classes, 0);
       backward(k, model.layout, params, grads, buffers, B);
       expect(Array.from(rt.arena.readF32(grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
     } finally {
