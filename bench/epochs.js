@@ -55,7 +55,7 @@ export async function oneEpoch(backend, model, data, withParams = false) {
   });
   const [first, second] = history.epochs;
   return {
-    wallMs: ends[2] - ends[1], firstWallMs: ends[1] - ends[0], trainMs: second.ms, loss: first.loss, acc: first.acc,
+    wallMs: ends[2] - ends[1], firstWallMs: ends[1] - ends[0], trainMs: second.ms, loss: first.loss, acc: first.accuracy,
     ...(withParams && { params: m.getParameters() }),
   };
 }

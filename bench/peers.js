@@ -71,13 +71,13 @@ function wasmSoftmaxPeer(id, label, runtime, data) {
         // data set into kernel memory, as a user's first epoch does.
         callbacks: [async ({ phase, logs }) => {
           if (phase !== "epoch") return undefined;
-          out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.acc });
+          out.push({ ms: performance.now() - t0, loss: logs.loss, acc: logs.accuracy });
           const go = await gate(out.at(-1));
           t0 = performance.now();
           return go ? undefined : "stop";
         }],
       });
-      return { epochs: out, testAcc: out.length === epochs ? evaluate(net, data.test, { runtime }).acc : NaN };
+      return { epochs: out, testAcc: out.length === epochs ? evaluate(net, data.test, { runtime }).accuracy : NaN };
     },
   };
 }

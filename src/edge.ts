@@ -6,7 +6,6 @@ import simd from "../build/simd.wasm";
 import scalar from "../build/scalar.wasm";
 import { createRuntime as create, init as initWith } from "./runtime/runtime.js";
 import type { InitOptions, Runtime, RuntimeOptions } from "./runtime/runtime.js";
-import type { Backend } from "./kernels/contract.js";
 
 export * from "./index.js";
 
@@ -25,12 +24,12 @@ export function createRuntime(options?: RuntimeOptions): Promise<Runtime> {
 }
 
 /**
- * Sets up the default runtime from the `.wasm` modules bundled with this entry unless `wasm` is given.
+ * Sets up and returns the default runtime, from the `.wasm` modules bundled with this entry unless `wasm` is given.
  * @throws {OptionError} for an unknown backend or option.
  * @throws {WasmError} when a forced backend or the given wasm cannot be instantiated here.
  * @example
  * const { backend } = await init(); // "wasm-simd" on Cloudflare Workers
  */
-export function init(options?: InitOptions): Promise<{ backend: Backend }> {
+export function init(options?: InitOptions): Promise<Runtime> {
   return initWith(withModules(options));
 }

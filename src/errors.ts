@@ -54,31 +54,36 @@ export class WasmError extends WasmSoftmaxError {
 }
 
 /**
+ * A Trainer or Runtime used after its `close()` (or a running `fit` whose runtime was closed, which stops at its
+ * next batch): `what` names it ("Trainer", "wasm-simd runtime", …).
+ */
+export class ClosedError extends WasmSoftmaxError {
+  override name = "ClosedError";
+  constructor(readonly what: string, hint: string) {
+    super(`This ${what} was closed.`, hint);
+  }
+}
+
+/**
  * Training diverged. `rule` says which test fired: "non-finite" (a batch's loss was NaN or infinite; `batch` is
- * that batch), "growth" (an epoch's mean loss exceeded `limit`, `DIVERGENCE_FACTOR` × the run's first epoch's)
- * or "blow-up" (it exceeded `START_LOSS_FACTOR` × the loss of the fit's first batch, measured before its update,
- * so a run that explodes within its first epoch is caught too); `batch` is 0 for the last two.
+ * that batch), "growth" (an epoch's mean loss exceeded `limit`, `factor` × the run's first epoch's)
+ * or "blow-up" (it exceeded `factor` × the loss of the fit's first batch, measured before its update, so a run that
+ * explodes within its first epoch is caught too); `batch` is 0 for the last two.
  */
 export class DivergenceError extends WasmSoftmaxError {
   override name = "DivergenceError";
   /** The epoch whose weights fit put back (its initialEpoch when the first epoch diverged); undefined from a bare Trainer. */
   restoredEpoch: number | undefined;
   constructor(readonly epoch: number, readonly batch: number, readonly loss: number,
-    readonly rule: "non-finite" | "growth" | "blow-up" = "non-finite", readonly limit?: number) {
+    readonly rule: "non-finite" | "growth" | "blow-up" = "non-finite", readonly limit?: number, readonly factor?: number) {
     super(
       rule === "non-finite"
         ? `Training diverged: expected a finite loss, got ${loss} at epoch ${epoch}, batch ${batch}.`
-        : `Training diverged: expected an epoch loss of at most ${limit} (${rule === "growth" ? `${DIVERGENCE_FACTOR} × ` +
-          "the first epoch's" : `${START_LOSS_FACTOR} × the loss training started from`}), got ${loss} at epoch ${epoch}.`,
+        : `Training diverged: expected an epoch loss of at most ${limit} (${factor} × ${rule === "growth" ? "the first epoch's" : "the loss training started from"}), got ${loss} at epoch ${epoch}.`,
       "Lower the learning rate (for example by 10×) or check the inputs for NaN or Inf.",
     );
   }
 }
-
-/** fit's growth rule: an epoch whose mean train loss exceeds this many times the run's first epoch's has diverged. */
-export const DIVERGENCE_FACTOR = 10;
-/** fit's blow-up rule: an epoch whose mean train loss exceeds this many times the fit's starting loss has diverged. */
-export const START_LOSS_FACTOR = 100;
 
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);

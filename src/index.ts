@@ -18,7 +18,7 @@ export {
 } from "./data/fashion-mnist.js";
 export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
 
-export { SoftmaxRegression, MLP, createModel } from "./model/models.js";
+export { SoftmaxRegression, MLP } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
 export { DenseNetwork } from "./model/network.js";
 export { MAX_PARAMETERS } from "./model/layout.js";
@@ -28,10 +28,14 @@ export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer
 export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
 export { Trainer, DEFAULT_RESIDENT_BYTES } from "./train/trainer.js";
-export type { TrainerOptions, EpochOptions, Targets } from "./train/trainer.js";
-export { fit, evaluate } from "./train/fit.js";
+export type { TrainerOptions, EpochOptions, Targets, TrainerSnapshot } from "./train/trainer.js";
+export { fit } from "./train/fit.js";
 export type { FitOptions } from "./train/fit.js";
-export type { Callback, TrainEvent, Logs, EpochLogs, EpochResult, History, RunOptions } from "./train/events.js";
+export { evaluate } from "./train/evaluate.js";
+export type { Evaluation, EvaluateOptions } from "./train/evaluate.js";
+export type {
+  Callback, TrainEvent, BatchCallback, BatchEvent, Logs, EpochLogs, EpochResult, History, RunOptions,
+} from "./train/events.js";
 export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
 export { confusionMatrix, classificationReport } from "./train/metrics.js";
@@ -39,20 +43,18 @@ export type { ClassReport, ClassScores, ClassificationReport, ClassificationRepo
 export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
 export type { ImageGridOptions } from "./plot/svg.js";
 export {
-  saveCheckpoint, saveModel, loadCheckpoint, loadModel, resumeOptions, checkpointEvery, exportWeightsJSON,
+  encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery, encodeWeightsJSON,
 } from "./io/checkpoint.js";
-export type { Checkpoint, ResumeOptions, LoadCheckpointOptions } from "./io/checkpoint.js";
-export { exportONNX } from "./io/onnx.js";
+export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions } from "./io/checkpoint.js";
+export { encodeONNX } from "./io/onnx.js";
 export type { ONNXOptions } from "./io/onnx.js";
-export { exportSafetensors, loadSafetensors } from "./io/safetensors.js";
+export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
 export type { SafetensorsModel } from "./io/safetensors.js";
 export { decodeImage, decodePNG, decodePGM, imageToPixels, IMAGE_MAX_PIXELS } from "./data/image.js";
 export type { DecodedImage, DecodeOptions, ToPixelsOptions } from "./data/image.js";
-export { summary } from "./model/summary.js";
 export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
 export {
-  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, DivergenceError,
-  DIVERGENCE_FACTOR, START_LOSS_FACTOR,
+  WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, ClosedError, DivergenceError,
 } from "./errors.js";

@@ -3,8 +3,7 @@
 // re-exports, not node.ts itself: an entry shared by two entries becomes an empty chunk of its own.
 export * from "./index.js";
 export { loadFashionMNIST, fashionMNISTCacheDir, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist-node.js";
-export { saveCheckpointFile, loadCheckpointFile } from "./io/checkpoint-node.js";
-export { writeFileAtomic } from "./atomic-node.js";
+export { saveModel, loadModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";
 export { Scope } from "./runtime/memory.js";
 export { JsKernels } from "./kernels/js.js";
 export type { Kernels, Backend } from "./kernels/contract.js";

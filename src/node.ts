@@ -1,7 +1,8 @@
 // wasm-softmax for Node, Deno and Bun: everything in the browser-safe entry, with a Fashion-MNIST loader that
-// also reads directories, $FASHION_MNIST_DIR, the user cache and the Debian package, and caches downloads.
+// also reads directories, $FASHION_MNIST_DIR, the user cache and the Debian package, and caches downloads; and
+// models and checkpoints in files.
 export * from "./index.js";
 export { loadFashionMNIST, fashionMNISTCacheDir, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist-node.js";
 export type { NodeLoadFashionMNISTOptions, LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist-node.js";
-export { saveCheckpointFile, loadCheckpointFile } from "./io/checkpoint-node.js";
-export { writeFileAtomic } from "./atomic-node.js";
+export { saveModel, loadModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";
+export type { LoadOptions } from "./io/files-node.js";

@@ -42,6 +42,8 @@ export const RULES = {
   seed: integerIn(0, 0xffffffff, "an integer in [0, 2^32)"),
   count: integerIn(1),
   countOrZero: integerIn(0),
+  // The kernels count a batch's rows in i32; a batchSize above the data's length trains it as one batch.
+  batchSize: integerIn(1, 2 ** 31 - 1, "an integer in [1, 2^31 − 1]"),
   positive: numberWhere("a finite number > 0", (v) => v > 0),
   nonNegative: numberWhere("a finite number ≥ 0", (v) => v >= 0),
   fraction: numberWhere("a number in [0, 1)", (v) => v >= 0 && v < 1),

@@ -10,7 +10,7 @@ import { idxSize, parseIdxPair } from "../src/data/idx.js";
 import { MLP, SoftmaxRegression } from "../src/model/models.js";
 import { parameterCount } from "../src/model/layout.js";
 import { Adam, SGD } from "../src/optim/optimizer.js";
-import { loadCheckpoint, saveCheckpoint } from "../src/io/checkpoint.js";
+import { decodeCheckpoint, encodeCheckpoint } from "../src/io/checkpoint.js";
 import type { Checkpoint } from "../src/io/checkpoint.js";
 import { gzip, makeIdxImages, makeIdxLabels } from "./helpers/idx.js";
 import { asVersion1, editCheckpoint, reseal } from "./helpers/checkpoint.js";
@@ -111,12 +111,12 @@ describe("fuzzing", () => {
     const rng = new Rng(20_261_201, 2);
     const mlp = new MLP({ layers: [5, 4, 3], seed: 1 });
     const softmax = new SoftmaxRegression({ inputs: 3, classes: 2, seed: 2 });
-    const history = [{ epoch: 1, loss: 0.9, acc: 0.5, ms: 2, lr: 0.1 }, { epoch: 2, loss: 0.7, acc: 0.6, ms: 2, valLoss: 0.8, valAcc: 0.55, lr: 0.1 }];
+    const history = [{ epoch: 1, loss: 0.9, accuracy: 0.5, ms: 2, lr: 0.1 }, { epoch: 2, loss: 0.7, accuracy: 0.6, ms: 2, valLoss: 0.8, valAccuracy: 0.55, lr: 0.1 }];
     const training = { epoch: 2, seed: 7, batchSize: 8, shuffle: true, loss: { type: "cross-entropy" as const, labelSmoothing: 0 }, history };
     const bases = [
-      saveCheckpoint({ model: mlp }),
-      saveCheckpoint({ model: mlp, optimizer: new Adam({ lr: 0.01, schedule: { type: "cosine", epochs: 4 } }), training }),
-      saveCheckpoint({ model: softmax, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 0, seed: 0, batchSize: 1, shuffle: false } }),
+      encodeCheckpoint({ model: mlp }),
+      encodeCheckpoint({ model: mlp, optimizer: new Adam({ lr: 0.01, schedule: { type: "cosine", epochs: 4 } }), training }),
+      encodeCheckpoint({ model: softmax, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 0, seed: 0, batchSize: 1, shuffle: false } }),
     ];
     bases.push(...bases.map(asVersion1));
     const VALUES: unknown[] = [-1, 0, 1, 2, 1.5, 7960, 2 ** 28, 2 ** 31, 2 ** 32, 2 ** 53, 1e300, -0, "", "x", "mlp", "adam", null, true, false,
@@ -149,7 +149,7 @@ describe("fuzzing", () => {
       const allowNonFinite = rng.int(4) === 0;
       let loaded: Checkpoint | undefined, error: unknown;
       try {
-        loaded = loadCheckpoint(bytes, { source: `case ${n}`, allowNonFinite });
+        loaded = decodeCheckpoint(bytes, { source: `case ${n}`, allowNonFinite });
       } catch (e) {
         error = e;
       }
@@ -163,7 +163,7 @@ describe("fuzzing", () => {
       expect(params.length).toBe(parameterCount(model.layers));
       if (optimizer) expect(optimizer.state!.length).toBe(optimizer.stateSize(model.size));
       if (!allowNonFinite) expect(params.every(Number.isFinite) && (optimizer?.state ?? []).every(Number.isFinite)).toBe(true);
-      expect(loadCheckpoint(saveCheckpoint(loaded), { allowNonFinite: true }).model.size).toBe(model.size);
+      expect(decodeCheckpoint(encodeCheckpoint(loaded), { allowNonFinite: true }).model.size).toBe(model.size);
     }
     expect(outcomes.loaded).toBeGreaterThan(CASES / 10);
     expect(outcomes.refused).toBeGreaterThan(CASES / 2);

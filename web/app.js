@@ -10,15 +10,15 @@ const ui = {
   form: $("settings"), backend: $("backend"), model: $("model"), epochs: $("epochs"), batchSize: $("batch-size"), lr: $("lr"),
   start: $("start"), stop: $("stop"),
   backendActive: $("backend-active"), epoch: $("epoch"), epochTime: $("epoch-time"),
-  trainLoss: $("train-loss"), trainAcc: $("train-acc"), testAcc: $("test-acc"),
+  trainLoss: $("train-loss"), trainAccuracy: $("train-acc"), testAccuracy: $("test-acc"),
   status: $("status"), progress: $("progress-bar"),
   curves: $("curves"), epochRows: $("epoch-table").tBodies[0], grid: $("grid"), confusion: $("confusion"),
 };
 
 const SERIES = [
   { key: "loss", name: "train loss", color: "#1f77b4", dash: "" },
-  { key: "acc", name: "train acc", color: "#c026d3", dash: "7 4" },
-  { key: "valAcc", name: "test acc", color: "#2ca02c", dash: "9 3 2 3" },
+  { key: "accuracy", name: "train acc", color: "#c026d3", dash: "7 4" },
+  { key: "valAccuracy", name: "test acc", color: "#2ca02c", dash: "9 3 2 3" },
 ];
 
 const state = {
@@ -26,7 +26,7 @@ const state = {
   training: false,
   classNames: FASHION_MNIST_CLASSES,
   grid: undefined, // { images, labels, imageShape }
-  run: undefined, // { epochs, history: [], live: { x, loss, acc } | undefined, backend }
+  run: undefined, // { epochs, history: [], live: { x, loss, accuracy } | undefined, backend }
 };
 
 const auto = autoBackend();
@@ -111,10 +111,10 @@ function handle(m) {
       break;
     case "batch": {
       const run = state.run;
-      run.live = { epoch: m.epoch, batch: m.batch, batches: m.batches, x: m.epoch - 1 + m.batch / m.batches, loss: m.loss, acc: m.acc };
+      run.live = { epoch: m.epoch, batch: m.batch, batches: m.batches, x: m.epoch - 1 + m.batch / m.batches, loss: m.loss, accuracy: m.accuracy };
       ui.epoch.textContent = `${m.epoch} / ${m.epochs}`;
       ui.trainLoss.textContent = fmt(m.loss);
-      ui.trainAcc.textContent = fmt(m.acc);
+      ui.trainAccuracy.textContent = fmt(m.accuracy);
       setProgress((m.epoch - 1 + m.batch / m.batches) / m.epochs);
       setStatus(`Epoch ${m.epoch}/${m.epochs}: batch ${m.batch}/${m.batches} · ${run.backend ?? ""}`);
       scheduleCurves();
@@ -128,11 +128,11 @@ function handle(m) {
       ui.epochTime.textContent = seconds(m.ms);
       ui.epochTime.title = `training ${seconds(m.ms)}; with the test evaluation ${seconds(m.wallMs)}`;
       ui.trainLoss.textContent = fmt(m.loss);
-      ui.trainAcc.textContent = fmt(m.acc);
-      ui.testAcc.textContent = fmt(m.valAcc);
+      ui.trainAccuracy.textContent = fmt(m.accuracy);
+      ui.testAccuracy.textContent = fmt(m.valAccuracy);
       setProgress(m.epoch / m.epochs);
       setStatus(`Epoch ${m.epoch}/${m.epochs} in ${seconds(m.ms)} (training; ${seconds(m.wallMs)} with the test pass) · ` +
-        `backend ${run.backend} · test acc ${fmt(m.valAcc)}`);
+        `backend ${run.backend} · test acc ${fmt(m.valAccuracy)}`);
       addEpochRow(m);
       drawGrid(m.predictions);
       scheduleCurves();
@@ -151,7 +151,7 @@ function handle(m) {
       const mean = epochs ? run.history.reduce((s, e) => s + e.ms, 0) / epochs : 0;
       const how = m.stopped === "completed" ? "Done" : "Stopped";
       const during = partial
-        ? ` during epoch ${partial.epoch} (batch ${partial.batch}/${partial.batches}: train loss ${fmt(partial.loss)}, train acc ${fmt(partial.acc)} so far)`
+        ? ` during epoch ${partial.epoch} (batch ${partial.batch}/${partial.batches}: train loss ${fmt(partial.loss)}, train acc ${fmt(partial.accuracy)} so far)`
         : "";
       setStatus(epochs
         ? `${how}${during}: ${epochs} ${partial ? "whole " : ""}epoch${epochs === 1 ? "" : "s"} in ${seconds(m.ms)} (${seconds(mean)} per epoch of training) · ` +
@@ -256,7 +256,7 @@ ui.form.addEventListener("submit", (e) => {
   state.run = { epochs: options.epochs, history: [], live: undefined, backend: undefined };
   ui.epochRows.replaceChildren();
   ui.confusion.innerHTML = '<p class="muted">Drawn when training ends.</p>';
-  for (const el of [ui.epochTime, ui.trainLoss, ui.trainAcc, ui.testAcc]) el.textContent = "—";
+  for (const el of [ui.epochTime, ui.trainLoss, ui.trainAccuracy, ui.testAccuracy]) el.textContent = "—";
   ui.epoch.textContent = `0 / ${options.epochs}`;
   ui.backendActive.textContent = "…";
   setProgress(0);
@@ -276,7 +276,7 @@ ui.stop.addEventListener("click", () => {
 
 function addEpochRow(e) {
   const tr = document.createElement("tr");
-  for (const text of [String(e.epoch), fmt(e.loss), fmt(e.acc), fmt(e.valLoss), fmt(e.valAcc), (e.ms / 1000).toFixed(2)]) {
+  for (const text of [String(e.epoch), fmt(e.loss), fmt(e.accuracy), fmt(e.valLoss), fmt(e.valAccuracy), (e.ms / 1000).toFixed(2)]) {
     tr.append(Object.assign(document.createElement("td"), { textContent: text }));
   }
   ui.epochRows.append(tr);
@@ -312,7 +312,7 @@ function drawCurves() {
   const history = run?.history ?? [];
   const live = run?.live;
 
-  const values = history.flatMap((e) => SERIES.map((s) => e[s.key])).concat(live ? [live.loss, live.acc] : [])
+  const values = history.flatMap((e) => SERIES.map((s) => e[s.key])).concat(live ? [live.loss, live.accuracy] : [])
     .filter((v) => typeof v === "number" && Number.isFinite(v));
   let lo = values.length ? Math.floor(Math.min(...values) * 10) / 10 - 0.1 : 0.3;
   let hi = values.length ? Math.ceil(Math.max(...values) * 10) / 10 : 0.9;

@@ -100,13 +100,13 @@ async function train(options) {
     if (event.phase === "batch") {
       if (now - lastBatchPost >= BATCH_POST_MS || event.batch === event.batches) {
         lastBatchPost = now;
-        const { loss, acc, ms } = event.logs;
-        post({ type: "batch", epoch: event.epoch, epochs: event.epochs, batch: event.batch, batches: event.batches, loss, acc, ms });
+        const { loss, accuracy, ms } = event.logs;
+        post({ type: "batch", epoch: event.epoch, epochs: event.epochs, batch: event.batch, batches: event.batches, loss, accuracy, ms });
       }
     } else if (event.phase === "epoch") {
-      const { loss, acc, valLoss, valAcc, ms, lr } = event.logs;
+      const { loss, accuracy, valLoss, valAccuracy, ms, lr } = event.logs;
       post({
-        type: "epoch", epoch: event.epoch, epochs: event.epochs, loss, acc, valLoss, valAcc, ms, lr,
+        type: "epoch", epoch: event.epoch, epochs: event.epochs, loss, accuracy, valLoss, valAccuracy, ms, lr,
         // Wall time of the epoch, test evaluation included; `ms` is the training alone.
         wallMs: now - epochStart,
         predictions: Array.from(model.predict(gridImages, { runtime })),

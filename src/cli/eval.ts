@@ -1,8 +1,8 @@
 // `wasm-softmax eval`: a saved model's accuracy, loss, confusion matrix and classification report on the test set.
-import { evaluate } from "../train/fit.js";
+import { evaluate } from "../train/evaluate.js";
 import { classificationReport } from "../train/metrics.js";
 import type { ClassificationReport, ClassScores } from "../train/metrics.js";
-import { loadCheckpointFile } from "../io/checkpoint-node.js";
+import { loadCheckpoint } from "../io/files-node.js";
 import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";
 import type { Values } from "./args.js";
 import { checkModelFits, classNames, cliRuntime, describeRuntime, describeModel, describeSource, json, loadData } from "./output.js";
@@ -28,7 +28,7 @@ export const EVAL = command({
 async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<number> {
   const file = required(o.model, EVAL_FLAGS.model, "eval");
   using runtime = await cliRuntime(o);
-  const { model, training } = await loadCheckpointFile(file);
+  const { model, training } = await loadCheckpoint(file);
   const data = await loadData(o.data, out);
   const test = data.test;
   checkModelFits(file, model, test, "Evaluate it on the data it was trained on.");

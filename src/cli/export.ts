@@ -1,7 +1,7 @@
 // `wasm-softmax export`: a saved model as ONNX (for onnxruntime and friends) or safetensors (for PyTorch).
-import { loadCheckpointFile } from "../io/checkpoint-node.js";
-import { exportONNX, ONNX_INPUT, ONNX_OUTPUT } from "../io/onnx.js";
-import { exportSafetensors } from "../io/safetensors.js";
+import { loadCheckpoint } from "../io/files-node.js";
+import { encodeONNX, ONNX_INPUT, ONNX_OUTPUT } from "../io/onnx.js";
+import { encodeSafetensors } from "../io/safetensors.js";
 import { linearName } from "../io/layers.js";
 import { MODEL_FILE_FLAG, choiceFlag, command, pathFlag, required, usageError } from "./args.js";
 import type { Values } from "./args.js";
@@ -40,9 +40,9 @@ async function exportCommand(o: Values<typeof EXPORT_FLAGS>, out: Output): Promi
   if (o.input !== undefined && format !== "onnx") {
     throw usageError("export", `Invalid --input: expected it only with --format onnx, got --format ${format}.`);
   }
-  const { model } = await loadCheckpointFile(file);
+  const { model } = await loadCheckpoint(file);
   const input = o.input ?? "float32";
-  const bytes = format === "onnx" ? exportONNX(model, { input }) : exportSafetensors(model);
+  const bytes = format === "onnx" ? encodeONNX(model, { input }) : encodeSafetensors(model);
   await writeOutput(target, bytes, "--out");
   const what = format === "onnx"
     ? `ONNX opset 13, input "${ONNX_INPUT}" [N, ${model.inputs}] ${input}, output "${ONNX_OUTPUT}" [N, ${model.classes}]`

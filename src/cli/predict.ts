@@ -1,6 +1,6 @@
 // `wasm-softmax predict`: one test image in the terminal, its true label and the model's class probabilities.
 import { RULES } from "../validate.js";
-import { loadCheckpointFile } from "../io/checkpoint-node.js";
+import { loadCheckpoint } from "../io/files-node.js";
 import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, integerFlag, required, usageError } from "./args.js";
 import type { Values } from "./args.js";
 import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
@@ -33,7 +33,7 @@ async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, give
   const file = required(o.model, PREDICT_FLAGS.model, "predict");
   checkImageFlags(o, given);
   using runtime = await cliRuntime(o);
-  const { model } = await loadCheckpointFile(file);
+  const { model } = await loadCheckpoint(file);
   if (o.image !== undefined) return await predictImage(model, file, o.image, o, out, runtime);
   const data = await loadData(o.data, out);
   const test = data.test, F = test.features, index = o.index;

@@ -8,7 +8,7 @@ import type { Schedule } from "../optim/schedules.js";
 import { resolveLoss } from "../train/losses.js";
 import type { LossConfig } from "../train/losses.js";
 import type { RunOptions } from "../train/events.js";
-import { loadCheckpointFile } from "../io/checkpoint-node.js";
+import { loadCheckpoint } from "../io/files-node.js";
 import { resumeOptions } from "../io/checkpoint.js";
 import type { Checkpoint, ResumeOptions } from "../io/checkpoint.js";
 import { usageError } from "./args.js";
@@ -42,7 +42,7 @@ export function freshPlan(o: TrainValues, train: Dataset): Plan {
 /** Loads the checkpoint for --resume and checks that the command line agrees with it. */
 export async function loadResume(file: string, o: TrainValues, given: Given): Promise<Checkpoint> {
   const usage = (message: string) => usageError("train", message);
-  const checkpoint = await loadCheckpointFile(file);
+  const checkpoint = await loadCheckpoint(file);
   const { training, optimizer } = checkpoint;
   if (!training || !optimizer) {
     throw usage(`Cannot resume from ${file}: it holds a model but no ${training ? "optimizer" : "training position"}, ` +

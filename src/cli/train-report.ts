@@ -15,10 +15,10 @@ import type { Plan } from "./train-plan.js";
 interface EpochRow {
   epoch: number;
   trainLoss: number;
-  trainAcc: number;
-  /** On the test set, or with --validation-split on the held-out data (then named valLoss, valAcc in JSON). */
+  trainAccuracy: number;
+  /** On the test set, or with --validation-split on the held-out data (then named valLoss, valAccuracy in JSON). */
   testLoss: number | null;
-  testAcc: number | null;
+  testAccuracy: number | null;
   /** The learning rate of the epoch, after the schedule. */
   lr: number | null;
   ms: number;
@@ -32,7 +32,7 @@ export interface RunResult {
   /** Whether the epoch table went to stdout epoch by epoch (so the report leaves it out). */
   streamed: boolean;
   /** With --validation-split: the test set's figures, with the weights the run kept. */
-  test?: { loss: number; acc: number };
+  test?: { loss: number; accuracy: number };
   saved?: { file: string; epoch: number };
   pictures: { plot?: string; grid?: string };
 }
@@ -45,12 +45,12 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
   // Early stopping puts back the best epoch's weights when it stops and at the last epoch; not after Ctrl-C.
   const keptEpoch = stopper && stopped !== "interrupted" ? stopper.bestEpoch() ?? lastEpoch : lastEpoch;
   const rows = history.epochs.map((e): EpochRow => ({
-    epoch: e.epoch, trainLoss: e.loss, trainAcc: e.acc, testLoss: e.valLoss ?? null, testAcc: e.valAcc ?? null,
+    epoch: e.epoch, trainLoss: e.loss, trainAccuracy: e.accuracy, testLoss: e.valLoss ?? null, testAccuracy: e.valAccuracy ?? null,
     lr: e.lr ?? null, ms: e.ms,
   }));
   const keptRow = rows.find((r) => r.epoch === keptEpoch);
   const split = o.validationSplit !== undefined, name = validationName(o);
-  const kept = split ? { testAcc: result.test?.acc ?? null, testLoss: result.test?.loss ?? null } : keptRow;
+  const kept = split ? { testAccuracy: result.test?.accuracy ?? null, testLoss: result.test?.loss ?? null } : keptRow;
   // This invocation's epochs only: a resumed run's earlier epochs were timed by an earlier process.
   const trainMs = rows.reduce((sum, r) => sum + (r.epoch > plan.initialEpoch ? r.ms : 0), 0);
 
@@ -66,10 +66,10 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
         epochs: o.epochs, batchSize: plan.batchSize, lr: optimizer.config.lr, seed: plan.seed,
         ...(split && { validationSplit: o.validationSplit }),
       },
-      epochs: rows.map(({ epoch, trainLoss, trainAcc, testLoss, testAcc, lr, ms }) => ({
-        epoch, trainLoss, trainAcc, ...(split ? { valLoss: testLoss, valAcc: testAcc } : { testLoss, testAcc }), lr, ms: roundMs(ms),
+      epochs: rows.map(({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, lr, ms }) => ({
+        epoch, trainLoss, trainAccuracy, ...(split ? { valLoss: testLoss, valAccuracy: testAccuracy } : { testLoss, testAccuracy }), lr, ms: roundMs(ms),
       })),
-      totals: { ms: roundMs(history.ms), trainMs: roundMs(trainMs), testAcc: kept?.testAcc ?? null, testLoss: kept?.testLoss ?? null },
+      totals: { ms: roundMs(history.ms), trainMs: roundMs(trainMs), testAccuracy: kept?.testAccuracy ?? null, testLoss: kept?.testLoss ?? null },
       stopped,
       ...(stopper && { bestEpoch: stopper.bestEpoch() ?? null }),
       ...(plan.resumedFrom && { resumedFrom: plan.resumedFrom }),
@@ -78,8 +78,8 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
     });
   }
   let text = rows.length && !result.streamed ? tableHeader(name) + rows.map(tableRow).join("") : "";
-  if (split && keptRow?.testAcc != null) text += `${name} accuracy: ${keptRow.testAcc.toFixed(4)}\n`;
-  text += `test accuracy: ${kept?.testAcc == null ? "n/a" : kept.testAcc.toFixed(4)}`;
+  if (split && keptRow?.testAccuracy != null) text += `${name} accuracy: ${keptRow.testAccuracy.toFixed(4)}\n`;
+  text += `test accuracy: ${kept?.testAccuracy == null ? "n/a" : kept.testAccuracy.toFixed(4)}`;
   text += stopper && keptEpoch !== lastEpoch ? ` (the weights of epoch ${keptEpoch}, the lowest ${name} loss)\n` : "\n";
   if (stopped === "early-stopping") {
     text += `stopped early after epoch ${lastEpoch}: the ${name} loss did not improve for ${o.patience! + 1} epoch${o.patience ? "s" : ""}\n`;
@@ -146,7 +146,7 @@ export function epochTableStream(write: (text: string) => void, name: string): C
 }
 
 function toRow(e: History["epochs"][number]): EpochRow {
-  return { epoch: e.epoch, trainLoss: e.loss, trainAcc: e.acc, testLoss: e.valLoss ?? null, testAcc: e.valAcc ?? null, lr: e.lr ?? null, ms: e.ms };
+  return { epoch: e.epoch, trainLoss: e.loss, trainAccuracy: e.accuracy, testLoss: e.valLoss ?? null, testAccuracy: e.valAccuracy ?? null, lr: e.lr ?? null, ms: e.ms };
 }
 
 // Fixed widths, so that rows printed one by one line up with the header printed before them.
@@ -159,7 +159,7 @@ function tableHeader(name: string): string {
 
 function tableRow(r: EpochRow): string {
   const f4 = (x: number | null) => (x === null ? "-" : x.toFixed(4));
-  return line([String(r.epoch), f4(r.trainLoss), f4(r.trainAcc), f4(r.testLoss), f4(r.testAcc), String(Math.round(r.ms))]);
+  return line([String(r.epoch), f4(r.trainLoss), f4(r.trainAccuracy), f4(r.testLoss), f4(r.testAccuracy), String(Math.round(r.ms))]);
 }
 
 function line(cells: readonly string[]): string {

@@ -1,9 +1,10 @@
 // `wasm-softmax train`: builds (or resumes) a model from the flags, fits it, and prints, saves and draws the run.
 import type { Dataset } from "../data/dataset.js";
-import { evaluate, fit } from "../train/fit.js";
+import { fit } from "../train/fit.js";
+import { evaluate } from "../train/evaluate.js";
 import type { Callback, History } from "../train/events.js";
 import { earlyStopping, progressLogger } from "../train/callbacks.js";
-import { checkpointEvery, saveCheckpoint } from "../io/checkpoint.js";
+import { checkpointEvery, encodeCheckpoint } from "../io/checkpoint.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { DivergenceError } from "../errors.js";
 import { command, usageError } from "./args.js";
@@ -59,7 +60,7 @@ async function train(o: TrainValues, out: Output, given: Given): Promise<number>
   if (o.save !== undefined) {
     const bytes = history.stopped === "aborted"
       ? result.boundary!
-      : saveCheckpoint({ model, optimizer, training: { epoch: lastEpoch, ...runOptions(plan), history: history.epochs } });
+      : encodeCheckpoint({ model, optimizer, training: { epoch: lastEpoch, ...runOptions(plan), history: history.epochs } });
     await writeOutput(o.save, bytes, "--save");
     saved = { file: o.save, epoch: lastEpoch };
   }
@@ -85,7 +86,7 @@ function checkSplit(o: TrainValues, examples: number): void {
  */
 async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset, runtime: Runtime):
   Promise<{ history: History; midEpoch: boolean; boundary?: Uint8Array; stopper?: ReturnType<typeof earlyStopping>;
-    streamed: boolean; test?: { loss: number; acc: number } }> {
+    streamed: boolean; test?: { loss: number; accuracy: number } }> {
   const { io } = out, { model, optimizer } = plan;
   let midEpoch = false;
   const name = validationName(o);
@@ -100,7 +101,7 @@ async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset, ru
   let boundary: Uint8Array | undefined;
   if (o.save !== undefined) {
     const file = o.save;
-    boundary = saveCheckpoint({ model, optimizer, training: { epoch: plan.initialEpoch, ...runOptions(plan), history: [...plan.history] } });
+    boundary = encodeCheckpoint({ model, optimizer, training: { epoch: plan.initialEpoch, ...runOptions(plan), history: [...plan.history] } });
     callbacks.push(checkpointEvery({ write: async (bytes) => { boundary = bytes; await writeOutput(file, bytes, "--save"); } }));
   }
   // After checkpointEvery, so the epoch checkpoints hold the weights as trained, and only the final one the best.
@@ -126,7 +127,7 @@ async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset, ru
     const scored = o.validationSplit === undefined || history.stopped === "aborted" && history.epochs.length === 0
       ? undefined : evaluate(model, test, { runtime, loss: plan.loss, batchSize: plan.batchSize });
     return { history, midEpoch, streamed, ...(boundary && { boundary }), ...(stopper && { stopper }),
-      ...(scored && { test: { loss: scored.loss, acc: scored.acc } }) };
+      ...(scored && { test: { loss: scored.loss, accuracy: scored.accuracy } }) };
   } catch (error) {
     // fit put the last good epoch back; --save keeps it (the start of the run when the first epoch diverged).
     if (error instanceof DivergenceError && o.save !== undefined && boundary) {

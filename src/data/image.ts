@@ -190,9 +190,9 @@ function unfilter(raw: Uint8Array, width: number, height: number, bpp: number, f
  *   samples are not supported), too many pixels, samples above `maxval`, or fewer or more samples than the size.
  * @throws {OptionError} for a bad `maxPixels`.
  * @example
- * const image = decodePGM(bytes); // { width, height, channels: 1, data }
+ * const image = await decodePGM(bytes); // { width, height, channels: 1, data }
  */
-export function decodePGM(bytes: Uint8Array, options: DecodeOptions = {}): DecodedImage {
+export async function decodePGM(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const source = options.source ?? "PGM";
   const maxPixels = checkMaxPixels(options.maxPixels);
   const fail = (expected: string, actual: string, hint?: string): never => {

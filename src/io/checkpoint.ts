@@ -11,7 +11,7 @@ import { resolveLoss } from "../train/losses.js";
 import { FormatError, OptionError, WasmSoftmaxError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
 import { parameterCount } from "../model/layout.js";
-import { decodeCheckpoint, encodeCheckpoint } from "./format.js";
+import { unpackCheckpoint, packCheckpoint } from "./format.js";
 import type { TrainingState } from "./format.js";
 
 /** A model, with the optimizer and training position when it was saved during a run. */
@@ -27,12 +27,12 @@ const MODEL = rule<DenseNetwork>("a model such as new SoftmaxRegression({ inputs
  * Serialises a model, and optionally its optimizer and training position, into checkpoint bytes.
  * @throws {OptionError} for an unknown key or a `model` that is not a wasm-softmax model.
  * @example
- * const bytes = saveCheckpoint({ model, optimizer, training: { epoch: 3, seed: 0, batchSize: 256, shuffle: true } });
+ * const bytes = encodeCheckpoint({ model, optimizer, training: { epoch: 3, seed: 0, batchSize: 256, shuffle: true } });
  */
-export function saveCheckpoint(checkpoint: Checkpoint): Uint8Array {
-  const { model, optimizer, training } = checkKeys("saveCheckpoint", checkpoint, ["model", "optimizer", "training"]);
+export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  const { model, optimizer, training } = checkKeys("encodeCheckpoint", checkpoint, ["model", "optimizer", "training"]);
   check("model", model, MODEL);
-  return encodeCheckpoint({
+  return packCheckpoint({
     model: model.config,
     parameters: model.getParameters(),
     ...(optimizer && {
@@ -43,17 +43,17 @@ export function saveCheckpoint(checkpoint: Checkpoint): Uint8Array {
 }
 
 /**
- * A model's config and parameters as checkpoint bytes, for `loadModel`.
+ * A model's config and parameters as checkpoint bytes, for `decodeModel`.
  * @throws {OptionError} when `model` is not a wasm-softmax model.
  * @example
- * const bytes = saveModel(model); // later: loadModel(bytes)
+ * const bytes = encodeModel(model); // later: decodeModel(bytes)
  */
-export function saveModel(model: DenseNetwork): Uint8Array {
-  return saveCheckpoint({ model });
+export function encodeModel(model: DenseNetwork): Uint8Array {
+  return encodeCheckpoint({ model });
 }
 
-/** Options of `loadCheckpoint`. */
-export interface LoadCheckpointOptions {
+/** Options of `decodeCheckpoint`. */
+export interface DecodeCheckpointOptions {
   /** Names the bytes in error messages (a file path). Default "checkpoint". */
   source?: string;
   /** Accept NaN or ±Infinity among the parameters and optimizer state (to inspect a diverged run). Default false. */
@@ -73,13 +73,13 @@ const CORRUPT_HINT = "The file is damaged or was written by another program; sav
  *   training position.
  * @throws {OptionError} for bytes that are not a Uint8Array, or an unknown or invalid option.
  * @example
- * const { model, optimizer, training } = loadCheckpoint(bytes, { source: "run.wsmx" });
+ * const { model, optimizer, training } = decodeCheckpoint(bytes, { source: "run.wsmx" });
  */
-export function loadCheckpoint(bytes: Uint8Array, options: string | LoadCheckpointOptions = {}): Checkpoint {
-  const o = typeof options === "string" ? { source: options } : checkKeys("loadCheckpoint", options, ["source", "allowNonFinite"]);
+export function decodeCheckpoint(bytes: Uint8Array, options: string | DecodeCheckpointOptions = {}): Checkpoint {
+  const o = typeof options === "string" ? { source: options } : checkKeys("decodeCheckpoint", options, ["source", "allowNonFinite"]);
   const source = checkOr("source", o.source, SOURCE, "checkpoint");
   const allowNonFinite = checkOr("allowNonFinite", o.allowNonFinite, RULES.boolean, false);
-  const { header, parameters, state } = decodeCheckpoint(bytes, source);
+  const { header, parameters, state } = unpackCheckpoint(bytes, source);
   const fail = (expected: string, actual: string, hint = CORRUPT_HINT): never => {
     throw new FormatError(source, expected, actual, hint);
   };
@@ -98,7 +98,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: string | LoadCheckpoi
   }
   try {
     if (header.optimizer !== undefined) checkOptimizerEntry(header.optimizer);
-    if (header.training !== undefined) checkTraining(header.training);
+    if (header.training !== undefined) checkTraining(renameAccuracy(header.training));
     const model = createModel(header.model);
     if (model.size !== header.parameters) fail(`${model.size} parameters for this model`, `${header.parameters}`);
     model.setParameters(parameters);
@@ -136,13 +136,27 @@ function checkOptimizerEntry(entry: unknown): void {
   check("optimizer.steps", e.steps, RULES.countOrZero);
 }
 
+// Checkpoints written before 0.2.0 name the history's accuracies `acc` and `valAcc`: read under today's names.
+function renameAccuracy(training: unknown): unknown {
+  const history = (training as { history?: unknown } | null)?.history;
+  if (!Array.isArray(history)) return training;
+  for (const entry of history) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const e = entry as Record<string, unknown>;
+    for (const [old, name] of [["acc", "accuracy"], ["valAcc", "valAccuracy"]] as const) {
+      if (old in e && !(name in e)) { e[name] = e[old]; delete e[old]; }
+    }
+  }
+  return training;
+}
+
 // A training position goes straight into fit's options when resuming: checked here, a damaged one is a
 // FormatError about the file rather than an OptionError about options the caller never wrote.
 function checkTraining(training: unknown): void {
   const t = check("training", training, OBJECT);
   const epoch = check("training.epoch", t.epoch, RULES.countOrZero);
   check("training.seed", t.seed, RULES.seed);
-  check("training.batchSize", t.batchSize, RULES.count);
+  check("training.batchSize", t.batchSize, RULES.batchSize);
   check("training.shuffle", t.shuffle, RULES.boolean);
   if (t.loss !== undefined) resolveLoss(t.loss as LossConfig);
   if (t.history === undefined) return;
@@ -152,20 +166,20 @@ function checkTraining(training: unknown): void {
     const at = `training.history[${i}]`;
     const h = check(at, entry, OBJECT);
     last = check(`${at}.epoch`, h.epoch, integerIn(last + 1, epoch, `an epoch in [${last + 1}, ${epoch}] (after the one before, up to training.epoch)`));
-    for (const key of ["loss", "acc", "ms"]) check(`${at}.${key}`, h[key], NUMBER);
-    for (const key of ["valLoss", "valAcc", "lr"]) if (h[key] !== undefined) check(`${at}.${key}`, h[key], NUMBER);
+    for (const key of ["loss", "accuracy", "ms"]) check(`${at}.${key}`, h[key], NUMBER);
+    for (const key of ["valLoss", "valAccuracy", "lr"]) if (h[key] !== undefined) check(`${at}.${key}`, h[key], NUMBER);
   });
 }
 
 /**
- * Reads a model saved with `saveModel` or `saveCheckpoint`.
- * @throws {FormatError} as `loadCheckpoint`.
- * @throws {OptionError} as `loadCheckpoint`.
+ * Reads a model saved with `encodeModel` or `encodeCheckpoint`.
+ * @throws {FormatError} as `decodeCheckpoint`.
+ * @throws {OptionError} as `decodeCheckpoint`.
  * @example
- * const model = loadModel(bytes);
+ * const model = decodeModel(bytes);
  */
-export function loadModel(bytes: Uint8Array, options?: string | LoadCheckpointOptions): DenseNetwork {
-  return loadCheckpoint(bytes, options).model;
+export function decodeModel(bytes: Uint8Array, options?: string | DecodeCheckpointOptions): DenseNetwork {
+  return decodeCheckpoint(bytes, options).model;
 }
 
 /** The fit options that continue a checkpointed run exactly where it stopped. */
@@ -184,9 +198,9 @@ export interface ResumeOptions {
  * shuffles and scheduled rates carry on), seed, batch size, shuffle flag, loss and history. Add `epochs` (and
  * data, callbacks) and the weights come out bit-identical to an uninterrupted run.
  * @throws {OptionError} when the checkpoint holds no optimizer or training position (it was saved with
- *   `saveModel`, not during a run).
+ *   `encodeModel`, not during a run).
  * @example
- * const { model, ...saved } = loadCheckpoint(bytes);
+ * const { model, ...saved } = decodeCheckpoint(bytes);
  * await fit(model, train, { ...resumeOptions({ model, ...saved }), epochs: 10 });
  */
 export function resumeOptions(checkpoint: Checkpoint): ResumeOptions {
@@ -204,12 +218,12 @@ export function resumeOptions(checkpoint: Checkpoint): ResumeOptions {
 
 /**
  * A callback that saves a checkpoint (model, optimizer state and training position) after every epoch, or
- * every `every` epochs, handing the bytes to `write` (in Node: `(bytes) => saveCheckpointFile(path, bytes)`).
- * Resuming from it with `fit(model, data, { ...resumeOptions(loadCheckpoint(bytes)), epochs })` gives the
+ * every `every` epochs, handing the bytes to `write` (in Node: `(bytes) => saveCheckpoint(bytes, path)`).
+ * Resuming from it with `fit(model, data, { ...resumeOptions(decodeCheckpoint(bytes)), epochs })` gives the
  * same weights as an uninterrupted run.
  * @throws {OptionError} for an unknown key, a `write` that is not a function, or `every` not an integer ≥ 1.
  * @example
- * await fit(model, train, { optimizer, callbacks: [checkpointEvery({ write: (bytes) => writeFileAtomic("run.wsmx", bytes) })] });
+ * await fit(model, train, { optimizer, callbacks: [checkpointEvery({ write: (bytes) => saveCheckpoint(bytes, "run.wsmx") })] });
  */
 export function checkpointEvery(options: { write: (bytes: Uint8Array, epoch: number) => void | Promise<void>; every?: number }): Callback {
   const o = checkKeys("checkpointEvery", options, ["write", "every"]);
@@ -217,16 +231,16 @@ export function checkpointEvery(options: { write: (bytes: Uint8Array, epoch: num
   const every = checkOr("every", o.every, RULES.count, 1);
   return async ({ phase, epoch, model, optimizer, run, history }) => {
     if (phase !== "epoch" || epoch % every !== 0) return;
-    await write(saveCheckpoint({ model, optimizer, training: { epoch, ...run, history: [...history] } }), epoch);
+    await write(encodeCheckpoint({ model, optimizer, training: { epoch, ...run, history: [...history] } }), epoch);
   };
 }
 
 /**
  * Each layer's weight (rows of outputs) and bias as plain arrays, with the model config, for use elsewhere.
  * @example
- * const json = JSON.stringify(exportWeightsJSON(model));
+ * const json = JSON.stringify(encodeWeightsJSON(model));
  */
-export function exportWeightsJSON(model: DenseNetwork): { config: ModelConfig; layers: { weight: number[][]; bias: number[] }[] } {
+export function encodeWeightsJSON(model: DenseNetwork): { config: ModelConfig; layers: { weight: number[][]; bias: number[] }[] } {
   return {
     config: model.config,
     layers: model.getWeights().map(({ inputs, outputs, weight, bias }) => ({

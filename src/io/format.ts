@@ -17,7 +17,7 @@ export { crc32 } from "../crc32.js";
 
 export const CHECKPOINT_MAGIC = "WSMX";
 export const CHECKPOINT_VERSION = 2;
-/** Versions `decodeCheckpoint` reads: 2 (CRC over everything) and 1 (CRC over the payload only). */
+/** Versions `unpackCheckpoint` reads: 2 (CRC over everything) and 1 (CRC over the payload only). */
 export const CHECKPOINT_VERSIONS: readonly number[] = [1, 2];
 
 /** Where a training run stands, so `fit(model, data, resumeOptions(checkpoint))` can continue it. */
@@ -45,7 +45,7 @@ export interface CheckpointContents {
   training?: TrainingState;
 }
 
-export function encodeCheckpoint({ model, parameters, optimizer, training }: CheckpointContents): Uint8Array {
+export function packCheckpoint({ model, parameters, optimizer, training }: CheckpointContents): Uint8Array {
   const state = optimizer?.state ?? new Float32Array(0);
   const payload = new Float32Array(parameters.length + state.length);
   payload.set(parameters);
@@ -75,7 +75,7 @@ export function encodeCheckpoint({ model, parameters, optimizer, training }: Che
  *   CRC mismatch.
  * @throws {OptionError} when `bytes` is not a Uint8Array.
  */
-export function decodeCheckpoint(bytes: Uint8Array, source: string):
+export function unpackCheckpoint(bytes: Uint8Array, source: string):
   { header: CheckpointHeader; parameters: Float32Array; state: Float32Array; version: number } {
   const fail = (expected: string, actual: string, hint = "The file is damaged or not a wasm-softmax checkpoint; save it again."): never => {
     throw new FormatError(source, expected, actual, hint);

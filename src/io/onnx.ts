@@ -6,7 +6,7 @@ import { OptionError } from "../errors.js";
 import { bytes, message, string, varint } from "./protobuf.js";
 import { denseLayers, linearName } from "./layers.js";
 
-/** Options of `exportONNX`. */
+/** Options of `encodeONNX`. */
 export interface ONNXOptions {
   /**
    * The graph input's element type. `"float32"` (default): features as the model sees them, so images are the
@@ -38,9 +38,9 @@ const ATTR_INT = 2;
  * @throws {OptionError} for a model with parts ONNX export does not support (named in the message), one too big
  *   for a 2 GB protobuf, or bad options.
  * @example
- * const session = await ort.InferenceSession.create(exportONNX(model));
+ * const session = await ort.InferenceSession.create(encodeONNX(model));
  */
-export function exportONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint8Array {
+export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint8Array {
   const layers = denseLayers(model, "ONNX export");
   const { input = "float32", imageShape } = options ?? {};
   if (input !== "float32" && input !== "uint8") throw new OptionError("input", '"float32" or "uint8"', input);
@@ -54,7 +54,7 @@ export function exportONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint
   }
   if (model.size * 4 > MAX_PARAMETER_BYTES) {
     throw new OptionError("model", `at most ${MAX_PARAMETER_BYTES / 4} parameters (a protobuf holds 2 GB)`, `${model.size} parameters`,
-      "Export it with exportSafetensors instead.");
+      "Export it with encodeSafetensors instead.");
   }
 
   const params = model.getParameters();

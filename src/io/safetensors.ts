@@ -9,7 +9,7 @@ import type { MLP, SoftmaxRegression } from "../model/models.js";
 import { FormatError, OptionError } from "../errors.js";
 import { denseLayers, linearName } from "./layers.js";
 
-/** What `loadSafetensors` builds: the widths from input to output, or a whole model config. */
+/** What `decodeSafetensors` builds: the widths from input to output, or a whole model config. */
 export type SafetensorsModel = { layers: readonly number[] } | { config: ModelConfig };
 
 /** As the safetensors reference implementation caps it: larger headers are refused unread. */
@@ -31,9 +31,9 @@ interface TensorInfo { name: string; dtype: string; shape: number[]; begin: numb
  * nn.ReLU(), nn.Linear(256, 10))` names them (`1.weight`, `1.bias`, `3.weight`, `3.bias`), in float32.
  * @throws {OptionError} for a model with parts the format cannot describe (named in the message).
  * @example
- * await writeFile("mlp.safetensors", exportSafetensors(model)); // torch: model.load_state_dict(…)
+ * await writeFile("mlp.safetensors", encodeSafetensors(model)); // torch: model.load_state_dict(…)
  */
-export function exportSafetensors(model: DenseNetwork): Uint8Array {
+export function encodeSafetensors(model: DenseNetwork): Uint8Array {
   const layout = denseLayers(model, "safetensors export");
   const header: Record<string, unknown> = { [METADATA]: { format: "pt", [CONFIG_KEY]: JSON.stringify(model.config) } };
   let at = 0;
@@ -57,15 +57,15 @@ export function exportSafetensors(model: DenseNetwork): Uint8Array {
 
 /**
  * A model from safetensors bytes: the architecture given (`{ layers }` or `{ config }`), else the config
- * `exportSafetensors` stored, else the layers the tensors' shapes chain into. Everything is checked before
+ * `encodeSafetensors` stored, else the layers the tensors' shapes chain into. Everything is checked before
  * anything is allocated, so a bad file never loads partially.
  * @throws {FormatError} for a truncated or oversize header, malformed JSON, an unsupported dtype, offsets out
  *   of range, overlapping or leaving gaps, a length mismatch, and missing, extra or wrongly shaped tensors.
  * @throws {OptionError} for both `layers` and `config`, or widths or a config that are not a valid model.
  * @example
- * const model = loadSafetensors(bytes, { layers: [784, 256, 10] }); // a d2l MLP trained in PyTorch
+ * const model = decodeSafetensors(bytes, { layers: [784, 256, 10] }); // a d2l MLP trained in PyTorch
  */
-export function loadSafetensors(bytes: Uint8Array, options?: SafetensorsModel): SoftmaxRegression | MLP {
+export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel): SoftmaxRegression | MLP {
   if (!(bytes instanceof Uint8Array)) throw new OptionError("bytes", "a Uint8Array", bytes);
   const given = options as { layers?: unknown; config?: unknown } | undefined;
   if (given !== undefined && (given === null || typeof given !== "object" || (given.layers === undefined) === (given.config === undefined))) {

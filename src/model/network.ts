@@ -1,11 +1,10 @@
 import type { Runtime } from "../runtime/runtime.js";
 import { runtimeOf } from "../runtime/runtime.js";
-import { Scope } from "../runtime/memory.js";
 import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../random.js";
-import { RULES, check, checkKeys, integerIn } from "../validate.js";
-import { forward, room, staging, writeRows } from "./passes.js";
+import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
+import { Inference } from "./inference.js";
 import { checkParameterCount, layoutOf } from "./layout.js";
 import type { LayerLayout } from "./layout.js";
 import { toInputRows } from "./inputs.js";
@@ -68,7 +67,7 @@ export abstract class DenseNetwork {
   /** Layers, shapes, activations and parameter counts, as Keras's `model.summary()` prints them. */
   summary(): string { return summary(this); }
 
-  /** The config and the number of parameters (not the parameters: `getParameters()` or `saveModel` give those). */
+  /** The config and the number of parameters (not the parameters: `getParameters()` or `encodeModel` give those). */
   toJSON(): ModelConfig & { parameters: number } {
     return { ...this.config, parameters: this.size };
   }
@@ -108,6 +107,7 @@ export abstract class DenseNetwork {
    * Class probabilities, one row of `classes` values per input row, each row summing to 1.
    * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
    * @throws {WasmError} before `init()` when no `runtime` is given.
+   * @throws {ClosedError} when the runtime was closed.
    * @example
    * const p = model.predictProba(test.x.subarray(0, 784)); // 10 probabilities for the first test image
    */
@@ -119,6 +119,7 @@ export abstract class DenseNetwork {
    * The most probable class of each input row.
    * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
    * @throws {WasmError} before `init()` when no `runtime` is given.
+   * @throws {ClosedError} when the runtime was closed.
    * @example
    * const classes = model.predict(test); // Int32Array(10000)
    */
@@ -150,33 +151,17 @@ export abstract class DenseNetwork {
   #infer(input: Inputs, what: "proba" | "class", options: PredictOptions | undefined): Float32Array | Int32Array {
     const rt = runtimeOf(checkKeys("predict", options, ["runtime"]).runtime);
     const x = rowsOf(input, this.inputs);
-    const rows = x.length / this.inputs, C = this.classes, k = rt.kernels;
-    const params = this.getParameters(), scope = new Scope(rt.arena);
+    const inference = new Inference(rt, this, this.getParameters());
     try {
-      const B = Math.min(rows, PREDICT_ROWS);
-      const p = scope.f32(this.size, params);
-      const { acts } = room(scope, this.layers, B, false);
-      const stage = staging(scope, B, this.inputs);
-      const out = scope.alloc(B * C * 4), logits = acts[acts.length - 1]!;
-      const result = what === "proba" ? new Float32Array(rows * C) : new Int32Array(rows);
-      for (let start = 0; start < rows; start += B) {
-        const n = Math.min(B, rows - start);
-        writeRows(k, rt.arena, stage, acts[0]!, x.subarray(start * this.inputs, (start + n) * this.inputs), n, this.inputs);
-        forward(k, this.layout, p, acts, n);
-        if (what === "proba") {
-          k.softmaxRows(out, logits, n, C);
-          result.set(new Float32Array(rt.arena.memory.buffer, out, n * C), start * C);
-        } else {
-          k.argmaxRows(out, logits, n, C);
-          result.set(new Int32Array(rt.arena.memory.buffer, out, n), start);
-        }
-      }
-      return result;
+      return what === "proba" ? inference.probabilities(x, PREDICT_ROWS) : inference.classes(x, PREDICT_ROWS);
     } finally {
-      scope.close();
+      inference.close();
     }
   }
 }
+
+/** @internal The rule every function taking a model checks it by. */
+export const MODEL = rule<DenseNetwork>("a model such as new SoftmaxRegression({ inputs: 784, classes: 10 })", (v) => v instanceof DenseNetwork);
 
 /** @internal The input rows of `input` for a model `width` values wide, checked. */
 export function rowsOf(input: Inputs, width: number): Uint8Array | Float32Array {

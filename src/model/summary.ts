@@ -13,7 +13,7 @@ interface Summarised {
  * The model's layers (input, then each dense layer with its output shape, weight shapes, activation and parameter
  * count) and its total parameters and bytes, as a Keras-like table of plain text.
  * @example
- * console.log(summary(new MLP({ layers: [784, 256, 10] }))); // … Total params: 203,530 (795.04 KB)
+ * console.log(new MLP({ layers: [784, 256, 10] }).summary()); // … Total params: 203,530 (795.04 KB)
  */
 export function summary(model: Summarised): string {
   const layout = model.layout, last = layout.length - 1;

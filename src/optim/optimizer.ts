@@ -68,6 +68,9 @@ export abstract class Optimizer {
 
   /** The optimizer's type and hyperparameters, as checkpoints store them. */
   abstract readonly config: OptimizerConfig;
+
+  /** The base learning rate (before any schedule). */
+  get lr(): number { return this.config.lr; }
   /** @internal f32 values of state kept for a block of `n` parameters. */
   abstract stateSize(n: number): number;
   /** @internal One update of `n` parameters from their gradients at learning rate `lr`. */
@@ -142,9 +145,6 @@ export class SGD extends Optimizer {
     const o = checkKeys("SGD", options, ["lr", "momentum", "weightDecay", "schedule"]);
     this.config = { type: "sgd", ...commonOptions(o, 0.1), momentum: checkOr("momentum", o.momentum, RULES.fraction, 0) };
   }
-
-  /** The base learning rate (before any schedule). */
-  get lr(): number { return this.config.lr; }
 
   /** @internal */
   stateSize(n: number): number {

@@ -20,8 +20,8 @@ export function learningCurvesSVG(epochs: readonly EpochLogs[], { width = 480, h
   if (!Array.isArray(epochs) || epochs.length === 0) throw new OptionError("epochs", "at least one epoch of logs", epochs);
   const series: Series[] = [
     { name: "train loss", color: "#1f77b4", values: epochs.map((e) => e.loss) },
-    { name: "train acc", color: "#9467bd", dash: "6 3", values: epochs.map((e) => e.acc) },
-    { name: "test acc", color: "#2ca02c", dash: "2 3", values: epochs.map((e) => e.valAcc) },
+    { name: "train acc", color: "#9467bd", dash: "6 3", values: epochs.map((e) => e.accuracy) },
+    { name: "test acc", color: "#2ca02c", dash: "2 3", values: epochs.map((e) => e.valAccuracy) },
   ].filter((s) => s.values.some((v) => v !== undefined));
   const m = { left: 48, right: 16, top: title ? 32 : 16, bottom: 40 };
   const w = width - m.left - m.right, h = height - m.top - m.bottom;

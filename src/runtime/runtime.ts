@@ -4,7 +4,7 @@
 import type { Backend, Kernels } from "../kernels/contract.js";
 import { BACKENDS } from "../kernels/contract.js";
 import { JsKernels } from "../kernels/js.js";
-import { WasmError } from "../errors.js";
+import { ClosedError, WasmError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
 import { scalarWasmUrl, simdThreadsWasmUrl, simdWasmUrl } from "../assets.js";
 import { describeSource, loadKernels, simdSupported } from "./load.js";
@@ -62,7 +62,7 @@ const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);
 
 /**
  * One backend's kernels and their memory. Made by `createRuntime` (or `init`, which makes the default one);
- * `close()` releases it, after which anything that uses it throws a `WasmError`.
+ * `close()` releases it, after which anything that uses it throws a `ClosedError` (a running `fit` stops at its next batch).
  */
 export class Runtime {
   /** @internal */
@@ -141,10 +141,10 @@ export class Runtime {
     this.close();
   }
 
-  /** @internal This runtime, or a WasmError when it was closed. */
+  /** @internal This runtime, or a ClosedError when it was closed. */
   open(): this {
     if (this.#closed) {
-      throw new WasmError(`This ${this.backend} runtime was closed.`, "Create a new one with createRuntime(), or use init()'s default.");
+      throw new ClosedError(`${this.backend} runtime`, "Create a new one with createRuntime(), or use init()'s default.");
     }
     return this;
   }
@@ -237,22 +237,23 @@ let current: Runtime | undefined;
 let pending: Promise<Runtime> | undefined;
 
 /**
- * Sets up the default runtime, which every call without `{ runtime }` uses. Without options it is idempotent
- * (the first call loads, later ones return the same backend); with options it replaces the default by a new
- * runtime, leaving the old one usable by whoever holds it.
+ * Sets up the default runtime, which every call without `{ runtime }` uses, and returns it (its `backend`,
+ * `threads` and `threadsReason` say what this runtime got). Without options it is idempotent (the first call
+ * loads, later ones return the same runtime); with options it replaces the default by a new runtime, leaving the
+ * old one usable by whoever holds it.
  * @throws {OptionError} for an unknown backend or option.
  * @throws {WasmError} when a forced backend or the given wasm cannot be compiled or instantiated here.
  * @example
- * const { backend } = await init(); // "wasm-simd" on Node 20
+ * const { backend, threads } = await init(); // "wasm-simd", 2 on a two-core machine
  */
-export async function init(options?: InitOptions): Promise<{ backend: Backend }> {
+export async function init(options?: InitOptions): Promise<Runtime> {
   const o = checkKeys("init", options, RUNTIME_OPTIONS);
   const wanted = o.backend === "auto" ? autoBackend() : o.backend;
   const sameWasm = o.wasm === undefined || o.wasm === current?.module ||
     (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
   const sameThreads = o.threads === undefined || o.threads === "auto" || o.threads === current?.threads;
   if (current && !current.closed && sameWasm && sameThreads && (wanted === undefined || wanted === current.backend)) {
-    return { backend: current.backend };
+    return current;
   }
   const loading = (async () => {
     if (pending) await pending.catch(() => undefined);
@@ -264,7 +265,7 @@ export async function init(options?: InitOptions): Promise<{ backend: Backend }>
   } finally {
     if (pending === loading) pending = undefined;
   }
-  return { backend: current.backend };
+  return current;
 }
 
 /** @internal The runtime a call runs on: the one passed, else the default one `init()` set up. */

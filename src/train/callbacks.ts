@@ -30,9 +30,9 @@ const NAME = rule<string>("a non-empty string", (v) => typeof v === "string" && 
  * "<validationName> loss … acc …" and the time, one string per group.
  */
 export function epochFigures(logs: Logs, validationName = "val"): string[] {
-  const parts = [`train loss ${logs.loss.toFixed(4)} acc ${logs.acc.toFixed(4)}`];
-  if (logs.valLoss !== undefined && logs.valAcc !== undefined) {
-    parts.push(`${validationName} loss ${logs.valLoss.toFixed(4)} acc ${logs.valAcc.toFixed(4)}`);
+  const parts = [`train loss ${logs.loss.toFixed(4)} acc ${logs.accuracy.toFixed(4)}`];
+  if (logs.valLoss !== undefined && logs.valAccuracy !== undefined) {
+    parts.push(`${validationName} loss ${logs.valLoss.toFixed(4)} acc ${logs.valAccuracy.toFixed(4)}`);
   }
   parts.push(`${Math.round(logs.ms)} ms`);
   return parts;
@@ -70,7 +70,7 @@ export function progressLogger(options: ProgressOptions): Callback {
       return;
     }
     const count = `${String(batch).padStart(String(batches).length)}/${batches}`;
-    const figures = [`loss ${logs.loss.toFixed(4)}`, `acc ${logs.acc.toFixed(4)}`];
+    const figures = [`loss ${logs.loss.toFixed(4)}`, `acc ${logs.accuracy.toFixed(4)}`];
     // The bar gives way first, then the figures from the right; a bar under 4 characters says nothing.
     let line = "";
     for (let keep = figures.length; keep >= 0; keep--) {
@@ -101,11 +101,11 @@ function wrapParts(parts: readonly string[], max: number): string {
 /** Options of `earlyStopping`. */
 export interface EarlyStoppingOptions {
   /**
-   * The figure to watch. Default "valLoss". "valLoss" and "valAcc" need validation data (fit's `validationData`
+   * The figure to watch. Default "valLoss". "valLoss" and "valAccuracy" need validation data (fit's `validationData`
    * or `validationSplit`): without it fit throws an OptionError before the first epoch, rather than stop on
    * a figure nobody chose.
    */
-  monitor?: "loss" | "acc" | "valLoss" | "valAcc";
+  monitor?: "loss" | "accuracy" | "valLoss" | "valAccuracy";
   /** Epochs without improvement before stopping. Default 3. */
   patience?: number;
   /** Smallest change that counts as an improvement. Default 0. */
@@ -118,21 +118,21 @@ export interface EarlyStoppingOptions {
  * A callback that stops training when the monitored figure has not improved for `patience` epochs, and
  * restores the best epoch's parameters (Keras's EarlyStopping).
  * @throws {OptionError} for an unknown monitor, a patience that is not an integer ≥ 0, or minDelta < 0; and from
- * fit, before the first epoch, when the monitor is "valLoss" or "valAcc" and fit has no validation data.
+ * fit, before the first epoch, when the monitor is "valLoss" or "valAccuracy" and fit has no validation data.
  * @example
  * await fit(model, train, { validationData: test, callbacks: [earlyStopping({ patience: 2 })] });
  */
 export function earlyStopping(options?: EarlyStoppingOptions): Callback & { bestEpoch(): number | undefined } {
   const o = checkKeys("earlyStopping", options, ["monitor", "patience", "minDelta", "restoreBestWeights"]);
-  const monitor = checkOr("monitor", o.monitor, oneOf(["loss", "acc", "valLoss", "valAcc"] as const), "valLoss");
+  const monitor = checkOr("monitor", o.monitor, oneOf(["loss", "accuracy", "valLoss", "valAccuracy"] as const), "valLoss");
   const patience = checkOr("patience", o.patience, RULES.countOrZero, 3);
   const minDelta = checkOr("minDelta", o.minDelta, RULES.nonNegative, 0);
   const restoreBestWeights = checkOr("restoreBestWeights", o.restoreBestWeights, RULES.boolean, true);
-  const higherIsBetter = monitor === "acc" || monitor === "valAcc";
+  const higherIsBetter = monitor === "accuracy" || monitor === "valAccuracy";
   let best = Infinity, bestEpoch: number | undefined, bestParams: Float32Array | undefined, waited = 0;
   const callback = ({ phase, epoch, logs, model, stopped, validates }: TrainEvent): "stop" | undefined => {
-    if (phase === "trainBegin" && validates === false && (monitor === "valLoss" || monitor === "valAcc")) {
-      throw new OptionError("monitor", '"loss" or "acc" when fit has no validationData or validationSplit', monitor,
+    if (phase === "trainBegin" && validates === false && (monitor === "valLoss" || monitor === "valAccuracy")) {
+      throw new OptionError("monitor", '"loss" or "accuracy" when fit has no validationData or validationSplit', monitor,
         `earlyStopping would have nothing to watch. Pass validationData or validationSplit to fit, or monitor "loss".`);
     }
     // Training ended here, by another callback or after the last epoch: the best weights go back. Not after an

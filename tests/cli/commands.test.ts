@@ -8,8 +8,8 @@ import type { CliIO } from "../../src/cli/run.js";
 import { bar, imageMode, renderImage } from "../../src/cli/terminal.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { loadCheckpoint, saveCheckpoint } from "../../src/io/checkpoint.js";
-import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/io/checkpoint.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
 import { makeFashionFiles, learnableLabel, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
@@ -48,7 +48,7 @@ async function writeTinyDataset(dir: string): Promise<void> {
   await writeFile(join(dir, "t10k-labels-idx1-ubyte.gz"), files.testLabels);
 }
 
-interface EpochJSON { epoch: number; trainLoss: number; trainAcc: number; testLoss: number; testAcc: number; lr: number; ms: number }
+interface EpochJSON { epoch: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; lr: number; ms: number }
 interface TrainJSON {
   backend: string;
   model: Record<string, unknown>;
@@ -56,7 +56,7 @@ interface TrainJSON {
   loss: Record<string, unknown>;
   options: { epochs: number; batchSize: number; lr: number; seed: number };
   epochs: EpochJSON[];
-  totals: { testAcc: number; testLoss: number };
+  totals: { testAccuracy: number; testLoss: number };
   stopped: string;
   bestEpoch?: number | null;
   saved?: { file: string; epoch: number };
@@ -235,12 +235,12 @@ describe("train --save and --resume", () => {
     const report = await trainJSON([...mlp, "--epochs", "3", "--save", path], {
       // The epoch line is printed before that epoch's checkpoint is written: the file holds the one before.
       onStderr: (text) => {
-        if (/^epoch [23]\/3/.test(text)) seen.push(loadCheckpoint(new Uint8Array(readFileSync(path))).training!.epoch);
+        if (/^epoch [23]\/3/.test(text)) seen.push(decodeCheckpoint(new Uint8Array(readFileSync(path))).training!.epoch);
       },
     });
     expect(seen).toEqual([1, 2]);
     expect(report.saved).toEqual({ file: path, epoch: 3 });
-    const { model, optimizer, training } = await loadCheckpointFile(path);
+    const { model, optimizer, training } = await loadCheckpoint(path);
     expect(model.config).toEqual(report.model);
     expect(optimizer!.config).toEqual(report.optimizer);
     expect(optimizer!.steps).toBe(3 * Math.ceil(TRAIN_COUNT / 32));
@@ -262,8 +262,8 @@ describe("train --save and --resume", () => {
     expect(rest.optimizer).toEqual(whole.optimizer);
     expect(rest.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     expect(rest.epochs.map((e) => e.trainLoss)).toEqual(whole.epochs.map((e) => e.trainLoss));
-    expect([rest.totals.testAcc, rest.totals.testLoss]).toEqual([whole.totals.testAcc, whole.totals.testLoss]);
-    const a = await loadCheckpointFile(file("whole.wsmx")), b = await loadCheckpointFile(file("part.wsmx"));
+    expect([rest.totals.testAccuracy, rest.totals.testLoss]).toEqual([whole.totals.testAccuracy, whole.totals.testLoss]);
+    const a = await loadCheckpoint(file("whole.wsmx")), b = await loadCheckpoint(file("part.wsmx"));
     expect(sameBits(b.model.getParameters(), a.model.getParameters())).toBe(true);
     expect(sameBits(b.optimizer!.state!, a.optimizer!.state!)).toBe(true);
     expect({ ...b.training, history: [] }).toEqual({ ...a.training, history: [] });
@@ -274,7 +274,7 @@ describe("train --save and --resume", () => {
     const huber = ["--loss", "huber:0.5", "--lr", "0.01"];
     const whole = await trainJSON([...huber, "--epochs", "2", "--save", file("huber-whole.wsmx")]);
     await trainJSON([...huber, "--epochs", "1", "--save", file("huber.wsmx")]);
-    expect((await loadCheckpointFile(file("huber.wsmx"))).training!.loss).toEqual({ type: "huber", delta: 0.5 });
+    expect((await loadCheckpoint(file("huber.wsmx"))).training!.loss).toEqual({ type: "huber", delta: 0.5 });
     const rest = await trainJSON(["--resume", file("huber.wsmx"), "--epochs", "2"]);
     expect(rest.loss).toEqual({ type: "huber", delta: 0.5 });
     expect(rest.epochs.map((e) => e.trainLoss)).toEqual(whole.epochs.map((e) => e.trainLoss));
@@ -329,7 +329,7 @@ describe("train --save and --resume", () => {
   });
 
   it("refuses to resume a model saved without a training position", async () => {
-    await saveCheckpointFile(file("bare.wsmx"), { model: new SoftmaxRegression({ inputs: 784, classes: 10 }) });
+    await saveCheckpoint({ model: new SoftmaxRegression({ inputs: 784, classes: 10 }) }, file("bare.wsmx"));
     const { code, stderr } = await cli(["train", "--data", dataDir, "--resume", file("bare.wsmx")]);
     expect(code).toBe(2);
     expect(stderr).toContain(`error: Cannot resume from ${file("bare.wsmx")}: it holds a model but no training position`);
@@ -348,7 +348,7 @@ describe("train --save and --resume", () => {
 
   it("exits 1 naming the file when the checkpoint's training position is damaged", async () => {
     const model = new SoftmaxRegression({ inputs: 784, classes: 10 });
-    await saveCheckpointFile(file("damaged.wsmx"), { model, optimizer: new SGD(), training: { epoch: 1, seed: -1, batchSize: 8, shuffle: true } });
+    await saveCheckpoint({ model, optimizer: new SGD(), training: { epoch: 1, seed: -1, batchSize: 8, shuffle: true } }, file("damaged.wsmx"));
     const { code, stderr } = await cli(["train", "--data", dataDir, "--resume", file("damaged.wsmx"), "--epochs", "2"]);
     expect(code).toBe(1);
     expect(stderr).toBe(`error: Invalid ${file("damaged.wsmx")}: expected a valid model, optimizer and training position, got Invalid ` +
@@ -357,7 +357,7 @@ describe("train --save and --resume", () => {
 
   it("exits 1 when the checkpoint's model does not fit the data", async () => {
     const small = new MLP({ layers: [6, 4, 10] });
-    await saveCheckpointFile(file("small.wsmx"), saveCheckpoint({ model: small, optimizer: new SGD(), training: { epoch: 1, seed: 0, batchSize: 8, shuffle: true } }));
+    await saveCheckpoint(encodeCheckpoint({ model: small, optimizer: new SGD(), training: { epoch: 1, seed: 0, batchSize: 8, shuffle: true } }), file("small.wsmx"));
     const { code, stderr } = await cli(["train", "--data", dataDir, "--resume", file("small.wsmx")]);
     expect(code).toBe(1);
     expect(stderr).toBe("error: Invalid dataset: expected 6 features per example (the model's input width), got 784. " +
@@ -383,7 +383,7 @@ describe("Ctrl-C (io.signal)", () => {
 
     const rest = await trainJSON(["--resume", file("ctrl-part.wsmx"), "--epochs", "5", "--save", file("ctrl-part.wsmx")]);
     expect(rest.code).toBe(0);
-    const a = await loadCheckpointFile(file("ctrl-whole.wsmx")), b = await loadCheckpointFile(file("ctrl-part.wsmx"));
+    const a = await loadCheckpoint(file("ctrl-whole.wsmx")), b = await loadCheckpoint(file("ctrl-part.wsmx"));
     expect(sameBits(b.model.getParameters(), a.model.getParameters())).toBe(true);
     expect(rest.epochs.map((e) => e.testLoss)).toEqual(whole.epochs.map((e) => e.testLoss));
   });
@@ -400,13 +400,13 @@ describe("Ctrl-C (io.signal)", () => {
     expect(existsSync(file("early.svg"))).toBe(false);
     expect(stdout).toContain("test accuracy: n/a\ninterrupted during epoch 1; its partial updates are not saved\n");
     expect(stdout).toContain(`saved ${file("early.wsmx")} (epoch 0; continue with --resume ${file("early.wsmx")})`);
-    const saved = await loadCheckpointFile(file("early.wsmx"));
+    const saved = await loadCheckpoint(file("early.wsmx"));
     expect(saved.training!.epoch).toBe(0);
     expect(sameBits(saved.model.getParameters(), new MLP({ layers: [784, 16, 10], seed: 3 }).getParameters())).toBe(true);
 
     await trainJSON(["--resume", file("early.wsmx"), "--epochs", "2", "--save", file("early.wsmx")]);
     await trainJSON([...flags, "--epochs", "2", "--save", file("early-whole.wsmx")]);
-    const a = await loadCheckpointFile(file("early-whole.wsmx")), b = await loadCheckpointFile(file("early.wsmx"));
+    const a = await loadCheckpoint(file("early-whole.wsmx")), b = await loadCheckpoint(file("early.wsmx"));
     expect(sameBits(b.model.getParameters(), a.model.getParameters())).toBe(true);
   });
 
@@ -456,12 +456,12 @@ describe("train --patience", () => {
     expect(code, stderr).toBe(0);
     expect(stderr).not.toContain("warning");
     const report = JSON.parse(stdout) as Omit<TrainJSON, "epochs" | "options"> & {
-      epochs: { valLoss: number; valAcc: number }[]; options: { validationSplit?: number }; data: { source: string; train: number; test: number };
+      epochs: { valLoss: number; valAccuracy: number }[]; options: { validationSplit?: number }; data: { source: string; train: number; test: number };
     };
     expect(report.options.validationSplit).toBe(0.25);
     expect(report.data).toEqual({ source: tinyDir, train: 40, test: 10 });
     expect(report.stopped).toBe("early-stopping");
-    for (const e of report.epochs) expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "valLoss", "valAcc", "lr", "ms"]);
+    for (const e of report.epochs) expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "lr", "ms"]);
     const losses = report.epochs.map((e) => e.valLoss);
     expect(report.bestEpoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
     // The test figures are the saved (best) model's on the test set, which no epoch looked at.
@@ -534,7 +534,7 @@ describe("eval", () => {
     const { code, stdout, stderr } = await cli(["eval", "--model", model, "--data", dataDir]);
     expect(code, stderr).toBe(0);
     expect(stdout).toContain(`model: mlp 784-24-10 from ${model}, trained 3 epochs\n`);
-    expect(stdout).toMatch(new RegExp(`^test accuracy: ${trained.totals.testAcc.toFixed(4)}  test loss: \\d\\.\\d{4} \\(cross-entropy, 100 examples\\)$`, "m"));
+    expect(stdout).toMatch(new RegExp(`^test accuracy: ${trained.totals.testAccuracy.toFixed(4)}  test loss: \\d\\.\\d{4} \\(cross-entropy, 100 examples\\)$`, "m"));
     const lines = stdout.split("\n");
     const header = lines.findIndex((l) => l.startsWith("true \\ predicted"));
     // Abbreviated column headers, aligned with the counts under them.
@@ -571,7 +571,7 @@ describe("eval", () => {
     expect(report.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(classCounts);
     const diagonal = report.confusion.reduce((sum, row, c) => sum + row[c]!, 0);
     expect(report.accuracy).toBe(diagonal / TEST_COUNT);
-    expect(report.accuracy).toBe(trained.totals.testAcc);
+    expect(report.accuracy).toBe(trained.totals.testAccuracy);
     expect(report.loss).toBeCloseTo(trained.totals.testLoss, 4);
     FASHION_MNIST_CLASSES.forEach((name, c) => expect(report.perClass[name]).toBeCloseTo(report.confusion[c]![c]! / classCounts[c]!, 10));
     // The model and data lines went to stderr, leaving stdout to the document.
@@ -613,13 +613,13 @@ describe("eval", () => {
     const junk = await cli(["eval", "--model", file("text.wsmx"), "--data", dataDir]);
     expect(junk.code).toBe(1);
     expect(junk.stderr).toMatch(/^error: Invalid .*text\.wsmx: expected/);
-    await saveCheckpointFile(file("six.wsmx"), { model: new SoftmaxRegression({ inputs: 6, classes: 10 }) });
+    await saveCheckpoint({ model: new SoftmaxRegression({ inputs: 6, classes: 10 }) }, file("six.wsmx"));
     const other = await cli(["eval", "--model", file("six.wsmx"), "--data", dataDir]);
     expect(other.code).toBe(1);
     expect(other.stderr).toBe("error: Invalid dataset: expected 6 features per example (the model's input width), got 784. " +
       `The model in ${file("six.wsmx")} is softmax-regression 6-10. Evaluate it on the data it was trained on.\n`);
     // A model with the data's inputs but other classes is refused on its output width.
-    await saveCheckpointFile(file("three.wsmx"), { model: new SoftmaxRegression({ inputs: 784, classes: 3 }) });
+    await saveCheckpoint({ model: new SoftmaxRegression({ inputs: 784, classes: 3 }) }, file("three.wsmx"));
     const classes = await cli(["predict", "--model", file("three.wsmx"), "--data", dataDir]);
     expect(classes.code).toBe(1);
     expect(classes.stderr).toBe("error: Invalid dataset: expected 3 classes (the model's output width), got 10. " +

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import { init } from "../../src/runtime/runtime.js";
 import { MLP } from "../../src/model/models.js";
-import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
-import { loadSafetensors } from "../../src/io/safetensors.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
+import { decodeSafetensors } from "../../src/io/safetensors.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { randomU8 } from "../helpers/random.js";
@@ -37,7 +37,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "wasm-softmax-export-"));
   modelFile = file("mlp.wsmx");
   model = new MLP({ layers: [784, 16, 8, 10], seed: 4, weightStd: 0.05 });
-  await saveCheckpointFile(modelFile, { model });
+  await saveCheckpoint({ model }, modelFile);
 });
 
 afterAll(async () => { await rm(scratch, { recursive: true, force: true }); });
@@ -68,20 +68,20 @@ describe("export", () => {
     await session.release();
   });
 
-  it("takes the format from an --out ending in .safetensors, writing tensors loadSafetensors reads back bit for bit", async () => {
+  it("takes the format from an --out ending in .safetensors, writing tensors decodeSafetensors reads back bit for bit", async () => {
     const out = file("MLP.SafeTensors");
     const { code, stdout } = await cli(["export", "--model", modelFile, "--out", out]);
     expect(code).toBe(0);
     expect(stdout).toContain("(safetensors, tensors 1.weight, 1.bias, 3.weight, 3.bias, 5.weight, 5.bias in F32;");
-    const back = loadSafetensors(new Uint8Array(await readFile(out)), { layers: [784, 16, 8, 10] });
-    const saved = (await loadCheckpointFile(modelFile)).model.getParameters();
+    const back = decodeSafetensors(new Uint8Array(await readFile(out)), { layers: [784, 16, 8, 10] });
+    const saved = (await loadCheckpoint(modelFile)).model.getParameters();
     expect(Buffer.from(back.getParameters().buffer).equals(Buffer.from(saved.buffer))).toBe(true);
   });
 
   it("lets --format win over the --out extension", async () => {
     const out = file("weights.bin");
     expect((await cli(["export", "--model", modelFile, "--out", out, "--format", "safetensors"])).code).toBe(0);
-    expect(loadSafetensors(new Uint8Array(await readFile(out))).layers).toEqual([784, 16, 8, 10]);
+    expect(decodeSafetensors(new Uint8Array(await readFile(out))).layers).toEqual([784, 16, 8, 10]);
   });
 
   it.each([

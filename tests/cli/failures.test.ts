@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import type { CliIO } from "../../src/cli/run.js";
 import { failureText } from "../../src/cli/output.js";
-import { loadCheckpointFile } from "../../src/io/checkpoint-node.js";
+import { loadCheckpoint } from "../../src/io/files-node.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { gzip, makeIdxImages, makeIdxLabels, writeLearnableFashionDir } from "../helpers/idx.js";
 
@@ -71,7 +71,7 @@ describe("divergence on the command line", () => {
     const { code, stderr } = await cli(noisy("--lr", "1e6", "--epochs", "3", "--save", save));
     expect(code).toBe(1);
     expect(stderr).toMatch(new RegExp(`--save ${save} holds the last good state \\(the untrained model\\)\\.\\n$`));
-    const checkpoint = await loadCheckpointFile(save);
+    const checkpoint = await loadCheckpoint(save);
     expect(checkpoint.training!.epoch).toBe(0);
     expect(checkpoint.model.getParameters()).toEqual(new SoftmaxRegression({ inputs: 784, classes: 10, seed: 0 }).getParameters());
     expect(checkpoint.optimizer!.steps).toBe(0);

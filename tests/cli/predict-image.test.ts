@@ -7,7 +7,7 @@ import { run } from "../../src/cli/run.js";
 import { init } from "../../src/runtime/runtime.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import type { DenseNetwork } from "../../src/model/network.js";
-import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
 import { loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
 import { writeLearnableFashionDir } from "../helpers/idx.js";
@@ -39,7 +39,7 @@ beforeAll(async () => {
   modelFile = file("model.wsmx");
   const trained = await cli(["train", "--data", dataDir, "--epochs", "3", "--lr", "0.3", "--batch-size", "32", "--save", modelFile]);
   expect(trained.code, trained.stderr).toBe(0);
-  model = (await loadCheckpointFile(modelFile)).model;
+  model = (await loadCheckpoint(modelFile)).model;
   const { test } = await loadFashionMNIST({ dir: dataDir });
   label = test.y[3]!;
   image = test.x.subarray(3 * 784, 4 * 784) as Uint8Array;
@@ -117,7 +117,7 @@ describe("predict --image", () => {
     const damaged = await cli(["predict", "--model", modelFile, "--image", file("damaged.png")]);
     expect(damaged.code).toBe(1);
     expect(damaged.stderr).toBe(`error: Invalid ${file("damaged.png")}: expected chunk "IDAT" with a matching CRC-32, got a mismatch. The file is damaged.\n`);
-    await saveCheckpointFile(file("six.wsmx"), { model: new SoftmaxRegression({ inputs: 6, classes: 3 }) });
+    await saveCheckpoint({ model: new SoftmaxRegression({ inputs: 6, classes: 3 }) }, file("six.wsmx"));
     const odd = await cli(["predict", "--model", file("six.wsmx"), "--image", file("grey.png")]);
     expect(odd.code).toBe(1);
     expect(odd.stderr).toBe(`error: Invalid ${file("six.wsmx")}: expected a model whose inputs are a square image (784 = 28 × 28), got softmax-regression 6-3. ` +

@@ -35,8 +35,8 @@ interface Report {
   loss: Record<string, unknown>;
   data: { source: string; train: number; test: number };
   options: { epochs: number; batchSize: number; lr: number; seed: number };
-  epochs: { epoch: number; trainLoss: number; trainAcc: number; testLoss: number; testAcc: number; lr: number; ms: number }[];
-  totals: { ms: number; trainMs: number; testAcc: number; testLoss: number };
+  epochs: { epoch: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; lr: number; ms: number }[];
+  totals: { ms: number; trainMs: number; testAccuracy: number; testLoss: number };
 }
 
 let dataDir: string;
@@ -176,8 +176,8 @@ describe("command-line validation", () => {
     [["--epochs", "0x10"], 'Invalid --epochs: expected an integer ≥ 1, got "0x10".'],
     [["--epochs="], 'Invalid --epochs: expected an integer ≥ 1, got "".'],
     [["--epochs=-1"], 'Invalid --epochs: expected an integer ≥ 1, got "-1".'],
-    [["--batch-size", "0"], 'Invalid --batch-size: expected an integer ≥ 1, got "0".'],
-    [["--batch-size", "many"], 'Invalid --batch-size: expected an integer ≥ 1, got "many".'],
+    [["--batch-size", "0"], 'Invalid --batch-size: expected an integer in [1, 2^31 − 1], got "0".'],
+    [["--batch-size", "many"], 'Invalid --batch-size: expected an integer in [1, 2^31 − 1], got "many".'],
     [["--lr", "0"], 'Invalid --lr: expected a finite number > 0, got "0".'],
     [["--lr", "-0.1"], 'Invalid --lr: expected a finite number > 0, got "-0.1".'],
     [["--lr", "fast"], 'Invalid --lr: expected a finite number > 0, got "fast".'],
@@ -239,15 +239,15 @@ describe("train", () => {
     expect(report.options).toEqual({ epochs: 3, batchSize: 32, lr: 0.1, seed: 7 });
     expect(report.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     for (const e of report.epochs) {
-      expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAcc", "testLoss", "testAcc", "lr", "ms"]);
+      expect(Object.keys(e)).toEqual(["epoch", "trainLoss", "trainAccuracy", "testLoss", "testAccuracy", "lr", "ms"]);
       for (const value of Object.values(e)) expect(Number.isFinite(value)).toBe(true);
       expect(e.ms).toBeGreaterThanOrEqual(0);
     }
     const [first, , last] = report.epochs as [Report["epochs"][0], unknown, Report["epochs"][0]];
-    expect(last.trainAcc).toBeGreaterThan(first.trainAcc);
+    expect(last.trainAccuracy).toBeGreaterThan(first.trainAccuracy);
     expect(last.trainLoss).toBeLessThan(first.trainLoss);
-    expect(last.testAcc).toBeGreaterThan(0.9);
-    expect(report.totals.testAcc).toBe(last.testAcc);
+    expect(last.testAccuracy).toBeGreaterThan(0.9);
+    expect(report.totals.testAccuracy).toBe(last.testAccuracy);
     expect(report.totals.testLoss).toBe(last.testLoss);
     expect(report.totals.trainMs).toBeCloseTo(report.epochs.reduce((s, e) => s + e.ms, 0), 0);
     expect(report.totals.ms).toBeGreaterThanOrEqual(report.totals.trainMs - 0.2);
@@ -261,7 +261,7 @@ describe("train", () => {
     const simd = JSON.parse((await cli(trainArgs("wasm-simd"))).stdout) as Report;
     for (let i = 0; i < 3; i++) {
       expect(simd.epochs[i]!.trainLoss).toBeCloseTo(js.epochs[i]!.trainLoss, 3);
-      expect(simd.epochs[i]!.testAcc).toBeCloseTo(js.epochs[i]!.testAcc, 1);
+      expect(simd.epochs[i]!.testAccuracy).toBeCloseTo(js.epochs[i]!.testAccuracy, 1);
     }
   });
 

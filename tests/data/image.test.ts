@@ -24,8 +24,8 @@ async function pngError(bytes: Uint8Array, options = {}): Promise<FormatError> {
   return error as FormatError;
 }
 
-function pgmError(bytes: Uint8Array, options = {}): FormatError {
-  const error = thrown(() => decodePGM(bytes, options));
+async function pgmError(bytes: Uint8Array, options = {}): Promise<FormatError> {
+  const error = await rejection(decodePGM(bytes, options));
   expect(error).toBeInstanceOf(FormatError);
   return error as FormatError;
 }
@@ -125,16 +125,16 @@ describe("decodePNG", () => {
 });
 
 describe("decodePGM", () => {
-  it("decodes a binary P5 with 8-bit samples", () => {
-    expect(decodePGM(pgm("P5\n3 2\n255\n", Uint8Array.from([0, 1, 2, 253, 254, 255])))).toEqual(grey(3, 2, [0, 1, 2, 253, 254, 255]));
+  it("decodes a binary P5 with 8-bit samples", async () => {
+    expect(await decodePGM(pgm("P5\n3 2\n255\n", Uint8Array.from([0, 1, 2, 253, 254, 255])))).toEqual(grey(3, 2, [0, 1, 2, 253, 254, 255]));
   });
 
-  it("scales samples of a smaller maxval to 0–255", () => {
-    expect(Array.from(decodePGM(pgm("P5 4 1 15 ", Uint8Array.from([0, 1, 8, 15]))).data)).toEqual([0, 17, 136, 255]);
+  it("scales samples of a smaller maxval to 0–255", async () => {
+    expect(Array.from((await decodePGM(pgm("P5 4 1 15 ", Uint8Array.from([0, 1, 8, 15])))).data)).toEqual([0, 17, 136, 255]);
   });
 
-  it("reads an ASCII P2 with comments and any whitespace", () => {
-    const image = decodePGM(pgm("P2\n# made by hand\n2 # width\n 2\n# maxval next\n255\n0 64\n\t128  255\n"));
+  it("reads an ASCII P2 with comments and any whitespace", async () => {
+    const image = await decodePGM(pgm("P2\n# made by hand\n2 # width\n 2\n# maxval next\n255\n0 64\n\t128  255\n"));
     expect(image).toEqual(grey(2, 2, [0, 64, 128, 255]));
   });
 
@@ -156,22 +156,22 @@ describe("decodePGM", () => {
     ["an ASCII raster with too few samples", pgm("P2\n2 2\n255\n1 2       3"), "expected the sample 3 as a decimal number, got the end of the file."],
     ["an ASCII raster with more samples", pgm("P2\n1 2\n255\n1 2 3\n"), "expected 2 samples for 1 × 2, got more."],
     ["an ASCII sample above maxval", pgm("P2\n2 1\n9\n3 10\n"), "expected samples ≤ maxval 9, got 10 at pixel 1."],
-  ])("refuses %s with a FormatError", (_, bytes, message) => {
-    const error = pgmError(bytes);
+  ])("refuses %s with a FormatError", async (_, bytes, message) => {
+    const error = await pgmError(bytes);
     expect(error.message.startsWith("Invalid PGM: expected ")).toBe(true);
     expect(error.message).toContain(message);
   });
 
-  it("refuses every truncation of a valid P5 and P2", () => {
+  it("refuses every truncation of a valid P5 and P2", async () => {
     for (const bytes of [pgm("P5\n# c\n3 2\n255\n", randomU8(6, 7)), pgm("P2\n3 2\n255\n1 22 133\n4 5 6")]) {
-      for (let n = 0; n < bytes.length; n++) expect(thrown(() => decodePGM(bytes.subarray(0, n))), `${n} bytes`).toBeInstanceOf(FormatError);
-      expect(decodePGM(bytes).width).toBe(3);
+      for (let n = 0; n < bytes.length; n++) expect(await rejection(decodePGM(bytes.subarray(0, n))), `${n} bytes`).toBeInstanceOf(FormatError);
+      expect((await decodePGM(bytes)).width).toBe(3);
     }
   });
 
-  it("refuses more pixels than the cap before allocating, whatever follows", () => {
-    expect(pgmError(pgm("P5\n100000 100000\n255\n")).message).toContain(`expected at most ${IMAGE_MAX_PIXELS} pixels, got 100000 × 100000.`);
-    expect(pgmError(pgm("P5 2 2 255 ", new Uint8Array(4)), { maxPixels: 3 }).message).toContain("expected at most 3 pixels, got 2 × 2.");
+  it("refuses more pixels than the cap before allocating, whatever follows", async () => {
+    expect((await pgmError(pgm("P5\n100000 100000\n255\n"))).message).toContain(`expected at most ${IMAGE_MAX_PIXELS} pixels, got 100000 × 100000.`);
+    expect((await pgmError(pgm("P5 2 2 255 ", new Uint8Array(4)), { maxPixels: 3 })).message).toContain("expected at most 3 pixels, got 2 × 2.");
   });
 });
 

@@ -1,6 +1,3 @@
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 // Checkpoint bytes: models and runs in and out, bit for bit; damaged files refused before anything is built;
 // and resuming a run (checkpointEvery + resumeOptions) to the same bits as an uninterrupted one.
 import { describe, expect, it } from "vitest";
@@ -12,10 +9,9 @@ import type { Optimizer } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";
 import type { FitOptions } from "../../src/train/fit.js";
 import {
-  checkpointEvery, exportWeightsJSON, loadCheckpoint, loadModel, resumeOptions, saveCheckpoint, saveModel,
+  checkpointEvery, encodeWeightsJSON, decodeCheckpoint, decodeModel, resumeOptions, encodeCheckpoint, encodeModel,
 } from "../../src/io/checkpoint.js";
-import { loadCheckpointFile, saveCheckpointFile } from "../../src/io/checkpoint-node.js";
-import { crc32, decodeCheckpoint, encodeCheckpoint } from "../../src/io/format.js";
+import { crc32, unpackCheckpoint, packCheckpoint } from "../../src/io/format.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import type { Backend } from "../../src/kernels/contract.js";
 import { BACKENDS } from "../../src/kernels/contract.js";
@@ -30,29 +26,29 @@ const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.b
 describe("checkpoints", () => {
   const runtime = runtimes.get("wasm-simd")!;
 
-  it("round-trips a model's parameters and config bit for bit with saveModel and loadModel", () => {
+  it("round-trips a model's parameters and config bit for bit with encodeModel and decodeModel", () => {
     for (const model of [new SoftmaxRegression({ inputs: 7, classes: 3, seed: 5 }), new MLP({ layers: [7, 5, 4, 3], seed: 2 })]) {
       model.setParameters(Float32Array.from(model.getParameters(), (v, i) => v + Math.fround(i / 7)));
-      const back = loadModel(saveModel(model));
+      const back = decodeModel(encodeModel(model));
       expect(back.constructor).toBe(model.constructor);
       expect(back.config).toEqual(model.config);
       expect(sameBits(back.getParameters(), model.getParameters())).toBe(true);
-      const { optimizer, training } = loadCheckpoint(saveModel(model));
+      const { optimizer, training } = decodeCheckpoint(encodeModel(model));
       expect([optimizer, training]).toEqual([undefined, undefined]);
     }
   });
 
-  it("saveModel and saveCheckpoint refuse what is not a model, and unknown keys with the nearest name", () => {
-    expect(optionError(() => saveModel({} as never)).message)
+  it("encodeModel and encodeCheckpoint refuse what is not a model, and unknown keys with the nearest name", () => {
+    expect(optionError(() => encodeModel({} as never)).message)
       .toBe("Invalid model: expected a model such as new SoftmaxRegression({ inputs: 784, classes: 10 }), got Object.");
     const model = new SoftmaxRegression({ inputs: 2, classes: 2 });
-    expect(optionError(() => saveCheckpoint({ model, optimiser: new SGD() } as never)).message)
-      .toBe('Unknown saveCheckpoint option "optimiser". Did you mean "optimizer"?');
+    expect(optionError(() => encodeCheckpoint({ model, optimiser: new SGD() } as never)).message)
+      .toBe('Unknown encodeCheckpoint option "optimiser". Did you mean "optimizer"?');
   });
 
   it("saves a fresh optimizer's state as zeros of its size", () => {
     const model = new SoftmaxRegression({ inputs: 4, classes: 2 });
-    const { optimizer } = loadCheckpoint(saveCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }) }));
+    const { optimizer } = decodeCheckpoint(encodeCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }) }));
     expect(Array.from(optimizer!.state!)).toEqual(new Array(model.size).fill(0));
     expect(optimizer!.steps).toBe(0);
   });
@@ -62,7 +58,7 @@ describe("checkpoints", () => {
     const model = new SoftmaxRegression({ inputs: 6, classes: 3 });
     const optimizer = new Adam({ lr: 0.01, schedule: { type: "cosine", epochs: 4 } });
     await fit(model, data, { epochs: 2, batchSize: 16, optimizer, runtime });
-    const { optimizer: back, training } = loadCheckpoint(saveCheckpoint({ model, optimizer, training: { epoch: 2, seed: 0, batchSize: 16, shuffle: true } }));
+    const { optimizer: back, training } = decodeCheckpoint(encodeCheckpoint({ model, optimizer, training: { epoch: 2, seed: 0, batchSize: 16, shuffle: true } }));
     expect(back!.config).toEqual(optimizer.config);
     expect(back!.steps).toBe(8);
     expect(sameBits(back!.state!, optimizer.state!)).toBe(true);
@@ -71,18 +67,18 @@ describe("checkpoints", () => {
 
   it("exports weights as plain nested arrays", () => {
     const model = new MLP({ layers: [3, 2, 2] });
-    const json = exportWeightsJSON(model);
+    const json = encodeWeightsJSON(model);
     expect(json.layers.map((l) => [l.weight.length, l.weight[0]!.length, l.bias.length])).toEqual([[2, 3, 2], [2, 2, 2]]);
     expect(json.layers[0]!.weight[1]![2]).toBe(model.getWeights()[0]!.weight[1 * 3 + 2]);
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 
   describe("refuses damaged bytes with a FormatError, building nothing", () => {
-    const good = () => saveCheckpoint({ model: new SoftmaxRegression({ inputs: 4, classes: 2 }), optimizer: new SGD({ momentum: 0.9 }) });
+    const good = () => encodeCheckpoint({ model: new SoftmaxRegression({ inputs: 4, classes: 2 }), optimizer: new SGD({ momentum: 0.9 }) });
     const header = (edit: (h: Record<string, unknown>) => void) => (b: Uint8Array) => editCheckpoint(b, ({ header: h }) => edit(h));
     const training = (t: Record<string, unknown>) => header((h) => { h.training = { epoch: 2, seed: 0, batchSize: 8, shuffle: true, ...t }; });
     const history = (...entries: unknown[]) => training({ history: entries });
-    const entry = (epoch: number, extra: Record<string, unknown> = {}) => ({ epoch, loss: 0.5, acc: 0.8, ms: 3, ...extra });
+    const entry = (epoch: number, extra: Record<string, unknown> = {}) => ({ epoch, loss: 0.5, accuracy: 0.8, ms: 3, ...extra });
     const headerDigit = (b: Uint8Array) => { const c = b.slice(); c[c.indexOf(0x30 + 2, 12)]! ^= 1; return c; }; // one digit of the header
     const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
       ["too short", (b) => b.subarray(0, 8), /at least 12 bytes/],
@@ -116,7 +112,7 @@ describe("checkpoints", () => {
         /^Invalid checkpoint: expected a valid model, optimizer and training position, got Invalid training\.seed: expected an integer in \[0, 2\^32\), got -1\. The file is damaged/],
       ["training position that is not an object", header((h) => { h.training = 3; }), /got Invalid training: expected an object, got 3\. /],
       ["training position with an unknown loss", training({ loss: { type: "hinge" } }), /got Invalid loss: expected /],
-      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer ≥ 1, got undefined\. /],
+      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer in \[1, 2\^31 − 1\], got undefined\. /],
       ["training epoch that is negative", training({ epoch: -1 }), /got Invalid training\.epoch: expected an integer ≥ 0, got -1\./],
       ["training epoch that is not an integer", training({ epoch: 1.5 }), /training\.epoch: expected an integer ≥ 0, got 1\.5/],
       ["training shuffle that is not a boolean", training({ shuffle: "yes" }), /training\.shuffle: expected true or false, got "yes"/],
@@ -126,31 +122,37 @@ describe("checkpoints", () => {
       ["history epoch past the training epoch", history(entry(1), entry(3)), /training\.history\[1\]\.epoch: expected an epoch in \[2, 2\] \(after the one before, up to training\.epoch\), got 3/],
       ["history loss that is not a number", history(entry(1, { loss: "0.5" })), /training\.history\[0\]\.loss: expected a number, got "0\.5"/],
       ["history without a duration", history(entry(1, { ms: undefined })), /training\.history\[0\]\.ms: expected a number, got undefined/],
-      ["history validation accuracy that is not a number", history(entry(1, { valAcc: null })), /training\.history\[0\]\.valAcc: expected a number, got null/],
+      ["history validation accuracy that is not a number", history(entry(1, { valAccuracy: null })), /training\.history\[0\]\.valAccuracy: expected a number, got null/],
       ["NaN among the parameters", (b) => editCheckpoint(b, (p) => { new DataView(p.payload.buffer, p.payload.byteOffset).setFloat32(4 * 3, NaN, true); }),
         /expected finite parameters and optimizer state, got NaN at parameter 3\. The run diverged .* pass \{ allowNonFinite: true \}/],
       ["Infinity in the optimizer state", (b) => editCheckpoint(b, (p) => { new DataView(p.payload.buffer, p.payload.byteOffset).setFloat32(4 * 12, -Infinity, true); }),
         /got -Infinity at optimizer state value 2\./],
     ];
     it.each(cases)("%s", (_name, damage, message) => {
-      const error = (() => { try { loadCheckpoint(damage(good())); } catch (e) { return e; } })();
+      const error = (() => { try { decodeCheckpoint(damage(good())); } catch (e) { return e; } })();
       expect(error).toBeInstanceOf(FormatError);
       expect((error as Error).message).toMatch(message);
     });
 
     it("the undamaged checkpoint, taken apart and joined again, loads (so each case above fails for its damage alone)", () => {
-      expect(loadCheckpoint(editCheckpoint(good(), () => {})).model.size).toBe(10);
-      expect(loadCheckpoint(training({})(good())).training).toEqual({ epoch: 2, seed: 0, batchSize: 8, shuffle: true });
-      expect(loadCheckpoint(history(entry(1), entry(2, { valLoss: 0.4, valAcc: 0.9, lr: 0.1 }))(good())).training!.history).toHaveLength(2);
+      expect(decodeCheckpoint(editCheckpoint(good(), () => {})).model.size).toBe(10);
+      expect(decodeCheckpoint(training({})(good())).training).toEqual({ epoch: 2, seed: 0, batchSize: 8, shuffle: true });
+      expect(decodeCheckpoint(history(entry(1), entry(2, { valLoss: 0.4, valAccuracy: 0.9, lr: 0.1 }))(good())).training!.history).toHaveLength(2);
+    });
+
+    it("reads the history of a checkpoint written before 0.2.0 (acc, valAcc) under today's names", () => {
+      const old = { epoch: 1, loss: 0.5, acc: 0.8, valLoss: 0.6, valAcc: 0.7, ms: 3 };
+      const back = decodeCheckpoint(history(old)(good())).training!.history![0]!;
+      expect(back).toEqual({ epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.7, ms: 3 });
     });
 
     it("refuses a small file whose header claims a huge model at once, by arithmetic, without building it", () => {
       for (const layers of [[784, 1e6, 10], [784, 1e5, 10]]) {
-        const small = saveModel(new MLP({ layers: [784, 10, 10] }));
+        const small = encodeModel(new MLP({ layers: [784, 10, 10] }));
         expect(small.length).toBeLessThan(64_000);
         const lying = editCheckpoint(small, ({ header: h }) => { (h.model as { layers: number[] }).layers = layers; });
         const start = performance.now();
-        const error = (() => { try { loadModel(lying); } catch (e) { return e; } })();
+        const error = (() => { try { decodeModel(lying); } catch (e) { return e; } })();
         expect(performance.now() - start).toBeLessThan(200);
         expect(error).toBeInstanceOf(FormatError);
         expect((error as Error).message).toMatch(new RegExp(`expected 7960 parameters \\(the payload's\\) for this model, got a config of ${784 * layers[1]! + layers[1]! + layers[1]! * 10 + 10}`));
@@ -160,13 +162,13 @@ describe("checkpoints", () => {
 
   describe("format version 1 (payload CRC only)", () => {
     const model = new SoftmaxRegression({ inputs: 4, classes: 2, seed: 3 });
-    const v2 = saveCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 1, seed: 2, batchSize: 4, shuffle: false } });
+    const v2 = encodeCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 1, seed: 2, batchSize: 4, shuffle: false } });
 
     it("saves version 2 and still reads version 1 files, to the same model, optimizer and training position", () => {
       expect(new DataView(v2.buffer).getUint32(4, true)).toBe(2);
       const v1 = asVersion1(v2);
       expect(new DataView(v1.buffer).getUint32(4, true)).toBe(1);
-      const [a, b] = [loadCheckpoint(v1), loadCheckpoint(v2)];
+      const [a, b] = [decodeCheckpoint(v1), decodeCheckpoint(v2)];
       expect(sameBits(a.model.getParameters(), model.getParameters())).toBe(true);
       expect([a.model.config, a.optimizer!.config, a.training]).toEqual([b.model.config, b.optimizer!.config, b.training]);
     });
@@ -174,69 +176,48 @@ describe("checkpoints", () => {
     it("refuses a version 1 file whose payload does not match its CRC", () => {
       const v1 = asVersion1(v2);
       v1[v1.length - 1]! ^= 1;
-      expect(() => loadCheckpoint(v1)).toThrow(/expected payload CRC-32 \d+, got \d+\./);
+      expect(() => decodeCheckpoint(v1)).toThrow(/expected payload CRC-32 \d+, got \d+\./);
     });
 
     it("checks a version 1 header by the rules of every field, since no checksum covers it", () => {
       const v1 = asVersion1(v2);
       const edited = editCheckpoint(v1, ({ header: h }) => { (h.training as { seed: number }).seed = 5; });
-      expect(loadCheckpoint(edited).training!.seed).toBe(5);
+      expect(decodeCheckpoint(edited).training!.seed).toBe(5);
       const bad = editCheckpoint(v1, ({ header: h }) => { (h.training as { epoch: number }).epoch = -2; });
-      expect(() => loadCheckpoint(bad)).toThrow(FormatError);
+      expect(() => decodeCheckpoint(bad)).toThrow(FormatError);
     });
   });
 
-  describe("loadCheckpoint's options", () => {
+  describe("decodeCheckpoint's options", () => {
     const nan = () => {
       const model = new SoftmaxRegression({ inputs: 2, classes: 2 });
       model.setParameters(Float32Array.from([NaN, 1, Infinity, 2, 0, -Infinity]));
-      return { model, bytes: saveCheckpoint({ model, optimizer: new Adam() }) };
+      return { model, bytes: encodeCheckpoint({ model, optimizer: new Adam() }) };
     };
 
     it("loads non-finite weights with allowNonFinite, bit for bit", () => {
       const { model, bytes } = nan();
-      expect(() => loadCheckpoint(bytes)).toThrow(FormatError);
-      expect(() => loadCheckpoint(bytes, { allowNonFinite: false })).toThrow(/got NaN at parameter 0\./);
-      expect(sameBits(loadCheckpoint(bytes, { allowNonFinite: true }).model.getParameters(), model.getParameters())).toBe(true);
-      expect(sameBits(loadModel(bytes, { allowNonFinite: true }).getParameters(), model.getParameters())).toBe(true);
+      expect(() => decodeCheckpoint(bytes)).toThrow(FormatError);
+      expect(() => decodeCheckpoint(bytes, { allowNonFinite: false })).toThrow(/got NaN at parameter 0\./);
+      expect(sameBits(decodeCheckpoint(bytes, { allowNonFinite: true }).model.getParameters(), model.getParameters())).toBe(true);
+      expect(sameBits(decodeModel(bytes, { allowNonFinite: true }).getParameters(), model.getParameters())).toBe(true);
     });
 
     it("takes the source as a string or as an option, naming it in errors", () => {
-      expect(() => loadCheckpoint(new Uint8Array(3), "run.wsmx")).toThrow(/^Invalid run\.wsmx: /);
-      expect(() => loadCheckpoint(new Uint8Array(3), { source: "b.wsmx" })).toThrow(/^Invalid b\.wsmx: /);
-      expect(() => loadCheckpoint(new Uint8Array(3))).toThrow(/^Invalid checkpoint: /);
+      expect(() => decodeCheckpoint(new Uint8Array(3), "run.wsmx")).toThrow(/^Invalid run\.wsmx: /);
+      expect(() => decodeCheckpoint(new Uint8Array(3), { source: "b.wsmx" })).toThrow(/^Invalid b\.wsmx: /);
+      expect(() => decodeCheckpoint(new Uint8Array(3))).toThrow(/^Invalid checkpoint: /);
     });
 
     it("refuses unknown keys with the nearest name, and options of the wrong type", () => {
-      expect(optionError(() => loadCheckpoint(nan().bytes, { allowNonfinite: true } as never)).message)
-        .toBe('Unknown loadCheckpoint option "allowNonfinite". Did you mean "allowNonFinite"?');
-      expect(optionError(() => loadCheckpoint(nan().bytes, { allowNonFinite: 1 } as never)).message)
+      expect(optionError(() => decodeCheckpoint(nan().bytes, { allowNonfinite: true } as never)).message)
+        .toBe('Unknown decodeCheckpoint option "allowNonfinite". Did you mean "allowNonFinite"?');
+      expect(optionError(() => decodeCheckpoint(nan().bytes, { allowNonFinite: 1 } as never)).message)
         .toBe("Invalid allowNonFinite: expected true or false, got 1.");
-      expect(optionError(() => loadCheckpoint(nan().bytes, { source: 5 } as never)).message).toBe("Invalid source: expected a string, got 5.");
-      expect(optionError(() => loadCheckpoint(nan().bytes, 5 as never)).message).toBe("Invalid loadCheckpoint options: expected an object, got 5.");
+      expect(optionError(() => decodeCheckpoint(nan().bytes, { source: 5 } as never)).message).toBe("Invalid source: expected a string, got 5.");
+      expect(optionError(() => decodeCheckpoint(nan().bytes, 5 as never)).message).toBe("Invalid decodeCheckpoint options: expected an object, got 5.");
     });
 
-    it("loadCheckpointFile passes allowNonFinite on and refuses unknown keys", async () => {
-      const dir = await mkdtemp(join(tmpdir(), "wsmx-"));
-      const { model, bytes } = nan();
-      await saveCheckpointFile(join(dir, "nan.wsmx"), bytes);
-      await expect(loadCheckpointFile(join(dir, "nan.wsmx"))).rejects.toThrow(/nan\.wsmx: expected finite parameters/);
-      const back = await loadCheckpointFile(join(dir, "nan.wsmx"), { allowNonFinite: true });
-      expect(sameBits(back.model.getParameters(), model.getParameters())).toBe(true);
-      await expect(loadCheckpointFile(join(dir, "nan.wsmx"), { source: "x" } as never)).rejects.toBeInstanceOf(OptionError);
-    });
-  });
-
-  it("writes files atomically and reads them back", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "wsmx-"));
-    const model = new SoftmaxRegression({ inputs: 4, classes: 2, seed: 9 });
-    await saveCheckpointFile(join(dir, "m.wsmx"), { model });
-    await saveCheckpointFile(join(dir, "m.wsmx"), { model }); // replacing an existing file
-    expect(await readdir(dir)).toEqual(["m.wsmx"]);
-    expect(sameBits((await loadCheckpointFile(join(dir, "m.wsmx"))).model.getParameters(), model.getParameters())).toBe(true);
-    await expect(loadCheckpointFile(join(dir, "missing.wsmx"))).rejects.toThrow(/ENOENT/);
-    await writeFile(join(dir, "junk.wsmx"), "not a checkpoint");
-    await expect(loadCheckpointFile(join(dir, "junk.wsmx"))).rejects.toBeInstanceOf(FormatError);
   });
 
   it("encodes checkpoint contents and decodes them back into header, parameters and optimizer state", () => {
@@ -245,20 +226,20 @@ describe("checkpoints", () => {
     const state = Float32Array.from([9, 8, 7, 6, 5, 4]);
     const optimizer = { config: new SGD({ momentum: 0.5 }).config, steps: 12, state };
     const training = { epoch: 3, seed: 1, batchSize: 8, shuffle: false };
-    const bytes = encodeCheckpoint({ model, parameters, optimizer, training });
+    const bytes = packCheckpoint({ model, parameters, optimizer, training });
     expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe("WSMX");
-    const back = decodeCheckpoint(bytes, "test.wsmx");
+    const back = unpackCheckpoint(bytes, "test.wsmx");
     expect(back.header).toEqual({ model, parameters: 6, optimizer: { config: optimizer.config, steps: 12, state: 6 }, training });
     expect(sameBits(back.parameters, parameters)).toBe(true);
     expect(sameBits(back.state, state)).toBe(true);
-    const bare = decodeCheckpoint(encodeCheckpoint({ model, parameters }), "bare");
+    const bare = unpackCheckpoint(packCheckpoint({ model, parameters }), "bare");
     expect(bare.header).toEqual({ model, parameters: 6 });
     expect(bare.state).toHaveLength(0);
   });
 
   it("names the source of damaged bytes in the FormatError", () => {
-    expect(() => decodeCheckpoint(new Uint8Array(3), "run.wsmx")).toThrow(/^Invalid run\.wsmx: expected at least 12 bytes, got 3\./);
-    expect(optionError(() => decodeCheckpoint("WSMX" as never, "x")).option).toBe("bytes");
+    expect(() => unpackCheckpoint(new Uint8Array(3), "run.wsmx")).toThrow(/^Invalid run\.wsmx: expected at least 12 bytes, got 3\./);
+    expect(optionError(() => unpackCheckpoint("WSMX" as never, "x")).option).toBe("bytes");
   });
 
   it("computes the standard CRC-32", () => {
@@ -288,7 +269,7 @@ describe.each(BACKENDS)("resuming with the %s backend", (backend) => {
     const whole = await fit(straight, data, { ...options, optimizer: makeOptimizer() });
 
     const saved = await interrupted(makeOptimizer(), [(e) => (e.phase === "epoch" && e.epoch === 3 ? "stop" : undefined)]);
-    const checkpoint = loadCheckpoint(saved);
+    const checkpoint = decodeCheckpoint(saved);
     const resume = resumeOptions(checkpoint);
     expect(resume).toMatchObject({ initialEpoch: 3, seed: 11, batchSize: 32, shuffle: true, loss: { type: "cross-entropy", labelSmoothing: 0.1 } });
     expect(resume.optimizer).toBe(checkpoint.optimizer);
@@ -307,7 +288,7 @@ describe.each(BACKENDS)("resuming with the %s backend", (backend) => {
     const controller = new AbortController();
     const saved = await interrupted(new Adam({ lr: 0.01 }), [(e) => { if (e.phase === "batch" && e.epoch === 4 && e.batch === 3) controller.abort(); }],
       { signal: controller.signal });
-    const checkpoint = loadCheckpoint(saved);
+    const checkpoint = decodeCheckpoint(saved);
     expect(checkpoint.training!.epoch).toBe(3);
     await fit(checkpoint.model, data, { ...resumeOptions(checkpoint), epochs: 6, runtime });
     expect(sameBits(checkpoint.model.getParameters(), straight.getParameters())).toBe(true);
@@ -317,7 +298,7 @@ describe.each(BACKENDS)("resuming with the %s backend", (backend) => {
     const written: number[] = [];
     await fit(newModel(), data, { ...options, optimizer: new SGD(), callbacks: [checkpointEvery({ every: 2, write: (bytes, epoch) => {
       written.push(epoch);
-      expect(loadCheckpoint(bytes).training!.epoch).toBe(epoch);
+      expect(decodeCheckpoint(bytes).training!.epoch).toBe(epoch);
     } })] });
     expect(written).toEqual([2, 4, 6]);
   });
@@ -327,20 +308,20 @@ describe("resumeOptions and checkpointEvery options", () => {
   const model = new SoftmaxRegression({ inputs: 4, classes: 2 });
 
   it("refuses a checkpoint saved without an optimizer or training position with an OptionError", () => {
-    const modelOnly = loadCheckpoint(saveModel(model));
+    const modelOnly = decodeCheckpoint(encodeModel(model));
     const e = optionError(() => resumeOptions(modelOnly));
     expect(e.option).toBe("checkpoint");
     expect(e.message).toBe('Invalid checkpoint: expected one saved during training (with its optimizer and training position), ' +
       'got "one without an optimizer". Save runs with checkpointEvery() or `wasm-softmax train --save`, or pass the options to fit() yourself.');
-    const noTraining = loadCheckpoint(saveCheckpoint({ model, optimizer: new SGD() }));
+    const noTraining = decodeCheckpoint(encodeCheckpoint({ model, optimizer: new SGD() }));
     expect(optionError(() => resumeOptions(noTraining)).message).toMatch(/got "one without a training position"\./);
     expect(optionError(() => resumeOptions(undefined as never))).toBeInstanceOf(OptionError);
   });
 
   it("resumes a checkpoint that predates the saved loss with cross-entropy", () => {
     const optimizer = new SGD();
-    const bytes = saveCheckpoint({ model, optimizer, training: { epoch: 2, seed: 3, batchSize: 4, shuffle: false } });
-    const resume = resumeOptions(loadCheckpoint(bytes));
+    const bytes = encodeCheckpoint({ model, optimizer, training: { epoch: 2, seed: 3, batchSize: 4, shuffle: false } });
+    const resume = resumeOptions(decodeCheckpoint(bytes));
     expect(resume).toMatchObject({ initialEpoch: 2, seed: 3, batchSize: 4, shuffle: false, history: [], loss: { type: "cross-entropy", labelSmoothing: 0 } });
   });
 

@@ -5,7 +5,7 @@ import { init } from "../../src/runtime/runtime.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import type { DenseNetwork } from "../../src/model/network.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
-import { exportONNX } from "../../src/io/onnx.js";
+import { encodeONNX } from "../../src/io/onnx.js";
 import { OptionError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
 import { optionError } from "../helpers/errors.js";
@@ -41,14 +41,14 @@ beforeAll(async () => {
   m = await trainedModels();
 }, 120_000);
 
-describe("exportONNX, run by onnxruntime-web", () => {
+describe("encodeONNX, run by onnxruntime-web", () => {
   it.each(["softmax", "mlp"] as const)(
     "%s: gives predictProba's probabilities within 1e-5 and the same classes on 2000 test images",
     async (which) => {
       const model = m[which], { test } = m;
       // The inputs predict sees: pixels times the f32 constant 1/255.
       const x = Float32Array.from(test.x, (v) => Math.fround(v * U8_SCALE));
-      const out = await run(exportONNX(model), new ort.Tensor("float32", x, [test.length, 784]));
+      const out = await run(encodeONNX(model), new ort.Tensor("float32", x, [test.length, 784]));
       expect(out.dims).toEqual([test.length, 10]);
       const probabilities = out.data as Float32Array;
       expectClose(probabilities, model.predictProba(test), { atol: 1e-5, rtol: 0, label: `${which} on ${m.source}` });
@@ -62,20 +62,20 @@ describe("exportONNX, run by onnxruntime-web", () => {
   it('with input "uint8" takes raw pixels and scales them in the graph, as predict does with a Uint8Array', async () => {
     const { mlp, test } = m;
     const x = test.x.subarray(0, 500 * 784) as Uint8Array;
-    const out = await run(exportONNX(mlp, { input: "uint8" }), new ort.Tensor("uint8", x, [500, 784]));
+    const out = await run(encodeONNX(mlp, { input: "uint8" }), new ort.Tensor("uint8", x, [500, 784]));
     expectClose(out.data as Float32Array, mlp.predictProba(x), { atol: 1e-5, rtol: 0 });
   });
 
   it("with imageShape takes [N, 1, 28, 28] images and flattens them in the graph", async () => {
     const { softmax, test } = m;
     const x = Float32Array.from(test.x.subarray(0, 100 * 784), (v) => Math.fround(v * U8_SCALE));
-    const out = await run(exportONNX(softmax, { imageShape: [28, 28] }), new ort.Tensor("float32", x, [100, 1, 28, 28]));
+    const out = await run(encodeONNX(softmax, { imageShape: [28, 28] }), new ort.Tensor("float32", x, [100, 1, 28, 28]));
     expectClose(out.data as Float32Array, softmax.predictProba(x), { atol: 1e-5, rtol: 0 });
   });
 
   it("accepts a batch of any size: the batch dimension is symbolic", async () => {
     const model = new MLP({ layers: [5, 4, 3], seed: 1, weightStd: 1 });
-    const bytes = exportONNX(model);
+    const bytes = encodeONNX(model);
     for (const n of [1, 7]) {
       const x = Float32Array.from({ length: n * 5 }, (_, i) => (i % 11) / 10);
       const out = await run(bytes, new ort.Tensor("float32", x, [n, 5]));
@@ -85,9 +85,9 @@ describe("exportONNX, run by onnxruntime-web", () => {
   });
 });
 
-describe("exportONNX's graph", () => {
+describe("encodeONNX's graph", () => {
   const model = new MLP({ layers: [6, 5, 4, 3], seed: 3 });
-  const bytes = exportONNX(model);
+  const bytes = encodeONNX(model);
   const graph = msg(bytes, 7)[0]!;
   const nodes = msg(graph, 1);
 
@@ -135,35 +135,35 @@ describe("exportONNX's graph", () => {
   });
 });
 
-describe("exportONNX refuses", () => {
+describe("encodeONNX refuses", () => {
   const real = new MLP({ layers: [4, 3, 2] });
   const fake = (overrides: Partial<Record<keyof DenseNetwork, unknown>>) =>
     ({ config: real.config, layers: real.layers, layout: real.layout, size: real.size,
       getParameters: () => { throw new Error("read the parameters before checking the model"); }, ...overrides }) as unknown as DenseNetwork;
 
   it("a model of another type, naming it", () => {
-    const error = optionError(() => exportONNX(fake({ config: { type: "cnn" } })));
+    const error = optionError(() => encodeONNX(fake({ config: { type: "cnn" } })));
     expect(error.message).toBe('Invalid model: expected a softmax-regression or mlp model (what ONNX export supports), got "a model of type \\"cnn\\"".');
   });
 
   it("an activation other than ReLU, naming it", () => {
-    const error = optionError(() => exportONNX(fake({ config: { ...real.config, activation: "tanh" } })));
+    const error = optionError(() => encodeONNX(fake({ config: { ...real.config, activation: "tanh" } })));
     expect(error.message).toBe('Invalid model activation: expected "relu" (what ONNX export supports), got "tanh".');
   });
 
   it("a parameter layout that is not dense layers chained weight then bias", () => {
     const layout = [real.layout[0]!, { ...real.layout[1]!, weight: real.layout[1]!.weight + 1 }];
-    expect(optionError(() => exportONNX(fake({ layout }))).option).toBe("model layout");
-    expect(optionError(() => exportONNX(fake({ size: real.size + 1 }))).option).toBe("model layout");
-    expect(optionError(() => exportONNX(fake({ layers: [4, 3, 3] }))).option).toBe("model layout");
+    expect(optionError(() => encodeONNX(fake({ layout }))).option).toBe("model layout");
+    expect(optionError(() => encodeONNX(fake({ size: real.size + 1 }))).option).toBe("model layout");
+    expect(optionError(() => encodeONNX(fake({ layers: [4, 3, 3] }))).option).toBe("model layout");
   });
 
   it("a model too big for one protobuf (2 GB), before reading its parameters", () => {
     const layers = [2 ** 15, 2 ** 14, 2];
     const layout = [{ inputs: 2 ** 15, outputs: 2 ** 14, weight: 0, bias: 2 ** 29 }, { inputs: 2 ** 14, outputs: 2, weight: 2 ** 29 + 2 ** 14, bias: 2 ** 29 + 2 ** 14 + 2 ** 15 }];
     const size = 2 ** 29 + 2 ** 14 + 2 ** 15 + 2;
-    const error = optionError(() => exportONNX(fake({ config: { ...real.config, layers }, layers, layout, size })));
-    expect(error.message).toMatch(/^Invalid model: expected at most \d+ parameters \(a protobuf holds 2 GB\), got "536920066 parameters"\. Export it with exportSafetensors instead\.$/);
+    const error = optionError(() => encodeONNX(fake({ config: { ...real.config, layers }, layers, layout, size })));
+    expect(error.message).toMatch(/^Invalid model: expected at most \d+ parameters \(a protobuf holds 2 GB\), got "536920066 parameters"\. Export it with encodeSafetensors instead\.$/);
   });
 
   it.each([
@@ -172,7 +172,7 @@ describe("exportONNX refuses", () => {
     ["an imageShape that is not two integers", { imageShape: [4] }, "imageShape"],
     ["an imageShape of fractions", { imageShape: [0.5, 8] }, "imageShape"],
   ])("%s", (_, options, option) => {
-    const error = optionError(() => exportONNX(new SoftmaxRegression({ inputs: 4, classes: 2 }), options as never));
+    const error = optionError(() => encodeONNX(new SoftmaxRegression({ inputs: 4, classes: 2 }), options as never));
     expect(error).toBeInstanceOf(OptionError);
     expect(error.option).toBe(option);
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { init } from "../../src/runtime/runtime.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import type { DenseNetwork } from "../../src/model/network.js";
-import { exportSafetensors, loadSafetensors, SAFETENSORS_MAX_HEADER } from "../../src/io/safetensors.js";
+import { encodeSafetensors, decodeSafetensors, SAFETENSORS_MAX_HEADER } from "../../src/io/safetensors.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
 import { optionError, thrown } from "../helpers/errors.js";
@@ -51,9 +51,9 @@ function formatError(fn: () => unknown): FormatError {
 
 beforeAll(async () => { await init(); });
 
-describe("exportSafetensors", () => {
+describe("encodeSafetensors", () => {
   const model = new MLP({ layers: [6, 5, 3], seed: 4 });
-  const bytes = exportSafetensors(model);
+  const bytes = encodeSafetensors(model);
   const view = new DataView(bytes.buffer);
   const n = view.getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, any>;
@@ -76,7 +76,7 @@ describe("exportSafetensors", () => {
 
   it("names softmax regression's one layer 1.weight and 1.bias, and records the model config as metadata", () => {
     const s = new SoftmaxRegression({ inputs: 4, classes: 3, seed: 9 });
-    const b = exportSafetensors(s);
+    const b = encodeSafetensors(s);
     const h = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + new DataView(b.buffer).getUint32(0, true))));
     expect(Object.keys(h)).toEqual(["__metadata__", "1.weight", "1.bias"]);
     expect(h.__metadata__).toEqual({ format: "pt", "wasm-softmax.config": JSON.stringify(s.config) });
@@ -84,14 +84,14 @@ describe("exportSafetensors", () => {
 
   it("refuses a model of a kind it cannot name, before reading its parameters", () => {
     const fake = { config: { type: "cnn" }, layers: [4, 2], layout: [], size: 0, getParameters: () => { throw new Error("read"); } };
-    expect(optionError(() => exportSafetensors(fake as unknown as DenseNetwork)).message).toContain("what safetensors export supports");
+    expect(optionError(() => encodeSafetensors(fake as unknown as DenseNetwork)).message).toContain("what safetensors export supports");
   });
 });
 
-describe("loadSafetensors", () => {
-  it("round-trips exportSafetensors bit for bit, reading the architecture from the metadata", () => {
+describe("decodeSafetensors", () => {
+  it("round-trips encodeSafetensors bit for bit, reading the architecture from the metadata", () => {
     for (const model of [new SoftmaxRegression({ inputs: 7, classes: 3, seed: 5 }), new MLP({ layers: [7, 5, 4, 3], seed: 2 })]) {
-      const back = loadSafetensors(exportSafetensors(model));
+      const back = decodeSafetensors(encodeSafetensors(model));
       expect(back.config).toEqual(model.config);
       expect(sameBits(back.getParameters(), model.getParameters())).toBe(true);
     }
@@ -99,12 +99,12 @@ describe("loadSafetensors", () => {
 
   it("builds the model that { layers } or { config } describes", () => {
     const model = new MLP({ layers: [7, 5, 3], seed: 2 });
-    const bytes = exportSafetensors(model);
-    const byLayers = loadSafetensors(bytes, { layers: [7, 5, 3] });
+    const bytes = encodeSafetensors(model);
+    const byLayers = decodeSafetensors(bytes, { layers: [7, 5, 3] });
     expect(byLayers).toBeInstanceOf(MLP);
     expect(sameBits(byLayers.getParameters(), model.getParameters())).toBe(true);
-    expect(loadSafetensors(bytes, { config: model.config }).config).toEqual(model.config);
-    const soft = loadSafetensors(exportSafetensors(new SoftmaxRegression({ inputs: 4, classes: 2 })), { layers: [4, 2] });
+    expect(decodeSafetensors(bytes, { config: model.config }).config).toEqual(model.config);
+    const soft = decodeSafetensors(encodeSafetensors(new SoftmaxRegression({ inputs: 4, classes: 2 })), { layers: [4, 2] });
     expect(soft).toBeInstanceOf(SoftmaxRegression);
   });
 
@@ -119,10 +119,10 @@ describe("loadSafetensors", () => {
       reordered[name] = { dtype: "F32", shape, data_offsets: [chunks.length * 4, chunks.length * 4 + e - b] };
       chunks.push(...values.slice(b / 4, e / 4));
     }
-    const model = loadSafetensors(file(reordered, f32(chunks)));
+    const model = decodeSafetensors(file(reordered, f32(chunks)));
     expect(model.config).toMatchObject({ type: "mlp", layers: [3, 2, 2] });
     expect(Array.from(model.getParameters())).toEqual(values);
-    expect(loadSafetensors(file(tensorsFor([3, 2]).header, tensorsFor([3, 2]).data))).toBeInstanceOf(SoftmaxRegression);
+    expect(decodeSafetensors(file(tensorsFor([3, 2]).header, tensorsFor([3, 2]).data))).toBeInstanceOf(SoftmaxRegression);
   });
 
   it("converts F64, F16 and BF16 tensors to float32", () => {
@@ -137,12 +137,12 @@ describe("loadSafetensors", () => {
       "3.bias": { dtype: "BF16", shape: [2], data_offsets: [28, 32] },
     };
     // 3.weight holds 65504, 2^-24, +Inf and −0: the edges of half precision.
-    const model = loadSafetensors(file(header, data), { layers: [1, 2, 2] });
+    const model = decodeSafetensors(file(header, data), { layers: [1, 2, 2] });
     expect(Array.from(model.getParameters())).toEqual([Math.fround(0.1), -2.5, 1, -2, 65504, 2 ** -24, Infinity, -0, 1, -5]);
   });
 });
 
-describe("loadSafetensors refuses, with a FormatError and a hint", () => {
+describe("decodeSafetensors refuses, with a FormatError and a hint", () => {
   const good = tensorsFor([3, 2]);
 
   it.each([
@@ -170,7 +170,7 @@ describe("loadSafetensors refuses, with a FormatError and a hint", () => {
     ["bytes after the last tensor", file(good.header, new Uint8Array([...good.data, 0, 0, 0, 0])),
       "expected a data buffer of 32 bytes (where the last tensor ends), got 36 bytes after the header. The file has bytes no tensor accounts for"],
   ])("%s", (_, bytes, message) => {
-    const error = formatError(() => loadSafetensors(bytes));
+    const error = formatError(() => decodeSafetensors(bytes));
     expect(error.message).toContain(message);
     expect(error.message.startsWith("Invalid safetensors: expected ")).toBe(true);
   });
@@ -178,23 +178,23 @@ describe("loadSafetensors refuses, with a FormatError and a hint", () => {
   it("a header length above the 100 MB cap, reading nothing after the length", () => {
     const bytes = new Uint8Array(8);
     new DataView(bytes.buffer).setUint32(0, SAFETENSORS_MAX_HEADER + 1, true);
-    expect(formatError(() => loadSafetensors(bytes)).message).toBe(
+    expect(formatError(() => decodeSafetensors(bytes)).message).toBe(
       "Invalid safetensors: expected a header of at most 100000000 bytes, got a header length of 100000001. The file is not safetensors, or is damaged.");
     new DataView(bytes.buffer).setUint32(4, 1, true);
-    expect(formatError(() => loadSafetensors(bytes)).message).toContain(`got a header length of ${2 ** 32 + SAFETENSORS_MAX_HEADER + 1}.`);
+    expect(formatError(() => decodeSafetensors(bytes)).message).toContain(`got a header length of ${2 ** 32 + SAFETENSORS_MAX_HEADER + 1}.`);
   });
 
   it("a dtype other than F32, F16, BF16 or F64, saying how to convert it", () => {
-    const error = formatError(() => loadSafetensors(file({ "1.weight": { dtype: "I64", shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8))));
+    const error = formatError(() => decodeSafetensors(file({ "1.weight": { dtype: "I64", shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8))));
     expect(error.message).toBe('Invalid safetensors: expected tensor 1.weight of dtype F32, F16, BF16 or F64, got "I64". ' +
       "Convert the state dict to float32 first: {k: v.float() for k, v in model.state_dict().items()}.");
     // Names that are properties of every object are no dtype either.
-    expect(() => loadSafetensors(file({ "1.weight": { dtype: "constructor", shape: [], data_offsets: [0, 0] } }))).toThrow(/of dtype F32/);
+    expect(() => decodeSafetensors(file({ "1.weight": { dtype: "constructor", shape: [], data_offsets: [0, 0] } }))).toThrow(/of dtype F32/);
   });
 
   it("a missing tensor, naming it and suggesting the layers the file holds", () => {
     const { header, data } = tensorsFor([3, 2]);
-    const error = formatError(() => loadSafetensors(file(header, data), { layers: [3, 4, 2] }));
+    const error = formatError(() => decodeSafetensors(file(header, data), { layers: [3, 4, 2] }));
     expect(error.message).toBe("Invalid safetensors: expected the tensors 1.weight, 1.bias, 3.weight, 3.bias (layers 3-4-2), got none named 3.weight, 3.bias. " +
       "Name them as nn.Sequential(nn.Flatten(), nn.Linear(…), nn.ReLU(), …) does. The file's tensors chain as layers [3, 2]: pass those.");
   });
@@ -202,34 +202,34 @@ describe("loadSafetensors refuses, with a FormatError and a hint", () => {
   it("an extra tensor, naming it", () => {
     const { header, data } = tensorsFor([3, 2]);
     const extra = { ...header, "running_mean": { dtype: "F32", shape: [0], data_offsets: [data.length, data.length] } };
-    const error = formatError(() => loadSafetensors(file(extra, data), { layers: [3, 2] }));
+    const error = formatError(() => decodeSafetensors(file(extra, data), { layers: [3, 2] }));
     expect(error.message).toBe("Invalid safetensors: expected only the tensors 1.weight, 1.bias (layers 3-2), got also running_mean. " +
       "Save only the Linear layers' weights and biases.");
   });
 
   it("a tensor of the wrong shape, giving the shape the layers need", () => {
     const { header, data } = tensorsFor([4, 3, 2]);
-    const error = formatError(() => loadSafetensors(file(header, data), { layers: [4, 5, 2] }));
+    const error = formatError(() => decodeSafetensors(file(header, data), { layers: [4, 5, 2] }));
     expect(error.message).toBe("Invalid safetensors: expected tensor 1.weight of shape [5, 4] (layers 4-5-2), got [3, 4]. " +
       "Weights are (outputs, inputs), as nn.Linear stores them. The file's tensors chain as layers [4, 3, 2]: pass those.");
-    const biases = formatError(() => loadSafetensors(file({ ...header, "1.bias": { dtype: "F32", shape: [1, 3], data_offsets: (header["1.bias"] as any).data_offsets } }, data), { layers: [4, 3, 2] }));
+    const biases = formatError(() => decodeSafetensors(file({ ...header, "1.bias": { dtype: "F32", shape: [1, 3], data_offsets: (header["1.bias"] as any).data_offsets } }, data), { layers: [4, 3, 2] }));
     expect(biases.message).toContain("expected tensor 1.bias of shape [3] (layers 4-3-2), got [1, 3].");
   });
 
   it("without options, tensors whose shapes do not chain, or no tensors at all", () => {
     const { header, data } = tensorsFor([4, 3, 2]);
     const broken = { ...header, "3.weight": { dtype: "F32", shape: [3, 2], data_offsets: (header["3.weight"] as any).data_offsets } };
-    const error = formatError(() => loadSafetensors(file(broken, data)));
+    const error = formatError(() => decodeSafetensors(file(broken, data)));
     expect(error.message).toBe("Invalid safetensors: expected tensors 1.weight, 1.bias, … of dense layers that chain, got " +
       "1.weight [3, 4], 1.bias [3], 3.weight [3, 2], 3.bias [2]. Name them as nn.Sequential(nn.Flatten(), nn.Linear(…), nn.ReLU(), …) does, or pass { layers }.");
-    expect(formatError(() => loadSafetensors(file({}))).message).toContain("of dense layers that chain, got no tensors.");
+    expect(formatError(() => decodeSafetensors(file({}))).message).toContain("of dense layers that chain, got no tensors.");
   });
 
   it("a stored config that is not JSON, or not a model", () => {
     const { header, data } = tensorsFor([3, 2]);
     const meta = (config: string) => file({ __metadata__: { "wasm-softmax.config": config }, ...header }, data);
-    expect(formatError(() => loadSafetensors(meta("{"))).message).toContain('expected __metadata__["wasm-softmax.config"] as a JSON model config, got "{".');
-    const error = formatError(() => loadSafetensors(meta('{"type":"cnn"}')));
+    expect(formatError(() => decodeSafetensors(meta("{"))).message).toContain('expected __metadata__["wasm-softmax.config"] as a JSON model config, got "{".');
+    const error = formatError(() => decodeSafetensors(meta('{"type":"cnn"}')));
     expect(error.message).toContain('expected __metadata__["wasm-softmax.config"] as a valid model config, got Invalid model.type');
     expect(error.message).toContain("pass { layers } to load it anyway.");
   });
@@ -238,12 +238,12 @@ describe("loadSafetensors refuses, with a FormatError and a hint", () => {
     const { header, data } = tensorsFor([3, 2]);
     const config = { type: "mlp", layers: [100_000, 100_000, 2], activation: "relu", seed: 0, weightStd: 0.01 };
     const bytes = file({ __metadata__: { "wasm-softmax.config": JSON.stringify(config) }, ...header }, data);
-    expect(formatError(() => loadSafetensors(bytes)).message).toContain("(layers 100000-100000-2), got none named 3.weight, 3.bias.");
+    expect(formatError(() => decodeSafetensors(bytes)).message).toContain("(layers 100000-100000-2), got none named 3.weight, 3.bias.");
   });
 });
 
-describe("loadSafetensors refuses bad arguments with an OptionError", () => {
-  const bytes = exportSafetensors(new SoftmaxRegression({ inputs: 3, classes: 2 }));
+describe("decodeSafetensors refuses bad arguments with an OptionError", () => {
+  const bytes = encodeSafetensors(new SoftmaxRegression({ inputs: 3, classes: 2 }));
 
   it.each([
     ["both layers and config", { layers: [3, 2], config: new SoftmaxRegression({ inputs: 3, classes: 2 }).config }, "options"],
@@ -253,11 +253,11 @@ describe("loadSafetensors refuses bad arguments with an OptionError", () => {
     ["a zero width", { layers: [3, 0, 2] }, "layers[1]"],
     ["a config of an unknown type", { config: { type: "cnn" } }, "model.type"],
   ])("%s", (_, options, option) => {
-    expect(optionError(() => loadSafetensors(bytes, options as never)).option).toBe(option);
+    expect(optionError(() => decodeSafetensors(bytes, options as never)).option).toBe(option);
   });
 
   it("bytes that are not a Uint8Array", () => {
-    expect(optionError(() => loadSafetensors([1, 2, 3] as unknown as Uint8Array)).option).toBe("bytes");
+    expect(optionError(() => decodeSafetensors([1, 2, 3] as unknown as Uint8Array)).option).toBe("bytes");
   });
 });
 
@@ -294,7 +294,7 @@ describe.skipIf(torchMissing !== "")(`a round trip through PyTorch ${torchMissin
     await writeFile(join(dir, "test-images.u8"), testX);
     await writeFile(join(dir, "test-labels.u8"), testY);
     for (const name of ["softmax", "mlp"] as const) {
-      await writeFile(join(dir, `ws-${name}.safetensors`), exportSafetensors(models[name]));
+      await writeFile(join(dir, `ws-${name}.safetensors`), encodeSafetensors(models[name]));
       await writeFile(join(dir, `ws-${name}.json`), JSON.stringify({ layers: models[name].layers }));
     }
     const run = spawnSync(PYTHON, [join(import.meta.dirname, "torch_safetensors.py"), dir], { encoding: "utf8", timeout: 240_000 });
@@ -306,7 +306,7 @@ describe.skipIf(torchMissing !== "")(`a round trip through PyTorch ${torchMissin
 
   it.each(["softmax", "mlp"] as const)("d2l's %s trained in PyTorch loads and gives torch's probabilities and accuracy", async (name) => {
     const { layers, correct } = report[name];
-    const model = loadSafetensors(await readFile(join(dir, `torch-${name}.safetensors`)), { layers });
+    const model = decodeSafetensors(await readFile(join(dir, `torch-${name}.safetensors`)), { layers });
     const torchP = await f32File(`torch-${name}.f32`);
     expectClose(model.predictProba(testX), torchP, { atol: 1e-5, rtol: 0, label: `torch ${report.torch} ${name}` });
     const predicted = model.predict(testX);
@@ -314,7 +314,7 @@ describe.skipIf(torchMissing !== "")(`a round trip through PyTorch ${torchMissin
     expect(accuracy(predicted, testY)).toBe(correct / testY.length);
     expect(correct / testY.length).toBeGreaterThan(0.6);
     // The file alone is enough: its shapes name the architecture.
-    expect(loadSafetensors(await readFile(join(dir, `torch-${name}.safetensors`))).layers).toEqual(layers);
+    expect(decodeSafetensors(await readFile(join(dir, `torch-${name}.safetensors`))).layers).toEqual(layers);
   });
 
   it.each(["softmax", "mlp"] as const)("wasm-softmax's %s loads into nn.Sequential with strict load_state_dict and gives the same probabilities", async (name) => {

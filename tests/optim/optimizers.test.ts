@@ -294,6 +294,12 @@ describe("optimizer options", () => {
     expect(new SGD({ schedule: { type: "cosine", epochs: 3 } }).config.schedule).toEqual({ type: "cosine", epochs: 3, minLr: 0 });
   });
 
+  it("gives SGD's and Adam's base learning rate as optimizer.lr, before any schedule", () => {
+    expect(new SGD().lr).toBe(0.1);
+    expect(new Adam().lr).toBe(0.001);
+    expect(new Adam({ lr: 0.02, schedule: { type: "step", stepSize: 1, gamma: 0.5 } }).lr).toBe(0.02);
+  });
+
   it("refuses an unknown option key, naming the nearest known one", () => {
     expect(optionError(() => new SGD({ learningRate: 0.1 } as SGDOptions)).message)
       .toBe('Unknown SGD option "learningRate". Known options: lr, momentum, weightDecay, schedule.');

@@ -21,9 +21,9 @@ describe("the published type declarations", () => {
       files: ["app.ts"],
     }));
     writeFileSync(join(dir, "app.ts"), `
-      import { init, createRuntime, Trainer, MLP, Adam, fit, evaluate, kernels, earlyStopping, loadModel, saveModel,
-        resumeOptions, loadCheckpoint, type History, type Runtime } from "wasm-softmax";
-      import { loadFashionMNIST, saveCheckpointFile } from "wasm-softmax/node";
+      import { init, createRuntime, Trainer, MLP, Adam, fit, evaluate, kernels, earlyStopping, decodeModel, encodeModel,
+        resumeOptions, decodeCheckpoint, type History, type Runtime } from "wasm-softmax";
+      import { loadFashionMNIST, saveCheckpoint } from "wasm-softmax/node";
       import simd from "wasm-softmax/simd.wasm";
       await init({ backend: "wasm-simd" });
       const runtime: Runtime = await createRuntime({ wasm: simd });
@@ -32,13 +32,13 @@ describe("the published type declarations", () => {
       const history: History = await fit(model, train, { optimizer: new Adam(), validationData: test, callbacks: [earlyStopping()], runtime });
       const classes: Int32Array = model.predict(test, { runtime });
       const { loss } = kernels.softmaxCrossEntropy(new Float32Array(3), [1], 1, 3, { runtime });
-      await saveCheckpointFile("m.wsmx", { model });
+      await saveCheckpoint({ model }, "m.wsmx");
       const trainer = new Trainer(model, { batchSize: 64, runtime });
-      const step: { loss: number; acc: number } = trainer.trainOnBatch(test.x.subarray(0, 784), [3]);
+      const step: { loss: number; accuracy: number } = trainer.trainOnBatch(test.x.subarray(0, 784), [3]);
       trainer.close();
-      const checkpoint = loadCheckpoint(saveModel(model));
+      const checkpoint = decodeCheckpoint(encodeModel(model));
       await fit(checkpoint.model, train, { ...resumeOptions(checkpoint), epochs: 2 });
-      console.log(history, classes, loss, step, evaluate(loadModel(saveModel(model)), test).n);
+      console.log(history, classes, loss, step, evaluate(decodeModel(encodeModel(model)), test).n);
     `);
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" });
     expect(tsc.stdout + tsc.stderr).toBe("");

@@ -6,8 +6,8 @@ import { expectWellFormedSVG } from "../helpers/svg.js";
 import { decodePNG } from "../../src/data/image.js";
 
 const epochs = (n: number, withVal = true): EpochLogs[] => Array.from({ length: n }, (_, i) => ({
-  epoch: i + 1, loss: 1 / (i + 1), acc: 0.5 + i * 0.05, ms: 10,
-  ...(withVal && { valLoss: 1.1 / (i + 1), valAcc: 0.45 + i * 0.05 }),
+  epoch: i + 1, loss: 1 / (i + 1), accuracy: 0.5 + i * 0.05, ms: 10,
+  ...(withVal && { valLoss: 1.1 / (i + 1), valAccuracy: 0.45 + i * 0.05 }),
 }));
 
 const polylines = (svg: string) => [...svg.matchAll(/<polyline ([^>]*)\/>/g)].map(([, attrs]) => ({
@@ -50,7 +50,7 @@ describe("learningCurvesSVG", () => {
   it("leaves out a series that is absent, and skips the epochs where one is missing", () => {
     expect(polylines(learningCurvesSVG(epochs(4, false))).map((l) => l.stroke)).toEqual(["#1f77b4", "#9467bd"]);
     const partial = epochs(3);
-    delete partial[0]!.valAcc;
+    delete partial[0]!.valAccuracy;
     const lines = polylines(learningCurvesSVG(partial));
     expect(lines.map((l) => l.points.length)).toEqual([3, 3, 2]);
   });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Adam, MLP, OptionError, SGD, SoftmaxRegression, WasmError, createRuntime, fit } from "../../src/index.js";
+import { Adam, MLP, OptionError, SGD, SoftmaxRegression, ClosedError, createRuntime, fit } from "../../src/index.js";
 import type { DenseNetwork, Optimizer } from "../../src/index.js";
 import { split } from "../../src/runtime/threads.js";
 import { blobs } from "../helpers/data.js";
@@ -70,11 +70,11 @@ describe("kernel threads", () => {
     }
   });
 
-  it("end with the runtime: a closed threaded runtime refuses work with a WasmError", async () => {
+  it("end with the runtime: a closed threaded runtime refuses work with a ClosedError", async () => {
     const runtime = await createRuntime({ threads: 2 });
     runtime.close();
     const model = new SoftmaxRegression({ inputs: 784, classes: 10 });
-    await expect(fit(model, data, { epochs: 1, runtime })).rejects.toThrow(WasmError);
+    await expect(fit(model, data, { epochs: 1, runtime })).rejects.toThrow(ClosedError);
     expect(() => model.predict(data, { runtime })).toThrow(/runtime was closed/);
   });
 

@@ -163,7 +163,7 @@ describe("the server-runtime snippets run as written", () => {
     "%s: trains 10 epochs on Fashion-MNIST found in the user cache", async (_name, heading, lang) => {
       const stdout = await runServerSnippet(snippet(heading, lang));
       expect(stdout).toMatch(/epoch:\s*10/);
-      expect(stdout).toMatch(/valAcc:\s*[01]/);
+      expect(stdout).toMatch(/valAccuracy:\s*[01]/);
     });
 });
 
@@ -228,9 +228,9 @@ describe("the browser snippets run in Chromium", () => {
 
   it("the import-map page, served from a project's node_modules, trains on the tiny set", async () => {
     await writeFile(join(project, "index.html"), `<!doctype html><meta charset="utf-8">\n${withTinyData(snippet(/import map/, "html").code)}`);
-    const result = await firstLog(project, "index.html") as { loss: number; acc: number };
+    const result = await firstLog(project, "index.html") as { loss: number; accuracy: number };
     expect(Number.isFinite(result.loss)).toBe(true);
-    expect(result.acc).toBeGreaterThan(0.5);
+    expect(result.accuracy).toBeGreaterThan(0.5);
   });
 
   /** The snippet, then a line that logs the backend init() settled on. */
@@ -282,9 +282,9 @@ describe("the Cloudflare Workers snippet", () => {
     const response = await workerdFetch(dir, basename(files.find((f) => f.endsWith(".js"))!), wasm);
     const text = await response.text();
     expect(response.status, text.slice(0, 2000)).toBe(200);
-    const result = JSON.parse(text) as { loss: number; acc: number };
+    const result = JSON.parse(text) as { loss: number; accuracy: number };
     expect(Number.isFinite(result.loss)).toBe(true);
-    expect(result.acc).toBeGreaterThanOrEqual(0);
-    expect(result.acc).toBeLessThanOrEqual(1);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0);
+    expect(result.accuracy).toBeLessThanOrEqual(1);
   });
 });

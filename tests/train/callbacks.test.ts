@@ -111,7 +111,7 @@ describe("callbacks", () => {
     expect(stopper.bestEpoch()).toBe(6);
   });
 
-  it.each(["valLoss", "valAcc", undefined] as const)(
+  it.each(["valLoss", "valAccuracy", undefined] as const)(
     "early stopping on %s without validation data is refused before the first epoch", async (monitor) => {
       const stopper = earlyStopping(monitor === undefined ? {} : { monitor });
       const epochs: number[] = [];
@@ -120,16 +120,16 @@ describe("callbacks", () => {
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OptionError);
       expect((error as OptionError).option).toBe("monitor");
-      expect((error as OptionError).message).toBe(`Invalid monitor: expected "loss" or "acc" when fit has no validationData or ` +
+      expect((error as OptionError).message).toBe(`Invalid monitor: expected "loss" or "accuracy" when fit has no validationData or ` +
         `validationSplit, got "${monitor ?? "valLoss"}". earlyStopping would have nothing to watch. Pass validationData or ` +
         `validationSplit to fit, or monitor "loss".`);
       expect(epochs).toEqual([]);
     });
 
   it("early stopping on accuracy waits for it to rise", async () => {
-    const stopper = earlyStopping({ monitor: "acc", patience: 0, restoreBestWeights: false });
+    const stopper = earlyStopping({ monitor: "accuracy", patience: 0, restoreBestWeights: false });
     const history = await fitOn(new SoftmaxRegression({ inputs: 6, classes: 3 }), { epochs: 40, batchSize: 300, callbacks: [stopper] });
-    const accs = history.epochs.map((e) => e.acc);
+    const accs = history.epochs.map((e) => e.accuracy);
     for (let i = 1; i < accs.length - 1; i++) expect(accs[i]).toBeGreaterThan(Math.max(...accs.slice(0, i)));
   });
 
@@ -142,7 +142,7 @@ describe("callbacks", () => {
 
   it("early stopping and the progress logger state their rules, and refuse unknown keys with the nearest name", () => {
     expect(optionError(() => earlyStopping({ monitor: "val" } as never)).message)
-      .toBe('Invalid monitor: expected one of "loss", "acc", "valLoss", "valAcc", got "val".');
+      .toBe('Invalid monitor: expected one of "loss", "accuracy", "valLoss", "valAccuracy", got "val".');
     expect(optionError(() => earlyStopping({ patience: 1.5 })).message).toBe("Invalid patience: expected an integer ≥ 0, got 1.5.");
     expect(optionError(() => earlyStopping({ patiense: 2 } as never)).message).toBe('Unknown earlyStopping option "patiense". Did you mean "patience"?');
     expect(optionError(() => earlyStopping({ restore_best_weights: true } as never)).message)
@@ -161,7 +161,7 @@ describe("callbacks", () => {
       epochs: 1, batchSize: 10, validationSplit: 0.1, callbacks: [(e) => { events.push(e); }],
     });
     expect(events.filter((e) => e.phase === "batch")).toHaveLength(27); // 270 training examples
-    expect(history.epochs[0]!.valAcc).toBeGreaterThanOrEqual(0);
+    expect(history.epochs[0]!.valAccuracy).toBeGreaterThanOrEqual(0);
     for (const split of [0, 1, -0.5, NaN, 0.001]) {
       await expect(fitOn(new SoftmaxRegression({ inputs: 6, classes: 3 }), { validationSplit: split })).rejects.toBeInstanceOf(OptionError);
     }
@@ -186,7 +186,7 @@ describe("callbacks", () => {
   function draw(options: Partial<Parameters<typeof progressLogger>[0]>): { bar: string; end: string } {
     let text = "";
     const logger = progressLogger({ write: (s) => { text += s; }, intervalMs: 0, ...options });
-    const logs = { loss: 0.51234, acc: 0.8123, valLoss: 0.6, valAcc: 0.79, ms: 1234 };
+    const logs = { loss: 0.51234, accuracy: 0.8123, valLoss: 0.6, valAccuracy: 0.79, ms: 1234 };
     const event = (phase: "batch" | "epoch", batch: number) => ({ phase, epoch: 3, epochs: 10, batch, batches: 10, logs }) as unknown as TrainEvent;
     void logger(event("batch", 5));
     const bar = text;
@@ -213,7 +213,7 @@ describe("callbacks", () => {
     let width = 80;
     const lines: string[] = [];
     const logger = progressLogger({ write: (s) => { lines.push(s); }, intervalMs: 0, columns: () => width });
-    const event = { phase: "batch", epoch: 1, epochs: 1, batch: 1, batches: 2, logs: { loss: 1, acc: 0, ms: 0 } } as unknown as TrainEvent;
+    const event = { phase: "batch", epoch: 1, epochs: 1, batch: 1, batches: 2, logs: { loss: 1, accuracy: 0, ms: 0 } } as unknown as TrainEvent;
     void logger(event);
     width = 40;
     void logger(event);

@@ -7,7 +7,8 @@ import { SoftmaxRegression, MLP } from "../../src/model/models.js";
 import { Adam, SGD } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";
 import { Trainer } from "../../src/train/trainer.js";
-import { DivergenceError, OptionError, START_LOSS_FACTOR } from "../../src/errors.js";
+import { DivergenceError, OptionError } from "../../src/errors.js";
+import { START_LOSS_FACTOR } from "../../src/train/divergence.js";
 import { blobs } from "../helpers/data.js";
 import { rejection } from "../helpers/errors.js";
 

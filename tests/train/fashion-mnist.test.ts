@@ -31,21 +31,21 @@ describe.skipIf(!present && !process.env.CI)("d2l softmax regression on the real
     const history = await d2l("wasm-simd");
     const first = history.epochs[0]!, last = history.epochs[9]!;
     expect(history.backend).toBe("wasm-simd");
-    expect(last.valAcc).toBeGreaterThanOrEqual(0.82);
-    expect(last.valAcc).toBeLessThan(0.87);
+    expect(last.valAccuracy).toBeGreaterThanOrEqual(0.82);
+    expect(last.valAccuracy).toBeLessThan(0.87);
     // d2l's figure: train loss ≈ 0.79 → 0.45, train acc ≈ 0.75 → 0.85 over the 10 epochs.
     expect(first.loss).toBeGreaterThan(0.7);
     expect(first.loss).toBeLessThan(0.9);
     expect(last.loss).toBeGreaterThan(0.4);
     expect(last.loss).toBeLessThan(0.5);
-    expect(last.acc).toBeGreaterThan(0.83);
+    expect(last.accuracy).toBeGreaterThan(0.83);
     for (let e = 1; e < 10; e++) expect(history.epochs[e]!.loss).toBeLessThan(history.epochs[e - 1]!.loss);
   }, 120_000);
 
   it("ends within 0.005 test accuracy of wasm-simd with the plain-TS backend", async () => {
     const history = await d2l("js");
     if (!results["wasm-simd"]) throw new Error("the wasm-simd run did not complete");
-    const wasm = results["wasm-simd"].epochs[9]!.valAcc!, js = history.epochs[9]!.valAcc!;
+    const wasm = results["wasm-simd"].epochs[9]!.valAccuracy!, js = history.epochs[9]!.valAccuracy!;
     expect(Math.abs(wasm - js)).toBeLessThanOrEqual(0.005);
   }, 300_000);
 });

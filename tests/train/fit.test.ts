@@ -5,7 +5,8 @@ import { createRuntime, init, runtimeOf } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { SoftmaxRegression, MLP } from "../../src/model/models.js";
 import { Adam, SGD } from "../../src/optim/optimizer.js";
-import { evaluate, fit } from "../../src/train/fit.js";
+import { fit } from "../../src/train/fit.js";
+import { evaluate } from "../../src/train/evaluate.js";
 import { Trainer } from "../../src/train/trainer.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
@@ -60,17 +61,17 @@ describe.each(BACKENDS)("training with the %s backend", (backend) => {
     expect(history.backend).toBe(backend);
     expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     for (const e of history.epochs) {
-      expect(e.acc).toBeGreaterThanOrEqual(0);
-      expect(e.acc).toBeLessThanOrEqual(1);
+      expect(e.accuracy).toBeGreaterThanOrEqual(0);
+      expect(e.accuracy).toBeLessThanOrEqual(1);
       expect(e.valLoss).toBeGreaterThan(0);
       expect(e.ms).toBeGreaterThan(0);
       expect(e.lr).toBe(2);
-      expect(Object.keys(e).sort()).toEqual(["acc", "epoch", "loss", "lr", "ms", "valAcc", "valLoss"]);
+      expect(Object.keys(e).sort()).toEqual(["accuracy", "epoch", "loss", "lr", "ms", "valAccuracy", "valLoss"]);
     }
-    expect(history.epochs[2]!.valAcc).toBeGreaterThan(0.6); // chance is 0.33
+    expect(history.epochs[2]!.valAccuracy).toBeGreaterThan(0.6); // chance is 0.33
     // 3 batches (100, 100, 56) and one epoch event per epoch.
     expect(events.filter((e) => e.phase === "batch")).toHaveLength(9);
-    expect(events.filter((e) => e.phase === "epoch").map((e) => e.logs.valAcc)).toEqual(history.epochs.map((e) => e.valAcc));
+    expect(events.filter((e) => e.phase === "epoch").map((e) => e.logs.valAccuracy)).toEqual(history.epochs.map((e) => e.valAccuracy));
     const lastBatch = events.find((e) => e.phase === "batch" && e.epoch === 3 && e.batch === 3)!;
     expect(lastBatch.logs.loss).toBeCloseTo(history.epochs[2]!.loss, 10);
     for (const e of events) expect([e.epochs, e.batches]).toEqual([3, 3]);
@@ -84,11 +85,11 @@ describe.each(BACKENDS)("training with the %s backend", (backend) => {
     const before = model.getParameters();
     const v = evaluate(model, val, { batchSize: 64, runtime });
     expect(v.n).toBe(100);
-    expect(v.acc).toBe(history.epochs[1]!.valAcc);
+    expect(v.accuracy).toBe(history.epochs[1]!.valAccuracy);
     expect(v.loss).toBeCloseTo(history.epochs[1]!.valLoss!, 6);
     expect(bits(model.getParameters()).equals(bits(before))).toBe(true);
     const predicted = model.predict(val, { runtime });
-    expect(v.acc).toBe(predicted.filter((p, i) => p === val.y[i]).length / 100);
+    expect(v.accuracy).toBe(predicted.filter((p, i) => p === val.y[i]).length / 100);
     expect(runtime.bytesInUse).toBe(0);
   });
 
@@ -151,9 +152,9 @@ describe.each(BACKENDS)("training with the %s backend", (backend) => {
     const seen: number[] = [];
     const history = await fit(model, data, {
       epochs: 2, runtime, validationData: data,
-      callbacks: [(e) => { if (e.phase === "epoch") seen.push(evaluate(e.model, data, { runtime }).acc); }],
+      callbacks: [(e) => { if (e.phase === "epoch") seen.push(evaluate(e.model, data, { runtime }).accuracy); }],
     });
-    expect(seen).toEqual(history.epochs.map((e) => e.valAcc));
+    expect(seen).toEqual(history.epochs.map((e) => e.valAccuracy));
   });
 
   it("throws a DivergenceError with a hint to lower the learning rate when the loss stops being finite", async () => {
@@ -181,7 +182,7 @@ describe.each(BACKENDS)("training with the %s backend", (backend) => {
     const model = new MLP({ layers: [10, 16, 4], seed: 1, weightStd: 0.3 });
     const history = await fit(model, data, { epochs: 8, batchSize: 32, optimizer: new SGD({ lr: 0.3 }), runtime });
     expect(history.epochs[7]!.loss).toBeLessThan(history.epochs[0]!.loss);
-    expect(history.epochs[7]!.acc).toBeGreaterThan(0.8);
+    expect(history.epochs[7]!.accuracy).toBeGreaterThan(0.8);
   });
 
   it("frees every byte it took from the runtime when it ends", async () => {
@@ -205,7 +206,7 @@ describe("what callbacks are told", () => {
     ]);
     const [begin, end] = [events[0]!, events.at(-1)!];
     expect(begin.logs.loss).toBeNaN();
-    expect(begin.logs.acc).toBeNaN();
+    expect(begin.logs.accuracy).toBeNaN();
     expect(begin.history).toEqual([]);
     expect(begin.stopped).toBeUndefined();
     expect(end.stopped).toBe("completed");
@@ -244,8 +245,8 @@ describe("what callbacks are told", () => {
 
   it("trainBegin of a resumed run carries the epochs already done and their last figures", async () => {
     const earlier = [
-      { epoch: 1, loss: 0.9, acc: 0.5, ms: 1 },
-      { epoch: 2, loss: 0.7, acc: 0.6, ms: 1 },
+      { epoch: 1, loss: 0.9, accuracy: 0.5, ms: 1 },
+      { epoch: 2, loss: 0.7, accuracy: 0.6, ms: 1 },
     ];
     const events: TrainEvent[] = [];
     const history = await fit(new SoftmaxRegression({ inputs: 6, classes: 3 }), data, {

@@ -11,7 +11,8 @@ import type { LossSpec } from "../../src/train/losses.js";
 import { OptionError } from "../../src/errors.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { evaluate, fit } from "../../src/train/fit.js";
+import { fit } from "../../src/train/fit.js";
+import { evaluate } from "../../src/train/evaluate.js";
 import { Dataset } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
@@ -374,7 +375,7 @@ describe.each(BACKENDS)("training with each loss on the %s backend", (backend) =
     const after = evaluate(model, set, { loss, runtime }).loss;
     const predicted = model.predict(set, { runtime });
     const acc = predicted.reduce((n, p, i) => n + (p === set.y[i] ? 1 : 0), 0) / set.length;
-    return { before, after, acc, history };
+    return { before, after, accuracy: acc, history };
   }
 
   // [name, loss, lr, the fraction of the initial loss it must get below]. L1's sign gradients make slow progress.
@@ -391,7 +392,7 @@ describe.each(BACKENDS)("training with each loss on the %s backend", (backend) =
     expect(r.history.epochs).toHaveLength(8);
     expect(r.after).toBeLessThan(r.before * factor);
     expect(r.history.epochs[7]!.loss).toBeLessThan(r.history.epochs[0]!.loss);
-    expect(r.acc).toBeGreaterThan(0.7); // chance is 0.25
+    expect(r.accuracy).toBeGreaterThan(0.7); // chance is 0.25
   });
 
   it("a Dataset of soft-target rows trains with the soft cross-entropy and classifies well above chance", async () => {
@@ -402,7 +403,7 @@ describe.each(BACKENDS)("training with each loss on the %s backend", (backend) =
     expect(Array.from(set.y)).toEqual(Array.from(data.y));
     const r = await train("cross-entropy", set, 0.5);
     expect(r.after).toBeLessThan(r.before * 0.8);
-    expect(r.acc).toBeGreaterThan(0.7);
+    expect(r.accuracy).toBeGreaterThan(0.7);
     // The soft loss is bounded below by the targets' entropy, which hard-label cross-entropy is not.
     const entropy = -(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1 / (C - 1)));
     expect(r.after).toBeGreaterThan(entropy - 1e-4);

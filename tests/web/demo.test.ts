@@ -194,9 +194,9 @@ describe("browser demo in headless Chromium", () => {
       expect(painted.count, "requestAnimationFrame kept ticking").toBeGreaterThanOrEqual(Math.floor((ended - started) / 1000 * 10));
       expect(painted.maxGap, "longest gap between frames (ms)").toBeLessThan(500);
 
-      const testAcc = Number(await text(page, "#test-acc"));
-      expect(testAcc).toBeGreaterThan(0.8);
-      expect(testAcc).toBeLessThan(0.9);
+      const testAccuracy = Number(await text(page, "#test-acc"));
+      expect(testAccuracy).toBeGreaterThan(0.8);
+      expect(testAccuracy).toBeLessThan(0.9);
       // Isolated, the worker trains on every core the browser reports (at most 8).
       const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
       const active = cores > 1 ? `wasm-simd ×${cores}` : "wasm-simd";
@@ -243,7 +243,7 @@ describe("browser demo in headless Chromium", () => {
         expect(row.reduce((a, b) => a + b, 0)).toBe(1000);
       }
       const correct = matrix.reduce((sum, row, i) => sum + row[i]!, 0);
-      expect(correct / 10_000).toBeCloseTo(testAcc, 4);
+      expect(correct / 10_000).toBeCloseTo(testAccuracy, 4);
       expect(await page.$$eval("#confusion thead th", (ths) => ths.map((th) => th.textContent))).toEqual(expect.arrayContaining(CLASSES));
 
       await expectNoOverflow(page);
