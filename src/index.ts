@@ -12,6 +12,7 @@ export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
 export { stratifiedSplit } from "./data/split.js";
 export type { StratifiedSplitOptions } from "./data/split.js";
+export type { Sampler } from "./data/sampler.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
 export {
   loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
@@ -28,7 +29,10 @@ export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer
 export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
 export { Trainer, DEFAULT_RESIDENT_BYTES } from "./train/trainer.js";
-export type { TrainerOptions, EpochOptions, Targets, TrainerSnapshot } from "./train/trainer.js";
+export type { TrainerOptions, EpochOptions, BatchOptions, Targets, TrainerSnapshot } from "./train/trainer.js";
+export type { ClassWeight } from "./train/weights.js";
+export { addClasses } from "./train/add-classes.js";
+export type { TrainedModel } from "./train/add-classes.js";
 export { fit } from "./train/fit.js";
 export type { FitOptions } from "./train/fit.js";
 export { evaluate } from "./train/evaluate.js";
