@@ -140,7 +140,8 @@ export class Trainer {
   #busy = new Set<Dataset>();
 
   /**
-   * @throws {OptionError} for an unknown or invalid option, or a model or optimizer another Trainer holds.
+   * @throws {OptionError} for an unknown or invalid option (a classWeight of the wrong length, negative, NaN or
+   *   all 0, say), or a model or optimizer another Trainer holds.
    * @throws {WasmError} before `init()` when no `runtime` is given, or when kernel memory cannot grow.
    * @throws {ClosedError} when the runtime was closed.
    */
@@ -161,9 +162,10 @@ export class Trainer {
   /**
    * One pass over `data` in batches of `batchSize`: forward → loss → backward → optimizer step. Loss and
    * accuracy are running means over the epoch, as d2l reports them.
-   * @throws {OptionError} for an unknown or invalid option, or data that is not a non-empty Dataset.
-   * @throws {ShapeError} when the data's features or classes do not match the model, or its soft targets are not
-   *   probability rows (for the cross-entropy loss).
+   * @throws {OptionError} for an unknown or invalid option, data that is not a non-empty Dataset, or a sampler
+   *   that is neither "balanced" nor probabilities (not all 0), or "balanced" over data missing a class.
+   * @throws {ShapeError} when the data's features or classes do not match the model, its soft targets are not
+   *   probability rows (for the cross-entropy loss), or sampler probabilities are not one per example.
    * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
    * @throws {ClosedError} when the Trainer or its runtime was closed, checked before every batch: the model keeps
    *   the weights of the last step that finished.
@@ -258,8 +260,10 @@ export class Trainer {
    * One optimizer step on a batch of your own (Keras `train_on_batch`): rows of `x` (Uint8 pixels, scaled to
    * [0, 1], or Float32 features) and their labels or target rows. Returns the batch's loss and accuracy
    * before the step. `epoch` picks the scheduled learning rate (default 1).
-   * @throws {ShapeError} for more rows than `batchSize`, rows that are not whole, labels that do not match, or
-   *   target rows that are not probabilities (for the cross-entropy loss: non-negative, each summing to 1 within 1e-3).
+   * @throws {ShapeError} for more rows than `batchSize`, rows that are not whole, labels or weights that do not
+   *   match, or target rows that are not probabilities (for the cross-entropy loss: non-negative, each summing to 1
+   *   within 1e-3).
+   * @throws {OptionError} for a weight that is negative, NaN or infinite.
    * @throws {DivergenceError} when the loss is NaN or infinite.
    * @throws {ClosedError} when the Trainer or its runtime was closed.
    * @example
