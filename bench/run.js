@@ -180,7 +180,8 @@ function targets(epochs) {
 function budget(r) {
   const simd = r.epochs.find((e) => e.model === "softmax" && e.backend === "wasm-simd");
   const loop = r.loop ? ["", `Ten \`trainer.trainEpoch\` calls (wasm-simd softmax regression): ${f1(r.loop.trainerMs)} ms; ` +
-    `\`fit\` with 10 epochs: ${f1(r.loop.fitMs)} ms; the same weights, the data copied into kernel memory ${r.loop.uploads} time(s).`] : [];
+    `\`fit\` with 10 epochs: ${f1(r.loop.fitMs)} ms; the same weights, the data copied into kernel memory once (the Trainer held ` +
+    `${(r.loop.heldBytes / 2 ** 20).toFixed(1)} MiB from the first epoch to the tenth).`] : [];
   if (!r.kernels || !simd) return loop;
   const parts = [["gatherScaleU8", null], ["linearForward", "256×784→10"], ["softmaxCrossEntropyForwardBackward", null],
     ["linearBackward", "256×784→10"]].map(([kernel, shape]) => r.kernels.find((k) =>

@@ -49,7 +49,8 @@ export type { ImageGridOptions } from "./plot/svg.js";
 export {
   encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery, encodeWeightsJSON,
 } from "./io/checkpoint.js";
-export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions } from "./io/checkpoint.js";
+export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions, LoadOptions } from "./io/checkpoint.js";
+export { saveModel, loadModel, listModels, removeModel } from "./io/model-storage.js";
 export { encodeONNX } from "./io/onnx.js";
 export type { ONNXOptions } from "./io/onnx.js";
 export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
@@ -61,4 +62,6 @@ export type { TrainingState } from "./io/format.js";
 
 export {
   WasmSoftmaxError, OptionError, ShapeError, FormatError, DatasetNotFoundError, WasmError, ClosedError, DivergenceError,
+  StorageError,
 } from "./errors.js";
+export type { StorageErrorReason } from "./errors.js";

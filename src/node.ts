@@ -4,5 +4,4 @@
 export * from "./index.js";
 export { loadFashionMNIST, fashionMNISTCacheDir, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist-node.js";
 export type { NodeLoadFashionMNISTOptions, LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist-node.js";
-export { saveModel, loadModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";
-export type { LoadOptions } from "./io/files-node.js";
+export { saveModel, loadModel, listModels, removeModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";

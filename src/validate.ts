@@ -137,3 +137,17 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
+
+/**
+ * Refuses the first NaN or ±Infinity in `values`, rows of `columns` values, naming its row and column: a
+ * non-finite feature makes every loss and prediction that reads it NaN, which no learning rate can mend.
+ */
+export function checkFinite(what: string, values: Float32Array, columns: number, hint: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    // v − v is 0 for every finite v, NaN for NaN and ±Infinity.
+    if (v - v !== 0) {
+      throw new ShapeError(`${what} at row ${Math.floor(i / columns)}, column ${i % columns}`, "a finite number", String(v), hint);
+    }
+  }
+}

@@ -1,7 +1,10 @@
 import { OptionError, ShapeError } from "../errors.js";
-import { check, checkKeys, checkOr, checkWeights, integerIn, rule, RULES, type Rule } from "../validate.js";
+import { check, checkFinite, checkKeys, checkOr, checkWeights, integerIn, rule, RULES, type Rule } from "../validate.js";
 
 /** Options of `Dataset.fromArrays`. */
+/** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
+export type Targets = ArrayLike<number>;
+
 export interface DatasetOptions {
   /** Values per example (784 for 28×28 images). */
   features: number;
@@ -18,13 +21,18 @@ export interface DatasetOptions {
    */
   scale?: number;
   /**
+   * Keep NaN and ±Infinity features (default false: the first one is refused with its row and column). Losses and
+   * predictions of the rows that hold them are then NaN.
+   */
+  allowNonFinite?: boolean;
+  /**
    * One weight per example, each finite and ≥ 0: the example's loss and gradient count that many times (a batch's
    * loss is Σ w·loss / Σ w; see the weighted losses in docs/library.md). Default: every example 1.
    */
   weights?: ArrayLike<number>;
 }
 
-const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale", "weights"];
+const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale", "allowNonFinite", "weights"];
 
 /** Two or more classes: one class leaves nothing to learn. */
 export const CLASSES_RULE = integerIn(2);
@@ -82,8 +90,9 @@ export class Dataset {
    * integer, `classes` below 2, an `imageShape` whose area is not `features`, class names that do not fit, a
    * `scale` that is not a finite number > 0, or a Float32Array `x` of raw-looking pixels (integers in [0, 255],
    * some above 1) without `scale`.
-   * @throws {ShapeError} when `x` is not `length × features` values, a label is outside `[0, classes)`, a
-   * target is not finite, or `weights` is not one number per example.
+   * @throws {ShapeError} when `x` is not `length × features` values, a feature is NaN or ±Infinity (naming its row
+   * and column; unless `allowNonFinite`), a label is outside `[0, classes)`, a target is not finite, or `weights`
+   * is not one number per example.
    * @throws {OptionError} for a weight that is negative, NaN or infinite (naming `weights[i]`).
    * @example
    * const data = Dataset.fromArrays(new Float32Array([0, 1, 1, 0]), new Int32Array([0, 1]), { features: 2, classes: 2 });
@@ -181,10 +190,16 @@ export class Dataset {
     if (!given) check("x", x, X_RULE);
     check("y", y, Y_RULE);
     const scale = checkOr("scale", opts.scale, RULES.positive, undefined);
+    const allowNonFinite = checkOr("allowNonFinite", opts.allowNonFinite, RULES.boolean, false);
     if (scale !== undefined && !checked) x = scaled(x as Uint8Array | Float32Array, Math.fround(scale));
     else if (!checked && x instanceof Float32Array && looksLikeRawPixels(x)) {
       throw new OptionError("scale", "a scale for Float32 values that look like raw pixels (integers in [0, 255])", undefined,
         "Pass `scale: 1 / 255` to train on [0, 1] as Uint8 pixels are, or `scale: 1` to keep the values as they are.");
+    }
+    // After scaling, which can overflow a large finite value to Infinity.
+    if (!checked && !allowNonFinite && x instanceof Float32Array) {
+      checkFinite("feature", x, features, "Replace missing or overflowing values before training (for example by the " +
+        "column's mean), or pass { allowNonFinite: true } to keep them: losses and predictions that read them are NaN.");
     }
     const values = given ? given.reduce((n, part) => n + part.rows * features, 0) : (x as Uint8Array | Float32Array).length;
     let targets: Float32Array | undefined;

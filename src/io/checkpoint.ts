@@ -60,6 +60,9 @@ export interface DecodeCheckpointOptions {
   allowNonFinite?: boolean;
 }
 
+/** Options of `loadModel` and `loadCheckpoint`. */
+export type LoadOptions = Omit<DecodeCheckpointOptions, "source">;
+
 const SOURCE = rule<string>("a string", (v) => typeof v === "string");
 const CORRUPT_HINT = "The file is damaged or was written by another program; save it again.";
 

@@ -2,6 +2,7 @@
 import type { Kernels } from "../kernels/contract.js";
 import { KERNEL_NAMES } from "../kernels/contract.js";
 import { WasmError } from "../errors.js";
+import { importNodeBuiltin } from "./platform.js";
 
 /** @internal The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
 export const ABI_VERSION = 6;
@@ -62,10 +63,8 @@ async function readBytes(source: URL | string | Response | BufferSource, what: s
   if (!(source instanceof URL) && typeof source !== "string") return responseBytes(source, what);
   const url = typeof source === "string" ? new URL(source, import.meta.url) : source;
   if (url.protocol === "file:") {
-    // Hidden from bundlers: only file: URLs reach this, and only server runtimes have them.
-    // Built at run time so no minifier folds it into a literal import that a browser bundler would chase.
-    const fsModule = ["node", "fs/promises"].join(":");
-    const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import("node:fs/promises");
+    // Only file: URLs reach this, and only server runtimes have them.
+    const fs = await importNodeBuiltin<typeof import("node:fs/promises")>("fs/promises");
     try {
       return await fs.readFile(url);
     } catch (error) {

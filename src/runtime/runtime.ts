@@ -10,7 +10,9 @@ import { scalarWasmUrl, simdThreadsWasmUrl, simdWasmUrl } from "../assets.js";
 import { describeSource, loadKernels, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
-import { MAX_THREADS, ThreadPool, availableCores, threadedKernels, threadsUnavailable } from "./threads.js";
+import { availableCores, threadsUnavailable } from "./platform.js";
+import { MAX_THREADS, ThreadPool } from "./pool.js";
+import { THREADED_KERNELS, threadedKernels } from "./split.js";
 import { INSPECT, inspectAs } from "../inspect.js";
 
 // `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
@@ -86,26 +88,45 @@ export class Runtime {
     this.kernels = pool ? threadedKernels(kernels, () => this.#pool) : kernels;
     this.arena = new Arena(kernels.memory, kernels.heapBase);
     this.module = module;
-    this.#threads = count;
-    this.#threadsReason = reason;
-    if (pool instanceof ThreadPool) this.#pool = pool;
-    else if (pool) {
-      pool.then((started) => {
+    this.#threads = pool instanceof Promise ? 1 : count;
+    this.#threadsReason = pool instanceof Promise ? `its ${count - 1} worker${count === 2 ? " is" : "s are"} starting` : reason;
+    if (pool instanceof Promise) {
+      // Until the workers are up, `threads` says 1: it never counts threads that may yet fail to start.
+      this.ready = pool.then((started) => {
         if (this.#closed) started.close();
-        else this.#pool = started;
+        else {
+          this.#pool = started;
+          this.#threads = count;
+          this.#threadsReason = undefined;
+        }
+        return this;
       }, (error: unknown) => {
-        this.#threads = 1;
         this.#threadsReason = `the workers could not start (${error instanceof Error ? error.message : String(error)})`;
+        return this;
       });
+    } else {
+      this.#pool = pool;
+      this.ready = Promise.resolve(this);
     }
   }
 
-  /** Threads the kernels run on (the calling one included). */
+  /**
+   * Resolves to this runtime once its thread count is settled: at once, except with threads: "auto", whose
+   * workers start in the background (kernels run on the calling thread meanwhile). It never rejects: workers that
+   * cannot start leave `threads` at 1 and `threadsReason` saying why.
+   */
+  readonly ready: Promise<this>;
+
+  /**
+   * Threads the kernels run on now (the calling one included). With threads: "auto" it is 1 until the workers
+   * are up (threadsReason says they are starting; `await runtime.ready` waits for them), then their count; if
+   * they cannot start it stays 1 and threadsReason says why.
+   */
   get threads(): number {
     return this.#threads;
   }
 
-  /** Why there are fewer threads than asked for (or than "auto" would use), when there are. */
+  /** Why there are fewer threads than asked for (or than "auto" would use), when there are: the user can act on it. */
   get threadsReason(): string | undefined {
     return this.#threadsReason;
   }
@@ -209,7 +230,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 async function threadedRuntime(source: WasmSource, count: number, auto: boolean): Promise<Runtime> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), memory);
-  const starting = ThreadPool.start(module, memory, count);
+  const starting = ThreadPool.start(module, memory, count, THREADED_KERNELS);
   // "auto" does not wait for the workers (a cold start stays fast); an explicit count does, and fails with them.
   return new Runtime(kernels, module, { pool: auto ? starting : await starting, count });
 }
@@ -251,7 +272,8 @@ export async function init(options?: InitOptions): Promise<Runtime> {
   const wanted = o.backend === "auto" ? autoBackend() : o.backend;
   const sameWasm = o.wasm === undefined || o.wasm === current?.module ||
     (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
-  const sameThreads = o.threads === undefined || o.threads === "auto" || o.threads === current?.threads;
+  // A count is the same only when it is what runs, settled (not an "auto" runtime whose workers are starting).
+  const sameThreads = o.threads === undefined || o.threads === "auto" || (o.threads === current?.threads && current.threadsReason === undefined);
   if (current && !current.closed && sameWasm && sameThreads && (wanted === undefined || wanted === current.backend)) {
     return current;
   }

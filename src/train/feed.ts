@@ -16,9 +16,8 @@ import { checkDistributions } from "./losses.js";
 import type { Loss } from "./losses.js";
 import { exampleWeights } from "./weights.js";
 import type { ClassWeighting } from "./weights.js";
+import type { Targets } from "../data/dataset.js";
 
-/** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
-export type Targets = ArrayLike<number>;
 
 /** Where a batch goes: its input rows (a first activation, with its staging), labels and target rows. */
 export interface BatchSlots {

@@ -18,7 +18,7 @@ import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { BatchCallback, EpochResult } from "./events.js";
 import { notify } from "./events.js";
 import { Feed, checkDataset } from "./feed.js";
-import type { Targets } from "./feed.js";
+import type { Targets } from "../data/dataset.js";
 import { TrainerState } from "./state.js";
 import { resolveClassWeight } from "./weights.js";
 import type { ClassWeight } from "./weights.js";
@@ -29,7 +29,7 @@ import { evaluateOn } from "./evaluate.js";
 import type { Evaluation } from "./evaluate.js";
 import { INSPECT, inspectAs } from "../inspect.js";
 
-export type { Targets } from "./feed.js";
+export type { Targets } from "../data/dataset.js";
 export type { TrainerSnapshot } from "./state.js";
 
 // Σ w·loss / Σ w over the batches so far; 0 when every weight was 0 (nothing was trained).

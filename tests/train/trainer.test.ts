@@ -117,6 +117,48 @@ describe("Trainer", () => {
     expect(js.backend).toBe("js");
   });
 
+  it("puts back a snapshot's parameters, optimizer state and steps, so an epoch trained again gives the same bits", async () => {
+    const model = new MLP({ layers: [20, 16, 4], seed: 3 });
+    using trainer = new Trainer(model, { batchSize: 32, optimizer: new Adam({ lr: 0.01 }), runtime: simd });
+    await trainer.trainEpoch(train, { epoch: 1 });
+    const before = trainer.snapshot();
+    expect(before.steps).toBe(trainer.optimizer.steps);
+    expect(before.optimizerState).toHaveLength(2 * model.size);
+    await trainer.trainEpoch(train, { epoch: 2 });
+    const once = trainer.snapshot();
+    trainer.restore(before);
+    expect(trainer.snapshot()).toEqual(before);
+    expect(model.getParameters()).toEqual(before.parameters);
+    await trainer.trainEpoch(train, { epoch: 2 });
+    expect(trainer.snapshot()).toEqual(once);
+  });
+
+  it("refuses a snapshot of another model or kind of optimizer with a ShapeError", () => {
+    using sgd = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { runtime: js });
+    using adam = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { optimizer: new Adam(), runtime: js });
+    using wide = new Trainer(new MLP({ layers: [20, 8, 4] }), { runtime: js });
+    expect(() => adam.restore(sgd.snapshot())).toThrow("Invalid snapshot.optimizerState: expected a Float32Array of 168 values, " +
+      "got Float32Array(0). Restore a snapshot taken from a Trainer of this model with the same kind of optimizer.");
+    expect(() => wide.restore(sgd.snapshot())).toThrow(ShapeError);
+    expect(() => sgd.restore({ ...sgd.snapshot(), steps: -1 })).toThrow(OptionError);
+  });
+
+  it("stops at the next batch with a ClosedError when closed from a batch callback, the model keeping the last step's weights", async () => {
+    const model = new SoftmaxRegression({ inputs: 20, classes: 4 });
+    const trainer = new Trainer(model, { batchSize: 50, runtime: simd });
+    let last: Float32Array | undefined, batches = 0;
+    const error = await trainer.trainEpoch(train, {
+      callbacks: [({ batch }) => {
+        batches = batch;
+        if (batch === 3) { last = model.getParameters(); trainer.close(); }
+      }],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClosedError);
+    expect((error as ClosedError).what).toBe("Trainer");
+    expect(batches).toBe(3);
+    expect(model.getParameters()).toEqual(last);
+  });
+
   it("refuses unknown options with the nearest name, and data that does not fit the model", async () => {
     const model = new SoftmaxRegression({ inputs: 20, classes: 4 });
     expect(() => new Trainer(model, { batchsize: 8 } as never)).toThrow('Unknown Trainer option "batchsize". Did you mean "batchSize"?');
