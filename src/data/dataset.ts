@@ -1,10 +1,10 @@
 import { OptionError, ShapeError } from "../errors.js";
 import { check, checkFinite, checkKeys, checkOr, checkWeights, integerIn, rule, RULES, type Rule } from "../validate.js";
 
-/** Options of `Dataset.fromArrays`. */
 /** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
 export type Targets = ArrayLike<number>;
 
+/** Options of `Dataset.fromArrays`. */
 export interface DatasetOptions {
   /** Values per example (784 for 28×28 images). */
   features: number;
