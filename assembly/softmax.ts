@@ -80,19 +80,36 @@ export function softmaxRows(outPtr: usize, inpPtr: usize, R: i32, C: i32): void 
   }
 }
 
-// Returns the mean over B rows of the cross-entropy between softmax(logits) and the label smoothed by ε
+// Per-example weights (weightsPtr: B f32 values ≥ 0, or 0 for none) weigh each row's loss and gradient, and the
+// mean becomes Σ w·loss / Σ w (PyTorch's weighted mean); rows of weight 0 add nothing, and a batch whose weights sum
+// to 0 has loss 0 and gradient 0. Without weights every row counts 1: 1 · x is x exactly and the divisor is B,
+// so those bits are the unweighted kernel's.
+// @ts-ignore: decorator
+@inline function rowWeight(weightsPtr: usize, b: i32): f32 {
+  return weightsPtr == 0 ? 1 : load<f32>(weightsPtr + (<usize>b << 2));
+}
+
+// 1 / Σ w (summed in row order), 1 / B without weights, 0 when the weights sum to 0.
+export function inverseWeight(weightsPtr: usize, B: i32): f32 {
+  if (weightsPtr == 0) return 1 / <f32>B;
+  let sum: f32 = 0;
+  for (let b = 0; b < B; b++) sum += load<f32>(weightsPtr + (<usize>b << 2));
+  return sum > 0 ? 1 / sum : 0;
+}
+
+// Returns the (weighted) mean over B rows of the cross-entropy between softmax(logits) and the label smoothed by ε
 // (target ε/C everywhere plus 1−ε at the label; ε = 0 is plain one-hot), and writes
-// dLogits (B,C) = (softmax − target) / B, the gradient of that mean. The loss uses log-sum-exp, never log(p).
+// dLogits (B,C) = w·(softmax − target) / Σ w, the gradient of that mean. The loss uses log-sum-exp, never log(p).
 // dLogits may alias logits. labels are i32 in [0, C); the caller has checked them.
-export function softmaxCrossEntropyForwardBackward(dLogitsPtr: usize, logitsPtr: usize, labelsPtr: usize,
+export function softmaxCrossEntropyForwardBackward(dLogitsPtr: usize, logitsPtr: usize, labelsPtr: usize, weightsPtr: usize,
                                                    B: i32, C: i32, smoothing: f32): f32 {
   if (B == 0) return 0;
-  const invB: f32 = 1 / <f32>B, spread: f32 = smoothing / <f32>C;
+  const invW = inverseWeight(weightsPtr, B), spread: f32 = smoothing / <f32>C;
   shiftRows(dLogitsPtr, logitsPtr, B, C);
-  // Σ over rows of target · (z − max): the part of the loss that needs the logits, read before exp.
+  // Σ over rows of w · target · (z − max): the part of the loss that needs the logits, read before exp.
   let total: f32 = 0;
   for (let b = 0; b < B; b++) {
-    const d = dLogitsPtr + (<usize>b * C << 2);
+    const d = dLogitsPtr + (<usize>b * C << 2), w = rowWeight(weightsPtr, b);
     let target = f32at(d, load<i32>(labelsPtr + (<usize>b << 2)));
     // Skipped at ε = 0 so a −Inf logit elsewhere does not turn 0 · (−Inf) into NaN.
     if (smoothing != 0) {
@@ -100,44 +117,48 @@ export function softmaxCrossEntropyForwardBackward(dLogitsPtr: usize, logitsPtr:
       for (let c = 0; c < C; c++) sumZ += f32at(d, c);
       target = (1 - smoothing) * target + spread * sumZ;
     }
-    total -= target;
+    if (w != 0) total -= w * target;
   }
   expInPlace(dLogitsPtr, B * C);
   for (let b = 0; b < B; b++) {
     const d = dLogitsPtr + (<usize>b * C << 2), label = load<i32>(labelsPtr + (<usize>b << 2));
+    const w = rowWeight(weightsPtr, b), share = w * invW;
     let sum: f32 = 0;
     for (let c = 0; c < C; c++) sum += f32at(d, c);
-    total += Mathf.log(sum);
-    const scale: f32 = invB / sum;
-    for (let c = 0; c < C; c++) store<f32>(d + (<usize>c << 2), f32at(d, c) * scale - spread * invB);
-    store<f32>(d + (<usize>label << 2), f32at(d, label) - (1 - smoothing) * invB);
+    if (w != 0) total += w * Mathf.log(sum);
+    const scale: f32 = share / sum;
+    for (let c = 0; c < C; c++) store<f32>(d + (<usize>c << 2), f32at(d, c) * scale - spread * share);
+    store<f32>(d + (<usize>label << 2), f32at(d, label) - (1 - smoothing) * share);
   }
-  return total * invB;
+  return total * invW;
 }
 
 // The same for soft targets (B,C), each row a distribution (the "0.9 / 0.1" trick, mixup, distillation):
-// mean over rows of −Σ_c target·log softmax(logits); dLogits = (softmax − target) / B. dLogits may alias logits.
-export function softmaxCrossEntropySoftForwardBackward(dLogitsPtr: usize, logitsPtr: usize, targetsPtr: usize,
+// (weighted) mean over rows of −Σ_c target·log softmax(logits); dLogits = w·(softmax − target) / Σ w.
+// dLogits may alias logits.
+export function softmaxCrossEntropySoftForwardBackward(dLogitsPtr: usize, logitsPtr: usize, targetsPtr: usize, weightsPtr: usize,
                                                        B: i32, C: i32): f32 {
   if (B == 0) return 0;
-  const invB: f32 = 1 / <f32>B;
+  const invW = inverseWeight(weightsPtr, B);
   shiftRows(dLogitsPtr, logitsPtr, B, C);
   let total: f32 = 0;
   for (let b = 0; b < B; b++) {
-    const off = <usize>b * C << 2, d = dLogitsPtr + off, t = targetsPtr + off;
+    const off = <usize>b * C << 2, d = dLogitsPtr + off, t = targetsPtr + off, w = rowWeight(weightsPtr, b);
+    if (w == 0) continue;
     for (let c = 0; c < C; c++) {
       const tc = f32at(t, c);
-      if (tc != 0) total -= tc * f32at(d, c);
+      if (tc != 0) total -= (w * tc) * f32at(d, c);
     }
   }
   expInPlace(dLogitsPtr, B * C);
   for (let b = 0; b < B; b++) {
     const off = <usize>b * C << 2, d = dLogitsPtr + off, t = targetsPtr + off;
+    const w = rowWeight(weightsPtr, b), share = w * invW;
     let sum: f32 = 0;
     for (let c = 0; c < C; c++) sum += f32at(d, c);
-    total += Mathf.log(sum);
-    const scale: f32 = invB / sum;
-    for (let c = 0; c < C; c++) store<f32>(d + (<usize>c << 2), f32at(d, c) * scale - f32at(t, c) * invB);
+    if (w != 0) total += w * Mathf.log(sum);
+    const scale: f32 = share / sum;
+    for (let c = 0; c < C; c++) store<f32>(d + (<usize>c << 2), f32at(d, c) * scale - f32at(t, c) * share);
   }
-  return total * invB;
+  return total * invW;
 }

@@ -95,7 +95,7 @@ export const CASES = [
     inputs: (rng) => ({ logits: rng.f32(B * CLASSES, -8, 8), labels: rng.i32(B, CLASSES) }),
     outputs: { dLogits: B * CLASSES },
     // Label smoothing ε = 0: plain one-hot targets, as d2l trains.
-    call: (k, p) => k.softmaxCrossEntropyForwardBackward(p.dLogits, p.logits, p.labels, B, CLASSES, 0),
+    call: (k, p) => k.softmaxCrossEntropyForwardBackward(p.dLogits, p.logits, p.labels, 0, B, CLASSES, 0),
     returns: true,
     // Read logits and labels, write dLogits.
     work: { bytes: B * CLASSES * 8 + B * 4 },

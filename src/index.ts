@@ -6,12 +6,15 @@ export { simdSupported } from "./runtime/load.js";
 export type { WasmSource } from "./runtime/load.js";
 export type { Backend, Build } from "./kernels/contract.js";
 export { kernels } from "./runtime/public-kernels.js";
-export type { KernelCallOptions } from "./runtime/public-kernels.js";
+export type { KernelCallOptions, LossCallOptions } from "./runtime/public-kernels.js";
 
 export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
 export { Normalizer } from "./data/normalizer.js";
 export type { NormalizerKind, NormalizerConfig } from "./data/normalizer.js";
+export { stratifiedSplit } from "./data/split.js";
+export type { StratifiedSplitOptions } from "./data/split.js";
+export type { Sampler } from "./data/sampler.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
 export {
   loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
@@ -30,7 +33,10 @@ export type { SGDOptions, AdamOptions, OptimizerConfig } from "./optim/optimizer
 export type { Schedule } from "./optim/schedules.js";
 export type { LossSpec, LossConfig } from "./train/losses.js";
 export { Trainer, DEFAULT_RESIDENT_BYTES } from "./train/trainer.js";
-export type { TrainerOptions, EpochOptions, Targets, TrainerSnapshot } from "./train/trainer.js";
+export type { TrainerOptions, EpochOptions, BatchOptions, Targets, TrainerSnapshot } from "./train/trainer.js";
+export type { ClassWeight } from "./train/weights.js";
+export { addClasses } from "./train/add-classes.js";
+export type { TrainedModel } from "./train/add-classes.js";
 export { fit } from "./train/fit.js";
 export type { FitOptions } from "./train/fit.js";
 export { evaluate } from "./train/evaluate.js";
@@ -40,8 +46,8 @@ export type {
 } from "./train/events.js";
 export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
-export { confusionMatrix } from "./train/metrics.js";
-export type { ClassReport } from "./train/metrics.js";
+export { confusionMatrix, classificationReport } from "./train/metrics.js";
+export type { ClassReport, ClassScores, ClassificationReport, ClassificationReportOptions } from "./train/metrics.js";
 export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
 export type { ImageGridOptions } from "./plot/svg.js";
 export {

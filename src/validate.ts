@@ -60,6 +60,31 @@ export const RULES = {
 export const LABEL_SMOOTHING = RULES.fraction;
 export const HUBER_DELTA = RULES.positive;
 
+/**
+ * Per-example weights: `count` numbers, each finite and ≥ 0 once rounded to f32 (the kernels' precision), as a
+ * Float32Array (a new one unless `value` is one already).
+ * @throws {ShapeError} when `value` is not an array of `count` numbers.
+ * @throws {OptionError} naming the first weight that is negative, NaN or infinite.
+ */
+export function checkWeights(option: string, value: unknown, count: number): Float32Array {
+  const source = value as ArrayLike<unknown>;
+  if (typeof value !== "object" || value === null || source.length !== count) {
+    throw new ShapeError(option, `${count} weights, one per example`,
+      typeof source?.length === "number" ? `${source.length}` : describeType(value), "Give one weight per example.");
+  }
+  for (let i = 0; i < count; i++) {
+    const w = source[i];
+    if (typeof w !== "number" || !(w >= 0) || !Number.isFinite(Math.fround(w))) {
+      throw new OptionError(`${option}[${i}]`, "a finite number ≥ 0", w, "Weigh an example 0 to leave it out; no weight is negative or infinite.");
+    }
+  }
+  return value instanceof Float32Array ? value : Float32Array.from(source as ArrayLike<number>);
+}
+
+function describeType(value: unknown): string {
+  return value === null ? "null" : typeof value;
+}
+
 /** `value` when it passes `r`, else an OptionError naming `option`. */
 export function check<T>(option: string, value: unknown, r: Rule<T>, hint?: string): T {
   if (!r.test(value)) throw new OptionError(option, r.text, value, hint);

@@ -72,7 +72,7 @@ function stepFns(ex, p, N, I, B, O, names) {
     ? (b) => ex[names[1]](p.logits, p.xu8, p.w, p.bias, rows(b), I, O, scale, p.scratch)
     : (b) => ex.linearForward(p.logits, p.x, p.w, p.bias, rows(b), I, O);
   // Labels indexed by batch position (a gatherLabels would cost the same on both sides).
-  const loss = (b) => ex.softmaxCrossEntropyForwardBackward(p.dOut, p.logits, p.labels + b * B * 4, rows(b), O, 0);
+  const loss = (b) => ex.softmaxCrossEntropyForwardBackward(p.dOut, p.logits, p.labels + b * B * 4, 0, rows(b), O, 0);
   const backward = names
     ? (b) => ex[names[2]](p.dw, p.db, p.dOut, p.xu8, rows(b), I, O, scale, p.scratch)
     : (b) => ex.linearBackward(p.dw, p.db, p.dOut, p.x, rows(b), I, O);

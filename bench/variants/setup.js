@@ -32,7 +32,7 @@ export default function setup(ex, kernel) {
       ? () => ex.linearBackward(dw, db, out, x, panels, B, I, O) : () => ex.linearBackward(dw, db, out, x, B, I, O),
     // dInp (B,I) = dOut (B,O) · W (O,I): the input gradient of an I → O layer (I=256 O=10: the MLP's second layer).
     matmul: () => ex.matmul(x, out, w, B, O, I),
-    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, labels + b * B * 4, Math.min(B, N - b * B), O, 0),
+    softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, labels + b * B * 4, 0, Math.min(B, N - b * B), O, 0),
   }[kernel];
   return () => { for (let b = 0; b < batches; b++) run(b); };
 }

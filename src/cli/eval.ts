@@ -1,6 +1,7 @@
-// `wasm-softmax eval`: a saved model's accuracy, loss and confusion matrix on the test set.
+// `wasm-softmax eval`: a saved model's accuracy, loss, confusion matrix and classification report on the test set.
 import { evaluate } from "../train/evaluate.js";
-import { confusionMatrix } from "../train/metrics.js";
+import { classificationReport } from "../train/metrics.js";
+import type { ClassificationReport, ClassScores } from "../train/metrics.js";
 import { loadCheckpoint } from "../io/files-node.js";
 import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";
 import type { Values } from "./args.js";
@@ -18,7 +19,7 @@ const EVAL_FLAGS = {
 
 export const EVAL = command({
   name: "eval",
-  summary: "test accuracy, loss and confusion matrix of a saved model",
+  summary: "test accuracy, loss, confusion matrix and per-class precision, recall and F1 of a saved model",
   flags: EVAL_FLAGS,
   examples: ["eval --model mlp.wsmx", "eval --model mlp.wsmx --json > eval.json"],
   run: evalCommand,
@@ -32,20 +33,41 @@ async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<n
   const test = data.test;
   checkModelFits(file, model, test, "Evaluate it on the data it was trained on.");
   const { loss } = evaluate(model, test, { runtime });
-  const { confusion, perClass, accuracy } = confusionMatrix(model, test, { runtime });
   const names = classNames(test);
+  const report = classificationReport(model, test, { runtime, classNames: names });
+  const { confusion, accuracy } = report, perClass = report.classes.map((c) => (c.support ? c.recall : NaN));
 
   const trained = training ? `, trained ${training.epoch} epoch${training.epoch === 1 ? "" : "s"}` : "";
   out.info(`backend: ${describeRuntime(runtime)}  data: ${describeSource(data)} (${test.length} test)\n` +
     `model: ${describeModel(model.config)} from ${file}${trained}\n${model.summary()}\n`, o.json);
   if (o.json) {
-    out.io.stdout(json({ accuracy, loss, perClass: Object.fromEntries(names.map((name, c) => [name, perClass[c]])), confusion }));
+    const scores = ({ precision, recall, f1, support }: ClassScores) => ({ precision, recall, f1, support });
+    out.io.stdout(json({
+      accuracy, loss, perClass: Object.fromEntries(names.map((name, c) => [name, perClass[c]])), confusion,
+      report: { classes: Object.fromEntries(report.classes.map((c) => [c.name, scores(c)])), macro: scores(report.macro), weighted: scores(report.weighted) },
+    }));
     return 0;
   }
   out.io.stdout(`test accuracy: ${accuracy.toFixed(4)}  test loss: ${loss.toFixed(4)} (cross-entropy, ${test.length} examples)\n\n` +
     "confusion matrix: rows are the true classes, columns the predicted ones; acc is each row's accuracy\n" +
-    confusionTable(names, confusion, perClass));
+    confusionTable(names, confusion, perClass) + "\n" +
+    "classification report: precision = right / predicted as the class, recall = right / of the class, f1 their harmonic mean\n" +
+    reportTable(report));
   return 0;
+}
+
+/** scikit-learn's classification report: one row per class, then accuracy, the macro and the support-weighted means. */
+export function reportTable(report: ClassificationReport): string {
+  const row = (label: string, s: ClassScores) => [label, s.precision.toFixed(4), s.recall.toFixed(4), s.f1.toFixed(4), String(s.support)];
+  return formatTable(
+    [{ header: "class", align: "left" }, { header: "precision" }, { header: "recall" }, { header: "f1" }, { header: "support" }],
+    [
+      ...report.classes.map((c) => row(c.name, c)),
+      ["accuracy", "", "", report.accuracy.toFixed(4), String(report.macro.support)],
+      row("macro avg", report.macro),
+      row("weighted avg", report.weighted),
+    ],
+  );
 }
 
 /** Class names down the side, abbreviated names across the top, each row's accuracy at the end. */

@@ -2,6 +2,10 @@ import { Rng, permutation } from "../random.js";
 
 /** Random streams, so the weight initialiser and the shuffles never share numbers. */
 export const STREAM_SHUFFLE = 1;
+/** Streams of the stratified split, one per class, far above the shuffles' 1 + epoch. */
+export const STREAM_SPLIT = 2 ** 31;
+/** Streams of a sampler's draws, one per epoch, above the split's. */
+export const STREAM_SAMPLE = 3 * 2 ** 30;
 
 /**
  * The order in which one epoch visits `length` examples: shuffled from (seed, epoch) alone, so epoch k of a

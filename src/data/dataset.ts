@@ -1,5 +1,5 @@
 import { OptionError, ShapeError } from "../errors.js";
-import { check, checkFinite, checkKeys, checkOr, integerIn, rule, RULES, type Rule } from "../validate.js";
+import { check, checkFinite, checkKeys, checkOr, checkWeights, integerIn, rule, RULES, type Rule } from "../validate.js";
 
 /** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
 export type Targets = ArrayLike<number>;
@@ -25,9 +25,14 @@ export interface DatasetOptions {
    * predictions of the rows that hold them are then NaN.
    */
   allowNonFinite?: boolean;
+  /**
+   * One weight per example, each finite and ≥ 0: the example's loss and gradient count that many times (a batch's
+   * loss is Σ w·loss / Σ w; see the weighted losses in docs/library.md). Default: every example 1.
+   */
+  weights?: ArrayLike<number>;
 }
 
-const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale", "allowNonFinite"];
+const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale", "allowNonFinite", "weights"];
 
 /** Two or more classes: one class leaves nothing to learn. */
 export const CLASSES_RULE = integerIn(2);
@@ -77,6 +82,8 @@ export class Dataset {
   readonly classNames: readonly string[] | undefined;
   /** The `scale` the values were multiplied by when the Dataset was made, if one was given. */
   readonly scale: number | undefined;
+  /** Per-example weights (`weights` of `fromArrays`), or undefined when every example weighs 1. */
+  readonly weights: Float32Array | undefined;
 
   /**
    * Wraps arrays without copying them (labels of another integer type are converted once). `y` is one integer
@@ -86,7 +93,9 @@ export class Dataset {
    * `scale` that is not a finite number > 0, or a Float32Array `x` of raw-looking pixels (integers in [0, 255],
    * some above 1) without `scale`.
    * @throws {ShapeError} when `x` is not `length × features` values, a feature is NaN or ±Infinity (naming its row
-   * and column; unless `allowNonFinite`), a label is outside `[0, classes)`, or a target is not finite.
+   * and column; unless `allowNonFinite`), a label is outside `[0, classes)`, a target is not finite, or `weights`
+   * is not one number per example.
+   * @throws {OptionError} for a weight that is negative, NaN or infinite (naming `weights[i]`).
    * @example
    * const data = Dataset.fromArrays(new Float32Array([0, 1, 1, 0]), new Int32Array([0, 1]), { features: 2, classes: 2 });
    * const pixels = Dataset.fromArrays(floatPixels, labels, { features: 784, classes: 10, scale: 1 / 255 });
@@ -125,13 +134,17 @@ export class Dataset {
       rows += d.length;
     }
     const y = new Int32Array(rows), C = first.classes, targets = first.targets && new Float32Array(rows * C);
+    // Weighted when any part is: the parts without weights weigh 1 each.
+    const weights = parts.some((d) => d.weights) ? new Float32Array(rows).fill(1) : undefined;
     let at = 0;
     for (const d of parts) {
       y.set(d.y, at);
       targets?.set(d.targets!, at * C);
+      if (d.weights) weights!.set(d.weights, at);
       at += d.length;
     }
-    return new Dataset(pieces.length === 1 ? pieces[0]!.x : new Parts(pieces), targets ?? y, first.options(), true);
+    return new Dataset(pieces.length === 1 ? pieces[0]!.x : new Parts(pieces), targets ?? y,
+      { ...first.options(), ...(weights && { weights }) }, true);
   }
 
   /**
@@ -228,6 +241,7 @@ export class Dataset {
     this.imageShape = imageShape;
     this.classNames = classNames;
     this.scale = scale === undefined ? undefined : Math.fround(scale);
+    this.weights = opts.weights === undefined ? undefined : checkWeights("weights", opts.weights, labels.length);
   }
 
   /** The examples at `indices`, copied, as a new Dataset with the same metadata. */
@@ -235,15 +249,16 @@ export class Dataset {
     const F = this.features;
     const x = new (this.parts[0]!.x.constructor as Uint8ArrayConstructor | Float32ArrayConstructor)(indices.length * F);
     const C = this.classes, targets = this.targets && new Float32Array(indices.length * C);
-    const y = new Int32Array(indices.length);
+    const y = new Int32Array(indices.length), weights = this.weights && new Float32Array(indices.length);
     const index = this.indexRule();
     for (let k = 0; k < indices.length; k++) {
       const i = check(`indices[${k}]`, indices[k], index);
       x.set(this.rowValues(i), k * F);
       y[k] = this.y[i]!;
       targets?.set(this.targets!.subarray(i * C, (i + 1) * C), k * C);
+      if (weights) weights[k] = this.weights![i]!;
     }
-    return new Dataset(x, targets ?? y, this.options(), true);
+    return new Dataset(x, targets ?? y, { ...this.options(), ...(weights && { weights }) }, true);
   }
 
   /** The image (or feature row) at `index` as values in [0, 1] (for Uint8 data) or as stored. */

@@ -27,11 +27,12 @@ export interface KernelFunctions {
   packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void;
   matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void;
   softmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;
-  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number, smoothing: number): number;
-  softmaxCrossEntropySoftForwardBackward(dLogits: Ptr, logits: Ptr, targets: Ptr, B: number, C: number): number;
-  l2LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number;
-  l1LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number;
-  huberLossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number, delta: number): number;
+  /** The loss kernels take `weights`, B per-example f32 weights, or 0 for none (see assembly/softmax.ts). */
+  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, weights: Ptr, B: number, C: number, smoothing: number): number;
+  softmaxCrossEntropySoftForwardBackward(dLogits: Ptr, logits: Ptr, targets: Ptr, weights: Ptr, B: number, C: number): number;
+  l2LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number): number;
+  l1LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number): number;
+  huberLossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number, delta: number): number;
   reluForward(out: Ptr, inp: Ptr, n: number): void;
   reluBackward(dInp: Ptr, dOut: Ptr, out: Ptr, n: number): void;
   sgdUpdate(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, weightDecay: number): void;

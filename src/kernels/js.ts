@@ -106,13 +106,14 @@ export class JsKernels implements Kernels {
     }
   }
 
-  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, B: number, C: number, smoothing: number): number {
+  softmaxCrossEntropyForwardBackward(dLogits: Ptr, logits: Ptr, labels: Ptr, weights: Ptr, B: number, C: number, smoothing: number): number {
     if (B === 0) return 0;
     this.views();
-    const m = this.f32v, invB = f(1 / B), eps = f(smoothing), spread = f(eps / C);
+    const m = this.f32v, invW = this.inverseWeight(weights, B), eps = f(smoothing), spread = f(eps / C);
     let total = 0;
     for (let b = 0; b < B; b++) {
       const z = (logits >>> 2) + b * C, d = (dLogits >>> 2) + b * C, label = this.i32v[(labels >>> 2) + b]!;
+      const w = this.rowWeight(weights, b), share = f(w * invW);
       const max = rowMax(m, z, C);
       let target = f(m[z + label]! - max);
       if (eps !== 0) {
@@ -121,60 +122,77 @@ export class JsKernels implements Kernels {
         target = f(f(f(1 - eps) * target) + f(spread * sumZ));
       }
       const sum = expRow(m, d, z, max, C);
-      total = f(total + f(f(Math.log(sum)) - target));
-      const scale = f(invB / sum);
-      for (let c = 0; c < C; c++) m[d + c] = f(m[d + c]! * scale) - f(spread * invB);
-      m[d + label] = m[d + label]! - f(f(1 - eps) * invB);
+      if (w !== 0) total = f(total + f(w * f(f(Math.log(sum)) - target)));
+      const scale = f(share / sum);
+      for (let c = 0; c < C; c++) m[d + c] = f(m[d + c]! * scale) - f(spread * share);
+      m[d + label] = m[d + label]! - f(f(1 - eps) * share);
     }
-    return f(total * invB);
+    return f(total * invW);
   }
 
-  softmaxCrossEntropySoftForwardBackward(dLogits: Ptr, logits: Ptr, targets: Ptr, B: number, C: number): number {
+  softmaxCrossEntropySoftForwardBackward(dLogits: Ptr, logits: Ptr, targets: Ptr, weights: Ptr, B: number, C: number): number {
     if (B === 0) return 0;
     this.views();
-    const m = this.f32v, invB = f(1 / B);
+    const m = this.f32v, invW = this.inverseWeight(weights, B);
     let total = 0;
     for (let b = 0; b < B; b++) {
       const z = (logits >>> 2) + b * C, d = (dLogits >>> 2) + b * C, t = (targets >>> 2) + b * C;
+      const w = this.rowWeight(weights, b), share = f(w * invW);
       const max = rowMax(m, z, C);
       let dot = 0;
       for (let c = 0; c < C; c++) if (m[t + c] !== 0) dot = f(dot + f(m[t + c]! * f(m[z + c]! - max)));
       const sum = expRow(m, d, z, max, C);
-      total = f(total + f(f(Math.log(sum)) - dot));
-      const scale = f(invB / sum);
-      for (let c = 0; c < C; c++) m[d + c] = f(m[d + c]! * scale) - f(m[t + c]! * invB);
+      if (w !== 0) total = f(total + f(w * f(f(Math.log(sum)) - dot)));
+      const scale = f(share / sum);
+      for (let c = 0; c < C; c++) m[d + c] = f(m[d + c]! * scale) - f(m[t + c]! * share);
     }
-    return f(total * invB);
+    return f(total * invW);
   }
 
-  l2LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number {
-    return this.elementwiseLoss(dOut, out, targets, B, C, (r) => f(f(0.5 * r) * r), (r) => r);
+  l2LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number): number {
+    return this.elementwiseLoss(dOut, out, targets, weights, B, C, (r) => f(f(0.5 * r) * r), (r) => r);
   }
 
-  l1LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number): number {
-    return this.elementwiseLoss(dOut, out, targets, B, C, Math.abs, (r) => (r > 0 ? 1 : r < 0 ? -1 : 0));
+  l1LossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number): number {
+    return this.elementwiseLoss(dOut, out, targets, weights, B, C, Math.abs, (r) => (r > 0 ? 1 : r < 0 ? -1 : 0));
   }
 
-  huberLossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number, delta: number): number {
+  huberLossForwardBackward(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number, delta: number): number {
     const dl = f(delta);
-    return this.elementwiseLoss(dOut, out, targets, B, C,
+    return this.elementwiseLoss(dOut, out, targets, weights, B, C,
       (r) => (Math.abs(r) <= dl ? f(f(0.5 * r) * r) : f(dl * f(Math.abs(r) - f(0.5 * dl)))),
       (r) => Math.max(-dl, Math.min(dl, r)));
   }
 
-  // Σ loss(out − target) over all B·C values, divided by B; dOut = slope(out − target) / B.
-  private elementwiseLoss(dOut: Ptr, out: Ptr, targets: Ptr, B: number, C: number,
+  // Σ w_b · loss(out − target) over all B·C values, divided by Σ w (by B without weights); dOut = slope(out − target) · w_b / Σ w.
+  private elementwiseLoss(dOut: Ptr, out: Ptr, targets: Ptr, weights: Ptr, B: number, C: number,
                           loss: (r: number) => number, slope: (r: number) => number): number {
     if (B === 0) return 0;
     this.views();
-    const m = this.f32v, invB = f(1 / B);
+    const m = this.f32v, invW = this.inverseWeight(weights, B);
     let total = 0;
-    for (let i = 0; i < B * C; i++) {
-      const r = f(m[(out >>> 2) + i]! - m[(targets >>> 2) + i]!);
-      total = f(total + loss(r));
-      m[(dOut >>> 2) + i] = slope(r) * invB;
+    for (let b = 0; b < B; b++) {
+      const w = this.rowWeight(weights, b), share = f(w * invW);
+      for (let i = b * C; i < (b + 1) * C; i++) {
+        const r = f(m[(out >>> 2) + i]! - m[(targets >>> 2) + i]!);
+        if (w !== 0) total = f(total + f(w * loss(r)));
+        m[(dOut >>> 2) + i] = slope(r) * share;
+      }
     }
-    return f(total * invB);
+    return f(total * invW);
+  }
+
+  // Per-example weights: B f32 values at `weights`, or every example 1 when the pointer is 0.
+  private rowWeight(weights: Ptr, b: number): number {
+    return weights === 0 ? 1 : this.f32v[(weights >>> 2) + b]!;
+  }
+
+  // 1 / Σ w in f32 (row order), 1 / B without weights, 0 when the weights sum to 0.
+  private inverseWeight(weights: Ptr, B: number): number {
+    if (weights === 0) return f(1 / B);
+    let sum = 0;
+    for (let b = 0; b < B; b++) sum = f(sum + this.f32v[(weights >>> 2) + b]!);
+    return sum > 0 ? f(1 / sum) : 0;
   }
 
   reluForward(out: Ptr, inp: Ptr, n: number): void {

@@ -38,12 +38,13 @@ export interface EvaluateOptions {
  */
 export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Float32Array | Ptr, feed: Feed, data: Dataset,
                            loss: Loss, batchSize: number): Evaluation {
-  const withTargets = feed.prepare(data, { shuffle: false, seed: 0, epoch: 0 });
+  // The plain mean, whatever the weights: evaluation reports how the model does on the data as it is.
+  const { withTargets } = feed.prepare(data, { shuffle: false, seed: 0, epoch: 0 });
   const k = space.kernels, C = model.classes, B = Math.min(batchSize, data.length);
   const inference = new Inference(space, model, params), scope = new Scope(space.arena);
   try {
     inference.reserve(B);
-    const slots = { input: inference.input, stage: inference.stage, labels: scope.i32(B), targets: withTargets ? scope.f32(B * C) : 0 };
+    const slots = { input: inference.input, stage: inference.stage, labels: scope.i32(B), targets: withTargets ? scope.f32(B * C) : 0, weights: 0 };
     let lossSum = 0, correct = 0;
     for (const [start, end] of batchRanges(data.length, batchSize)) {
       const rows = feed.load(data, start, end, slots);

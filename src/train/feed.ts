@@ -12,9 +12,11 @@ import type { KernelSpace, Staging } from "../model/inference.js";
 import { checkFits, rowsOf } from "../model/network.js";
 import type { DenseNetwork, Inputs } from "../model/network.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { check, integerIn, rule } from "../validate.js";
+import { check, checkWeights, integerIn, rule } from "../validate.js";
 import { checkDistributions } from "./losses.js";
 import type { Loss } from "./losses.js";
+import { exampleWeights } from "./weights.js";
+import type { ClassWeighting } from "./weights.js";
 
 /** @internal Where a batch goes: its input rows (a first activation, with its staging), labels and target rows. */
 export interface BatchSlots {
@@ -23,15 +25,29 @@ export interface BatchSlots {
   readonly labels: Ptr;
   /** Room for rows × classes targets; 0 when the batches of this feed need none. */
   readonly targets: Ptr;
+  /** Room for one weight per row; 0 when the batches are never weighted (evaluation). */
+  readonly weights: Ptr;
 }
 
-/** A data set copied into kernel memory: rows, labels, target rows when the loss uses them, and an order. */
+/** What `prepare` tells of a data set's batches: whether they carry target rows, and example weights. */
+export interface Prepared {
+  readonly withTargets: boolean;
+  readonly weighted: boolean;
+}
+
+/**
+ * A data set copied into kernel memory, in a scope of its own (so it can be released): rows, labels, target rows
+ * when the loss uses them, example weights when it has any, and an order.
+ */
 interface Resident {
   streamed: false;
   withTargets: boolean;
+  scope: Scope;
+  bytes: number;
   x: Ptr;
   y: Ptr;
   targets: Ptr | undefined;
+  weights: Ptr | undefined;
   order: Ptr;
 }
 
@@ -39,6 +55,7 @@ interface Resident {
 interface Streamed {
   streamed: true;
   withTargets: boolean;
+  weights: Float32Array | undefined;
   order: Int32Array;
 }
 
@@ -57,32 +74,35 @@ export class Feed {
   readonly #model: DenseNetwork;
   readonly #loss: Loss;
   readonly #budget: number;
-  readonly #scope: Scope;
+  readonly #classWeight: ClassWeighting | undefined;
   readonly #sets = new Map<Dataset, Resident | Streamed>();
   #used = 0;
 
-  /** `residentBytes`: what the copied-in data sets may take together (0 streams every one). */
-  constructor(space: KernelSpace, model: DenseNetwork, loss: Loss, residentBytes: number) {
+  /**
+   * `residentBytes`: what the copied-in data sets may take together (0 streams every one); `classWeight`: the
+   * class weights every example's own weight is multiplied by.
+   */
+  constructor(space: KernelSpace, model: DenseNetwork, loss: Loss, residentBytes: number, classWeight?: ClassWeighting) {
     this.#space = space;
     this.#model = model;
     this.#loss = loss;
     this.#budget = residentBytes;
-    this.#scope = new Scope(space.arena);
+    this.#classWeight = classWeight;
   }
 
   /**
    * Takes `data` in (checked the first time: a non-empty Dataset that fits the model, with targets its loss can
-   * use) and sets the order of its next batches: the epoch's shuffle, or the rows in order. True when its batches
-   * carry target rows.
+   * use) and sets the order of its next batches: `order` (a sampler's draws) or else the epoch's shuffle, or the
+   * rows in order.
    */
-  prepare(data: Dataset, { shuffle, seed, epoch }: { shuffle: boolean; seed: number; epoch: number }): boolean {
-    const r = this.#setOf(data), order = epochOrder(data.length, shuffle, seed, epoch);
-    if (r.streamed) r.order = order;
-    else new Int32Array(this.#space.arena.memory.buffer, r.order, order.length).set(order);
-    return r.withTargets;
+  prepare(data: Dataset, { shuffle, seed, epoch, order }: { shuffle: boolean; seed: number; epoch: number; order?: Int32Array }): Prepared {
+    const r = this.#setOf(data), next = order ?? epochOrder(data.length, shuffle, seed, epoch);
+    if (r.streamed) r.order = next;
+    else new Int32Array(this.#space.arena.memory.buffer, r.order, next.length).set(next);
+    return { withTargets: r.withTargets, weighted: r.weights !== undefined };
   }
 
-  /** Gathers rows [start, end) of the prepared order into the slots; returns the batch's rows. */
+  /** Gathers rows [start, end) of the prepared order into the slots (weights too, where the slots have room); returns the batch's rows. */
   load(data: Dataset, start: number, end: number, slots: BatchSlots): number {
     const r = this.#sets.get(data)!;
     const B = r.streamed ? this.#stream(data, r, start, end, slots) : this.#gather(data, r, start, end, slots);
@@ -96,7 +116,40 @@ export class Feed {
     else k.gatherF32(slots.input, r.x, idx, B, data.features);
     k.gatherLabels(slots.labels, r.y, idx, B);
     if (r.targets !== undefined) k.gatherF32(slots.targets, r.targets, idx, B, data.classes);
+    if (r.weights !== undefined && slots.weights !== 0) k.gatherF32(slots.weights, r.weights, idx, B, 1);
     return B;
+  }
+
+  /** Σ of the `rows` weights in the slots (float64, for the epoch's reported loss). */
+  weightSum(slots: BatchSlots, rows: number): number {
+    return new Float32Array(this.#space.arena.memory.buffer, slots.weights, rows).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Writes the weights of a batch of the caller's (`trainOnBatch`): its own `weights` (checked: one finite
+   * number ≥ 0 per row) times the class weights of the labels in the slots; false when the batch is unweighted.
+   */
+  writeWeights(weights: ArrayLike<number> | undefined, rows: number, slots: BatchSlots): boolean {
+    const own = weights === undefined ? undefined : checkWeights("weights", weights, rows);
+    const buffer = this.#space.arena.memory.buffer, labels = new Int32Array(buffer, slots.labels, rows);
+    const w = exampleWeights(labels, this.#model.classes, own, this.#classWeight);
+    if (w) new Float32Array(buffer, slots.weights, rows).set(w);
+    return w !== undefined;
+  }
+
+  /** Whether `data` is in kernel memory or known as streamed. */
+  has(data: Dataset): boolean {
+    return this.#sets.has(data);
+  }
+
+  /** Forgets `data` and frees the kernel memory it took (a later use takes it in again). */
+  release(data: Dataset): void {
+    const r = this.#sets.get(data);
+    if (!r) return;
+    this.#sets.delete(data);
+    if (r.streamed) return;
+    r.scope.close();
+    this.#used -= r.bytes;
   }
 
   /**
@@ -137,8 +190,7 @@ export class Feed {
 
   /** Frees the data sets copied in. */
   close(): void {
-    this.#scope.close();
-    this.#sets.clear();
+    for (const data of [...this.#sets.keys()]) this.release(data);
   }
 
   #setOf(data: Dataset): Resident | Streamed {
@@ -148,32 +200,42 @@ export class Feed {
     checkFits(this.#model, data);
     const withTargets = this.#loss.needsTargets(data.targets !== undefined);
     if (data.targets && this.#loss.distributions) checkDistributions("target row", data.targets, data.length, data.classes);
-    const n = data.length, bytes = n * data.features * (data.pixels ? 1 : 4) + 8 * n + (withTargets ? 4 * n * data.classes : 0);
+    const weights = exampleWeights(data.y, data.classes, data.weights, this.#classWeight);
+    const n = data.length, bytes = n * data.features * (data.pixels ? 1 : 4) + 8 * n + (withTargets ? 4 * n * data.classes : 0) +
+      (weights ? 4 * n : 0);
     if (this.#used + bytes > this.#budget) {
-      const s: Streamed = { streamed: true, withTargets, order: new Int32Array(0) };
+      const s: Streamed = { streamed: true, withTargets, weights, order: new Int32Array(0) };
       this.#sets.set(data, s);
       return s;
     }
-    const scope = this.#scope, arena = this.#space.arena;
-    // One block for all parts (from Dataset.concat), each copied to where its rows start.
-    const x = scope.alloc(n * data.features * (data.pixels ? 1 : 4));
-    for (const part of data.parts) {
-      const at = x + part.start * data.features * part.x.BYTES_PER_ELEMENT;
-      const to = part.x instanceof Uint8Array ? new Uint8Array(arena.memory.buffer, at, part.x.length)
-        : new Float32Array(arena.memory.buffer, at, part.x.length);
-      to.set(part.x);
+    const scope = new Scope(this.#space.arena), arena = this.#space.arena;
+    try {
+      // One block for all parts (from Dataset.concat), each copied to where its rows start.
+      const x = scope.alloc(n * data.features * (data.pixels ? 1 : 4));
+      for (const part of data.parts) {
+        const at = x + part.start * data.features * part.x.BYTES_PER_ELEMENT;
+        const to = part.x instanceof Uint8Array ? new Uint8Array(arena.memory.buffer, at, part.x.length)
+          : new Float32Array(arena.memory.buffer, at, part.x.length);
+        to.set(part.x);
+      }
+      const r: Resident = {
+        streamed: false,
+        withTargets,
+        scope,
+        bytes,
+        x,
+        y: scope.i32(n, data.y),
+        targets: withTargets ? scope.f32(n * data.classes, data.targets ?? oneHot(data.y, data.classes)) : undefined,
+        weights: weights ? scope.f32(n, weights) : undefined,
+        order: scope.i32(n),
+      };
+      this.#sets.set(data, r);
+      this.#used += bytes;
+      return r;
+    } catch (error) {
+      scope.close();
+      throw error;
     }
-    const r: Resident = {
-      streamed: false,
-      withTargets,
-      x,
-      y: scope.i32(n, data.y),
-      targets: withTargets ? scope.f32(n * data.classes, data.targets ?? oneHot(data.y, data.classes)) : undefined,
-      order: scope.i32(n),
-    };
-    this.#sets.set(data, r);
-    this.#used += bytes;
-    return r;
   }
 
   /**
@@ -186,10 +248,12 @@ export class Feed {
     const labels = new Int32Array(buffer, slots.labels, B);
     const targets = r.withTargets ? new Float32Array(buffer, slots.targets, B * C) : undefined;
     if (targets && !data.targets) targets.fill(0);
+    const weights = r.weights && slots.weights !== 0 ? new Float32Array(buffer, slots.weights, B) : undefined;
     for (let b = 0; b < B; b++) {
       const i = r.order[start + b]!;
       rows.set(data.rowValues(i), b * F);
       labels[b] = data.y[i]!;
+      if (weights) weights[b] = r.weights![i]!;
       if (targets) {
         if (data.targets) targets.set(data.targets.subarray(i * C, (i + 1) * C), b * C);
         else targets[b * C + data.y[i]!] = 1;

@@ -8,11 +8,12 @@ import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.j
 import { TRAINER_OPTIONS, Trainer } from "./trainer.js";
 import type { EpochOptions, TrainerOptions, TrainerSnapshot } from "./trainer.js";
 import { checkDataset } from "./feed.js";
+import { stratifiedSplit } from "../data/split.js";
 import { notify } from "./events.js";
 import type { BatchCallback, Callback, EpochLogs, History, Logs, TrainEvent } from "./events.js";
 
 /** Options of `fit`: the Trainer's, an epoch's, and the run's length and validation. Unknown keys are refused. */
-export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch" | "callbacks"> {
+export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch" | "callbacks" | "release"> {
   /** Told at the start, after every batch and epoch, and at the end; returning "stop" ends training there. */
   callbacks?: Callback[];
   /** The epoch to end at (1-based, inclusive). Default 10. */
@@ -23,12 +24,18 @@ export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch" |
   validationData?: Dataset;
   /** Instead of validationData: hold out this fraction of the data (its last examples, as Keras does). */
   validationSplit?: number;
+  /**
+   * With validationSplit: hold out that share of each class instead, the examples drawn from `seed` (as
+   * `stratifiedSplit` does), so a rare class is in both sets. Default false.
+   */
+  stratify?: boolean;
   /** Epochs of an earlier run to start the History with (when resuming). */
   history?: EpochLogs[];
 }
 
 const FIT_OPTIONS = [
-  ...TRAINER_OPTIONS, "shuffle", "seed", "callbacks", "signal", "epochs", "initialEpoch", "validationData", "validationSplit", "history",
+  ...TRAINER_OPTIONS, "shuffle", "seed", "callbacks", "signal", "sampler", "epochs", "initialEpoch", "validationData", "validationSplit",
+  "stratify", "history",
 ] as const;
 const HISTORY = rule<EpochLogs[]>("an array of epoch logs", (v) => Array.isArray(v));
 const NO_LOGS: Logs = { loss: NaN, accuracy: NaN, ms: 0 };
@@ -61,12 +68,14 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   const callbacks = checkOr("callbacks", o.callbacks, RULES.functions, []) as Callback[];
   const signal = o.signal === undefined ? undefined : check("signal", o.signal, RULES.signal);
   const earlier = checkOr("history", o.history, HISTORY, []);
-  const [train, validation] = splitValidation(data, o.validationData, o.validationSplit);
+  const stratify = checkOr("stratify", o.stratify, RULES.boolean, false);
+  const [train, validation] = splitValidation(data, o.validationData, o.validationSplit, stratify, seed);
   const started = performance.now();
   const trainer = new Trainer(model, {
     ...(o.optimizer !== undefined && { optimizer: o.optimizer }), ...(o.loss !== undefined && { loss: o.loss }),
     ...(o.batchSize !== undefined && { batchSize: o.batchSize }), ...(o.runtime !== undefined && { runtime: o.runtime }),
     ...(o.residentBytes !== undefined && { residentBytes: o.residentBytes }),
+    ...(o.classWeight !== undefined && { classWeight: o.classWeight }),
   });
   const history: History = { epochs: [...earlier], backend: trainer.runtime.backend, threads: trainer.runtime.threads, stopped: "completed", ms: 0 };
   const run = { seed, batchSize: trainer.batchSize, shuffle, loss: trainer.loss };
@@ -94,7 +103,9 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
       let result;
       try {
         const batchCallbacks = epoch === initialEpoch + 1 ? firstBatch : onBatch;
-        result = await trainer.trainEpoch(train, { epoch, shuffle, seed, callbacks: batchCallbacks, ...(signal && { signal }) });
+        result = await trainer.trainEpoch(train, {
+          epoch, shuffle, seed, callbacks: batchCallbacks, ...(signal && { signal }), ...(o.sampler !== undefined && { sampler: o.sampler }),
+        });
       } catch (error) {
         throw error instanceof DivergenceError ? diverged(error) : error;
       }
@@ -139,14 +150,20 @@ function checkSchedule(trainer: Trainer, initialEpoch: number, epochs: number): 
       `${epochs} epochs.`);
 }
 
-function splitValidation(data: Dataset, validationData: unknown, validationSplit: unknown): [Dataset, Dataset | undefined] {
+function splitValidation(data: Dataset, validationData: unknown, validationSplit: unknown, stratify: boolean, seed: number):
+  [Dataset, Dataset | undefined] {
   if (validationSplit === undefined) {
+    if (stratify) throw new OptionError("stratify", "to come with validationSplit", stratify, "Pass validationSplit: 0.2 (say) with it.");
     return [data, validationData === undefined ? undefined : checkDataset("validationData", validationData)];
   }
   if (validationData !== undefined) {
     throw new OptionError("validationSplit", "to be left out when validationData is given", validationSplit);
   }
   const fraction = check("validationSplit", validationSplit, RULES.openFraction);
+  if (stratify) {
+    const { train, validation } = stratifiedSplit(data, { validation: fraction, seed });
+    return [train, validation];
+  }
   const held = Math.floor(data.length * fraction);
   if (held < 1 || held >= data.length) {
     throw new OptionError("validationSplit", `a fraction leaving at least one example on each side of ${data.length}`, validationSplit);

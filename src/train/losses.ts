@@ -22,8 +22,11 @@ export interface Loss {
   needsTargets(dataHasTargets: boolean): boolean;
   /** Whether target rows must be probability distributions (cross-entropy's soft labels). */
   readonly distributions: boolean;
-  /** Mean loss over the B rows; writes dOut, the gradient w.r.t. the model's outputs. */
-  forwardBackward(k: Kernels, dOut: Ptr, out: Ptr, labels: Ptr, targets: Ptr, B: number, C: number): number;
+  /**
+   * Mean loss over the B rows, weighted by `weights` (B per-example f32 weights; none when omitted or 0) as
+   * Σ w·loss / Σ w; writes dOut, the gradient of that mean w.r.t. the model's outputs.
+   */
+  forwardBackward(k: Kernels, dOut: Ptr, out: Ptr, labels: Ptr, targets: Ptr, B: number, C: number, weights?: Ptr): number;
 }
 
 /**
@@ -39,9 +42,9 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
       config: { type, labelSmoothing: eps },
       needsTargets: (soft) => soft,
       distributions: true,
-      forwardBackward: (k, dOut, out, labels, targets, B, C) => targets
-        ? k.softmaxCrossEntropySoftForwardBackward(dOut, out, targets, B, C)
-        : k.softmaxCrossEntropyForwardBackward(dOut, out, labels, B, C, eps),
+      forwardBackward: (k, dOut, out, labels, targets, B, C, weights = 0) => targets
+        ? k.softmaxCrossEntropySoftForwardBackward(dOut, out, targets, weights, B, C)
+        : k.softmaxCrossEntropyForwardBackward(dOut, out, labels, weights, B, C, eps),
     };
   }
   if (type === "l2" || type === "l1") {
@@ -51,7 +54,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
       config: { type },
       needsTargets: () => true,
       distributions: false,
-      forwardBackward: (k, dOut, out, _labels, targets, B, C) => k[kernel](dOut, out, targets, B, C),
+      forwardBackward: (k, dOut, out, _labels, targets, B, C, weights = 0) => k[kernel](dOut, out, targets, weights, B, C),
     };
   }
   if (type === "huber") {
@@ -60,7 +63,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
       config: { type, delta },
       needsTargets: () => true,
       distributions: false,
-      forwardBackward: (k, dOut, out, _labels, targets, B, C) => k.huberLossForwardBackward(dOut, out, targets, B, C, delta),
+      forwardBackward: (k, dOut, out, _labels, targets, B, C, weights = 0) => k.huberLossForwardBackward(dOut, out, targets, weights, B, C, delta),
     };
   }
   throw new OptionError("loss", '"cross-entropy", "l2", "l1", "huber" or { type, … }', spec);

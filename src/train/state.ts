@@ -85,22 +85,24 @@ export class TrainerState {
     const room = forwardRoom(scope, layers, rows);
     this.#batch = {
       ...room, ...gradientRoom(scope, layers, rows),
-      input: room.acts[0]!, stage: room.stage, labels: scope.i32(rows), targets: scope.f32(rows * C),
+      input: room.acts[0]!, stage: room.stage, labels: scope.i32(rows), targets: scope.f32(rows * C), weights: scope.f32(rows),
     };
     return this.#batch;
   }
 
   /**
    * forward → loss and dLogits → backward (gradients are overwritten, so no zeroGrad) → optimizer update, on the
-   * `rows` rows in the batch slots. Returns the batch's loss and correct count from before the update.
+   * `rows` rows in the batch slots, their weights in the slots when `weighted`. Returns the batch's loss and
+   * correct count from before the update.
    * @throws {DivergenceError} when the loss is NaN or infinite (nothing is updated then); `epoch` and `batch` name it.
    */
-  step(rows: number, withTargets: boolean, lr: number, epoch: number, batch: number): { loss: number; correct: number } {
+  step(rows: number, withTargets: boolean, weighted: boolean, lr: number, epoch: number, batch: number): { loss: number; correct: number } {
     const k = this.#space.kernels, layout = this.#model.layout, C = this.#model.classes, b = this.#batch!;
     const logits = b.acts[b.acts.length - 1]!;
     forward(k, layout, this.#params, b.acts, rows);
     const correct = k.countCorrect(logits, b.labels, rows, C);
-    const loss = this.#loss.forwardBackward(k, b.deltas[b.deltas.length - 1]!, logits, b.labels, withTargets ? b.targets : 0, rows, C);
+    const loss = this.#loss.forwardBackward(k, b.deltas[b.deltas.length - 1]!, logits, b.labels, withTargets ? b.targets : 0, rows, C,
+      weighted ? b.weights : 0);
     if (!Number.isFinite(loss)) throw new DivergenceError(epoch, batch, loss);
     backward(k, layout, this.#params, this.#grads, b.acts, b, rows);
     this.#optimizer.update(k, this.#params, this.#grads, this.#state, this.#model.size, lr);

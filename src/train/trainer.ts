@@ -11,15 +11,19 @@ import { MODEL } from "../model/network.js";
 import type { DenseNetwork, Inputs } from "../model/network.js";
 import { rowsOf } from "../model/network.js";
 import { Optimizer, SGD } from "../optim/optimizer.js";
-import { ClosedError } from "../errors.js";
+import { ClosedError, OptionError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, rule } from "../validate.js";
 import { resolveLoss } from "./losses.js";
 import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { BatchCallback, EpochResult } from "./events.js";
 import { notify } from "./events.js";
-import { Feed } from "./feed.js";
+import { Feed, checkDataset } from "./feed.js";
 import type { Targets } from "../data/dataset.js";
 import { TrainerState } from "./state.js";
+import { resolveClassWeight } from "./weights.js";
+import type { ClassWeight } from "./weights.js";
+import { sampledOrder, samplerOf } from "../data/sampler.js";
+import type { Sampler } from "../data/sampler.js";
 import type { TrainerSnapshot } from "./state.js";
 import { evaluateOn } from "./evaluate.js";
 import type { Evaluation } from "./evaluate.js";
@@ -27,6 +31,9 @@ import { INSPECT, inspectAs } from "../inspect.js";
 
 export type { Targets } from "../data/dataset.js";
 export type { TrainerSnapshot } from "./state.js";
+
+// Σ w·loss / Σ w over the batches so far; 0 when every weight was 0 (nothing was trained).
+const meanLoss = (lossSum: number, weightSum: number): number => (weightSum > 0 ? lossSum / weightSum : 0);
 
 /** Options of `new Trainer(model, …)`; each is checked, and unknown keys are refused. */
 export interface TrainerOptions {
@@ -48,6 +55,13 @@ export interface TrainerOptions {
    * Default `DEFAULT_RESIDENT_BYTES` (1 GiB).
    */
   residentBytes?: number;
+  /**
+   * Class weights: each example's loss and gradient is multiplied by its class's weight (times its own weight, when
+   * the Dataset has `weights`). An array (one per class), a map `{ class: weight }` (the others weigh 1), or
+   * `"balanced"`: n / (k × count of the class) over each data set trained on, k the classes present in it. Each
+   * batch's loss is then Σ w·loss / Σ w. Default: every class 1.
+   */
+  classWeight?: ClassWeight;
 }
 
 /** The default `residentBytes`: 1 GiB of the 4 GiB wasm32 addresses, leaving room for models and other runtimes' use. */
@@ -65,10 +79,28 @@ export interface EpochOptions {
   callbacks?: BatchCallback[];
   /** Checked before every batch: the epoch ends early when it fires. */
   signal?: AbortSignal;
+  /**
+   * Draw the epoch's examples instead of visiting each once: `"balanced"` (every class equally often) or one
+   * probability per example; as many draws as examples, with replacement, from (seed, epoch). Default: none.
+   */
+  sampler?: Sampler;
+  /**
+   * Release the data set from kernel memory when the epoch ends (see `release`), for data seen once: a stream of
+   * chunks then keeps kernel memory flat. Default false: the data set stays for the next epoch.
+   */
+  release?: boolean;
 }
 
-export const TRAINER_OPTIONS = ["optimizer", "loss", "batchSize", "runtime", "residentBytes"] as const;
-const EPOCH_OPTIONS = ["epoch", "shuffle", "seed", "callbacks", "signal"] as const;
+/** Options of `Trainer.trainOnBatch`. */
+export interface BatchOptions {
+  /** Which epoch's scheduled learning rate to use (1-based). Default 1. */
+  epoch?: number;
+  /** One weight per row (finite, ≥ 0), times the class weights. Default: every row 1. */
+  weights?: ArrayLike<number>;
+}
+
+export const TRAINER_OPTIONS = ["optimizer", "loss", "batchSize", "runtime", "residentBytes", "classWeight"] as const;
+const EPOCH_OPTIONS = ["epoch", "shuffle", "seed", "callbacks", "signal", "sampler", "release"] as const;
 const YIELD_MS = 50;
 const BATCH_SIZE_HINT = "A batchSize above the number of examples trains them all as one batch.";
 
@@ -104,9 +136,12 @@ export class Trainer {
   #state: TrainerState;
   #feed: Feed;
   #closed = false;
+  // The data sets an epoch is training on right now (between its awaits), which release() must not pull away.
+  #busy = new Set<Dataset>();
 
   /**
-   * @throws {OptionError} for an unknown or invalid option, or a model or optimizer another Trainer holds.
+   * @throws {OptionError} for an unknown or invalid option (a classWeight of the wrong length, negative, NaN or
+   *   all 0, say), or a model or optimizer another Trainer holds.
    * @throws {WasmError} before `init()` when no `runtime` is given, or when kernel memory cannot grow.
    * @throws {ClosedError} when the runtime was closed.
    */
@@ -119,16 +154,18 @@ export class Trainer {
     this.batchSize = checkOr("batchSize", o.batchSize, RULES.batchSize, 256, BATCH_SIZE_HINT);
     this.runtime = runtimeOf(o.runtime);
     this.residentBytes = checkOr("residentBytes", o.residentBytes, RULES.countOrZero, DEFAULT_RESIDENT_BYTES);
+    const classWeight = resolveClassWeight(o.classWeight, model.classes);
     this.#state = new TrainerState(this.runtime, model, this.optimizer, this.#loss);
-    this.#feed = new Feed(this.runtime, model, this.#loss, this.residentBytes);
+    this.#feed = new Feed(this.runtime, model, this.#loss, this.residentBytes, classWeight);
   }
 
   /**
    * One pass over `data` in batches of `batchSize`: forward → loss → backward → optimizer step. Loss and
    * accuracy are running means over the epoch, as d2l reports them.
-   * @throws {OptionError} for an unknown or invalid option, or data that is not a non-empty Dataset.
-   * @throws {ShapeError} when the data's features or classes do not match the model, or its soft targets are not
-   *   probability rows (for the cross-entropy loss).
+   * @throws {OptionError} for an unknown or invalid option, data that is not a non-empty Dataset, or a sampler
+   *   that is neither "balanced" nor probabilities (not all 0), or "balanced" over data missing a class.
+   * @throws {ShapeError} when the data's features or classes do not match the model, its soft targets are not
+   *   probability rows (for the cross-entropy loss), or sampler probabilities are not one per example.
    * @throws {DivergenceError} when the loss becomes NaN or infinite; the hint says to lower the learning rate.
    * @throws {ClosedError} when the Trainer or its runtime was closed, checked before every batch: the model keeps
    *   the weights of the last step that finished.
@@ -142,39 +179,68 @@ export class Trainer {
     const seed = checkOr("seed", o.seed, RULES.seed, 0);
     const callbacks = checkOr("callbacks", o.callbacks, RULES.functions, []) as BatchCallback[];
     const signal = o.signal === undefined ? undefined : check("signal", o.signal, RULES.signal);
+    const release = checkOr("release", o.release, RULES.boolean, false);
     this.#open();
-    const withTargets = this.#feed.prepare(data, { shuffle, seed, epoch });
+    const order = o.sampler === undefined ? undefined : sampledOrder(samplerOf(o.sampler, checkDataset("data", data)), seed, epoch);
+    const { withTargets, weighted } = this.#feed.prepare(data, { shuffle, seed, epoch, ...(order && { order }) });
     this.model.learnFrom(data);
-    const slots = this.#state.reserve(Math.min(this.batchSize, data.length));
-    const lr = this.optimizer.learningRate(epoch), batches = batchCount(data.length, this.batchSize);
-    let lossSum = 0, correct = 0, seen = 0, batch = 0, ms = 0, lastYield = performance.now();
-    let stopped: EpochResult["stopped"];
-    for (const [start, end] of batchRanges(data.length, this.batchSize)) {
-      if (signal?.aborted) { stopped = "aborted"; break; }
-      // Callbacks and timers run between batches, so the Trainer or its runtime may have been closed since.
-      this.#open();
-      const t0 = performance.now();
-      const rows = this.#feed.load(data, start, end, slots);
-      const step = this.#state.step(rows, withTargets, lr, epoch, batch + 1);
-      const t1 = performance.now();
-      ms += t1 - t0;
-      lossSum += step.loss * rows;
-      correct += step.correct;
-      seen += rows;
-      batch++;
-      if (callbacks.length > 0) {
-        const logs = { loss: lossSum / seen, accuracy: correct / seen, ms };
-        const event = { phase: "batch" as const, epoch, batch, batches, logs, model: this.model, optimizer: this.optimizer };
-        if (await notify(callbacks, event)) { stopped = "callback"; break; }
+    this.#busy.add(data);
+    try {
+      const slots = this.#state.reserve(Math.min(this.batchSize, data.length));
+      const lr = this.optimizer.learningRate(epoch), batches = batchCount(data.length, this.batchSize);
+      // The reported loss is the epoch's weighted mean: each batch's mean counts by its total weight (its rows when unweighted).
+      let lossSum = 0, weightSum = 0, correct = 0, seen = 0, batch = 0, ms = 0, lastYield = performance.now();
+      let stopped: EpochResult["stopped"];
+      for (const [start, end] of batchRanges(data.length, this.batchSize)) {
+        if (signal?.aborted) { stopped = "aborted"; break; }
+        // Callbacks and timers run between batches, so the Trainer or its runtime may have been closed since.
+        this.#open();
+        const t0 = performance.now();
+        const rows = this.#feed.load(data, start, end, slots);
+        const step = this.#state.step(rows, withTargets, weighted, lr, epoch, batch + 1);
+        const t1 = performance.now();
+        ms += t1 - t0;
+        const weight = weighted ? this.#feed.weightSum(slots, rows) : rows;
+        lossSum += weight === 0 ? 0 : step.loss * weight;
+        weightSum += weight;
+        correct += step.correct;
+        seen += rows;
+        batch++;
+        if (callbacks.length > 0) {
+          const logs = { loss: meanLoss(lossSum, weightSum), accuracy: correct / seen, ms };
+          const event = { phase: "batch" as const, epoch, batch, batches, logs, model: this.model, optimizer: this.optimizer };
+          if (await notify(callbacks, event)) { stopped = "callback"; break; }
+        }
+        // Let timers, I/O and AbortSignals through on long epochs.
+        if (t1 - lastYield > YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
       }
-      // Let timers, I/O and AbortSignals through on long epochs.
-      if (t1 - lastYield > YIELD_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      const logs = { epoch, loss: seen ? meanLoss(lossSum, weightSum) : NaN, accuracy: seen ? correct / seen : NaN, ms, lr, batches: batch };
+      return stopped ? { ...logs, stopped } : logs;
+    } finally {
+      this.#busy.delete(data);
+      if (release && !this.#closed) this.#feed.release(data);
     }
-    const logs = { epoch, loss: seen ? lossSum / seen : NaN, accuracy: seen ? correct / seen : NaN, ms, lr, batches: batch };
-    return stopped ? { ...logs, stopped } : logs;
+  }
+
+  /**
+   * Frees the kernel memory `data` took (its rows, labels, targets and weights), for data that will not come
+   * again; training on it later takes it in again. Data sets a Trainer has not seen are ignored.
+   * @throws {OptionError} while an epoch is training on `data` (from a callback, say): release it after
+   *   `trainEpoch` resolves, or pass `{ release: true }` to it.
+   * @throws {ClosedError} when the Trainer or its runtime was closed.
+   * @example
+   * for await (const chunk of chunks) { await trainer.trainEpoch(chunk); trainer.release(chunk); }
+   */
+  release(data: Dataset): void {
+    this.#open();
+    if (this.#busy.has(data)) {
+      throw new OptionError("data", "a data set no epoch is training on", "one an epoch is training on",
+        "Release it after trainEpoch resolves, or pass { release: true } to trainEpoch.");
+    }
+    this.#feed.release(data);
   }
 
   /**
@@ -195,21 +261,26 @@ export class Trainer {
    * One optimizer step on a batch of your own (Keras `train_on_batch`): rows of `x` (Uint8 pixels, scaled to
    * [0, 1], or Float32 features) and their labels or target rows. Returns the batch's loss and accuracy
    * before the step. `epoch` picks the scheduled learning rate (default 1).
-   * @throws {ShapeError} for more rows than `batchSize`, rows that are not whole, labels that do not match, or
-   *   target rows that are not probabilities (for the cross-entropy loss: non-negative, each summing to 1 within 1e-3).
+   * @throws {ShapeError} for more rows than `batchSize`, rows that are not whole, labels or weights that do not
+   *   match, or target rows that are not probabilities (for the cross-entropy loss: non-negative, each summing to 1
+   *   within 1e-3).
+   * @throws {OptionError} for a weight that is negative, NaN or infinite.
    * @throws {DivergenceError} when the loss is NaN or infinite.
    * @throws {ClosedError} when the Trainer or its runtime was closed.
    * @example
    * for (const [x, y] of myBatches) trainer.trainOnBatch(x, y);
    */
-  trainOnBatch(x: Inputs, y: Targets, options?: { epoch?: number }): { loss: number; accuracy: number } {
-    const epoch = checkOr("epoch", checkKeys("trainOnBatch", options, ["epoch"]).epoch, RULES.count, 1);
+  trainOnBatch(x: Inputs, y: Targets, options?: BatchOptions): { loss: number; accuracy: number } {
+    const o = checkKeys("trainOnBatch", options, ["epoch", "weights"]);
+    const epoch = checkOr("epoch", o.epoch, RULES.count, 1);
     this.#open();
     const { values, rows } = this.#feed.inputRows(x, this.batchSize, "trainOnBatch");
     const slots = this.#state.reserve(rows);
     const soft = this.#feed.writeBatch(values, rows, y, slots);
     this.model.learnFrom({ fromPixels: values instanceof Uint8Array });
-    const step = this.#state.step(rows, soft || this.#loss.needsTargets(false), this.optimizer.learningRate(epoch), epoch, this.optimizer.steps + 1);
+    const weighted = this.#feed.writeWeights(o.weights, rows, slots);
+    const step = this.#state.step(rows, soft || this.#loss.needsTargets(false), weighted, this.optimizer.learningRate(epoch), epoch,
+      this.optimizer.steps + 1);
     return { loss: step.loss, accuracy: step.correct / rows };
   }
 

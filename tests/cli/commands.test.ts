@@ -558,8 +558,19 @@ describe("eval", () => {
   it("--json prints accuracy, loss, per-class accuracy by class name and the confusion matrix", async () => {
     const { code, stdout, stderr } = await cli(["eval", "--model", model, "--data", dataDir, "--json"]);
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { accuracy: number; loss: number; perClass: Record<string, number>; confusion: number[][] };
-    expect(Object.keys(report)).toEqual(["accuracy", "loss", "perClass", "confusion"]);
+    type Scores = { precision: number; recall: number; f1: number; support: number };
+    const report = JSON.parse(stdout) as { accuracy: number; loss: number; perClass: Record<string, number>; confusion: number[][];
+      report: { classes: Record<string, Scores>; macro: Scores; weighted: Scores } };
+    expect(Object.keys(report)).toEqual(["accuracy", "loss", "perClass", "confusion", "report"]);
+    expect(Object.keys(report.report.classes)).toEqual([...FASHION_MNIST_CLASSES]);
+    FASHION_MNIST_CLASSES.forEach((name, c) => {
+      const scores = report.report.classes[name]!, predictedAs = report.confusion.reduce((sum, row) => sum + row[c]!, 0);
+      expect(scores.support).toBe(classCounts[c]);
+      expect(scores.recall).toBeCloseTo(report.confusion[c]![c]! / classCounts[c]!, 10);
+      expect(scores.precision).toBeCloseTo(predictedAs ? report.confusion[c]![c]! / predictedAs : 0, 10);
+    });
+    expect(report.report.weighted.recall).toBeCloseTo(report.accuracy, 10);
+    expect(report.report.macro.support).toBe(TEST_COUNT);
     expect(Object.keys(report.perClass)).toEqual([...FASHION_MNIST_CLASSES]);
     expect(report.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(classCounts);
     const diagonal = report.confusion.reduce((sum, row, c) => sum + row[c]!, 0);
@@ -569,6 +580,20 @@ describe("eval", () => {
     FASHION_MNIST_CLASSES.forEach((name, c) => expect(report.perClass[name]).toBeCloseTo(report.confusion[c]![c]! / classCounts[c]!, 10));
     // The model and data lines went to stderr, leaving stdout to the document.
     expect(stderr).toContain(`model: mlp 784-24-10 from ${model}`);
+  });
+
+  it("prints the classification report after the confusion matrix: a row per class, then accuracy and the two means", async () => {
+    const { code, stdout } = await cli(["eval", "--model", model, "--data", dataDir]);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("class "));
+    expect(lines[header]).toMatch(/^class {9}precision {2}recall {6}f1 {2}support$/);
+    const rows = lines.slice(header + 2, header + 15).map((l) => l.split(/ {2,}/));
+    expect(rows.map((r) => r[0])).toEqual([...FASHION_MNIST_CLASSES, "accuracy", "macro avg", "weighted avg"]);
+    rows.slice(0, 10).forEach((r, c) => expect(Number(r[4])).toBe(classCounts[c]));
+    expect(rows[10]).toEqual(["accuracy", expect.stringMatching(/^\d\.\d{4}$/), String(TEST_COUNT)]);
+    const macroRecall = rows.slice(0, 10).reduce((sum, r) => sum + Number(r[2]), 0) / 10;
+    expect(Number(rows[11]![2])).toBeCloseTo(macroRecall, 3);
   });
 
   it("numbers the columns when class names are too alike to abbreviate", async () => {

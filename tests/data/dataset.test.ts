@@ -35,7 +35,7 @@ describe("Dataset.fromArrays", () => {
     const error = optionError(make({ features: 2, classes: 2, clases: 2 }));
     expect(error.message).toBe('Unknown Dataset option "clases". Did you mean "classes"?');
     expect(optionError(make({ features: 2, classes: 2, labels: y })).message)
-      .toBe('Unknown Dataset option "labels". Known options: features, classes, imageShape, classNames, scale, allowNonFinite.');
+      .toBe('Unknown Dataset option "labels". Known options: features, classes, imageShape, classNames, scale, allowNonFinite, weights.');
   });
 
   it("refuses options that are not an object", () => {

@@ -188,7 +188,7 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
       const bufs: Record<string, Buf> = inPlace
         ? { z: { data: z, role: "inout" }, d: { alias: "z" }, y: { data: y, role: "in" } }
         : { d: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, y: { data: y, role: "in" } };
-      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, B, C, smoothing), label);
+      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, 0, B, C, smoothing), label);
       expect(Number.isFinite(a.ret as number), label).toBe(true);
       expectClose([a.ret as number], [b.ret as number], { atol: 1e-6, rtol: 4 * (B + C + 4) * U, label: `${label} loss` });
       expectClose(a.out.d!, b.out.d!, { atol: 1e-9, rtol: 4 * (C + 4) * U, label: `${label} dLogits` });
@@ -227,7 +227,7 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
       const bufs: Record<string, Buf> = inPlace
         ? { z: { data: z, role: "inout" }, d: { alias: "z" }, t: { data: t, role: "in" } }
         : { d: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, t: { data: t, role: "in" } };
-      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.d!, p.z!, p.t!, B, C), label);
+      const [a, b] = both(rt, bufs, (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.d!, p.z!, p.t!, 0, B, C), label);
       expect(Number.isFinite(a.ret as number), label).toBe(true);
       expectClose([a.ret as number], [b.ret as number], { atol: 1e-6, rtol: 4 * (B + C + 4) * U, label: `${label} loss` });
       expectClose(a.out.d!, b.out.d!, { atol: 1e-9, rtol: 4 * (C + 4) * U, label: `${label} dLogits` });
@@ -254,7 +254,7 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
       const y = randomF32(B * C, s, -3, 3), t = randomF32(B * C, s + 1, -3, 3);
       if (y.length > 1) y[1] = t[1]!; // one zero residual: the l1 slope there is 0
       const call = (k: Kernels, p: Record<string, number>) =>
-        kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.d!, p.y!, p.t!, B, C, 1.25) : k[kernel](p.d!, p.y!, p.t!, B, C);
+        kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.d!, p.y!, p.t!, 0, B, C, 1.25) : k[kernel](p.d!, p.y!, p.t!, 0, B, C);
       const bufs: Record<string, Buf> = inPlace
         ? { y: { data: y, role: "inout" }, d: { alias: "y" }, t: { data: t, role: "in" } }
         : { d: { data: new Float32Array(B * C), role: "out" }, y: { data: y, role: "in" }, t: { data: t, role: "in" } };

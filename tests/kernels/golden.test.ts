@@ -29,14 +29,14 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
   function crossEntropy(z: Float32Array, y: Int32Array, B: number, C: number, smoothing = 0): { loss: number; grad: Float32Array } {
     const r = runKernel(rt, {
       grad: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, y: { data: y, role: "in" },
-    }, (k, p) => k.softmaxCrossEntropyForwardBackward(p.grad!, p.z!, p.y!, B, C, smoothing));
+    }, (k, p) => k.softmaxCrossEntropyForwardBackward(p.grad!, p.z!, p.y!, 0, B, C, smoothing));
     return { loss: r.ret as number, grad: r.out.grad as Float32Array };
   }
 
   function softCrossEntropy(z: Float32Array, t: Float32Array, B: number, C: number): { loss: number; grad: Float32Array } {
     const r = runKernel(rt, {
       grad: { data: new Float32Array(B * C), role: "out" }, z: { data: z, role: "in" }, t: { data: t, role: "in" },
-    }, (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.grad!, p.z!, p.t!, B, C));
+    }, (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.grad!, p.z!, p.t!, 0, B, C));
     return { loss: r.ret as number, grad: r.out.grad as Float32Array };
   }
 
@@ -44,7 +44,7 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
   function regression(kernel: Regression, y: Float32Array, t: Float32Array, B: number, C: number, delta = 1): { loss: number; grad: Float32Array } {
     const r = runKernel(rt, {
       grad: { data: new Float32Array(B * C), role: "out" }, y: { data: y, role: "in" }, t: { data: t, role: "in" },
-    }, (k, p) => kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.grad!, p.y!, p.t!, B, C, delta) : k[kernel](p.grad!, p.y!, p.t!, B, C));
+    }, (k, p) => kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.grad!, p.y!, p.t!, 0, B, C, delta) : k[kernel](p.grad!, p.y!, p.t!, 0, B, C));
     return { loss: r.ret as number, grad: r.out.grad as Float32Array };
   }
 

@@ -66,7 +66,7 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
         panels: { data: new Float32Array(B * O), role: "out" },
       }, (k: Kernels, p) => {
         k.linearForward(p.z!, p.x!, p.W!, p.b!, B, I, O);
-        const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, B, O, eps);
+        const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, 0, B, O, eps);
         k.linearBackward(p.dW!, p.db!, p.z!, p.x!, p.panels!, B, I, O);
         k.matmul(p.dX!, p.z!, p.W!, B, O, I);
         return loss;
@@ -75,7 +75,7 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       it(`the fused softmax-cross-entropy gradient (ε = ${eps}) matches central differences in the logits`, () => {
         const z = affine(x, W, b, B, I, O);
         const r = runKernel(rt, { z: { data: Float32Array.from(z), role: "in" }, d: { data: new Float32Array(B * O), role: "out" }, y: { data: labels, role: "in" } },
-          (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, B, O, eps));
+          (k, p) => k.softmaxCrossEntropyForwardBackward(p.d!, p.z!, p.y!, 0, B, O, eps));
         const zf = Float32Array.from(z);
         expect(r.ret as number).toBeCloseTo(crossEntropy64(zf, t, B, O), 5);
         expectGrad(r.out.d!, numericGrad(zf, (v) => crossEntropy64(v, t, B, O)), "dLogits");
@@ -102,7 +102,7 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       row.forEach((v, c) => { row[c] = v / s; });
     }
     const res = runKernel(rt, { z: { data: z, role: "in" }, t: { data: t, role: "in" }, d: { data: new Float32Array(B * C), role: "out" } },
-      (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.d!, p.z!, p.t!, B, C));
+      (k, p) => k.softmaxCrossEntropySoftForwardBackward(p.d!, p.z!, p.t!, 0, B, C));
     expect(res.ret as number).toBeCloseTo(crossEntropy64(z, t, B, C), 5);
     expectGrad(res.out.d!, numericGrad(z, (v) => crossEntropy64(v, t, B, C)), "dLogits");
   });
@@ -119,7 +119,7 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
 
     it.each(cases)("%s's gradient matches central differences (kinks skipped)", (kernel, loss, nearKink) => {
       const res = runKernel(rt, { y: { data: y, role: "in" }, t: { data: target, role: "in" }, d: { data: new Float32Array(B * C), role: "out" } },
-        (k, p) => kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.d!, p.y!, p.t!, B, C, delta) : k[kernel](p.d!, p.y!, p.t!, B, C));
+        (k, p) => kernel === "huberLossForwardBackward" ? k.huberLossForwardBackward(p.d!, p.y!, p.t!, 0, B, C, delta) : k[kernel](p.d!, p.y!, p.t!, 0, B, C));
       const loss64 = (v: ArrayLike<number>) => Array.from(v, (o, j) => loss(o - target[j]!)).reduce((a, b) => a + b, 0) / B;
       expect(res.ret as number).toBeCloseTo(loss64(y), 5);
       expectGrad(res.out.d!, numericGrad(y, loss64, (v, j) => nearKink(v[j]! - target[j]!)), "dOut");
@@ -159,7 +159,7 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       k.linearForward(p.h!, p.x!, p.W1!, p.b1!, B, I, Hd);
       k.reluForward(p.h!, p.h!, B * Hd);
       k.linearForward(p.z!, p.h!, p.W2!, p.b2!, B, Hd, O);
-      const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, B, O, 0);
+      const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, 0, B, O, 0);
       k.linearBackward(p.dW2!, p.db2!, p.z!, p.h!, p.panels!, B, Hd, O);
       k.matmul(p.dh!, p.z!, p.W2!, B, O, Hd);
       k.reluBackward(p.dh!, p.dh!, p.h!, B * Hd);

@@ -68,7 +68,7 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
       rt.arena.writeF32(acts[0]!, x);
       const y = scope.i32(B, labels);
       forward(k, model.layout, params, acts, B);
-      const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, B, model.classes, eps);
+      const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, 0, B, model.classes, eps);
       backward(k, model.layout, params, grads, acts, gradients, B);
       return { loss, grads: rt.arena.readF32(grads, model.size) };
     } finally {
@@ -124,7 +124,7 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
       const { acts } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
       rt.arena.writeF32(acts[0]!, x);
       forward(k, model.layout, params, acts, B);
-      k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), B, model.classes, 0);
+      k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), 0, B, model.classes, 0);
       backward(k, model.layout, params, grads, acts, gradients, B);
       expect(Array.from(rt.arena.readF32(grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
     } finally {

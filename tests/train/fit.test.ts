@@ -348,8 +348,8 @@ describe("fit, evaluate and Trainer options", () => {
     expect((await rejection(fit(model(), data, { batchsize: 8 } as never))).message).toBe('Unknown fit option "batchsize". Did you mean "batchSize"?');
     const unknown = await rejection(fit(model(), data, { lr: 0.1 } as never));
     expect(unknown).toBeInstanceOf(OptionError);
-    expect(unknown.message).toBe('Unknown fit option "lr". Known options: optimizer, loss, batchSize, runtime, residentBytes, shuffle, seed, callbacks, ' +
-      "signal, epochs, initialEpoch, validationData, validationSplit, history.");
+    expect(unknown.message).toBe('Unknown fit option "lr". Known options: optimizer, loss, batchSize, runtime, residentBytes, classWeight, shuffle, seed, ' +
+      "callbacks, signal, sampler, epochs, initialEpoch, validationData, validationSplit, stratify, history.");
     expect(() => evaluate(model(), data, { batch_size: 8 } as never)).toThrow('Unknown evaluate option "batch_size". Did you mean "batchSize"?');
     expect(() => evaluate(model(), data, { epochs: 1 } as never)).toThrow('Unknown evaluate option "epochs". Known options: batchSize, loss, runtime.');
     expect(() => new Trainer(model(), { optimiser: new SGD() } as never)).toThrow('Unknown Trainer option "optimiser". Did you mean "optimizer"?');

@@ -43,7 +43,7 @@ type Result = { loss: number; grad: Float32Array };
 function hardCE(z: ArrayLike<number>, labels: ArrayLike<number>, B: number, C: number, eps: number): Result {
   return inScope((s, k, read) => {
     const zp = s.f32(B * C, Float32Array.from(z)), yp = s.i32(B, Int32Array.from(labels)), dp = s.f32(B * C);
-    const loss = k.softmaxCrossEntropyForwardBackward(dp, zp, yp, B, C, eps);
+    const loss = k.softmaxCrossEntropyForwardBackward(dp, zp, yp, 0, B, C, eps);
     return { loss, grad: read(dp, B * C) };
   });
 }
@@ -51,7 +51,7 @@ function hardCE(z: ArrayLike<number>, labels: ArrayLike<number>, B: number, C: n
 function softCE(z: ArrayLike<number>, t: ArrayLike<number>, B: number, C: number): Result {
   return inScope((s, k, read) => {
     const zp = s.f32(B * C, Float32Array.from(z)), tp = s.f32(B * C, Float32Array.from(t)), dp = s.f32(B * C);
-    const loss = k.softmaxCrossEntropySoftForwardBackward(dp, zp, tp, B, C);
+    const loss = k.softmaxCrossEntropySoftForwardBackward(dp, zp, tp, 0, B, C);
     return { loss, grad: read(dp, B * C) };
   });
 }
@@ -60,9 +60,9 @@ type Regression = "l2" | "l1" | "huber";
 function regression(kind: Regression, out: ArrayLike<number>, t: ArrayLike<number>, B: number, C: number, delta = 1): Result {
   return inScope((s, k, read) => {
     const op = s.f32(B * C, Float32Array.from(out)), tp = s.f32(B * C, Float32Array.from(t)), dp = s.f32(B * C);
-    const loss = kind === "l2" ? k.l2LossForwardBackward(dp, op, tp, B, C)
-      : kind === "l1" ? k.l1LossForwardBackward(dp, op, tp, B, C)
-        : k.huberLossForwardBackward(dp, op, tp, B, C, delta);
+    const loss = kind === "l2" ? k.l2LossForwardBackward(dp, op, tp, 0, B, C)
+      : kind === "l1" ? k.l1LossForwardBackward(dp, op, tp, 0, B, C)
+        : k.huberLossForwardBackward(dp, op, tp, 0, B, C, delta);
     return { loss, grad: read(dp, B * C) };
   });
 }

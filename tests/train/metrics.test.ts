@@ -3,7 +3,7 @@ import { createRuntime } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { Dataset } from "../../src/data/dataset.js";
-import { confusionMatrix } from "../../src/train/metrics.js";
+import { classificationReport, confusionMatrix, reportOf } from "../../src/train/metrics.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { BACKENDS } from "../../src/kernels/contract.js";
 import type { Backend } from "../../src/kernels/contract.js";
@@ -78,5 +78,64 @@ describe("confusionMatrix options", () => {
     const error = (() => { try { confusionMatrix(argmaxModel(3), data, { runtme: runtimes.get("js") } as never); } catch (e) { return e as Error; } })();
     expect(error).toBeInstanceOf(OptionError);
     expect(error!.message).toBe('Unknown confusionMatrix option "runtme". Did you mean "runtime"?');
+  });
+});
+
+describe.each(BACKENDS)("classificationReport with the %s backend", (backend) => {
+  const runtime = { runtime: runtimes.get(backend)! };
+
+  it("gives precision, recall, F1 and support per class, their macro and support-weighted means, and accuracy", () => {
+    const data = Dataset.fromArrays(Float32Array.from(rows(predicted, 3, 0.9)), labels, { features: 3, classes: 3 });
+    const report = classificationReport(argmaxModel(3), data, runtime);
+    // Confusion [[2, 0, 1], [1, 2, 1], [0, 0, 2]]: class 0 is predicted 3 times, right twice, of 3 examples;
+    // class 1 predicted twice, both right, of 4; class 2 predicted 4 times, right twice, of 2. Every F1 is 2/3.
+    expect(report.confusion).toEqual([[2, 0, 1], [1, 2, 1], [0, 0, 2]]);
+    expect(report.classes.map((c) => c.name)).toEqual(["0", "1", "2"]);
+    expect(report.classes.map((c) => c.support)).toEqual([3, 4, 2]);
+    const expected = [[2 / 3, 2 / 3, 2 / 3], [1, 1 / 2, 2 / 3], [1 / 2, 1, 2 / 3]];
+    report.classes.forEach((c, i) => {
+      expect(c.precision).toBeCloseTo(expected[i]![0]!, 14);
+      expect(c.recall).toBeCloseTo(expected[i]![1]!, 14);
+      expect(c.f1).toBeCloseTo(expected[i]![2]!, 14);
+    });
+    expect(report.macro.precision).toBeCloseTo(13 / 18, 14);
+    expect(report.macro.recall).toBeCloseTo(13 / 18, 14);
+    expect(report.macro.f1).toBeCloseTo(2 / 3, 14);
+    expect(report.macro.support).toBe(9);
+    // Weighted by support 3, 4, 2: precision (2 + 4 + 1) / 9; recall is the accuracy.
+    expect(report.weighted.precision).toBeCloseTo(7 / 9, 14);
+    expect(report.weighted.recall).toBeCloseTo(6 / 9, 14);
+    expect(report.weighted.f1).toBeCloseTo(2 / 3, 14);
+    expect(report.accuracy).toBe(6 / 9);
+  });
+
+  it("labels the classes with the data's class names, or with the names given", () => {
+    const data = Dataset.fromArrays(Float32Array.from(rows(predicted, 3, 0.9)), labels, { features: 3, classes: 3, classNames: ["cat", "dog", "owl"] });
+    expect(classificationReport(argmaxModel(3), data, runtime).classes.map((c) => c.name)).toEqual(["cat", "dog", "owl"]);
+    expect(classificationReport(argmaxModel(3), data, { ...runtime, classNames: ["x", "y", "z"] }).classes.map((c) => c.name)).toEqual(["x", "y", "z"]);
+  });
+});
+
+describe("classificationReport", () => {
+  it("scores a class never predicted, or never present, 0 (scikit-learn's zero_division default), and keeps it in the macro mean", () => {
+    // All four examples right, classes 2 and 3 absent: precision, recall and F1 of 1, 1, 0, 0.
+    const report = reportOf([[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], ["a", "b", "c", "d"], 1);
+    expect(report.classes.map((c) => [c.precision, c.recall, c.f1, c.support])).toEqual([[1, 1, 1, 2], [1, 1, 1, 2], [0, 0, 0, 0], [0, 0, 0, 0]]);
+    expect(report.macro).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5, support: 4 });
+    expect(report.weighted).toEqual({ precision: 1, recall: 1, f1: 1, support: 4 });
+    // Class 1 predicted once and never right: precision 0; its recall, with no examples, 0 too.
+    const wrong = reportOf([[1, 1], [0, 0]], ["a", "b"], 0.5);
+    expect(wrong.classes[0]).toEqual({ name: "a", precision: 1, recall: 0.5, f1: 2 / 3, support: 2 });
+    expect(wrong.classes[1]).toEqual({ name: "b", precision: 0, recall: 0, f1: 0, support: 0 });
+  });
+
+  it("refuses class names that are not one string per class, and an unknown option with the nearest name", () => {
+    const data = Dataset.fromArrays(Float32Array.from(rows(predicted, 3, 0.9)), labels, { features: 3, classes: 3 });
+    const runtime = runtimes.get("js")!;
+    const names = (() => { try { classificationReport(argmaxModel(3), data, { runtime, classNames: ["a", "b"] }); } catch (e) { return e as OptionError; } })();
+    expect(names).toBeInstanceOf(OptionError);
+    expect(names!.message).toBe('Invalid classNames: expected an array of 3 strings, got array(2).');
+    const unknown = (() => { try { classificationReport(argmaxModel(3), data, { runtime, classnames: [] } as never); } catch (e) { return e as OptionError; } })();
+    expect(unknown!.message).toBe('Unknown classificationReport option "classnames". Did you mean "classNames"?');
   });
 });
