@@ -1,5 +1,7 @@
-// wasm-softmax: the browser-safe public API. Node-only additions (dataset directories, the cache) are in
-// src/node.ts, which Node, Deno and Bun load through the package's "node" export condition.
+// wasm-softmax: the browser-safe public API for training (runtimes, data, models, optimizers, fit, models and
+// checkpoints as bytes, errors). Interop, images and pictures are the subpath entries src/io.ts, src/image.ts and
+// src/plot.ts; Node-only additions (dataset directories, the cache, files) are in src/node.ts, which Node, Deno
+// and Bun load through the package's "node" export condition.
 export { init, createRuntime, autoBackend, Runtime } from "./runtime/runtime.js";
 export type { InitOptions, RuntimeOptions, WasmBuilds } from "./runtime/runtime.js";
 export { simdSupported } from "./runtime/load.js";
@@ -34,18 +36,10 @@ export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
 export { confusionMatrix } from "./train/metrics.js";
 export type { ClassReport } from "./train/metrics.js";
-export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
-export type { ImageGridOptions } from "./plot/svg.js";
 export {
-  encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery, encodeWeightsJSON,
+  encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery,
 } from "./io/checkpoint.js";
 export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions } from "./io/checkpoint.js";
-export { encodeONNX } from "./io/onnx.js";
-export type { ONNXOptions } from "./io/onnx.js";
-export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
-export type { SafetensorsModel } from "./io/safetensors.js";
-export { decodeImage, decodePNG, decodePGM, imageToPixels, IMAGE_MAX_PIXELS } from "./data/image.js";
-export type { DecodedImage, DecodeOptions, ToPixelsOptions } from "./data/image.js";
 export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 
