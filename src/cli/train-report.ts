@@ -104,7 +104,7 @@ export async function drawPictures(o: TrainValues, out: Output, history: History
       out.progress(`--plot ${o.plot} not written: no epoch finished\n`);
     } else {
       const title = `${describeModel(model.config)}, ${optimizer.config.type} lr ${optimizer.config.lr}`;
-      await writeOutput(o.plot, learningCurvesSVG(history.epochs, { title }), "--plot");
+      await writeOutput(o.plot, learningCurvesSVG(history.epochs, { title, validationName: validationName(o) }), "--plot");
       written.plot = o.plot;
     }
   }

@@ -2,6 +2,7 @@
 // of a square image, light on dark as in Fashion-MNIST. Every size in a header is checked against a cap and
 // against the bytes that follow it before anything is allocated, and no decoder reads past its input.
 import { FormatError, OptionError } from "../errors.js";
+import { RULES, checkKeys, checkOr, integerIn, rule } from "../validate.js";
 import { crc32 } from "../crc32.js";
 import { hexHead } from "./gzip.js";
 
@@ -33,15 +34,29 @@ const SAVE_HINT = "Save it as an 8-bit grey, grey + alpha, RGB or RGBA PNG, not 
 /**
  * Decodes a PNG or a PGM (binary P5 or ASCII P2), told apart by their first bytes.
  * @throws {FormatError} for anything else, and as `decodePNG` / `decodePGM`.
- * @throws {OptionError} for a bad `maxPixels`.
+ * @throws {OptionError} for bytes that are not a Uint8Array, an unknown option, a bad `maxPixels` or `source`.
  * @example
  * const image = await decodeImage(new Uint8Array(await file.arrayBuffer()));
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const { source } = decodeOptions("decodeImage", options, "image");
+  checkBytes(bytes);
   if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePNG(bytes, options);
   if (bytes[0] === 0x50 && (bytes[1] === 0x35 || bytes[1] === 0x32)) return decodePGM(bytes, options);
-  throw new FormatError(options.source ?? "image", "a PNG or PGM (P5 or P2) image", hexHead(bytes, 8),
-    "Convert it to PNG first.");
+  throw new FormatError(source, "a PNG or PGM (P5 or P2) image", hexHead(bytes, 8), "Convert it to PNG first.");
+}
+
+const MAX_PIXELS = integerIn(1, Number.MAX_SAFE_INTEGER, "an integer ≥ 1");
+const SOURCE = rule<string>("a string", (v) => typeof v === "string");
+
+/** The decoders' options, checked: unknown keys refused, `maxPixels` an integer ≥ 1, `source` a string. */
+function decodeOptions(what: string, options: DecodeOptions | undefined, defaultSource: string): { maxPixels: number; source: string } {
+  const o = checkKeys(what, options, ["maxPixels", "source"]);
+  return { maxPixels: checkOr("maxPixels", o.maxPixels, MAX_PIXELS, IMAGE_MAX_PIXELS), source: checkOr("source", o.source, SOURCE, defaultSource) };
+}
+
+function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
+  if (!RULES.bytes.test(bytes)) throw new OptionError("bytes", RULES.bytes.text, bytes);
 }
 
 /**
@@ -50,13 +65,13 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
  * @throws {FormatError} for a bad signature, a truncated file, a CRC mismatch, a missing or malformed IHDR,
  *   an unsupported kind (paletted, 16-bit or below 8 bits, interlaced), too many pixels, image data that is too
  *   short or too long for the size, or a bad filter.
- * @throws {OptionError} for a bad `maxPixels`.
+ * @throws {OptionError} for bytes that are not a Uint8Array, an unknown option, a bad `maxPixels` or `source`.
  * @example
  * const { width, height, channels, data } = await decodePNG(bytes);
  */
 export async function decodePNG(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
-  const source = options.source ?? "PNG";
-  const maxPixels = checkMaxPixels(options.maxPixels);
+  const { source, maxPixels } = decodeOptions("decodePNG", options, "PNG");
+  checkBytes(bytes);
   const fail = (expected: string, actual: string, hint?: string): never => {
     throw new FormatError(source, expected, actual, hint);
   };
@@ -188,13 +203,13 @@ function unfilter(raw: Uint8Array, width: number, height: number, bpp: number, f
  * Decodes a PGM: binary (P5) or ASCII (P2), `maxval` up to 255 (samples are scaled to 0–255).
  * @throws {FormatError} for a bad magic, a malformed or truncated header, a `maxval` outside [1, 255] (16-bit
  *   samples are not supported), too many pixels, samples above `maxval`, or fewer or more samples than the size.
- * @throws {OptionError} for a bad `maxPixels`.
+ * @throws {OptionError} for bytes that are not a Uint8Array, an unknown option, a bad `maxPixels` or `source`.
  * @example
  * const image = await decodePGM(bytes); // { width, height, channels: 1, data }
  */
 export async function decodePGM(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
-  const source = options.source ?? "PGM";
-  const maxPixels = checkMaxPixels(options.maxPixels);
+  const { source, maxPixels } = decodeOptions("decodePGM", options, "PGM");
+  checkBytes(bytes);
   const fail = (expected: string, actual: string, hint?: string): never => {
     throw new FormatError(source, expected, actual, hint);
   };
@@ -259,11 +274,7 @@ export async function decodePGM(bytes: Uint8Array, options: DecodeOptions = {}):
   return { width, height, channels: 1, data };
 }
 
-function checkMaxPixels(value: number | undefined): number {
-  if (value === undefined) return IMAGE_MAX_PIXELS;
-  if (!Number.isSafeInteger(value) || value < 1) throw new OptionError("maxPixels", "an integer ≥ 1", value);
-  return value;
-}
+const SIDE = integerIn(1, 4096);
 
 /** Options of `imageToPixels`. */
 export interface ToPixelsOptions {
@@ -278,13 +289,13 @@ export interface ToPixelsOptions {
  * luminance from RGB with ITU-R BT.601 weights (0.299 R + 0.587 G + 0.114 B, as PIL's `convert("L")`),
  * transparent pixels as the background (black, or white before `invert`), a non-square image centred on a
  * black square, then resized by area averaging (each output pixel is the mean of the input area it covers).
- * @throws {OptionError} for a bad `size`, or an image that is not a DecodedImage.
+ * @throws {OptionError} for an unknown option, a bad `size` or `invert`, or an image that is not a DecodedImage.
  * @example
  * const pixels = imageToPixels(await decodeImage(bytes), { invert: true }); // Uint8Array(784)
  */
 export function imageToPixels(image: DecodedImage, options: ToPixelsOptions = {}): Uint8Array {
-  const { size = 28, invert = false } = options;
-  if (!Number.isSafeInteger(size) || size < 1 || size > 4096) throw new OptionError("size", "an integer in [1, 4096]", size);
+  const o = checkKeys("imageToPixels", options, ["size", "invert"]);
+  const size = checkOr("size", o.size, SIDE, 28), invert = checkOr("invert", o.invert, RULES.boolean, false);
   const { width: W, height: H, channels, data } = image ?? ({} as DecodedImage);
   if (!(data instanceof Uint8Array) || ![1, 2, 3, 4].includes(channels) || !(W >= 1) || !(H >= 1) || data.length !== W * H * channels) {
     throw new OptionError("image", "{ width, height, channels, data } with width × height × channels bytes of data", image);

@@ -7,6 +7,7 @@ import type { DenseNetwork, ModelConfig } from "../model/network.js";
 import { createModel } from "../model/models.js";
 import type { MLP, SoftmaxRegression } from "../model/models.js";
 import { FormatError, OptionError } from "../errors.js";
+import { checkKeys } from "../validate.js";
 import { denseLayers, linearName } from "./layers.js";
 
 /** What `decodeSafetensors` builds: the widths from input to output, or a whole model config. */
@@ -67,8 +68,8 @@ export function encodeSafetensors(model: DenseNetwork): Uint8Array {
  */
 export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel): SoftmaxRegression | MLP {
   if (!(bytes instanceof Uint8Array)) throw new OptionError("bytes", "a Uint8Array", bytes);
-  const given = options as { layers?: unknown; config?: unknown } | undefined;
-  if (given !== undefined && (given === null || typeof given !== "object" || (given.layers === undefined) === (given.config === undefined))) {
+  const given = checkKeys("decodeSafetensors", options as { layers?: unknown; config?: unknown } | undefined, ["layers", "config"]);
+  if (options !== undefined && (given.layers === undefined) === (given.config === undefined)) {
     throw new OptionError("options", "{ layers } or { config }, one of them", given,
       "Leave them out to read the architecture from the file.");
   }

@@ -55,7 +55,7 @@ export interface RuntimeOptions {
 /** What `init()` takes: the same as `createRuntime`. */
 export type InitOptions = RuntimeOptions;
 
-const RUNTIME_OPTIONS = ["backend", "wasm", "threads"] as const;
+export const RUNTIME_OPTIONS = ["backend", "wasm", "threads"] as const;
 const THREADS_RULE = rule<number | "auto">(`"auto" or an integer in [1, ${MAX_THREADS}]`,
   (v) => v === "auto" || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_THREADS));
 const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);

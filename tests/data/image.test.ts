@@ -124,6 +124,25 @@ describe("decodePNG", () => {
   });
 });
 
+describe("the decoders' options", () => {
+  const tiny = pgm("P5 1 1 255 ", Uint8Array.from([7]));
+  it.each([
+    ["decodeImage", decodeImage], ["decodePNG", decodePNG], ["decodePGM", decodePGM],
+  ] as const)("%s refuses an unknown key with the nearest name, a bad source, and bytes that are not a Uint8Array", async (name, decode) => {
+    expect((await rejection(decode(tiny, { maxPixel: 4 } as never))).message).toBe(`Unknown ${name} option "maxPixel". Did you mean "maxPixels"?`);
+    expect((await rejection(decode(tiny, { source: 5 } as never))).message).toBe("Invalid source: expected a string, got 5.");
+    expect((await rejection(decode(tiny, 5 as never))).message).toBe(`Invalid ${name} options: expected an object, got 5.`);
+    const notBytes = await rejection(decode([1, 2, 3] as never));
+    expect(notBytes).toBeInstanceOf(OptionError);
+    expect(notBytes.message).toBe("Invalid bytes: expected a Uint8Array, got array(3).");
+  });
+
+  it("imageToPixels refuses an unknown key with the nearest name", () => {
+    expect(optionError(() => imageToPixels(grey(1, 1, [0]), { inverted: true } as never)).message)
+      .toBe('Unknown imageToPixels option "inverted". Did you mean "invert"?');
+  });
+});
+
 describe("decodePGM", () => {
   it("decodes a binary P5 with 8-bit samples", async () => {
     expect(await decodePGM(pgm("P5\n3 2\n255\n", Uint8Array.from([0, 1, 2, 253, 254, 255])))).toEqual(grey(3, 2, [0, 1, 2, 253, 254, 255]));
@@ -241,11 +260,12 @@ describe("imageToPixels", () => {
   it.each([
     ["a size of 0", grey(1, 1, [0]), { size: 0 }, "size"],
     ["a fractional size", grey(1, 1, [0]), { size: 2.5 }, "size"],
+    ["an invert that is not a boolean", grey(1, 1, [0]), { invert: "yes" }, "invert"],
     ["data of the wrong length", grey(2, 2, [0, 0, 0]), {}, "image"],
     ["a channel count that is no image's", { width: 1, height: 1, channels: 5, data: new Uint8Array(5) }, {}, "image"],
     ["no image", undefined, {}, "image"],
   ])("refuses %s with an OptionError", (_, image, options, option) => {
-    expect(optionError(() => imageToPixels(image as DecodedImage, options)).option).toBe(option);
+    expect(optionError(() => imageToPixels(image as DecodedImage, options as never)).option).toBe(option);
   });
 });
 
