@@ -13,10 +13,9 @@ export type { KernelCallOptions } from "./runtime/public-kernels.js";
 export { Dataset, U8_SCALE } from "./data/dataset.js";
 export type { DatasetOptions } from "./data/dataset.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
-export {
-  loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
-} from "./data/fashion-mnist.js";
-export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
+export { loadFashionMNIST } from "./data/fashion-mnist/load.js";
+export { FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR } from "./data/fashion-mnist/constants.js";
+export type { FashionMNISTFiles } from "./data/fashion-mnist/constants.js";
 
 export { SoftmaxRegression, MLP } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";

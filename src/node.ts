@@ -2,7 +2,9 @@
 // also reads directories, $FASHION_MNIST_DIR, the user cache and the Debian package, and caches downloads; and
 // models and checkpoints in files.
 export * from "./index.js";
-export { loadFashionMNIST, fashionMNISTCacheDir, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist-node.js";
-export type { NodeLoadFashionMNISTOptions, LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist-node.js";
+export { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist/node/load.js";
+export { fashionMNISTCacheDir } from "./data/fashion-mnist/node/cache.js";
+export type { NodeLoadFashionMNISTOptions } from "./data/fashion-mnist/node/options.js";
+export type { LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist/node/load.js";
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";
 export type { LoadOptions } from "./io/files-node.js";

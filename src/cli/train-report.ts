@@ -1,5 +1,5 @@
 // What `train` prints and draws: the epoch table or JSON, the per-epoch lines, and the pictures.
-import type { LoadedFashionMNIST } from "../data/fashion-mnist-node.js";
+import type { LoadedFashionMNIST } from "../data/fashion-mnist/node/load.js";
 import type { DenseNetwork } from "../model/network.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Runtime } from "../runtime/runtime.js";

@@ -1,7 +1,8 @@
 import { FormatError } from "../errors.js";
 import { check, checkKeys, checkOr, rule, RULES } from "../validate.js";
 import { CLASSES_RULE, classNamesRule, Dataset } from "./dataset.js";
-import { hexHead, isGzip } from "./gzip.js";
+import { isGzip } from "../codecs/gzip.js";
+import { hexHead } from "../util/bytes.js";
 
 /** A parsed unsigned-byte IDX file: its dimensions and its data (a view into the input bytes). */
 export interface IdxArray {

@@ -1,7 +1,7 @@
 // Models and checkpoints in files (Node, Deno, Bun): the bytes of encodeModel / encodeCheckpoint, written atomically.
 import { readFile } from "node:fs/promises";
 import { FormatError } from "../errors.js";
-import { writeFileAtomic } from "../atomic-node.js";
+import { writeFileAtomic } from "../util/atomic-node.js";
 import type { DenseNetwork } from "../model/network.js";
 import { decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel } from "./checkpoint.js";
 import type { Checkpoint, DecodeCheckpointOptions } from "./checkpoint.js";

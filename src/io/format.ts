@@ -11,9 +11,8 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { MAX_PARAMETERS } from "../model/layout.js";
 import type { EpochLogs, RunOptions } from "../train/events.js";
 import { FormatError, OptionError } from "../errors.js";
-import { crc32 } from "../crc32.js";
+import { crc32 } from "../codecs/crc32.js";
 
-export { crc32 } from "../crc32.js";
 
 export const CHECKPOINT_MAGIC = "WSMX";
 export const CHECKPOINT_VERSION = 2;

@@ -4,7 +4,7 @@ import type { DenseNetwork } from "../model/network.js";
 import { U8_SCALE } from "../data/dataset.js";
 import { OptionError } from "../errors.js";
 import { check, checkKeys, checkOr, oneOf, rule } from "../validate.js";
-import { bytes, message, string, varint } from "./protobuf.js";
+import { bytes, message, string, varint } from "../codecs/protobuf.js";
 import { denseLayers, linearName } from "./layers.js";
 
 /** Options of `encodeONNX`. */

@@ -3,7 +3,7 @@ import { runtimeOf } from "../runtime/runtime.js";
 import { Scope } from "../runtime/memory.js";
 import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { Rng } from "../random.js";
+import { Rng } from "../util/random.js";
 import { RULES, check, checkKeys, integerIn } from "../validate.js";
 import { forward, room, staging, writeRows } from "./passes.js";
 import { checkParameterCount, layoutOf } from "./layout.js";
@@ -11,7 +11,7 @@ import type { LayerLayout } from "./layout.js";
 import { toInputRows } from "./inputs.js";
 import type { ArrayInputs } from "./inputs.js";
 import { summary } from "./summary.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 export type { LayerLayout } from "./layout.js";
 

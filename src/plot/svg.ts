@@ -3,7 +3,8 @@
 import type { EpochLogs } from "../train/events.js";
 import { OptionError } from "../errors.js";
 import { check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
-import { base64, encodeGrayPNG } from "./png.js";
+import { encodePNG } from "../codecs/png.js";
+import { base64 } from "../util/bytes.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const num = (v: number) => (Math.round(v * 100) / 100).toString();
@@ -132,7 +133,7 @@ export function imageGridSVG(options: ImageGridOptions): string {
     for (let i = 0; i < size; i++) pixels[i] = shade(images, k * size + i);
     // Each image as a grey PNG, scaled up with hard pixel edges as d2l's imshow shows them.
     out.push(`<g transform="translate(${ox},${oy})"><image width="${cell}" height="${cell}" preserveAspectRatio="none" ` +
-      `style="image-rendering:pixelated" href="data:image/png;base64,${base64(encodeGrayPNG(cols, rows, pixels))}"/>`);
+      `style="image-rendering:pixelated" href="data:image/png;base64,${base64(encodePNG(cols, rows, pixels))}"/>`);
     const truth = labels[k]!, guess = predictions?.[k];
     out.push(`<text x="${cell / 2}" y="${cell + 14}" text-anchor="middle">${esc(name(truth))}</text>`);
     if (guess !== undefined) {

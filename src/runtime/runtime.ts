@@ -11,7 +11,7 @@ import { describeSource, loadKernels, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
 import { MAX_THREADS, ThreadPool, availableCores, threadedKernels, threadsUnavailable } from "./threads.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 // `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
 declare global {

@@ -19,7 +19,7 @@ import { resolveLoss } from "./losses.js";
 import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { Callback, EpochResult, RunOptions } from "./events.js";
 import { notify } from "./events.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 /** Options of `new Trainer(model, …)`; each is checked, and unknown keys are refused. */
 export interface TrainerOptions {

@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeImage, decodePGM, decodePNG, imageToPixels, IMAGE_MAX_PIXELS } from "../../src/data/image.js";
-import type { DecodedImage } from "../../src/data/image.js";
-import { crc32 } from "../../src/crc32.js";
+import { decodeImage, imageToPixels } from "../../src/data/image.js";
+import { decodePNG } from "../../src/codecs/png.js";
+import { decodePGM } from "../../src/codecs/pgm.js";
+import { IMAGE_MAX_PIXELS } from "../../src/codecs/image.js";
+import type { DecodedImage } from "../../src/codecs/image.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { optionError, rejection, thrown } from "../helpers/errors.js";
 import { randomU8 } from "../helpers/random.js";
@@ -29,15 +31,6 @@ async function pgmError(bytes: Uint8Array, options = {}): Promise<FormatError> {
   expect(error).toBeInstanceOf(FormatError);
   return error as FormatError;
 }
-
-describe("crc32", () => {
-  it("gives the standard check value for \"123456789\", in one go or continued", () => {
-    const bytes = new TextEncoder().encode("123456789");
-    expect(crc32(bytes)).toBe(0xcbf43926);
-    expect(crc32(bytes.subarray(4), crc32(bytes.subarray(0, 4)))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-  });
-});
 
 describe("decodePNG", () => {
   it.each([1, 2, 3, 4] as const)("decodes %i-channel 8-bit images through every filter type, rows back as they were", async (channels) => {

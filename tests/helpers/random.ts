@@ -1,4 +1,4 @@
-import { Rng, permutation } from "../../src/random.js";
+import { Rng, permutation } from "../../src/util/random.js";
 
 /** `n` f32 values uniform in [lo, hi), the same for the same seed. */
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -11,7 +11,8 @@ import type { FitOptions } from "../../src/train/fit.js";
 import {
   checkpointEvery, decodeCheckpoint, decodeModel, resumeOptions, encodeCheckpoint, encodeModel,
 } from "../../src/io/checkpoint.js";
-import { crc32, unpackCheckpoint, packCheckpoint } from "../../src/io/format.js";
+import { unpackCheckpoint, packCheckpoint } from "../../src/io/format.js";
+import { crc32 } from "../../src/codecs/crc32.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import type { Backend } from "../../src/kernels/contract.js";
 import { BACKENDS } from "../../src/kernels/contract.js";

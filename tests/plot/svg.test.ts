@@ -4,7 +4,7 @@ import type { EpochLogs } from "../../src/train/events.js";
 import { OptionError } from "../../src/errors.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
 import { optionError } from "../helpers/errors.js";
-import { decodePNG } from "../../src/data/image.js";
+import { decodePNG } from "../../src/codecs/png.js";
 
 const epochs = (n: number, withVal = true): EpochLogs[] => Array.from({ length: n }, (_, i) => ({
   epoch: i + 1, loss: 1 / (i + 1), accuracy: 0.5 + i * 0.05, ms: 10,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FormatError, OptionError } from "../../src/errors.js";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist.js";
-import { gunzip, isGzip, maybeGunzip } from "../../src/data/gzip.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/load.js";
+import { gunzip, isGzip, maybeGunzip } from "../../src/codecs/gzip.js";
 import { idxSize, parseIdx } from "../../src/data/idx.js";
 import { gzip, makeFashionFiles, makeIdxImages, makeIdxLabels, concat } from "../helpers/idx.js";
 import { rejection } from "../helpers/errors.js";
