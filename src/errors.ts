@@ -48,9 +48,36 @@ export class DatasetNotFoundError extends WasmSoftmaxError {
   }
 }
 
+/** Why a storage call failed: the API is missing, the browser refused it, the quota is full, no such entry, or other. */
+export type StorageErrorReason = "unavailable" | "denied" | "quota" | "not-found" | "failed";
+
+/**
+ * A model store (IndexedDB, OPFS) that is missing, refused, full, or does not hold the name: `reason` says which,
+ * `action` what was tried on `location`, `cause` carries the browser's own error.
+ */
+export class StorageError extends WasmSoftmaxError {
+  override name = "StorageError";
+  constructor(readonly action: "save" | "load" | "list" | "remove", readonly location: string, readonly reason: StorageErrorReason,
+    expected: string, actual: string, hint: string, cause?: unknown) {
+    super(`Cannot ${action} ${location}: expected ${expected}, got ${actual}.`, hint);
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
 /** The WebAssembly module could not be loaded, compiled or instantiated, or was used before `init()`. */
 export class WasmError extends WasmSoftmaxError {
   override name = "WasmError";
+}
+
+/**
+ * A Trainer or Runtime used after its `close()` (or a running `fit` whose runtime was closed, which stops at its
+ * next batch): `what` names it ("Trainer", "wasm-simd runtime", …).
+ */
+export class ClosedError extends WasmSoftmaxError {
+  override name = "ClosedError";
+  constructor(readonly what: string, hint: string) {
+    super(`This ${what} was closed.`, hint);
+  }
 }
 
 /**

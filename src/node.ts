@@ -6,5 +6,4 @@ export { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "./data/fashion-mnist
 export { fashionMNISTCacheDir } from "./data/fashion-mnist/node/cache.js";
 export type { NodeLoadFashionMNISTOptions } from "./data/fashion-mnist/node/options.js";
 export type { LoadedFashionMNIST, FashionMNISTSourceKind } from "./data/fashion-mnist/node/load.js";
-export { saveModel, loadModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";
-export type { LoadOptions } from "./io/files-node.js";
+export { saveModel, loadModel, listModels, removeModel, saveCheckpoint, loadCheckpoint } from "./io/files-node.js";

@@ -1,7 +1,7 @@
 // The one owner of every option rule and its wording. Constructors, the Trainer, fit, the loaders and the CLI's
 // flag parsers all check through here, so a rule reads the same wherever it is broken:
 //   Invalid <option>: expected <rule>, got <value>.
-import { OptionError } from "./errors.js";
+import { OptionError, ShapeError } from "./errors.js";
 
 /** A rule: the words every error uses for it, and the test. */
 export interface Rule<T = unknown> {
@@ -43,6 +43,8 @@ export const RULES = {
   seed: integerIn(0, 0xffffffff, "an integer in [0, 2^32)"),
   count: integerIn(1),
   countOrZero: integerIn(0),
+  // The kernels count a batch's rows in i32; a batchSize above the data's length trains it as one batch.
+  batchSize: integerIn(1, 2 ** 31 - 1, "an integer in [1, 2^31 − 1]"),
   positive: numberWhere("a finite number > 0", (v) => v > 0),
   nonNegative: numberWhere("a finite number ≥ 0", (v) => v >= 0),
   fraction: numberWhere("a number in [0, 1)", (v) => v >= 0 && v < 1),
@@ -110,4 +112,18 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/**
+ * Refuses the first NaN or ±Infinity in `values`, rows of `columns` values, naming its row and column: a
+ * non-finite feature makes every loss and prediction that reads it NaN, which no learning rate can mend.
+ */
+export function checkFinite(what: string, values: Float32Array, columns: number, hint: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    // v − v is 0 for every finite v, NaN for NaN and ±Infinity.
+    if (v - v !== 0) {
+      throw new ShapeError(`${what} at row ${Math.floor(i / columns)}, column ${i % columns}`, "a finite number", String(v), hint);
+    }
+  }
 }

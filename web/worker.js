@@ -82,7 +82,8 @@ async function train(options) {
   stopRequested = false;
   // A runtime per run: the backend asked for ("auto" included), with its own kernel memory, closed at the end.
   runtime?.close();
-  runtime = await createRuntime({ backend: options.backend });
+  // Its workers up, so that the page shows how many threads train.
+  runtime = await (await createRuntime({ backend: options.backend })).ready;
   const backend = runtime.backend;
   const seed = options.seed ?? 0;
   const model = options.model === "mlp"

@@ -4,7 +4,7 @@
 import type { Backend } from "../kernels/contract.js";
 import { BACKENDS } from "../kernels/contract.js";
 import { nearest } from "../validate.js";
-import { MAX_THREADS } from "../runtime/threads.js";
+import { MAX_THREADS } from "../runtime/pool.js";
 import type { Rule } from "../validate.js";
 import type { Output } from "./output.js";
 

@@ -1,5 +1,5 @@
 // `wasm-softmax eval`: a saved model's accuracy, loss and confusion matrix on the test set.
-import { evaluate } from "../train/fit.js";
+import { evaluate } from "../train/evaluate.js";
 import { confusionMatrix } from "../train/metrics.js";
 import { loadCheckpoint } from "../io/files-node.js";
 import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, required } from "./args.js";

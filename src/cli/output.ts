@@ -197,9 +197,13 @@ export function checkModelFits(file: string, model: DenseNetwork, data: Dataset,
   checkFits(model, data, `The model in ${file} is ${describeModel(model.config)}. ${hint}`);
 }
 
-/** The runtime a command computes on: --backend (else the fastest here) on --threads (else "auto"). */
-export function cliRuntime(o: { backend: Backend | undefined; threads: number | "auto" | undefined }): Promise<Runtime> {
-  return createRuntime({ ...(o.backend !== undefined && { backend: o.backend }), ...(o.threads !== undefined && { threads: o.threads }) });
+/**
+ * The runtime a command computes on: --backend (else the fastest here) on --threads (else "auto"), with its
+ * workers up, so that the line describing it counts them.
+ */
+export async function cliRuntime(o: { backend: Backend | undefined; threads: number | "auto" | undefined }): Promise<Runtime> {
+  const runtime = await createRuntime({ ...(o.backend !== undefined && { backend: o.backend }), ...(o.threads !== undefined && { threads: o.threads }) });
+  return runtime.ready;
 }
 
 /** "wasm-simd, 2 threads" or "wasm (1 thread: threads need the wasm-simd backend)". */

@@ -57,7 +57,7 @@ export const TRAIN_FLAGS = {
   }),
   hidden: widthsFlag("--hidden", { help: "hidden layer widths of the mlp, from the input side", defaultText: "256, as in d2l" }),
   epochs: integerFlag("--epochs", { help: "passes over the training set", default: 10, rule: RULES.count }),
-  batchSize: integerFlag("--batch-size", { help: "examples per optimizer step", default: 256, rule: RULES.count }),
+  batchSize: integerFlag("--batch-size", { help: "examples per optimizer step", default: 256, rule: RULES.batchSize }),
   optimizer: choiceFlag("--optimizer", ["sgd", "adam"], { help: "minibatch SGD or Adam", defaultText: "sgd" }),
   lr: numberFlag("--lr", {
     help: "learning rate", default: undefined, defaultText: "0.1 for sgd, 0.001 for adam", rule: RULES.positive,

@@ -1,6 +1,7 @@
 // `wasm-softmax train`: builds (or resumes) a model from the flags, fits it, and prints, saves and draws the run.
 import type { Dataset } from "../data/dataset.js";
-import { evaluate, fit } from "../train/fit.js";
+import { fit } from "../train/fit.js";
+import { evaluate } from "../train/evaluate.js";
 import type { Callback, History } from "../train/events.js";
 import { earlyStopping, progressLogger } from "../train/callbacks.js";
 import { checkpointEvery, encodeCheckpoint } from "../io/checkpoint.js";

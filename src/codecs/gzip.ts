@@ -18,9 +18,10 @@ export interface GunzipOptions {
   /**
    * The exact decompressed size, told by the first bytes of the content (an IDX header), or undefined while they
    * do not say (called again as bytes arrive, up to `HEAD_BYTES`); decompression stops there instead of at
-   * `maxBytes`.
+   * `maxBytes`. An error it throws (a header that is not what the file must start with) stops decompression at
+   * once and is thrown by gunzip.
    */
-  declaredSize?: (head: Uint8Array) => number | undefined;
+  declaredSize?: (head: Uint8Array, source: string) => number | undefined;
 }
 
 /** How many decompressed bytes `declaredSize` sees at most (an IDX header has at most 4 + 4 × 4). */
@@ -34,6 +35,7 @@ const TRAILING_HINT = "Re-download the file; if its content is right, recompress
  * stopping at the size the content declares and at `maxBytes`, so a small file cannot inflate without bound.
  * @throws {FormatError} when `bytes` are not gzip, the stream is truncated or corrupt, it inflates past the declared
  *   size or `maxBytes`, or more data follows the member (trailing bytes or a second member, at the offset named).
+ * @throws whatever `declaredSize` throws for the first inflated bytes, before more is inflated.
  * @throws {OptionError} for a `maxBytes` that is not a whole number of bytes in [1, 2^32].
  * @example
  * const idx = await gunzip(await (await fetch(url)).bytes(), "train-images-idx3-ubyte.gz", { declaredSize: idxSize });
@@ -45,6 +47,7 @@ export async function gunzip(bytes: Uint8Array, source = "gzip data", options: G
       "The file is not gzipped; pass it as it is (IDX files are accepted uncompressed).");
   }
   const result = await inflate(bytes, source, maxBytes, options.declaredSize);
+  if (result.kind === "refused") throw result.error;
   if (result.kind === "done") {
     // The trailer's last field is the member's size mod 2^32, which the inflater has checked against what it
     // produced; when the input's last four bytes say something else, the member ended before the input did.
@@ -67,7 +70,14 @@ export async function gunzip(bytes: Uint8Array, source = "gzip data", options: G
   }
   // Runtimes differ on data after a complete member: Node inflates a second member and rejects other bytes,
   // Chromium rejects both. When a complete member of the declared size ends early, that is the offense.
-  const declared = result.declared ?? (options.declaredSize && options.declaredSize(await headOf(bytes)));
+  // A head that the stream's failure cut short or left unreadable says nothing: the corruption is the offense.
+  const head = options.declaredSize && await headOf(bytes);
+  let declared = result.declared;
+  try {
+    declared ??= head && options.declaredSize!(head, source);
+  } catch {
+    declared = undefined;
+  }
   if (declared !== undefined) {
     const end = await memberEnd(bytes, declared);
     if (end !== undefined) throw trailingAt(bytes, source, end);
@@ -91,7 +101,8 @@ type Inflated =
   | { kind: "done"; data: Uint8Array }
   | { kind: "past"; declared: number }
   | { kind: "capped"; declared: number | undefined }
-  | { kind: "failed"; declared: number | undefined; reason: string };
+  | { kind: "failed"; declared: number | undefined; reason: string }
+  | { kind: "refused"; error: unknown };
 
 // Reads the decompressed stream chunk by chunk and cancels it as soon as it passes the declared size or the cap:
 // cancelling stops the inflater, so a bomb costs the bytes read so far, not its inflated size.
@@ -99,7 +110,7 @@ async function inflate(
   bytes: Uint8Array,
   source: string,
   maxBytes: number,
-  declaredSize: ((head: Uint8Array) => number | undefined) | undefined,
+  declaredSize: GunzipOptions["declaredSize"],
 ): Promise<Inflated> {
   const stream = new DecompressionStream("gzip");
   const writer = stream.writable.getWriter();
@@ -129,7 +140,11 @@ async function inflate(
       total += value.length;
       if (!asked) {
         // Asked again as bytes arrive, until it answers or has seen HEAD_BYTES: a labels header is only 8 bytes.
-        declared = declaredSize!(concat(chunks, total).subarray(0, HEAD_BYTES));
+        try {
+          declared = declaredSize!(concat(chunks, total).subarray(0, HEAD_BYTES), source);
+        } catch (error) {
+          return stop({ kind: "refused", error });
+        }
         asked = declared !== undefined || total >= HEAD_BYTES;
         if (declared !== undefined) {
           if (declared > maxBytes) return stop({ kind: "capped", declared });

@@ -1,5 +1,8 @@
 import { OptionError, ShapeError } from "../errors.js";
-import { check, checkKeys, checkOr, integerIn, rule, RULES, type Rule } from "../validate.js";
+import { check, checkFinite, checkKeys, checkOr, integerIn, rule, RULES, type Rule } from "../validate.js";
+
+/** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
+export type Targets = ArrayLike<number>;
 
 /** Options of `Dataset.fromArrays`. */
 export interface DatasetOptions {
@@ -17,9 +20,14 @@ export interface DatasetOptions {
    * only look like raw pixels. Required for a Float32Array of integers in [0, 255] above 1.
    */
   scale?: number;
+  /**
+   * Keep NaN and ±Infinity features (default false: the first one is refused with its row and column). Losses and
+   * predictions of the rows that hold them are then NaN.
+   */
+  allowNonFinite?: boolean;
 }
 
-const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale"];
+const KNOWN: readonly string[] = ["features", "classes", "imageShape", "classNames", "scale", "allowNonFinite"];
 
 /** Two or more classes: one class leaves nothing to learn. */
 export const CLASSES_RULE = integerIn(2);
@@ -67,6 +75,8 @@ export class Dataset {
   readonly classes: number;
   readonly imageShape: readonly [number, number] | undefined;
   readonly classNames: readonly string[] | undefined;
+  /** The `scale` the values were multiplied by when the Dataset was made, if one was given. */
+  readonly scale: number | undefined;
 
   /**
    * Wraps arrays without copying them (labels of another integer type are converted once). `y` is one integer
@@ -75,8 +85,8 @@ export class Dataset {
    * integer, `classes` below 2, an `imageShape` whose area is not `features`, class names that do not fit, a
    * `scale` that is not a finite number > 0, or a Float32Array `x` of raw-looking pixels (integers in [0, 255],
    * some above 1) without `scale`.
-   * @throws {ShapeError} when `x` is not `length × features` values, a label is outside `[0, classes)`, or a
-   * target is not finite.
+   * @throws {ShapeError} when `x` is not `length × features` values, a feature is NaN or ±Infinity (naming its row
+   * and column; unless `allowNonFinite`), a label is outside `[0, classes)`, or a target is not finite.
    * @example
    * const data = Dataset.fromArrays(new Float32Array([0, 1, 1, 0]), new Int32Array([0, 1]), { features: 2, classes: 2 });
    * const pixels = Dataset.fromArrays(floatPixels, labels, { features: 784, classes: 10, scale: 1 / 255 });
@@ -139,6 +149,14 @@ export class Dataset {
     return this.parts[0]!.x instanceof Uint8Array;
   }
 
+  /**
+   * @internal Whether the examples are pixels: Uint8 rows, or floats made from 0-255 values with `scale: 1 / 255`.
+   * A model first trained on them takes its raw inputs as pixels.
+   */
+  get fromPixels(): boolean {
+    return this.pixels || this.scale === U8_SCALE;
+  }
+
   /** @internal The values of row `i`, a view into the array that holds it (no check of `i`). */
   rowValues(i: number): Uint8Array | Float32Array {
     const parts = this.parts, F = this.features;
@@ -169,10 +187,16 @@ export class Dataset {
     if (!given) check("x", x, X_RULE);
     check("y", y, Y_RULE);
     const scale = checkOr("scale", opts.scale, RULES.positive, undefined);
+    const allowNonFinite = checkOr("allowNonFinite", opts.allowNonFinite, RULES.boolean, false);
     if (scale !== undefined && !checked) x = scaled(x as Uint8Array | Float32Array, Math.fround(scale));
     else if (!checked && x instanceof Float32Array && looksLikeRawPixels(x)) {
       throw new OptionError("scale", "a scale for Float32 values that look like raw pixels (integers in [0, 255])", undefined,
         "Pass `scale: 1 / 255` to train on [0, 1] as Uint8 pixels are, or `scale: 1` to keep the values as they are.");
+    }
+    // After scaling, which can overflow a large finite value to Infinity.
+    if (!checked && !allowNonFinite && x instanceof Float32Array) {
+      checkFinite("feature", x, features, "Replace missing or overflowing values before training (for example by the " +
+        "column's mean), or pass { allowNonFinite: true } to keep them: losses and predictions that read them are NaN.");
     }
     const values = given ? given.reduce((n, part) => n + part.rows * features, 0) : (x as Uint8Array | Float32Array).length;
     let targets: Float32Array | undefined;
@@ -203,6 +227,7 @@ export class Dataset {
     this.classes = classes;
     this.imageShape = imageShape;
     this.classNames = classNames;
+    this.scale = scale === undefined ? undefined : Math.fround(scale);
   }
 
   /** The examples at `indices`, copied, as a new Dataset with the same metadata. */
@@ -238,6 +263,7 @@ export class Dataset {
       classes: this.classes,
       ...(this.imageShape ? { imageShape: this.imageShape } : {}),
       ...(this.classNames ? { classNames: this.classNames } : {}),
+      ...(this.scale !== undefined ? { scale: this.scale } : {}),
     };
   }
 }

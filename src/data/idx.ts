@@ -3,6 +3,7 @@ import { check, checkKeys, checkOr, rule, RULES } from "../validate.js";
 import { CLASSES_RULE, classNamesRule, Dataset } from "./dataset.js";
 import { isGzip } from "../codecs/gzip.js";
 import { hexHead } from "../util/bytes.js";
+import { MAX_FEATURES } from "../util/limits.js";
 
 /** A parsed unsigned-byte IDX file: its dimensions and its data (a view into the input bytes). */
 export interface IdxArray {
@@ -48,7 +49,44 @@ export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
     throw new FormatError(source, "an IDX header (00 00 08 0N)", `gzip data (${hexHead(bytes)})`,
       "This looks gzipped: decompress it first with maybeGunzip(), or let loadFashionMNIST do it.");
   }
+  const { dims, headerBytes, size } = readHeader(bytes, source, false)!;
+  const count = size - headerBytes, dataBytes = bytes.length - headerBytes;
+  if (dataBytes !== count) {
+    const shape = dims.join("×");
+    if (dataBytes < count) {
+      throw new FormatError(source, `${count} data bytes for dimensions ${shape}`,
+        `${dataBytes} (the file is truncated)`, "Re-download the file: it was cut short.");
+    }
+    throw new FormatError(source, `${count} data bytes for dimensions ${shape}`,
+      `${dataBytes} (${dataBytes - count} trailing bytes)`,
+      "The file has extra bytes after its data: re-download the file, and check that two files were not joined.");
+  }
+  return { dims, data: bytes.subarray(headerBytes) };
+}
+
+/** Which file of a pair an IDX file must be: images (3 dimensions) or labels (1). */
+export type IdxKind = "images" | "labels";
+
+/**
+ * The total byte count (header and data) that the unsigned-byte IDX header at the start of `head` declares, or
+ * undefined while `head` is too short to hold the header. The header is checked as `parseIdx` checks it (and as
+ * an images or labels file when `kind` says which), so gunzip's `declaredSize` refuses a damaged or hostile file
+ * from its first inflated bytes, before inflating more.
+ * @throws {FormatError} naming `source` for a wrong magic number, type code or dimension count, images of more
+ *   pixels than any model takes, or a file of the other kind.
+ * @example
+ * idxSize(labelsBytes.subarray(0, 8)); // 8 + count
+ */
+export function idxSize(head: Uint8Array, source = "IDX file", kind?: IdxKind): number | undefined {
+  const header = readHeader(head, source, true);
+  if (header && kind) checkKind(header.dims, source, kind);
+  return header?.size;
+}
+
+// The header at the start of `bytes`, checked; undefined when `prefix` and `bytes` are too short to tell yet.
+function readHeader(bytes: Uint8Array, source: string, prefix: boolean): { dims: number[]; headerBytes: number; size: number } | undefined {
   if (bytes.length < 4) {
+    if (prefix) return undefined;
     throw new FormatError(source, "an IDX file with a 4-byte magic number", `${bytes.length} bytes`,
       "The file is empty or cut short: re-download the file.");
   }
@@ -68,6 +106,7 @@ export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
   }
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
+    if (prefix) return undefined;
     throw new FormatError(source, `a ${headerBytes}-byte header for ${rank} dimensions`, `${bytes.length} bytes`,
       "The file is cut short: re-download the file.");
   }
@@ -79,34 +118,20 @@ export function parseIdx(bytes: Uint8Array, source = "IDX file"): IdxArray {
     dims.push(size);
     count *= size;
   }
-  const dataBytes = bytes.length - headerBytes;
-  if (dataBytes !== count) {
-    const shape = dims.join("×");
-    if (dataBytes < count) {
-      throw new FormatError(source, `${count} data bytes for dimensions ${shape}`,
-        `${dataBytes} (the file is truncated)`, "Re-download the file: it was cut short.");
-    }
-    throw new FormatError(source, `${count} data bytes for dimensions ${shape}`,
-      `${dataBytes} (${dataBytes - count} trailing bytes)`,
-      "The file has extra bytes after its data: re-download the file, and check that two files were not joined.");
+  if (rank === 3 && dims[1]! * dims[2]! > MAX_FEATURES) {
+    throw new FormatError(source, `images of at most ${MAX_FEATURES} pixels (the most inputs a model of 2^28 parameters takes)`,
+      `${dims[1]}×${dims[2]} pixels`, "The header is damaged or this is not an images file: re-download the file.");
   }
-  return { dims, data: bytes.subarray(headerBytes) };
+  return { dims, headerBytes, size: headerBytes + count };
 }
 
-/**
- * The total byte count (header and data) that an unsigned-byte IDX header declares, or undefined when `head` does
- * not start with one; lets decompression stop at the size the file says it has.
- * @example
- * idxSize(labelsBytes.subarray(0, 8)); // 8 + count
- */
-export function idxSize(head: Uint8Array): number | undefined {
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08) return undefined;
-  const rank = head[3]!;
-  if (rank < 1 || rank > 4 || head.length < 4 + 4 * rank) return undefined;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  let count = 1;
-  for (let d = 0; d < rank; d++) count *= view.getUint32(4 + 4 * d, false);
-  return 4 + 4 * rank + count;
+function checkKind(dims: readonly number[], source: string, kind: IdxKind): void {
+  if (kind === "images" && dims.length !== 3) {
+    throw new FormatError(source, "an images file (magic 0x00000803: count × rows × cols)", describeIdx(dims), swapHint(dims, 1));
+  }
+  if (kind === "labels" && dims.length !== 1) {
+    throw new FormatError(source, "a labels file (magic 0x00000801: one dimension)", describeIdx(dims), swapHint(dims, 3));
+  }
 }
 
 /**
@@ -132,14 +157,8 @@ export function parseIdxPair(images: Uint8Array, labels: Uint8Array, opts: IdxPa
 
   const img = parseIdx(images, imagesSource);
   const lab = parseIdx(labels, labelsSource);
-  if (img.dims.length !== 3) {
-    throw new FormatError(imagesSource, "an images file (magic 0x00000803: count × rows × cols)",
-      describeIdx(img.dims), swapHint(img.dims, 1));
-  }
-  if (lab.dims.length !== 1) {
-    throw new FormatError(labelsSource, "a labels file (magic 0x00000801: one dimension)",
-      describeIdx(lab.dims), swapHint(lab.dims, 3));
-  }
+  checkKind(img.dims, imagesSource, "images");
+  checkKind(lab.dims, labelsSource, "labels");
   const [count, rows, cols] = img.dims as [number, number, number];
   const labelCount = lab.dims[0]!;
   if (count !== labelCount) {

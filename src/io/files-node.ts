@@ -1,23 +1,33 @@
 // Models and checkpoints in files (Node, Deno, Bun): the bytes of encodeModel / encodeCheckpoint, written atomically.
-import { readFile } from "node:fs/promises";
+// A model location ("indexeddb://…", "opfs://…") goes to the browser stores, so one saveModel serves both.
+import { open, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { FormatError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic-node.js";
 import type { DenseNetwork } from "../model/network.js";
 import { decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel } from "./checkpoint.js";
-import type { Checkpoint, DecodeCheckpointOptions } from "./checkpoint.js";
+import type { Checkpoint, EncodeModelOptions, LoadOptions } from "./checkpoint.js";
 import { check, checkKeys, rule } from "../validate.js";
+import { CHECKPOINT_MAGIC } from "./format.js";
+import * as browser from "./model-storage.js";
+import { isLocation } from "./storage.js";
 
 const PATH = rule<string>("a file path (a non-empty string)", (v) => typeof v === "string" && v !== "");
 
 /**
  * Writes a model to a file atomically (temporary file, fsync, rename): a crash never leaves a half-written file.
- * @throws {OptionError} when `model` is not a wasm-softmax model or `path` is not a non-empty string.
+ * `{ dtype: "f16" | "int8" }` stores smaller weights, as `encodeModel` does. "indexeddb://name" and "opfs://name"
+ * are the browser's stores, as from the browser entry.
+ * @throws {OptionError} when `model` is not a wasm-softmax model, `path` is not a non-empty string, or for an
+ *   option `encodeModel` refuses.
+ * @throws {StorageError} for "indexeddb://" and "opfs://", which Node, Deno and Bun do not have.
  * @example
- * await saveModel(model, "model.wsmx"); // later: await loadModel("model.wsmx")
+ * await saveModel(model, "model.wsmx", { dtype: "int8" }); // later: await loadModel("model.wsmx")
  */
-export async function saveModel(model: DenseNetwork, path: string): Promise<void> {
+export async function saveModel(model: DenseNetwork, path: string, options?: EncodeModelOptions): Promise<void> {
+  if (isLocation(path)) return browser.saveModel(model, path, options);
   check("path", path, PATH);
-  await writeFileAtomic(path, encodeModel(model));
+  await writeFileAtomic(path, encodeModel(model, options));
 }
 
 /**
@@ -32,9 +42,6 @@ export async function saveCheckpoint(checkpoint: Checkpoint | Uint8Array, path: 
   check("path", path, PATH);
   await writeFileAtomic(path, checkpoint instanceof Uint8Array ? checkpoint : encodeCheckpoint(checkpoint));
 }
-
-/** Options of `loadCheckpoint` and `loadModel`. */
-export type LoadOptions = Omit<DecodeCheckpointOptions, "source">;
 
 /**
  * Reads a checkpoint file, checked as `decodeCheckpoint` checks bytes.
@@ -54,12 +61,59 @@ export async function loadCheckpoint(path: string, options?: LoadOptions): Promi
  * @throws {FormatError} for a missing, unreadable, damaged or foreign file.
  * @throws {OptionError} for a `path` that is not a non-empty string, an unknown option or an `allowNonFinite` that
  *   is not a boolean.
+ * @throws {StorageError} for "indexeddb://" and "opfs://", which Node, Deno and Bun do not have.
  * @example
  * const model = await loadModel("model.wsmx");
  */
 export async function loadModel(path: string, options?: LoadOptions): Promise<DenseNetwork> {
+  if (isLocation(path)) return browser.loadModel(path, options);
   const { allowNonFinite } = checkKeys("loadModel", options, ["allowNonFinite"]);
   return decodeModel(await readBytes(path, "model"), { source: path, ...(allowNonFinite !== undefined && { allowNonFinite }) });
+}
+
+/**
+ * The model files in a directory (those that start as model and checkpoint files do), as paths, sorted; none for
+ * a directory that does not exist.
+ * @throws {OptionError} when `dir` is not a non-empty string.
+ * @throws {StorageError} for "indexeddb://" and "opfs://", which Node, Deno and Bun do not have.
+ * @example
+ * const kept = await listModels("models"); // ["models/fashion.wsmx", …]
+ */
+export async function listModels(dir: string): Promise<string[]> {
+  if (isLocation(dir)) return browser.listModels(dir);
+  check("dir", dir, PATH);
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  const magic = new TextEncoder().encode(CHECKPOINT_MAGIC);
+  const models = await Promise.all(entries.filter((e) => e.isFile()).map(async ({ name }) => {
+    const file = await open(join(dir, name), "r").catch(() => undefined);
+    if (!file) return undefined;
+    try {
+      const { buffer, bytesRead } = await file.read(new Uint8Array(magic.length), 0, magic.length, 0);
+      return bytesRead === magic.length && buffer.every((b, i) => b === magic[i]) ? join(dir, name) : undefined;
+    } finally {
+      await file.close();
+    }
+  }));
+  return models.filter((path): path is string => path !== undefined).sort();
+}
+
+/**
+ * Removes a model file; resolves to true when there was one.
+ * @throws {OptionError} when `path` is not a non-empty string.
+ * @throws {StorageError} for "indexeddb://" and "opfs://", which Node, Deno and Bun do not have.
+ * @example
+ * await removeModel("models/fashion.wsmx");
+ */
+export async function removeModel(path: string): Promise<boolean> {
+  if (isLocation(path)) return browser.removeModel(path);
+  check("path", path, PATH);
+  return rm(path).then(() => true, (error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return false;
+    throw error;
+  });
 }
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {

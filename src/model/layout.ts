@@ -1,4 +1,5 @@
 import { check, numberWhere } from "../validate.js";
+import { MAX_PARAMETERS } from "../util/limits.js";
 
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {
@@ -9,12 +10,7 @@ export interface LayerLayout {
   readonly bias: number;
 }
 
-/**
- * The most parameters a model may have: 2^28 f32 values, a 1 GiB parameter block. wasm32 addresses 4 GiB, and
- * training holds the block, its gradients and up to two optimizer buffers of the same size; the cap refuses
- * absurd sizes (a typo, a damaged checkpoint) before anything is allocated.
- */
-export const MAX_PARAMETERS = 2 ** 28;
+export { MAX_PARAMETERS };
 
 /** @internal The parameter count of dense layers of these widths, by arithmetic only (nothing is allocated). */
 export function parameterCount(layers: readonly number[]): number {

@@ -2,9 +2,11 @@ import { DenseNetwork, checkWidth } from "./network.js";
 import type { ModelConfig } from "./network.js";
 import { OptionError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
+import { MEANING_KEYS } from "./description.js";
+import type { MeaningOptions } from "./description.js";
 
 /** Options of `new SoftmaxRegression(…)`. */
-export interface SoftmaxRegressionOptions {
+export interface SoftmaxRegressionOptions extends MeaningOptions {
   /** Features per example (784 for Fashion-MNIST). */
   inputs: number;
   /** Number of classes (10 for Fashion-MNIST). */
@@ -27,19 +29,20 @@ export class SoftmaxRegression extends DenseNetwork {
   private readonly weightStd: number;
 
   constructor(options: SoftmaxRegressionOptions) {
-    const { inputs, classes, seed = 0, weightStd = 0.01 } = checkKeys("SoftmaxRegression", options, ["inputs", "classes", "seed", "weightStd"]);
-    super([checkWidth("inputs", inputs), checkWidth("classes", classes, 2)], seed, weightStd);
+    const { inputs, classes, seed = 0, weightStd = 0.01, ...meaning } =
+      checkKeys("SoftmaxRegression", options, ["inputs", "classes", "seed", "weightStd", ...MEANING_KEYS]);
+    super([checkWidth("inputs", inputs), checkWidth("classes", classes, 2)], seed, weightStd, meaning);
     this.seed = seed;
     this.weightStd = weightStd;
   }
 
   get config(): ModelConfig {
-    return { type: "softmax-regression", inputs: this.inputs, classes: this.classes, seed: this.seed, weightStd: this.weightStd };
+    return { type: "softmax-regression", inputs: this.inputs, classes: this.classes, seed: this.seed, weightStd: this.weightStd, ...this.meaningConfig() };
   }
 }
 
 /** Options of `new MLP(…)`. */
-export interface MLPOptions {
+export interface MLPOptions extends MeaningOptions {
   /** Widths from input to output, e.g. [784, 256, 10]. */
   layers: readonly number[];
   /** Activation between layers. Only "relu" for now. */
@@ -61,16 +64,17 @@ export class MLP extends DenseNetwork {
   private readonly weightStd: number;
 
   constructor(options: MLPOptions) {
-    const { layers, activation = "relu", seed = 0, weightStd = 0.01 } = checkKeys("MLP", options, ["layers", "activation", "seed", "weightStd"]);
+    const { layers, activation = "relu", seed = 0, weightStd = 0.01, ...meaning } =
+      checkKeys("MLP", options, ["layers", "activation", "seed", "weightStd", ...MEANING_KEYS]);
     check("layers", layers, LAYERS);
     check("activation", activation, oneOf(["relu"]));
-    super(layers.map((w, i) => checkWidth(`layers[${i}]`, w, i === layers.length - 1 ? 2 : 1)), seed, weightStd);
+    super(layers.map((w, i) => checkWidth(`layers[${i}]`, w, i === layers.length - 1 ? 2 : 1)), seed, weightStd, meaning);
     this.seed = seed;
     this.weightStd = weightStd;
   }
 
   get config(): ModelConfig {
-    return { type: "mlp", layers: [...this.layers], activation: "relu", seed: this.seed, weightStd: this.weightStd };
+    return { type: "mlp", layers: [...this.layers], activation: "relu", seed: this.seed, weightStd: this.weightStd, ...this.meaningConfig() };
   }
 }
 

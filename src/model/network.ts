@@ -1,16 +1,17 @@
 import type { Runtime } from "../runtime/runtime.js";
 import { runtimeOf } from "../runtime/runtime.js";
-import { Scope } from "../runtime/memory.js";
 import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../util/random.js";
-import { RULES, check, checkKeys, integerIn } from "../validate.js";
-import { forward, room, staging, writeRows } from "./passes.js";
+import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
+import { Inference } from "./inference.js";
 import { checkParameterCount, layoutOf } from "./layout.js";
 import type { LayerLayout } from "./layout.js";
 import { toInputRows } from "./inputs.js";
 import type { ArrayInputs } from "./inputs.js";
 import { summary } from "./summary.js";
+import { Meaning, checkPixels } from "./description.js";
+import type { InputDescription, JSONValue, MeaningConfig, MeaningOptions } from "./description.js";
 import { INSPECT, inspectAs } from "../util/inspect.js";
 
 export type { LayerLayout } from "./layout.js";
@@ -23,10 +24,20 @@ export interface PredictOptions {
   runtime?: Runtime;
 }
 
-/** The serialisable description of a model; `createModel` turns it back into one. */
-export type ModelConfig =
+/** The serialisable description of a model (with its class names, input description and metadata when it has them); `createModel` turns it back into one. */
+export type ModelConfig = (
   | { type: "softmax-regression"; inputs: number; classes: number; seed: number; weightStd: number }
-  | { type: "mlp"; layers: number[]; activation: "relu"; seed: number; weightStd: number };
+  | { type: "mlp"; layers: number[]; activation: "relu"; seed: number; weightStd: number }
+) & MeaningConfig;
+
+/** One of a row's most probable classes, from `topK`. */
+export interface Prediction {
+  /** The class name (from the model's `labels`), or the class index as a string when the model has none. */
+  label: string;
+  /** The class index. */
+  index: number;
+  probability: number;
+}
 
 const PREDICT_ROWS = 1024;
 
@@ -45,8 +56,9 @@ export abstract class DenseNetwork {
   readonly size: number;
   #own: Float32Array;
   #holder: { owner: object; view: () => Float32Array } | undefined;
+  #meaning: Meaning;
 
-  protected constructor(layers: readonly number[], seed: unknown, weightStd: unknown) {
+  protected constructor(layers: readonly number[], seed: unknown, weightStd: unknown, meaning: MeaningOptions) {
     const s = check("seed", seed, RULES.seed), std = check("weightStd", weightStd, RULES.nonNegative);
     checkParameterCount("model size", layers);
     const { layout, size } = layoutOf(layers);
@@ -54,6 +66,7 @@ export abstract class DenseNetwork {
     this.layout = layout;
     this.size = size;
     this.#own = new Float32Array(size);
+    this.#meaning = new Meaning(meaning, layers[0]!, layers[layers.length - 1]!);
     // Weights N(0, weightStd²), biases 0, as d2l initialises them.
     const rng = new Rng(s);
     for (const { weight, bias } of layout) {
@@ -65,6 +78,12 @@ export abstract class DenseNetwork {
 
   get inputs(): number { return this.layers[0]!; }
   get classes(): number { return this.layers[this.layers.length - 1]!; }
+  /** Class names, one per class, when the model has them (given, or from the first Dataset it trained on). */
+  get labels(): readonly string[] | undefined { return this.#meaning.labels; }
+  /** How raw inputs become its features: pixels or floats, image shape, normalizer (see InputDescription). */
+  get input(): InputDescription { return this.#meaning.input; }
+  /** The user metadata given to the constructor (frozen JSON), if any. */
+  get metadata(): JSONValue | undefined { return this.#meaning.metadata; }
   /** Layers, shapes, activations and parameter counts, as Keras's `model.summary()` prints them. */
   summary(): string { return summary(this); }
 
@@ -108,6 +127,7 @@ export abstract class DenseNetwork {
    * Class probabilities, one row of `classes` values per input row, each row summing to 1.
    * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
    * @throws {WasmError} before `init()` when no `runtime` is given.
+   * @throws {ClosedError} when the runtime was closed.
    * @example
    * const p = model.predictProba(test.x.subarray(0, 784)); // 10 probabilities for the first test image
    */
@@ -116,14 +136,45 @@ export abstract class DenseNetwork {
   }
 
   /**
+   * The `k` most probable classes of each input row, most probable first (ties: lower index first), with their
+   * labels and probabilities.
+   * @throws {OptionError} for a `k` that is not an integer in [1, classes], or inputs the model cannot take.
+   * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
+   * @throws {WasmError} before `init()` when no `runtime` is given.
+   * @example
+   * const [[best]] = model.topK(pixels); // { label: "Ankle boot", index: 9, probability: 0.93 }
+   */
+  topK(x: Inputs, k = 1, options?: PredictOptions): Prediction[][] {
+    const C = this.classes;
+    check("k", k, integerIn(1, C));
+    const p = this.predictProba(x, options), labels = this.labels, out: Prediction[][] = [];
+    for (let at = 0; at < p.length; at += C) {
+      const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => p[at + b]! - p[at + a]! || a - b);
+      out.push(order.slice(0, k).map((index) => ({ label: labels?.[index] ?? String(index), index, probability: p[at + index]! })));
+    }
+    return out;
+  }
+
+  /**
    * The most probable class of each input row.
    * @throws {ShapeError} when the inputs are not whole rows of `inputs` values.
    * @throws {WasmError} before `init()` when no `runtime` is given.
+   * @throws {ClosedError} when the runtime was closed.
    * @example
    * const classes = model.predict(test); // Int32Array(10000)
    */
   predict(x: Inputs, options?: PredictOptions): Int32Array {
     return this.#infer(x, "class", options) as Int32Array;
+  }
+
+  /** @internal Fills what the model does not know yet (pixels, image shape, labels) from data it trains on. */
+  learnFrom(data: { fromPixels: boolean; imageShape?: readonly [number, number] | undefined; classNames?: readonly string[] | undefined }): void {
+    this.#meaning.learnFrom(data);
+  }
+
+  /** The class names, input description and metadata as config fields (only those known). */
+  protected meaningConfig(): MeaningConfig {
+    return this.#meaning.config();
   }
 
   /** @internal Hands the live block to `owner` (a Trainer), whose `view` gives it; `release` takes it back. */
@@ -149,42 +200,29 @@ export abstract class DenseNetwork {
 
   #infer(input: Inputs, what: "proba" | "class", options: PredictOptions | undefined): Float32Array | Int32Array {
     const rt = runtimeOf(checkKeys("predict", options, ["runtime"]).runtime);
-    const x = rowsOf(input, this.inputs);
-    const rows = x.length / this.inputs, C = this.classes, k = rt.kernels;
-    const params = this.getParameters(), scope = new Scope(rt.arena);
+    const x = rowsOf(input, this);
+    const inference = new Inference(rt, this, this.getParameters());
     try {
-      const B = Math.min(rows, PREDICT_ROWS);
-      const p = scope.f32(this.size, params);
-      const { acts } = room(scope, this.layers, B, false);
-      const stage = staging(scope, B, this.inputs);
-      const out = scope.alloc(B * C * 4), logits = acts[acts.length - 1]!;
-      const result = what === "proba" ? new Float32Array(rows * C) : new Int32Array(rows);
-      for (let start = 0; start < rows; start += B) {
-        const n = Math.min(B, rows - start);
-        writeRows(k, rt.arena, stage, acts[0]!, x.subarray(start * this.inputs, (start + n) * this.inputs), n, this.inputs);
-        forward(k, this.layout, p, acts, n);
-        if (what === "proba") {
-          k.softmaxRows(out, logits, n, C);
-          result.set(new Float32Array(rt.arena.memory.buffer, out, n * C), start * C);
-        } else {
-          k.argmaxRows(out, logits, n, C);
-          result.set(new Int32Array(rt.arena.memory.buffer, out, n), start);
-        }
-      }
-      return result;
+      return what === "proba" ? inference.probabilities(x, PREDICT_ROWS) : inference.classes(x, PREDICT_ROWS);
     } finally {
-      scope.close();
+      inference.close();
     }
   }
 }
 
-/** @internal The input rows of `input` for a model `width` values wide, checked. */
-export function rowsOf(input: Inputs, width: number): Uint8Array | Float32Array {
-  if (input instanceof Dataset && input.features !== width) {
+/** @internal The rule every function taking a model checks it by. */
+export const MODEL = rule<DenseNetwork>("a model such as new SoftmaxRegression({ inputs: 784, classes: 10 })", (v) => v instanceof DenseNetwork);
+
+/** @internal The input rows of `input` for `model`, checked against its input width and description. */
+export function rowsOf(input: Inputs, model: DenseNetwork): Uint8Array | Float32Array {
+  const width = model.inputs;
+  if (!(input instanceof Dataset)) return toInputRows(input, width, model.input.pixels);
+  if (input.features !== width) {
     throw new ShapeError("dataset", `${width} features per example (the model's input width)`, `${input.features}`,
       "Build the model with `inputs` equal to the data's features.");
   }
-  return input instanceof Dataset ? input.x : toInputRows(input, width);
+  checkPixels(model.input.pixels, input.pixels);
+  return input.x;
 }
 
 /**
@@ -200,6 +238,7 @@ export function checkFits(model: DenseNetwork, data: Dataset, hint?: string): vo
     throw new ShapeError("dataset", `${model.classes} classes (the model's output width)`, `${data.classes}`,
       hint ?? "Build the model with `classes` equal to the data's classes.");
   }
+  checkPixels(model.input.pixels, data.pixels);
 }
 
 function describeLength(values: unknown): string {

@@ -49,23 +49,6 @@ export abstract class Optimizer {
     this.#holder = undefined;
   }
 
-  /** @internal A copy of the buffers and step count, wherever they live now: what fit rolls back to. */
-  snapshot(): { state: Float32Array | undefined; steps: number } {
-    return { state: this.state, steps: this.steps };
-  }
-
-  /** @internal Puts a snapshot back, into kernel memory while a Trainer holds the optimizer. */
-  rollback(snapshot: { state: Float32Array | undefined; steps: number }): void {
-    if (this.#holder) {
-      const view = this.#holder.view();
-      if (snapshot.state) view.set(snapshot.state);
-      else view.fill(0);
-    } else {
-      this.#state = snapshot.state?.slice();
-    }
-    this.steps = snapshot.steps;
-  }
-
   /** The optimizer's type and hyperparameters, as checkpoints store them. */
   abstract readonly config: OptimizerConfig;
 

@@ -40,30 +40,48 @@ export interface RunOptions {
 }
 
 /**
- * What a callback is told. `trainBegin` comes once before the first epoch (epoch = epochs already done),
- * `batch` after each optimizer step, `epoch` after each whole epoch (with validation figures), `trainEnd`
- * once when fit ends without an error (`stopped` says why).
+ * What `Trainer.trainEpoch` tells its callbacks after each optimizer step: what it knows, the figures of its own
+ * epoch so far. `fit` passes each one on to its callbacks as a TrainEvent, with the run's context added.
  */
-export interface TrainEvent {
-  phase: "trainBegin" | "batch" | "epoch" | "trainEnd";
-  /** 1-based; at trainBegin and trainEnd the last epoch finished (0 before any). */
+export interface BatchEvent {
+  phase: "batch";
+  /** The epoch being trained (1-based, as trainEpoch was given it). */
   epoch: number;
-  epochs: number;
-  /** 1-based; equals `batches` at the end of an epoch, 0 at trainBegin. */
+  /** 1-based; equals `batches` at the last batch of the epoch. */
   batch: number;
   batches: number;
-  /** Running figures of this epoch; at trainBegin and trainEnd those of the last epoch finished (NaN before any). */
+  /** Running figures of this epoch. */
   logs: Logs;
-  /** The model being trained; its parameters are live (getParameters / setParameters work mid-fit). */
+  /** The model being trained; its parameters are live (getParameters / setParameters work mid-epoch). */
   model: DenseNetwork;
   /** The optimizer; its state and `steps` are current. */
   optimizer: Optimizer;
+}
+
+/** Told after every batch of `trainEpoch`; returning "stop" (or a promise of it) ends the epoch after this batch. */
+export type BatchCallback = (event: BatchEvent) => void | "stop" | Promise<void | "stop">;
+
+/**
+ * What a `fit` callback is told. `trainBegin` comes once before the first epoch (epoch = epochs already done),
+ * `batch` after each optimizer step, `epoch` after each whole epoch (with validation figures), `trainEnd`
+ * once when fit ends without an error (`stopped` says why).
+ */
+export interface TrainEvent extends Omit<BatchEvent, "phase"> {
+  phase: "trainBegin" | "batch" | "epoch" | "trainEnd";
+  /** 1-based; at trainBegin and trainEnd the last epoch finished (0 before any). */
+  epoch: number;
+  /** The epoch fit ends at. */
+  epochs: number;
+  /** 1-based; equals `batches` at the end of an epoch, 0 at trainBegin. */
+  batch: number;
+  /** Running figures of this epoch; at trainBegin and trainEnd those of the last epoch finished (NaN before any). */
+  logs: Logs;
   /** The options that decide the rest of the run, for checkpoints. */
   run: RunOptions;
   /** Whole epochs so far, this one included at its end. */
   history: EpochLogs[];
   /** Whether fit evaluates validation data after each epoch (so epoch logs carry valLoss and valAccuracy). */
-  validates?: boolean;
+  validates: boolean;
   /** At trainEnd: why training ended. */
   stopped?: History["stopped"];
 }
@@ -84,7 +102,7 @@ export interface History {
 }
 
 /** @internal Calls every callback in order; true when any asked to stop. */
-export async function notify(callbacks: readonly Callback[], event: TrainEvent): Promise<boolean> {
+export async function notify<E>(callbacks: readonly ((event: E) => void | "stop" | Promise<void | "stop">)[], event: E): Promise<boolean> {
   let stop = false;
   for (const callback of callbacks) if ((await callback(event)) === "stop") stop = true;
   return stop;

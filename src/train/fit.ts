@@ -1,18 +1,20 @@
-// fit and evaluate: loops over a Trainer's public methods, plus callbacks. Nothing here touches kernel memory.
+// fit: a loop over a Trainer's public methods (trainEpoch, evaluate, snapshot, restore, close), plus callbacks and
+// the divergence rules. Nothing here touches kernel memory.
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork } from "../model/network.js";
-import type { Runtime } from "../runtime/runtime.js";
 import { DivergenceError, OptionError } from "../errors.js";
 import { DIVERGENCE_FACTOR, START_LOSS_FACTOR } from "./divergence.js";
 import { RULES, check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
-import type { LossSpec } from "./losses.js";
-import { TRAINER_OPTIONS, Trainer, checkData } from "./trainer.js";
-import type { EpochOptions, TrainerOptions } from "./trainer.js";
+import { TRAINER_OPTIONS, Trainer } from "./trainer.js";
+import type { EpochOptions, TrainerOptions, TrainerSnapshot } from "./trainer.js";
+import { checkDataset } from "./feed.js";
 import { notify } from "./events.js";
-import type { Callback, EpochLogs, History, Logs, TrainEvent } from "./events.js";
+import type { BatchCallback, Callback, EpochLogs, History, Logs, TrainEvent } from "./events.js";
 
 /** Options of `fit`: the Trainer's, an epoch's, and the run's length and validation. Unknown keys are refused. */
-export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch"> {
+export interface FitOptions extends TrainerOptions, Omit<EpochOptions, "epoch" | "callbacks"> {
+  /** Told at the start, after every batch and epoch, and at the end; returning "stop" ends training there. */
+  callbacks?: Callback[];
   /** The epoch to end at (1-based, inclusive). Default 10. */
   epochs?: number;
   /** Epochs already done (to resume a checkpointed run): training starts at epoch initialEpoch + 1. Default 0. */
@@ -44,12 +46,14 @@ const NO_LOGS: Logs = { loss: NaN, accuracy: NaN, ms: 0 };
  *   batch (measured before its update); the model and optimizer are then restored to the end of the last good
  *   epoch (or to their state before `fit`), and `restoredEpoch` says which.
  * @throws {WasmError} before `init()` when no `runtime` is given.
+ * @throws {ClosedError} when the runtime is closed, before or during the run: fit stops at the next batch, and the
+ *   model keeps the weights of the last step that finished.
  * @example
  * const history = await fit(model, train, { epochs: 10, batchSize: 256, optimizer: new SGD({ lr: 0.1 }), validationData: test });
  */
 export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptions): Promise<History> {
   const o = checkKeys("fit", options, FIT_OPTIONS);
-  checkData("data", data);
+  checkDataset("data", data);
   const epochs = checkOr("epochs", o.epochs, RULES.count, 10);
   const initialEpoch = checkOr("initialEpoch", o.initialEpoch, integerIn(0, epochs - 1, `an integer in [0, epochs = ${epochs})`), 0);
   const shuffle = checkOr("shuffle", o.shuffle, RULES.boolean, true);
@@ -70,21 +74,21 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
   const event = (phase: TrainEvent["phase"], epoch: number, batch: number, logs: Logs): TrainEvent =>
     ({ phase, epoch, epochs, batch, batches, logs, model, optimizer: trainer.optimizer, run, history: history.epochs,
       validates: validation !== undefined });
-  // Batch events come from trainEpoch; they get this run's length and history on their way to the callbacks.
-  const onBatch: Callback[] = callbacks.length === 0 ? [] :
-    [async (e) => ((await notify(callbacks, { ...e, epochs, history: history.epochs })) ? "stop" : undefined)];
+  // trainEpoch tells what it knows of its epoch; the callbacks get it with this run's length, options and history.
+  const onBatch: BatchCallback[] = callbacks.length === 0 ? [] :
+    [async (e) => ((await notify(callbacks, event("batch", e.epoch, e.batch, e.logs))) ? "stop" : undefined)];
   // The state each epoch started from, to put back when one diverges.
-  let good = { epoch: initialEpoch, params: model.getParameters(), optimizer: trainer.optimizer.snapshot() };
+  let good: { epoch: number; snapshot: TrainerSnapshot } | undefined;
   const diverged = (error: DivergenceError): DivergenceError => {
-    model.setParameters(good.params);
-    trainer.optimizer.rollback(good.optimizer);
-    error.restoredEpoch = good.epoch;
+    trainer.restore(good!.snapshot);
+    error.restoredEpoch = good!.epoch;
     return error;
   };
   let start: number | undefined;
-  const firstBatch: Callback[] = [({ logs }) => { start ??= logs.loss; }, ...onBatch];
+  const firstBatch: BatchCallback[] = [({ logs }) => { start ??= logs.loss; }, ...onBatch];
   try {
     checkSchedule(trainer, initialEpoch, epochs);
+    good = { epoch: initialEpoch, snapshot: trainer.snapshot() };
     if (await notify(callbacks, event("trainBegin", initialEpoch, 0, history.epochs.at(-1) ?? NO_LOGS))) history.stopped = "callback";
     for (let epoch = initialEpoch + 1; epoch <= epochs && history.stopped === "completed"; epoch++) {
       let result;
@@ -114,7 +118,7 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
       history.epochs.push(logs);
       if (await notify(callbacks, event("epoch", epoch, batches, logs))) history.stopped = "callback";
       else if (signal?.aborted) history.stopped = "aborted";
-      good = { epoch, params: model.getParameters(), optimizer: trainer.optimizer.snapshot() };
+      good = { epoch, snapshot: trainer.snapshot() };
     }
     const last = history.epochs.at(-1);
     await notify(callbacks, { ...event("trainEnd", last?.epoch ?? initialEpoch, 0, last ?? NO_LOGS), stopped: history.stopped });
@@ -137,7 +141,7 @@ function checkSchedule(trainer: Trainer, initialEpoch: number, epochs: number): 
 
 function splitValidation(data: Dataset, validationData: unknown, validationSplit: unknown): [Dataset, Dataset | undefined] {
   if (validationSplit === undefined) {
-    return [data, validationData === undefined ? undefined : checkData("validationData", validationData)];
+    return [data, validationData === undefined ? undefined : checkDataset("validationData", validationData)];
   }
   if (validationData !== undefined) {
     throw new OptionError("validationSplit", "to be left out when validationData is given", validationSplit);
@@ -150,23 +154,4 @@ function splitValidation(data: Dataset, validationData: unknown, validationSplit
   const cut = data.length - held;
   const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
   return [data.subset(range(0, cut)), data.subset(range(cut, data.length))];
-}
-
-/**
- * Mean loss (cross-entropy unless `loss` says otherwise) and accuracy of `model` on `data`, without changing
- * it: a Trainer's `evaluate` for one call.
- * @throws {OptionError} for an unknown or invalid option, or data that is not a non-empty Dataset.
- * @throws {ShapeError} when the data's features or classes do not match the model.
- * @example
- * const { loss, accuracy } = evaluate(model, test);
- */
-export function evaluate(model: DenseNetwork, data: Dataset, options?: { batchSize?: number; loss?: LossSpec; runtime?: Runtime }):
-  { n: number; loss: number; accuracy: number } {
-  const o = checkKeys("evaluate", options, ["batchSize", "loss", "runtime"]);
-  const trainer = Trainer.forEvaluation(model, o);
-  try {
-    return trainer.evaluate(data);
-  } finally {
-    trainer.close();
-  }
 }

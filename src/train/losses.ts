@@ -1,5 +1,5 @@
 import type { Kernels, Ptr } from "../kernels/contract.js";
-import { OptionError } from "../errors.js";
+import { OptionError, ShapeError } from "../errors.js";
 import { HUBER_DELTA, LABEL_SMOOTHING, checkKeys, checkOr } from "../validate.js";
 
 /** The loss `fit` minimises. Cross-entropy (the default) applies softmax to the model's outputs first. */
@@ -20,6 +20,8 @@ export interface Loss {
   readonly config: LossConfig;
   /** Whether it compares outputs with target rows (B × classes) rather than integer labels. */
   needsTargets(dataHasTargets: boolean): boolean;
+  /** Whether target rows must be probability distributions (cross-entropy's soft labels). */
+  readonly distributions: boolean;
   /** Mean loss over the B rows; writes dOut, the gradient w.r.t. the model's outputs. */
   forwardBackward(k: Kernels, dOut: Ptr, out: Ptr, labels: Ptr, targets: Ptr, B: number, C: number): number;
 }
@@ -36,6 +38,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     return {
       config: { type, labelSmoothing: eps },
       needsTargets: (soft) => soft,
+      distributions: true,
       forwardBackward: (k, dOut, out, labels, targets, B, C) => targets
         ? k.softmaxCrossEntropySoftForwardBackward(dOut, out, targets, B, C)
         : k.softmaxCrossEntropyForwardBackward(dOut, out, labels, B, C, eps),
@@ -47,6 +50,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     return {
       config: { type },
       needsTargets: () => true,
+      distributions: false,
       forwardBackward: (k, dOut, out, _labels, targets, B, C) => k[kernel](dOut, out, targets, B, C),
     };
   }
@@ -55,8 +59,36 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     return {
       config: { type, delta },
       needsTargets: () => true,
+      distributions: false,
       forwardBackward: (k, dOut, out, _labels, targets, B, C) => k.huberLossForwardBackward(dOut, out, targets, B, C, delta),
     };
   }
   throw new OptionError("loss", '"cross-entropy", "l2", "l1", "huber" or { type, … }', spec);
+}
+
+/** How far a soft-label row's sum may be from 1: f32 rows normalised in f32 or f64 land well within it. */
+export const TARGET_SUM_TOLERANCE = 1e-3;
+
+/**
+ * @internal Refuses target rows that are not probability distributions (a value below 0, or a row summing to
+ * more than TARGET_SUM_TOLERANCE away from 1): cross-entropy against them is no loss (it can go below 0).
+ * `what` names the rows ("target row", "trainOnBatch target row").
+ * @throws {ShapeError} naming the first bad row, with how to pass labels or soft labels instead.
+ */
+export function checkDistributions(what: string, targets: Float32Array, rows: number, C: number): void {
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < C; c++) {
+      const v = targets[r * C + c]!;
+      if (!(v >= 0)) throw notDistribution(what, r, `${v} at class ${c}`);
+      sum += v;
+    }
+    // Six significant digits say how far off a row is, without the f32 noise of its values.
+    if (Math.abs(sum - 1) > TARGET_SUM_TOLERANCE) throw notDistribution(what, r, `values summing to ${Number(sum.toPrecision(6))}`);
+  }
+}
+
+function notDistribution(what: string, row: number, got: string): ShapeError {
+  return new ShapeError(`${what} ${row}`, `non-negative values summing to 1 (within ${TARGET_SUM_TOLERANCE}) for the cross-entropy loss`, got,
+    'Pass integer labels, or soft labels: each row divided by its sum. Targets that are not probabilities need a regression loss ("l2", "l1" or "huber").');
 }

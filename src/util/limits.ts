@@ -2,6 +2,15 @@
 // damaged or hostile input, far above the real data: Fashion-MNIST's largest file is 47 MB decompressed.
 import { integerIn, rule } from "../validate.js";
 
+/**
+ * The most parameters a model may have: 2^28 f32 values, a 1 GiB parameter block. wasm32 addresses 4 GiB, and
+ * training holds the block, its gradients and up to two optimizer buffers of the same size; the cap refuses
+ * absurd sizes (a typo, a damaged checkpoint or IDX header) before anything is allocated.
+ */
+export const MAX_PARAMETERS = 2 ** 28;
+/** The most values an example may have: what the smallest model over it (2 classes) can take within MAX_PARAMETERS. */
+export const MAX_FEATURES = (MAX_PARAMETERS - 2) / 2;
+
 /** Largest file accepted, downloaded or decompressed: 1 GiB. */
 export const DEFAULT_MAX_BYTES = 2 ** 30;
 /** Longest a download of one file may take, from request to last byte: 10 minutes. */

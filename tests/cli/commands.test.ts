@@ -11,7 +11,8 @@ import { SGD } from "../../src/optim/optimizer.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/io/checkpoint.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
-import { makeFashionFiles, learnableLabel, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
+import { makeFashionFiles, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
+import { bandedLabel } from "../../bench/shared/banded.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
 
 interface Result { code: number; stdout: string; stderr: string }
@@ -34,7 +35,7 @@ async function cli(argv: string[], options: CliOptions = {}): Promise<Result> {
   return { code, stdout, stderr };
 }
 
-const labelOf = learnableLabel;
+const labelOf = bandedLabel;
 const TRAIN_COUNT = 384, TEST_COUNT = 100;
 const testLabels = Array.from({ length: TEST_COUNT }, (_, i) => labelOf(i + TEST_OFFSET));
 const classCounts = FASHION_MNIST_CLASSES.map((_, c) => testLabels.filter((l) => l === c).length);
@@ -100,10 +101,13 @@ async function expectUsageError(command: string, args: string[], message: string
   expect(stderr).toBe(`error: ${message}\nRun "wasm-softmax ${command} --help" for usage.\n`);
 }
 
+// What a model learns of its data from the first Dataset it trains on: its class names and pixel inputs.
+const TRAINED_ON_FASHION = { labels: [...FASHION_MNIST_CLASSES], input: { pixels: true, imageShape: [28, 28] } };
+
 describe("train: models, optimizers and losses", () => {
   it("trains an mlp with the --hidden widths and reports its config, the optimizer's and the loss's", async () => {
     const report = await trainJSON(["--hidden", "32,16", "--epochs", "3", "--lr", "0.2"]);
-    expect(report.model).toEqual({ type: "mlp", layers: [784, 32, 16, 10], activation: "relu", seed: 3, weightStd: 0.01 });
+    expect(report.model).toEqual({ type: "mlp", layers: [784, 32, 16, 10], activation: "relu", seed: 3, weightStd: 0.01, ...TRAINED_ON_FASHION });
     expect(report.optimizer).toEqual({ type: "sgd", lr: 0.2, momentum: 0, weightDecay: 0 });
     expect(report.loss).toEqual({ type: "cross-entropy", labelSmoothing: 0 });
     expect(report.options).toEqual({ epochs: 3, batchSize: 32, lr: 0.2, seed: 3 });
@@ -116,7 +120,7 @@ describe("train: models, optimizers and losses", () => {
 
   it("builds d2l's 784-256-10 mlp for --model mlp alone, and softmax regression by default", async () => {
     expect((await trainJSON(["--model", "mlp", "--epochs", "1"])).model).toMatchObject({ type: "mlp", layers: [784, 256, 10] });
-    expect((await trainJSON(["--epochs", "1"])).model).toEqual({ type: "softmax-regression", inputs: 784, classes: 10, seed: 3, weightStd: 0.01 });
+    expect((await trainJSON(["--epochs", "1"])).model).toEqual({ type: "softmax-regression", inputs: 784, classes: 10, seed: 3, weightStd: 0.01, ...TRAINED_ON_FASHION });
   });
 
   it("prints the model, optimizer and loss above the table", async () => {

@@ -126,6 +126,31 @@ describe("expected failures print one line and exit 1", () => {
     expect(stderr).toMatch(/^error: Invalid model size: expected at most 268435456 parameters/);
   });
 
+  // Data problems name the file and exit 1, like every other problem with the data, never a usage error (exit 2).
+  it.each([
+    ["a training file with 0 images", "train", [0, 28, 28], "expected at least one image, got 0 images (an empty set)"],
+    ["a test file with 0 images", "t10k", [0, 28, 28], "expected at least one image, got 0 images (an empty set)"],
+    ["an IDX file of 0 images of 65536×65536", "train", [0, 65536, 65536],
+      "expected images of at most 134217727 pixels (the most inputs a model of 2^28 parameters takes), got 65536×65536 pixels"],
+  ] as const)("%s, for train and eval", async (_, set, [count, rows, cols], why) => {
+    const dir = join(scratch, `data-${set}-${count}-${rows}`);
+    await writeLearnableFashionDir(dir, 64, 32);
+    const images = join(dir, `${set}-images-idx3-ubyte.gz`);
+    const header = makeIdxImages(0, 1, 1);
+    new DataView(header.buffer).setUint32(8, rows);
+    new DataView(header.buffer).setUint32(12, cols);
+    await writeFile(images, gzip(header));
+    await writeFile(join(dir, `${set}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels([])));
+    const model = join(scratch, "tiny.wsmx");
+    if (!existsSync(model)) expect((await cli(train("--epochs", "1", "--save", model))).code).toBe(0);
+    for (const argv of [["train", "--data", dir, "--backend", "js"], ["eval", "--model", model, "--data", dir, "--backend", "js"]]) {
+      const { code, stderr } = await cli(argv);
+      expect(code, argv.join(" ")).toBe(1);
+      expect(stderr.slice(stderr.indexOf("error: ")).startsWith(`error: Invalid ${images}: ${why}. `), stderr).toBe(true);
+      oneLine(stderr.slice(stderr.indexOf("error: ")));
+    }
+  });
+
   it.each([
     [{ code: "EACCES", syscall: "open", path: "/data/x.gz" }, "Cannot open /data/x.gz: permission denied; check the permissions, or use another path (EACCES)."],
     [{ code: "ENOSPC", syscall: "write" }, "Cannot write: no space left on the device; free some space, or write elsewhere (ENOSPC)."],

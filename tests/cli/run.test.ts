@@ -1,3 +1,4 @@
+import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -51,6 +52,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
+
+// What a model learns of its data from the first Dataset it trains on: its class names and pixel inputs.
+const TRAINED_ON_FASHION = { labels: [...FASHION_MNIST_CLASSES], input: { pixels: true, imageShape: [28, 28] } };
 
 describe("help and version", () => {
   it.each([["--help"], ["-h"], ["help"], ["help", "train"], ["train", "--help"], ["train", "--epochs", "3", "-h"]])(
@@ -176,8 +180,8 @@ describe("command-line validation", () => {
     [["--epochs", "0x10"], 'Invalid --epochs: expected an integer ≥ 1, got "0x10".'],
     [["--epochs="], 'Invalid --epochs: expected an integer ≥ 1, got "".'],
     [["--epochs=-1"], 'Invalid --epochs: expected an integer ≥ 1, got "-1".'],
-    [["--batch-size", "0"], 'Invalid --batch-size: expected an integer ≥ 1, got "0".'],
-    [["--batch-size", "many"], 'Invalid --batch-size: expected an integer ≥ 1, got "many".'],
+    [["--batch-size", "0"], 'Invalid --batch-size: expected an integer in [1, 2^31 − 1], got "0".'],
+    [["--batch-size", "many"], 'Invalid --batch-size: expected an integer in [1, 2^31 − 1], got "many".'],
     [["--lr", "0"], 'Invalid --lr: expected a finite number > 0, got "0".'],
     [["--lr", "-0.1"], 'Invalid --lr: expected a finite number > 0, got "-0.1".'],
     [["--lr", "fast"], 'Invalid --lr: expected a finite number > 0, got "fast".'],
@@ -232,7 +236,7 @@ describe("train", () => {
     const report = JSON.parse(stdout) as Report;
     expect(Object.keys(report)).toEqual(["backend", "threads", "model", "optimizer", "loss", "data", "options", "epochs", "totals", "stopped"]);
     expect(report.backend).toBe(backend);
-    expect(report.model).toEqual({ type: "softmax-regression", inputs: 784, classes: 10, seed: 7, weightStd: 0.01 });
+    expect(report.model).toEqual({ type: "softmax-regression", inputs: 784, classes: 10, seed: 7, weightStd: 0.01, ...TRAINED_ON_FASHION });
     expect(report.optimizer).toEqual({ type: "sgd", lr: 0.1, momentum: 0, weightDecay: 0 });
     expect(report.loss).toEqual({ type: "cross-entropy", labelSmoothing: 0 });
     expect(report.data).toEqual({ source: dataDir, train: 512, test: 128 });

@@ -1,10 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { createGzip } from "node:zlib";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { loadFashionMNIST } from "../../src/data/fashion-mnist/load.js";
 import { gunzip, isGzip, maybeGunzip } from "../../src/codecs/gzip.js";
 import { idxSize, parseIdx } from "../../src/data/idx.js";
 import { gzip, makeFashionFiles, makeIdxImages, makeIdxLabels, concat } from "../helpers/idx.js";
-import { rejection } from "../helpers/errors.js";
+import { rejection, thrown } from "../helpers/errors.js";
+import { FASHION_MNIST_SHA256 } from "../../src/data/fashion-mnist/constants.js";
+import { verifyFashionMNISTFile } from "../../src/data/fashion-mnist/checksums.js";
 
 /** An images header for count × 28 × 28 pixels, without the pixels. */
 function imagesHeader(count: number): Uint8Array {
@@ -116,14 +119,112 @@ describe("gunzip's limits", () => {
     expect(await gunzip(gzip(labels), "x.gz", { ...idx, maxBytes: labels.length })).toEqual(labels);
   });
 
-  it("reads the declared size from an IDX header of any rank, and nothing from other bytes", () => {
+  it("reads the declared size from an IDX header of any rank, and waits while the header is incomplete", () => {
     expect(idxSize(makeIdxLabels([1, 2, 3]))).toBe(11);
     expect(idxSize(imagesHeader(2))).toBe(16 + 2 * 784);
     expect(idxSize(new Uint8Array([0, 0, 8, 4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5]))).toBe(20 + 120);
     expect(idxSize(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2]))).toBeUndefined();
-    expect(idxSize(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 2]))).toBeUndefined();
-    expect(idxSize(new Uint8Array([0, 0, 8, 0]))).toBeUndefined();
-    expect(idxSize(new TextEncoder().encode("<!DOCTYPE html>"))).toBeUndefined();
+    expect(idxSize(new Uint8Array([0, 0, 8]))).toBeUndefined();
+  });
+
+  it.each([
+    ["another type code", [0, 0, 0x0d, 1, 0, 0, 0, 2], "Invalid h: expected IDX type code 0x08 (unsigned byte), got 0x0d (float)."],
+    ["0 dimensions", [0, 0, 8, 0], "Invalid h: expected 1 to 4 dimensions in the IDX magic number, got 0."],
+    ["an HTML page", [...new TextEncoder().encode("<!DOCTYPE html>")], "Invalid h: expected an IDX magic number starting with 00 00, got 3c 21 44 4f …."],
+    ["images of 65536×65536 pixels", [0, 0, 8, 3, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0],
+      "Invalid h: expected images of at most 134217727 pixels (the most inputs a model of 2^28 parameters takes), got 65536×65536 pixels."],
+  ])("refuses a header with %s from its first bytes", (_, head, message) => {
+    const error = thrown(() => idxSize(Uint8Array.from(head), "h"));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message.startsWith(message)).toBe(true);
+  });
+
+  it("refuses a labels header where images are expected, and the other way round", () => {
+    expect(() => idxSize(makeIdxLabels([1]), "x", "images")).toThrow("Invalid x: expected an images file (magic 0x00000803: " +
+      "count × rows × cols), got magic 0x00000801 (1 dimension: 1). The images and labels files look swapped");
+    expect(() => idxSize(imagesHeader(1), "y", "labels")).toThrow("Invalid y: expected a labels file");
+    expect(idxSize(imagesHeader(1), "y", "images")).toBe(16 + 784);
+  });
+});
+
+/** A gzip member of `head` followed by `zeros` bytes of zeros, compressed as it is written (200 MB → about 200 KB). */
+async function zeroBomb(head: Uint8Array, zeros: number): Promise<Uint8Array> {
+  const deflate = createGzip({ level: 9 }), chunks: Buffer[] = [];
+  deflate.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise((resolve) => deflate.on("end", resolve));
+  deflate.write(head);
+  const block = Buffer.alloc(1 << 20);
+  for (let left = zeros; left > 0; left -= block.length) deflate.write(left >= block.length ? block : block.subarray(0, left));
+  deflate.end();
+  await ended;
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Runs `body` with every DecompressionStream counting the bytes it inflates; resolves to that count and the outcome. */
+async function countingInflated<T>(body: () => Promise<T>): Promise<{ inflated: number; outcome: T | unknown }> {
+  let inflated = 0;
+  const Native = globalThis.DecompressionStream;
+  class Counting extends Native {
+    constructor(format: CompressionFormat) {
+      super(format);
+      const counter = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) { inflated += chunk.length; controller.enqueue(chunk); },
+      });
+      const readable = super.readable.pipeThrough(counter);
+      Object.defineProperty(this, "readable", { get: () => readable });
+    }
+  }
+  vi.stubGlobal("DecompressionStream", Counting);
+  try {
+    const outcome = await body().catch((error: unknown) => error);
+    return { inflated, outcome };
+  } finally {
+    vi.unstubAllGlobals();
+  }
+}
+
+describe("gzip bombs whose IDX header is wrong", () => {
+  const ZEROS = 200_000_000;
+  let bomb: Uint8Array;
+  beforeAll(async () => {
+    bomb = await zeroBomb(new Uint8Array([0, 0, 8, 7, 0, 0, 0, 1]), ZEROS);
+  });
+
+  it("are small files, and the counter sees every byte of one that nothing stops", async () => {
+    expect(bomb.length).toBeLessThan(400_000);
+    const small = await zeroBomb(new Uint8Array([0, 0, 8, 7]), 4 << 20);
+    const { inflated, outcome } = await countingInflated(() => gunzip(small, "small.gz"));
+    expect(outcome).toBeInstanceOf(Uint8Array);
+    expect(inflated).toBe(4 + (4 << 20));
+  });
+
+  it("are refused by gunzip from their first inflated bytes, having inflated under 1 MiB of the 200 MB", async () => {
+    const { inflated, outcome } = await countingInflated(() => gunzip(bomb, "bomb.gz", idx));
+    expect(outcome).toBeInstanceOf(FormatError);
+    expect((outcome as Error).message).toBe("Invalid bomb.gz: expected 1 to 4 dimensions in the IDX magic number, got 7. " +
+      "The header is damaged: re-download the file.");
+    expect(inflated).toBeLessThan(1 << 20);
+  });
+
+  it("are refused by the Fashion-MNIST loader, which directories and the CLI go through too, naming the file, having inflated under 1 MiB", async () => {
+    const { inflated, outcome } = await countingInflated(() => loadFashionMNIST({ files: { ...makeFashionFiles(), trainImages: bomb } }));
+    expect(outcome).toBeInstanceOf(FormatError);
+    expect((outcome as Error).message).toMatch(/^Invalid files trainImages: expected 1 to 4 dimensions in the IDX magic number, got 7\./);
+    expect(inflated).toBeLessThan(1 << 20);
+  });
+
+  it("are refused by checksum verification having inflated under 1 MiB", async () => {
+    const { inflated, outcome } = await countingInflated(() => verifyFashionMNISTFile(bomb, FASHION_MNIST_SHA256.trainImages, "bomb.gz"));
+    expect(outcome).toBeInstanceOf(FormatError);
+    expect((outcome as Error).message).toMatch(/^Invalid bomb\.gz: expected SHA-256 /);
+    expect(inflated).toBeLessThan(1 << 20);
+  });
+
+  it("stop at the size a valid header declares: 0 images of 1×1 pixels followed by 20 MB of zeros", async () => {
+    const empty = await zeroBomb(makeIdxImages(0, 1, 1), ZEROS / 10);
+    const { inflated, outcome } = await countingInflated(() => gunzip(empty, "empty.gz", idx));
+    expect((outcome as Error).message).toMatch(/^Invalid empty\.gz: expected 16 bytes once decompressed, as its header declares/);
+    expect(inflated).toBeLessThan(1 << 20);
   });
 });
 

@@ -35,7 +35,7 @@ describe("Dataset.fromArrays", () => {
     const error = optionError(make({ features: 2, classes: 2, clases: 2 }));
     expect(error.message).toBe('Unknown Dataset option "clases". Did you mean "classes"?');
     expect(optionError(make({ features: 2, classes: 2, labels: y })).message)
-      .toBe('Unknown Dataset option "labels". Known options: features, classes, imageShape, classNames, scale.');
+      .toBe('Unknown Dataset option "labels". Known options: features, classes, imageShape, classNames, scale, allowNonFinite.');
   });
 
   it("refuses options that are not an object", () => {
@@ -109,6 +109,38 @@ describe("Dataset.fromArrays", () => {
   });
 });
 
+describe("Dataset.fromArrays and non-finite features", () => {
+  it.each([["NaN", Number.NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]])(
+    "refuses %s in a feature, naming the row and column of the first one", (shown, bad) => {
+      const xs = new Float32Array([0, 1, 1, 0, 0.5, 0.5]);
+      xs[5] = Number.NaN;
+      xs[3] = bad;
+      const error = thrown(make({ features: 2, classes: 2 }, xs));
+      expect(error).toBeInstanceOf(ShapeError);
+      expect(error.message).toBe(`Invalid feature at row 1, column 1: expected a finite number, got ${shown}. ` +
+        "Replace missing or overflowing values before training (for example by the column's mean), or pass " +
+        "{ allowNonFinite: true } to keep them: losses and predictions that read them are NaN.");
+    });
+
+  it("refuses a value that `scale` overflows to Infinity", () => {
+    const error = thrown(make({ features: 2, classes: 2, scale: 1e10 }, new Float32Array([0, 1, 3e38, 0, 0.5, 0.5])));
+    expect(error.message).toMatch(/^Invalid feature at row 1, column 0: expected a finite number, got Infinity\./);
+  });
+
+  it("keeps them with { allowNonFinite: true }, and refuses an allowNonFinite that is not a boolean", () => {
+    const xs = new Float32Array([0, Number.NaN, 1, 0, 0.5, Infinity]);
+    const data = Dataset.fromArrays(xs, y, { features: 2, classes: 2, allowNonFinite: true });
+    expect(data.x).toBe(xs);
+    expect(data.row(0)[1]).toBeNaN();
+    expect(optionError(make({ features: 2, classes: 2, allowNonFinite: "yes" }, xs)).message)
+      .toBe('Invalid allowNonFinite: expected true or false, got "yes".');
+  });
+
+  it("checks pixels given as Uint8Array for nothing: every byte is finite", () => {
+    expect(Dataset.fromArrays(new Uint8Array([0, 255, 7, 9]), [0, 1], { features: 2, classes: 2 }).length).toBe(2);
+  });
+});
+
 describe("Dataset.subset and Dataset.row", () => {
   const data = Dataset.fromArrays(new Uint8Array([0, 255, 10, 20, 30, 40]), [1, 0, 1],
     { features: 2, classes: 2, imageShape: [1, 2], classNames: ["a", "b"] });
@@ -162,7 +194,6 @@ describe("Dataset.fromArrays with pixels as floats", () => {
     ["with a negative value", [-1, 2, 3, 4]],
     ["above 255", [0, 256, 3, 4]],
     ["with a fraction", [0, 2.5, 3, 4]],
-    ["with NaN", [0, Number.NaN, 3, 4]],
   ])("keeps a Float32Array %s as it is, without `scale`", (_, values) => {
     const xs = Float32Array.from(values);
     expect(Dataset.fromArrays(xs, [0], shape).x).toBe(xs);

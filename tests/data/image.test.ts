@@ -10,7 +10,7 @@ import { IMAGE_MAX_PIXELS } from "../../src/codecs/image.js";
 import type { DecodedImage } from "../../src/codecs/image.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { optionError, rejection, thrown } from "../helpers/errors.js";
-import { randomU8 } from "../helpers/random.js";
+import { randomU8 } from "../../bench/shared/random.js";
 import { chunk, concat, ihdr, png, pgm, scanlines, SIGNATURE } from "../helpers/png.js";
 import { deflateSync } from "node:zlib";
 

@@ -76,7 +76,9 @@ describe("checkpoints", () => {
     const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
       ["too short", (b) => b.subarray(0, 8), /at least 12 bytes/],
       ["wrong magic", (b) => { const c = b.slice(); c[0] = 0x58; return c; }, /magic "WSMX"/],
-      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 3, true); return c; }, /expected version 1 or 2, got 3\./],
+      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 0, true); return c; }, /expected format version 1, 2 or 3, got 0\. The file is damaged or not a wasm-softmax model or checkpoint\./],
+      ["newer format version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 4, true); return c; },
+        /expected format version 1, 2 or 3, got 4\. It was saved by a newer wasm-softmax, in format version 4: load it with a wasm-softmax that reads version 4 \(this one reads up to 3\)\./],
       ["header longer than the file", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(8, 1 << 20, true); return c; }, /header/],
       ["flipped payload bit", (b) => { const c = b.slice(); c[c.length - 5]! ^= 1; return c; }, /expected CRC-32 \d+ over header and payload, got \d+\./],
       ["changed header field (the CRC covers the header too)", headerDigit, /over header and payload/],
@@ -105,7 +107,7 @@ describe("checkpoints", () => {
         /^Invalid checkpoint: expected a valid model, optimizer and training position, got Invalid training\.seed: expected an integer in \[0, 2\^32\), got -1\. The file is damaged/],
       ["training position that is not an object", header((h) => { h.training = 3; }), /got Invalid training: expected an object, got 3\. /],
       ["training position with an unknown loss", training({ loss: { type: "hinge" } }), /got Invalid loss: expected /],
-      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer ≥ 1, got undefined\. /],
+      ["training position without a batch size", training({ batchSize: undefined }), /got Invalid training\.batchSize: expected an integer in \[1, 2\^31 − 1\], got undefined\. /],
       ["training epoch that is negative", training({ epoch: -1 }), /got Invalid training\.epoch: expected an integer ≥ 0, got -1\./],
       ["training epoch that is not an integer", training({ epoch: 1.5 }), /training\.epoch: expected an integer ≥ 0, got 1\.5/],
       ["training shuffle that is not a boolean", training({ shuffle: "yes" }), /training\.shuffle: expected true or false, got "yes"/],
@@ -157,8 +159,8 @@ describe("checkpoints", () => {
     const model = new SoftmaxRegression({ inputs: 4, classes: 2, seed: 3 });
     const v2 = encodeCheckpoint({ model, optimizer: new SGD({ momentum: 0.9 }), training: { epoch: 1, seed: 2, batchSize: 4, shuffle: false } });
 
-    it("saves version 2 and still reads version 1 files, to the same model, optimizer and training position", () => {
-      expect(new DataView(v2.buffer).getUint32(4, true)).toBe(2);
+    it("saves version 3 and still reads version 1 files, to the same model, optimizer and training position", () => {
+      expect(new DataView(v2.buffer).getUint32(4, true)).toBe(3);
       const v1 = asVersion1(v2);
       expect(new DataView(v1.buffer).getUint32(4, true)).toBe(1);
       const [a, b] = [decodeCheckpoint(v1), decodeCheckpoint(v2)];

@@ -1,4 +1,5 @@
 // Models and checkpoints in files: written atomically, read back bit for bit, checked as their bytes are.
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { encodeCheckpoint } from "../../src/io/checkpoint.js";
-import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../../src/io/files-node.js";
-import { FormatError, OptionError } from "../../src/errors.js";
+import { listModels, loadCheckpoint, loadModel, removeModel, saveCheckpoint, saveModel } from "../../src/io/files-node.js";
+import { FormatError, OptionError, StorageError } from "../../src/errors.js";
 import { rejection } from "../helpers/errors.js";
 
 const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -72,6 +73,32 @@ describe("saveModel and loadModel", () => {
     await saveModel(nanModel(), path);
     expect(((await rejection(loadModel(path))) as Error).message).toMatch(/nan\.wsmx: expected finite parameters/);
     expect(Number.isNaN((await loadModel(path, { allowNonFinite: true })).getParameters()[0])).toBe(true);
+  });
+});
+
+describe("listModels and removeModel", () => {
+  it("list the files of a directory that hold models or checkpoints, sorted, and remove one", async () => {
+    const dir = await tempDir();
+    await saveModel(new SoftmaxRegression({ inputs: 2, classes: 2 }), join(dir, "b.wsmx"));
+    await saveCheckpoint({ model: new SoftmaxRegression({ inputs: 2, classes: 2 }) }, join(dir, "a-run"));
+    await writeFile(join(dir, "notes.txt"), "not a model");
+    await writeFile(join(dir, "tiny"), "WS");
+    expect(await listModels(dir)).toEqual([join(dir, "a-run"), join(dir, "b.wsmx")]);
+    expect(await removeModel(join(dir, "b.wsmx"))).toBe(true);
+    expect(await removeModel(join(dir, "b.wsmx"))).toBe(false);
+    expect(await listModels(dir)).toEqual([join(dir, "a-run")]);
+    expect(await listModels(join(dir, "never-made"))).toEqual([]);
+  });
+});
+
+describe("a browser location given to the Node functions", () => {
+  it("goes to the browser stores, which Node does not have, instead of becoming a file name", async () => {
+    const model = new SoftmaxRegression({ inputs: 2, classes: 2 });
+    const calls = [saveModel(model, "indexeddb://m"), loadModel("opfs://m"), listModels("indexeddb://"), removeModel("opfs://m")];
+    for (const call of calls) expect(await rejection(call)).toBeInstanceOf(StorageError);
+    expect(await rejection(saveModel(model, "s3://bucket/m"))).toBeInstanceOf(OptionError);
+    // What writing "indexeddb://m" as a path would have made.
+    expect(existsSync("indexeddb:")).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-// A whole MLP's gradient, as training computes it (passes.ts forward → fused cross-entropy → backward, on
+// A whole MLP's gradient, as training computes it (inference.ts forward → fused cross-entropy → backward.ts, on
 // kernel memory), against central differences of the mean cross-entropy written out here in float64 from the
 // parameter block. Parameters whose ±h perturbation switches a ReLU on or off are skipped.
 import { describe, expect, it } from "vitest";
@@ -6,9 +6,10 @@ import type { Backend } from "../../src/kernels/contract.js";
 import { createRuntime } from "../../src/runtime/runtime.js";
 import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
-import { backward, forward, room } from "../../src/model/passes.js";
+import { forward, forwardRoom } from "../../src/model/inference.js";
+import { backward, gradientRoom } from "../../src/model/backward.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 
 const H = 1e-3;
 // O(h²) truncation in f64 plus f32 rounding of the kernels' forward and backward.
@@ -63,12 +64,12 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
     try {
       const params = scope.f32(model.size, model.getParameters());
       const grads = scope.f32(model.size);
-      const buffers = room(scope, model.layers, B, true), { acts, deltas } = buffers;
+      const { acts } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
       rt.arena.writeF32(acts[0]!, x);
       const y = scope.i32(B, labels);
       forward(k, model.layout, params, acts, B);
       const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, B, model.classes, eps);
-      backward(k, model.layout, params, grads, buffers, B);
+      backward(k, model.layout, params, grads, acts, gradients, B);
       return { loss, grads: rt.arena.readF32(grads, model.size) };
     } finally {
       scope.close();
@@ -120,11 +121,11 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
     try {
       const params = scope.f32(model.size, model.getParameters());
       const grads = scope.f32(model.size, new Float32Array(model.size).fill(123));
-      const buffers = room(scope, model.layers, B, true), { acts, deltas } = buffers;
+      const { acts } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
       rt.arena.writeF32(acts[0]!, x);
       forward(k, model.layout, params, acts, B);
       k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), B, model.classes, 0);
-      backward(k, model.layout, params, grads, buffers, B);
+      backward(k, model.layout, params, grads, acts, gradients, B);
       expect(Array.from(rt.arena.readF32(grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
     } finally {
       scope.close();

@@ -11,7 +11,7 @@ import { MAX_PARAMETERS, checkParameterCount, parameterCount } from "../../src/m
 import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32, randomU8 } from "../helpers/random.js";
+import { randomF32, randomI32, randomU8 } from "../../bench/shared/random.js";
 import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];
@@ -71,7 +71,7 @@ describe("model options", () => {
     expect(optionError(() => new SoftmaxRegression({ inputs: 4, classes: 2, weightstd: 0.1 } as SoftmaxRegressionOptions)).message)
       .toBe('Unknown SoftmaxRegression option "weightstd". Did you mean "weightStd"?');
     expect(optionError(() => new SoftmaxRegression({ inputs: 4, classes: 2, hidden: [3] } as SoftmaxRegressionOptions)).message)
-      .toBe('Unknown SoftmaxRegression option "hidden". Known options: inputs, classes, seed, weightStd.');
+      .toBe('Unknown SoftmaxRegression option "hidden". Known options: inputs, classes, seed, weightStd, labels, input, metadata.');
   });
 
   it("refuses options that are not an object", () => {

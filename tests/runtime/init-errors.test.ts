@@ -79,7 +79,7 @@ describe("init() with wasm it cannot use", () => {
   });
 
   it("still loads a good backend afterwards", async () => {
-    await expect(init({ backend: "wasm" })).resolves.toEqual({ backend: "wasm" });
+    expect((await init({ backend: "wasm" })).backend).toBe("wasm");
   });
 });
 

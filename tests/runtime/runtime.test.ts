@@ -7,7 +7,7 @@ import { kernels } from "../../src/runtime/public-kernels.js";
 import { Scope } from "../../src/runtime/memory.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { Trainer } from "../../src/train/trainer.js";
-import { OptionError, WasmError } from "../../src/errors.js";
+import { ClosedError, OptionError, WasmError } from "../../src/errors.js";
 import { rejection, thrown } from "../helpers/errors.js";
 import { blobs } from "../helpers/data.js";
 
@@ -30,7 +30,8 @@ describe("createRuntime()", () => {
     expect(rt.memoryBytes).toBeGreaterThan(0);
     expect(rt.closed).toBe(false);
     expect(JSON.parse(JSON.stringify(rt))).toEqual({
-      backend, threads: rt.threads, ...(rt.threadsReason !== undefined && { threadsReason: rt.threadsReason }), memoryBytes: rt.memoryBytes, closed: false,
+      backend, build: "default", threads: rt.threads, ...(rt.threadsReason !== undefined && { threadsReason: rt.threadsReason }),
+      memoryBytes: rt.memoryBytes, closed: false,
     });
   });
 
@@ -74,7 +75,7 @@ describe("createRuntime()", () => {
     expect(rt.bytesInUse).toBe(0);
   });
 
-  it("refuses use after close() with a WasmError that says to create a new runtime", async () => {
+  it("refuses use after close() with a ClosedError that says to create a new runtime", async () => {
     const rt = await createRuntime({ backend: "wasm" });
     const model = new SoftmaxRegression({ inputs: 2, classes: 2 });
     rt.close();
@@ -89,7 +90,8 @@ describe("createRuntime()", () => {
     ];
     for (const [name, attempt] of attempts) {
       const error = thrown(attempt);
-      expect(error, name).toBeInstanceOf(WasmError);
+      expect(error, name).toBeInstanceOf(ClosedError);
+      expect((error as ClosedError).what, name).toBe("wasm runtime");
       expect(error.message, name).toBe("This wasm runtime was closed. Create a new one with createRuntime(), or use init()'s default.");
     }
     expect(JSON.parse(JSON.stringify(rt)).closed).toBe(true);
@@ -109,8 +111,8 @@ describe("createRuntime()", () => {
     const rt = await createRuntime({ backend: "js" });
     const trainer = new Trainer(new SoftmaxRegression({ inputs: 6, classes: 3 }), { runtime: rt });
     rt.close();
-    expect(thrown(() => trainer.evaluate(blobs(10, 6, 3, 1)))).toBeInstanceOf(WasmError);
-    expect(thrown(() => trainer.predictOnBatch(new Float32Array(6)))).toBeInstanceOf(WasmError);
+    expect(thrown(() => trainer.evaluate(blobs(10, 6, 3, 1)))).toBeInstanceOf(ClosedError);
+    expect(thrown(() => trainer.predictOnBatch(new Float32Array(6)))).toBeInstanceOf(ClosedError);
     trainer.close();
   });
 

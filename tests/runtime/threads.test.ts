@@ -2,12 +2,13 @@
 // more, workers that end with the runtime and never keep a process alive, and the split that makes it so.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Adam, MLP, OptionError, SGD, SoftmaxRegression, WasmError, createRuntime, fit } from "../../src/index.js";
+import { Adam, MLP, OptionError, SGD, SoftmaxRegression, ClosedError, createRuntime, fit, init } from "../../src/index.js";
+import { runtimeOf } from "../../src/runtime/runtime.js";
 import type { DenseNetwork, Optimizer } from "../../src/index.js";
-import { split } from "../../src/runtime/threads.js";
 import { blobs } from "../helpers/data.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -51,15 +52,30 @@ describe("kernel threads", () => {
     for (const rt of [js, scalar, one, given]) rt.close();
   });
 
-  it('use the cores available with "auto" (the default), at most 8', async () => {
-    const { availableParallelism } = await import("node:os");
+  it.skipIf(availableParallelism() < 2)('use the cores available with "auto" (the default), at most 8, counting workers once they are up', async () => {
     const auto = await createRuntime();
     try {
-      expect(auto.threads).toBe(Math.min(8, availableParallelism()));
+      const cores = Math.min(8, availableParallelism());
+      expect([auto.threads, auto.threadsReason]).toEqual([1, `its ${cores - 1} worker${cores === 2 ? " is" : "s are"} starting`]);
+      expect(await auto.ready).toBe(auto);
+      expect([auto.threads, auto.threadsReason]).toEqual([cores, undefined]);
       expect(auto.toJSON().threads).toBe(auto.threads);
     } finally {
       auto.close();
     }
+  });
+
+  it.skipIf(availableParallelism() < 2)('let init({ threads: 1 }) replace an "auto" default whose workers are still starting', async () => {
+    await init({ threads: "auto" });
+    const auto = runtimeOf();
+    expect(auto.threads).toBe(1);
+    await init({ threads: 1 });
+    const one = runtimeOf();
+    expect(one).not.toBe(auto);
+    await auto.ready;
+    expect([one.threads, one.threadsReason, auto.threads > 1]).toEqual([1, undefined, true]);
+    auto.close();
+    one.close();
   });
 
   it("refuse a thread count that is not \"auto\" or an integer in [1, 8]", async () => {
@@ -70,11 +86,11 @@ describe("kernel threads", () => {
     }
   });
 
-  it("end with the runtime: a closed threaded runtime refuses work with a WasmError", async () => {
+  it("end with the runtime: a closed threaded runtime refuses work with a ClosedError", async () => {
     const runtime = await createRuntime({ threads: 2 });
     runtime.close();
     const model = new SoftmaxRegression({ inputs: 784, classes: 10 });
-    await expect(fit(model, data, { epochs: 1, runtime })).rejects.toThrow(WasmError);
+    await expect(fit(model, data, { epochs: 1, runtime })).rejects.toThrow(ClosedError);
     expect(() => model.predict(data, { runtime })).toThrow(/runtime was closed/);
   });
 
@@ -95,20 +111,67 @@ describe("kernel threads", () => {
   }, 30_000);
 });
 
-describe("split", () => {
-  it("covers [0, n) with at most `parts` non-empty ranges whose boundaries are multiples of align", () => {
-    for (const [n, parts, align] of [[256, 2, 4], [10, 4, 1], [7850, 3, 64], [3, 4, 4], [1, 2, 1], [1000, 8, 64]] as const) {
-      const ranges = split(n, parts, align);
-      expect(ranges.length).toBeLessThanOrEqual(parts);
-      expect(ranges[0]![0]).toBe(0);
-      expect(ranges.at(-1)![1]).toBe(n);
-      ranges.forEach(([s, e], i) => {
-        expect(e).toBeGreaterThan(s);
-        if (i > 0) expect(s).toBe(ranges[i - 1]![1]);
-        if (e !== n) expect(e % align).toBe(0);
-      });
-    }
-    expect(split(256, 2, 4)).toEqual([[0, 128], [128, 256]]);
-    expect(split(10, 4, 1)).toEqual([[0, 3], [3, 6], [6, 9], [9, 10]]);
-  });
+// A node process started with `flags` and `-e code` (as an ES module) that imports the built package as `pkg`;
+// its stdout, and its stderr when it fails.
+function nodeWith(flags: string[], code: string): { stdout: string; stderr: string; status: number | null } {
+  const program = `import * as pkg from ${JSON.stringify(join(ROOT, "dist/node.js"))};\n${code}`;
+  const child = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", program], { encoding: "utf8", timeout: 20_000, cwd: ROOT });
+  return { stdout: child.stdout, stderr: child.stderr, status: child.status };
+}
+
+const waitForWorkers = `
+  const runtime = await pkg.createRuntime({ threads: "auto" });
+  const first = [runtime.threads, runtime.threadsReason];
+  await runtime.ready;
+  console.log(JSON.stringify({ first, threads: runtime.threads, reason: runtime.threadsReason ?? null }));`;
+
+describe.skipIf(!existsSync(join(ROOT, "dist/node.js")))("kernel threads in a process started with flags of its own", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wsmx-flags-"));
+  // A loader of the kind test runners and tools register: it refuses to run anywhere but the main thread.
+  const mainOnly = join(dir, "main-only.mjs");
+  writeFileSync(mainOnly, `import { isMainThread } from "node:worker_threads";
+    if (!isMainThread) throw new Error("this loader runs on the main thread only");`);
+
+  it.each([
+    ["node --input-type=module -e", []],
+    ["--import of a loader that only runs on the main thread", ["--import", pathToFileURL(mainOnly).href]],
+    ["--conditions and --no-warnings", ["--conditions", "development", "--no-warnings"]],
+  ] as const)("start 2 threads under %s, and train the same bits as 1 thread", (_, flags) => {
+    const child = nodeWith([...flags], `
+      const data = pkg.Dataset.fromArrays(new Uint8Array(600 * 784).map((_, i) => (i * 7) % 251), new Int32Array(600).map((_, i) => i % 10), { features: 784, classes: 10 });
+      const hashes = [];
+      for (const threads of [1, 2]) {
+        const runtime = await pkg.createRuntime({ threads });
+        const model = new pkg.SoftmaxRegression({ inputs: 784, classes: 10, seed: 1 });
+        await pkg.fit(model, data, { epochs: 1, seed: 2, runtime });
+        hashes.push(runtime.threads + ":" + Buffer.from(model.getParameters().buffer).toString("base64").slice(0, 40));
+        runtime.close();
+      }
+      console.log(hashes[0].slice(2) === hashes[1].slice(2) ? hashes.map((h) => h.split(":")[0]).join(",") : "different bits");`);
+    expect(child.stderr).toBe("");
+    expect(child.stdout).toBe("1,2\n");
+  }, 30_000);
+
+  it('start the workers of threads: "auto" under node --input-type=module -e, saying 1 thread until they are up', async () => {
+    const cores = Math.min(8, availableParallelism());
+    const child = nodeWith([], waitForWorkers);
+    expect(child.stderr).toBe("");
+    const report = JSON.parse(child.stdout);
+    expect(report).toEqual({ first: [1, expect.stringMatching(/^its \d+ workers? (is|are) starting$/)], threads: cores, reason: null });
+  }, 30_000);
+
+  it("say which flag to add when Node's permission model forbids workers: an explicit count throws, \"auto\" stays on 1 thread", () => {
+    const flags = ["--experimental-permission", "--allow-fs-read=*", "--no-warnings"];
+    const explicit = nodeWith(flags, `
+      await pkg.createRuntime({ threads: 2 }).then(() => console.log("started"), (e) => console.log(e.name + ": " + e.message));`);
+    expect(explicit.stdout).toBe("WasmError: Could not start worker 1 of 1: Node's permission model does not allow worker threads " +
+      "(the process runs with --permission or --experimental-permission). Start node with --allow-worker as well, or use threads: 1.\n");
+    const auto = nodeWith(flags, waitForWorkers);
+    const report = JSON.parse(auto.stdout);
+    expect(report.first[0]).toBe(1);
+    expect(report.threads).toBe(1);
+    expect(report.reason).toMatch(/^the workers could not start \(Could not start worker 1 of 1: Node's permission model .* --allow-worker/);
+    const allowed = nodeWith([...flags, "--allow-worker"], waitForWorkers);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ reason: null });
+  }, 30_000);
 });

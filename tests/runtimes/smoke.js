@@ -5,6 +5,7 @@ import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluat
 import { encodeSafetensors, decodeSafetensors, encodeONNX, encodeWeightsJSON } from "wasm-softmax/io";
 import { decodeImage, imageToPixels } from "wasm-softmax/image";
 import { learningCurvesSVG } from "wasm-softmax/plot";
+import { SeededRandom } from "../../bench/shared/random.js";
 
 export const BACKENDS = ["wasm-simd", "wasm", "js"];
 
@@ -19,6 +20,15 @@ export function runtimeName() {
   return "unknown";
 }
 
+/** This runtime's version, as it reports it. */
+export function runtimeVersion() {
+  const g = globalThis;
+  if (typeof g.Deno === "object") return g.Deno.version.deno;
+  if (typeof g.Bun === "object") return g.Bun.version;
+  if (typeof g.process === "object" && g.process?.versions?.node) return g.process.versions.node;
+  return g.navigator?.userAgent ?? "unknown";
+}
+
 /** 32-bit FNV-1a over the bytes of a Float32Array, as 8 hex digits. */
 export function fnv1a(values) {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -29,11 +39,8 @@ export function fnv1a(values) {
 
 /** Deterministic blobs from integer arithmetic only: 4 classes, 32 Uint8 "pixels", a prototype each plus noise. */
 export function makeData(n = 512, features = 32, classes = 4) {
-  let s = 0x2545f491;
-  const next = () => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
-    return s >>> 0;
-  };
+  const rng = new SeededRandom(0x2545f491);
+  const next = () => rng.u32();
   const prototypes = [];
   for (let c = 0; c < classes; c++) {
     const row = [];
@@ -105,7 +112,7 @@ async function subpathChecks() {
  * test accuracy and loss. A backend this runtime cannot load is reported with `error` instead.
  */
 export async function runSmoke(backends = BACKENDS) {
-  const runtime = runtimeName();
+  const runtime = runtimeName(), version = runtimeVersion();
   const data = makeData(640);
   const train = data.subset(Array.from({ length: 512 }, (_, i) => i));
   const test = data.subset(Array.from({ length: 128 }, (_, i) => 512 + i));
@@ -128,10 +135,10 @@ export async function runSmoke(backends = BACKENDS) {
       // A runtime per backend, side by side with init()'s default one.
       const rt = await createRuntime({ backend });
       if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave "${rt.backend}"`);
-      results.push({ runtime, backend, defaultBackend, subpaths, ...(await trainBoth(rt, train, test)) });
+      results.push({ runtime, version, backend, defaultBackend, subpaths, ...(await trainBoth(rt, train, test)) });
       rt.close();
     } catch (error) {
-      results.push({ runtime, backend, defaultBackend, subpaths, error: String(error?.stack ?? error) });
+      results.push({ runtime, version, backend, defaultBackend, subpaths, error: String(error?.stack ?? error) });
     }
   }
   // The same training on two kernel threads, where the runtime has them: the same bits as on one.
@@ -139,12 +146,12 @@ export async function runSmoke(backends = BACKENDS) {
     try {
       const rt = await createRuntime({ backend: "wasm-simd", threads: 2 });
       results.push({
-        runtime, backend: "wasm-simd", threaded: true, threads: rt.threads, threadsReason: rt.threadsReason, defaultBackend,
+        runtime, version, backend: "wasm-simd", threaded: true, threads: rt.threads, threadsReason: rt.threadsReason, defaultBackend,
         ...(await trainBoth(rt, train, test)),
       });
       rt.close();
     } catch (error) {
-      results.push({ runtime, backend: "wasm-simd", threaded: true, defaultBackend, error: String(error?.stack ?? error) });
+      results.push({ runtime, version, backend: "wasm-simd", threaded: true, defaultBackend, error: String(error?.stack ?? error) });
     }
   }
   return results;

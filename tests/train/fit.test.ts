@@ -5,12 +5,13 @@ import { createRuntime, init, runtimeOf } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { SoftmaxRegression, MLP } from "../../src/model/models.js";
 import { Adam, SGD } from "../../src/optim/optimizer.js";
-import { evaluate, fit } from "../../src/train/fit.js";
+import { fit } from "../../src/train/fit.js";
+import { evaluate } from "../../src/train/evaluate.js";
 import { Trainer } from "../../src/train/trainer.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
 import { epochOrder } from "../../src/data/batches.js";
-import { DivergenceError, OptionError, ShapeError } from "../../src/errors.js";
+import { ClosedError, DivergenceError, OptionError, ShapeError } from "../../src/errors.js";
 import type { Backend } from "../../src/kernels/contract.js";
 import { BACKENDS } from "../../src/kernels/contract.js";
 import { referenceTrajectory } from "./reference.js";
@@ -216,6 +217,7 @@ describe("what callbacks are told", () => {
       expect(e.optimizer).toBe(optimizer);
       expect([e.epochs, e.batches]).toEqual([2, 3]);
       expect(e.run).toEqual({ seed: 0, batchSize: 50, shuffle: true, loss: { type: "cross-entropy", labelSmoothing: 0 } });
+      expect(e.validates).toBe(true);
       if (e.phase !== "trainEnd") expect(e.stopped).toBeUndefined();
     }
     // Each epoch event's history ends with that epoch; batch events see only whole epochs before theirs.
@@ -240,6 +242,34 @@ describe("what callbacks are told", () => {
       callbacks: [record(bySignal), (e) => { if (e.phase === "epoch" && e.epoch === 3) controller.abort(); }],
     });
     expect(bySignal.at(-1)).toMatchObject({ phase: "trainEnd", stopped: "aborted", epoch: 3 });
+  });
+
+  it("gives trainEpoch's own callbacks only what the epoch knows, and fit's callbacks the run's context", async () => {
+    using trainer = new Trainer(new SoftmaxRegression({ inputs: 6, classes: 3 }), { batchSize: 50, runtime });
+    const seen: object[] = [];
+    await trainer.trainEpoch(data, { epoch: 2, callbacks: [(e) => { seen.push(e); }] });
+    expect(seen).toHaveLength(3);
+    expect(Object.keys(seen[0]!).sort()).toEqual(["batch", "batches", "epoch", "logs", "model", "optimizer", "phase"]);
+    expect(seen[2]).toMatchObject({ phase: "batch", epoch: 2, batch: 3, batches: 3 });
+  });
+
+  it("stops at the next batch with a ClosedError when the runtime is closed during fit, the model keeping the last step's weights", async () => {
+    const own = await createRuntime({ backend: "wasm-simd" });
+    const model = new SoftmaxRegression({ inputs: 6, classes: 3 });
+    const steps: Float32Array[] = [];
+    const error = await rejection(fit(model, data, {
+      epochs: 3, batchSize: 20, runtime: own, callbacks: [(e) => {
+        if (e.phase !== "batch") return;
+        steps.push(e.model.getParameters());
+        if (e.epoch === 2 && e.batch === 2) own.close();
+      }],
+    }));
+    expect(error).toBeInstanceOf(ClosedError);
+    expect(error.message).toBe("This wasm-simd runtime was closed. Create a new one with createRuntime(), or use init()'s default.");
+    expect(steps).toHaveLength(6 + 2);
+    expect(bits(model.getParameters()).equals(bits(steps.at(-1)!))).toBe(true);
+    // fit let go of the model: it trains again on another runtime.
+    await fit(model, data, { epochs: 1, runtime });
   });
 
   it("trainBegin of a resumed run carries the epochs already done and their last figures", async () => {

@@ -11,11 +11,12 @@ import type { LossSpec } from "../../src/train/losses.js";
 import { OptionError } from "../../src/errors.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
-import { evaluate, fit } from "../../src/train/fit.js";
+import { fit } from "../../src/train/fit.js";
+import { evaluate } from "../../src/train/evaluate.js";
 import { Dataset } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 import { crossEntropy64 } from "../helpers/loss64.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];

@@ -2,7 +2,7 @@
 // trainOnBatch with public exports only, predictOnBatch, close, and two runtimes side by side.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  Trainer, createRuntime, fit, SoftmaxRegression, MLP, SGD, Adam, Dataset, OptionError, ShapeError, WasmSoftmaxError,
+  Trainer, createRuntime, fit, SoftmaxRegression, MLP, SGD, Adam, Dataset, ClosedError, OptionError, ShapeError, WasmSoftmaxError,
 } from "../../src/index.js";
 import type { Runtime } from "../../src/index.js";
 import { blobs } from "../helpers/data.js";
@@ -20,12 +20,18 @@ const train = all.subset(range(0, 600)), test = all.subset(range(600, 800));
 
 describe("Trainer", () => {
   it("copies each data set into kernel memory once, however many epochs and evaluations it runs", async () => {
+    const idle = simd.bytesInUse;
     using trainer = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { batchSize: 64, runtime: simd });
-    for (let epoch = 1; epoch <= 10; epoch++) {
+    await trainer.trainEpoch(train, { epoch: 1 });
+    trainer.evaluate(test);
+    const held = simd.bytesInUse;
+    // Uint8 rows, plus 4 bytes of label and 4 of order per example, for both data sets.
+    expect(held - idle).toBeGreaterThan((600 + 200) * (20 + 8));
+    for (let epoch = 2; epoch <= 10; epoch++) {
       await trainer.trainEpoch(train, { epoch });
       trainer.evaluate(test);
     }
-    expect(trainer.uploads).toBe(2);
+    expect(simd.bytesInUse).toBe(held);
   });
 
   it("gives the same weights over ten trainEpoch calls as fit with 10 epochs, bit for bit", async () => {
@@ -82,8 +88,9 @@ describe("Trainer", () => {
     trainer.close();
     trainer.close();
     expect(model.getParameters()).toEqual(trained);
+    expect(() => trainer.evaluate(test)).toThrow(ClosedError);
     expect(() => trainer.evaluate(test)).toThrow(WasmSoftmaxError);
-    expect(() => trainer.evaluate(test)).toThrow(/This Trainer was closed/);
+    expect(() => trainer.evaluate(test)).toThrow("This Trainer was closed. Create a new Trainer for the model.");
   });
 
   it("frees its kernel memory at close, so finished trainers never pin it", async () => {
@@ -110,10 +117,52 @@ describe("Trainer", () => {
     expect(js.backend).toBe("js");
   });
 
+  it("puts back a snapshot's parameters, optimizer state and steps, so an epoch trained again gives the same bits", async () => {
+    const model = new MLP({ layers: [20, 16, 4], seed: 3 });
+    using trainer = new Trainer(model, { batchSize: 32, optimizer: new Adam({ lr: 0.01 }), runtime: simd });
+    await trainer.trainEpoch(train, { epoch: 1 });
+    const before = trainer.snapshot();
+    expect(before.steps).toBe(trainer.optimizer.steps);
+    expect(before.optimizerState).toHaveLength(2 * model.size);
+    await trainer.trainEpoch(train, { epoch: 2 });
+    const once = trainer.snapshot();
+    trainer.restore(before);
+    expect(trainer.snapshot()).toEqual(before);
+    expect(model.getParameters()).toEqual(before.parameters);
+    await trainer.trainEpoch(train, { epoch: 2 });
+    expect(trainer.snapshot()).toEqual(once);
+  });
+
+  it("refuses a snapshot of another model or kind of optimizer with a ShapeError", () => {
+    using sgd = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { runtime: js });
+    using adam = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { optimizer: new Adam(), runtime: js });
+    using wide = new Trainer(new MLP({ layers: [20, 8, 4] }), { runtime: js });
+    expect(() => adam.restore(sgd.snapshot())).toThrow("Invalid snapshot.optimizerState: expected a Float32Array of 168 values, " +
+      "got Float32Array(0). Restore a snapshot taken from a Trainer of this model with the same kind of optimizer.");
+    expect(() => wide.restore(sgd.snapshot())).toThrow(ShapeError);
+    expect(() => sgd.restore({ ...sgd.snapshot(), steps: -1 })).toThrow(OptionError);
+  });
+
+  it("stops at the next batch with a ClosedError when closed from a batch callback, the model keeping the last step's weights", async () => {
+    const model = new SoftmaxRegression({ inputs: 20, classes: 4 });
+    const trainer = new Trainer(model, { batchSize: 50, runtime: simd });
+    let last: Float32Array | undefined, batches = 0;
+    const error = await trainer.trainEpoch(train, {
+      callbacks: [({ batch }) => {
+        batches = batch;
+        if (batch === 3) { last = model.getParameters(); trainer.close(); }
+      }],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClosedError);
+    expect((error as ClosedError).what).toBe("Trainer");
+    expect(batches).toBe(3);
+    expect(model.getParameters()).toEqual(last);
+  });
+
   it("refuses unknown options with the nearest name, and data that does not fit the model", async () => {
     const model = new SoftmaxRegression({ inputs: 20, classes: 4 });
     expect(() => new Trainer(model, { batchsize: 8 } as never)).toThrow('Unknown Trainer option "batchsize". Did you mean "batchSize"?');
-    expect(() => new Trainer(model, { batchSize: 0, runtime: js })).toThrow(/Invalid batchSize: expected an integer ≥ 1, got 0/);
+    expect(() => new Trainer(model, { batchSize: 0, runtime: js })).toThrow(/Invalid batchSize: expected an integer in \[1, 2\^31 − 1\], got 0\./);
     using trainer = new Trainer(model, { runtime: js });
     await expect(trainer.trainEpoch(train, { epochs: 2 } as never)).rejects.toThrow('Unknown trainEpoch option "epochs". Did you mean "epoch"?');
     await expect(trainer.trainEpoch(train, { seed: -1 })).rejects.toThrow(OptionError);

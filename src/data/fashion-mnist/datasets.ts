@@ -1,7 +1,8 @@
 // From the four files' bytes to the train and test Datasets.
 import { Dataset } from "../dataset.js";
 import { maybeGunzip } from "../../codecs/gzip.js";
-import { idxSize, parseIdxPair } from "../idx.js";
+import { idxSize, parseIdxPair, type IdxKind } from "../idx.js";
+import { FormatError } from "../../errors.js";
 import {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_CLASS_COUNT,
@@ -18,8 +19,10 @@ export interface FashionMNIST {
 
 /**
  * Gunzips (when needed) and parses the four files into the train and test Datasets, with 10 classes and their names;
- * decompression stops at the size each IDX header declares and at `maxBytes`.
- * @throws {FormatError} for corrupt, oversized or trailing gzip data, or malformed IDX data; the error names the file.
+ * each IDX header is checked from the first inflated bytes (an images or a labels file, within the limits), and
+ * decompression stops at the size it declares and at `maxBytes`.
+ * @throws {FormatError} for corrupt, oversized or trailing gzip data, malformed IDX data, or a set of 0 images; the
+ *   error names the file.
  * @throws {OptionError} when a file is not a Uint8Array.
  * @example
  * const { train, test } = await datasetsFromFiles({ trainImages, trainLabels, testImages, testLabels }, "upload");
@@ -31,11 +34,12 @@ export async function datasetsFromFiles(
   limits: { maxBytes?: number } = {},
 ): Promise<FashionMNIST> {
   checkFiles(files);
-  const gunzipOptions = { declaredSize: idxSize, ...(limits.maxBytes !== undefined ? { maxBytes: limits.maxBytes } : {}) };
+  const maxBytes = limits.maxBytes !== undefined ? { maxBytes: limits.maxBytes } : {};
   const label = (key: FashionMNISTFileKey) => labels?.[key] ?? `${source} ${key}`;
+  const kind = (key: FashionMNISTFileKey): IdxKind => (key.endsWith("Images") ? "images" : "labels");
   // Decompressing in parallel lets Node's zlib use its thread pool for all four files at once.
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    FASHION_MNIST_KEYS.map((key) => maybeGunzip(files[key], label(key), gunzipOptions)),
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(FASHION_MNIST_KEYS.map((key) =>
+    maybeGunzip(files[key], label(key), { ...maxBytes, declaredSize: (head, name) => idxSize(head, name, kind(key)) })),
   ) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const common = { classes: FASHION_MNIST_CLASS_COUNT, classNames: FASHION_MNIST_CLASSES };
   const train = parseIdxPair(trainImages, trainLabels, {
@@ -44,6 +48,12 @@ export async function datasetsFromFiles(
   const test = parseIdxPair(testImages, testLabels, {
     ...common, source: `${source} (test)`, imagesSource: label("testImages"), labelsSource: label("testLabels"),
   });
+  for (const [set, key] of [[train, "trainImages"], [test, "testImages"]] as const) {
+    if (set.length === 0) {
+      throw new FormatError(label(key), "at least one image", "0 images (an empty set)",
+        "Pass the files of a data set that has examples: this one is empty or its header is damaged.");
+    }
+  }
   return { train, test };
 }
 

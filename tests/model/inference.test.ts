@@ -1,0 +1,83 @@
+// The forward-only path: what it imports (nothing of training), the same bits however rows are batched and
+// wherever the parameters live, and kernel memory given back at close.
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createRuntime } from "../../src/runtime/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
+import { Scope } from "../../src/runtime/memory.js";
+import { MLP } from "../../src/model/models.js";
+import { Inference } from "../../src/model/inference.js";
+import { randomF32 } from "../../bench/shared/random.js";
+
+const SRC = resolve(import.meta.dirname, "../../src");
+
+/** Every file `file` imports, directly or through others (type-only imports included). */
+function closure(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const m of readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"/gm)) {
+    closure(resolve(dirname(file), m[1]!.replace(/\.js$/, ".ts")), seen);
+  }
+  return seen;
+}
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await createRuntime({ backend: "wasm-simd", threads: 1 });
+});
+
+describe("the inference path", () => {
+  it("imports the kernels contract, runtime memory and the model layout, and nothing of training or threads", () => {
+    const direct = new Set([...readFileSync(resolve(SRC, "model/inference.ts"), "utf8").matchAll(/from "(\.[^"]+)"/g)].map((m) => m[1]));
+    // data/dataset.js for U8_SCALE, the one constant u8 pixels are scaled by; data/normalizer.js for the type of a
+    // model's normalizer, applied as rows come in.
+    expect([...direct].sort()).toEqual(["../data/dataset.js", "../data/normalizer.js", "../kernels/contract.js", "../runtime/memory.js", "./layout.js"]);
+    const all = [...closure(resolve(SRC, "model/inference.ts"))].map((f) => relative(SRC, f));
+    expect(all.filter((f) => /^(train|optim|io|cli)\/|runtime\/(pool|split|platform|runtime)\.ts/.test(f))).toEqual([]);
+  });
+
+  const model = new MLP({ layers: [12, 20, 5], seed: 2, weightStd: 0.5 });
+  const x = randomF32(37 * 12, 5, -1, 1);
+
+  it("gives the same bits batched 1, 7 or 64 rows at a time, as predictProba does", () => {
+    const run = (batch: number) => {
+      const inference = new Inference(runtime, model, model.getParameters());
+      try {
+        return inference.probabilities(x, batch);
+      } finally {
+        inference.close();
+      }
+    };
+    const whole = run(64);
+    expect(run(7)).toEqual(whole);
+    expect(run(1)).toEqual(whole);
+    expect(model.predictProba(x, { runtime })).toEqual(whole);
+  });
+
+  it("reads a parameter block in kernel memory in place, to the same bits as a copy", () => {
+    const scope = new Scope(runtime.arena);
+    const params = scope.f32(model.size, model.getParameters());
+    const inPlace = new Inference(runtime, model, params), copied = new Inference(runtime, model, model.getParameters());
+    try {
+      expect(inPlace.classes(x, 16)).toEqual(copied.classes(x, 16));
+      expect(inPlace.classes(x, 16)).toEqual(model.predict(x, { runtime }));
+    } finally {
+      inPlace.close();
+      copied.close();
+      scope.close();
+    }
+  });
+
+  it("grows its room for a larger batch and gives every byte back at close", () => {
+    const idle = runtime.bytesInUse;
+    const inference = new Inference(runtime, model, model.getParameters());
+    inference.reserve(2);
+    const small = runtime.bytesInUse;
+    const p = inference.probabilities(x, 37);
+    expect(runtime.bytesInUse).toBeGreaterThan(small);
+    inference.close();
+    expect(runtime.bytesInUse).toBe(idle);
+    expect(p).toEqual(model.predictProba(x, { runtime }));
+  });
+});
