@@ -4,7 +4,8 @@
 // (the ONNX graph with a uint8 input scales them as predict does). Before timing, both give the same probabilities
 // for all 1 000 images, or nothing is timed. Calls of the two alternate, so both see the same machine load.
 import * as ort from "onnxruntime-web";
-import { createRuntime, encodeONNX, MLP, SoftmaxRegression } from "../dist/node.js";
+import { createRuntime, MLP, SoftmaxRegression } from "../dist/node.js";
+import { encodeONNX } from "../dist/io.js";
 import { assertClose } from "./check.js";
 import { bandedImages } from "./shared/banded.js";
 

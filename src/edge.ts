@@ -4,13 +4,17 @@
 // `wasm` of createRuntime() and init(); "auto" still picks between them in one place.
 import simd from "../build/simd.wasm";
 import scalar from "../build/scalar.wasm";
-import { createRuntime as create, init as initWith } from "./runtime/runtime.js";
+import { RUNTIME_OPTIONS, createRuntime as create, init as initWith } from "./runtime/runtime.js";
+import { checkKeys } from "./validate.js";
 import type { InitOptions, Runtime, RuntimeOptions } from "./runtime/runtime.js";
 
 export * from "./index.js";
 
-const withModules = <T extends RuntimeOptions>(options: T | undefined): T =>
-  ({ ...options, wasm: options?.wasm ?? { simd, scalar } }) as T;
+// Checked before the modules are added, so a misspelt key is named as createRuntime() and init() name it.
+const withModules = <T extends RuntimeOptions>(what: string, options: T | undefined): T => {
+  const o = checkKeys(what, options, RUNTIME_OPTIONS);
+  return { ...o, wasm: o.wasm ?? { simd, scalar } } as T;
+};
 
 /**
  * Creates a runtime from the `.wasm` modules bundled with this entry unless `wasm` is given.
@@ -20,7 +24,7 @@ const withModules = <T extends RuntimeOptions>(options: T | undefined): T =>
  * const runtime = await createRuntime(); // runtime.backend: "wasm-simd" on Cloudflare Workers
  */
 export function createRuntime(options?: RuntimeOptions): Promise<Runtime> {
-  return create(withModules(options));
+  return create(withModules("createRuntime", options));
 }
 
 /**
@@ -31,5 +35,5 @@ export function createRuntime(options?: RuntimeOptions): Promise<Runtime> {
  * const { backend } = await init(); // "wasm-simd" on Cloudflare Workers
  */
 export function init(options?: InitOptions): Promise<Runtime> {
-  return initWith(withModules(options));
+  return initWith(withModules("init", options));
 }

@@ -1,5 +1,7 @@
-// wasm-softmax: the browser-safe public API. Node-only additions (dataset directories, the cache) are in
-// src/node.ts, which Node, Deno and Bun load through the package's "node" export condition.
+// wasm-softmax: the browser-safe public API for training (runtimes, data, models, optimizers, fit, models and
+// checkpoints as bytes, errors). Interop, images and pictures are the subpath entries src/io.ts, src/image.ts and
+// src/plot.ts; Node-only additions (dataset directories, the cache, files) are in src/node.ts, which Node, Deno
+// and Bun load through the package's "node" export condition.
 export { init, createRuntime, autoBackend, Runtime } from "./runtime/runtime.js";
 export type { InitOptions, RuntimeOptions, WasmBuilds } from "./runtime/runtime.js";
 export { simdSupported } from "./runtime/load.js";
@@ -16,10 +18,9 @@ export { stratifiedSplit } from "./data/split.js";
 export type { StratifiedSplitOptions } from "./data/split.js";
 export type { Sampler } from "./data/sampler.js";
 export { parseIdx, parseIdxPair } from "./data/idx.js";
-export {
-  loadFashionMNIST, FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR,
-} from "./data/fashion-mnist.js";
-export type { FashionMNISTFiles } from "./data/fashion-mnist.js";
+export { loadFashionMNIST } from "./data/fashion-mnist/load.js";
+export { FASHION_MNIST_CLASSES, MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_MIRROR } from "./data/fashion-mnist/constants.js";
+export type { FashionMNISTFiles } from "./data/fashion-mnist/constants.js";
 
 export { SoftmaxRegression, MLP } from "./model/models.js";
 export type { SoftmaxRegressionOptions, MLPOptions } from "./model/models.js";
@@ -48,20 +49,12 @@ export { progressLogger, earlyStopping } from "./train/callbacks.js";
 export type { ProgressOptions, EarlyStoppingOptions } from "./train/callbacks.js";
 export { confusionMatrix, classificationReport } from "./train/metrics.js";
 export type { ClassReport, ClassScores, ClassificationReport, ClassificationReportOptions } from "./train/metrics.js";
-export { learningCurvesSVG, imageGridSVG } from "./plot/svg.js";
-export type { ImageGridOptions } from "./plot/svg.js";
 export {
-  encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery, encodeWeightsJSON,
+  encodeCheckpoint, encodeModel, decodeCheckpoint, decodeModel, resumeOptions, checkpointEvery,
 } from "./io/checkpoint.js";
 export type { Checkpoint, ResumeOptions, DecodeCheckpointOptions, EncodeModelOptions, LoadOptions } from "./io/checkpoint.js";
 export type { WeightsDtype } from "./io/weights.js";
 export { saveModel, loadModel, listModels, removeModel } from "./io/model-storage.js";
-export { encodeONNX } from "./io/onnx.js";
-export type { ONNXOptions } from "./io/onnx.js";
-export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
-export type { SafetensorsModel } from "./io/safetensors.js";
-export { decodeImage, decodePNG, decodePGM, imageToPixels, IMAGE_MAX_PIXELS } from "./data/image.js";
-export type { DecodedImage, DecodeOptions, ToPixelsOptions } from "./data/image.js";
 export type { ArrayInputs } from "./model/inputs.js";
 export type { TrainingState } from "./io/format.js";
 

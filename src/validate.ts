@@ -9,8 +9,9 @@ export interface Rule<T = unknown> {
   test(value: unknown): value is T;
 }
 
-// The rule makers are marked free of side effects: dist/ ships the library as one chunk, so an app's bundler cannot
-// drop a whole unused module there, only the unused values whose initialisers it knows to be pure.
+// The rule makers are marked free of side effects: dist/ ships the library in a few chunks, so an app's bundler
+// cannot drop a whole unused module there, only the unused values whose initialisers it knows to be pure
+// (scripts/bundle.js carries the mark to calls in other chunks).
 /* @__NO_SIDE_EFFECTS__ */
 export function rule<T>(text: string, test: (value: unknown) => boolean): Rule<T> {
   return { text, test: test as (value: unknown) => value is T };

@@ -2,10 +2,10 @@
 // Every mutated input must end in a valid load or a typed WasmSoftmaxError: never a RangeError, a TypeError, a
 // wasm trap, a hang, or a model that is only partly built.
 import { describe, expect, it } from "vitest";
-import { Rng } from "../src/random.js";
+import { Rng } from "../src/util/random.js";
 import { WasmSoftmaxError } from "../src/errors.js";
 import { Dataset } from "../src/data/dataset.js";
-import { maybeGunzip } from "../src/data/gzip.js";
+import { maybeGunzip } from "../src/codecs/gzip.js";
 import { idxSize, parseIdxPair } from "../src/data/idx.js";
 import { MLP, SoftmaxRegression } from "../src/model/models.js";
 import { parameterCount } from "../src/model/layout.js";

@@ -1,9 +1,9 @@
 // What every command shares: the io, the open-progress-line bookkeeping, loading data, writing files, and the
 // few ways numbers and models are described.
 import { basename } from "node:path";
-import { loadFashionMNIST } from "../data/fashion-mnist-node.js";
-import type { LoadedFashionMNIST } from "../data/fashion-mnist-node.js";
-import type { FashionMNISTProgress } from "../data/fashion-mnist.js";
+import { loadFashionMNIST } from "../data/fashion-mnist/node/load.js";
+import type { LoadedFashionMNIST } from "../data/fashion-mnist/node/load.js";
+import type { FashionMNISTProgress } from "../data/fashion-mnist/options.js";
 import type { Dataset } from "../data/dataset.js";
 import type { DenseNetwork, ModelConfig } from "../model/network.js";
 import { checkFits } from "../model/network.js";
@@ -13,7 +13,7 @@ import type { Backend } from "../kernels/contract.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedules.js";
 import type { LossConfig } from "../train/losses.js";
-import { writeFileAtomic } from "../atomic-node.js";
+import { writeFileAtomic } from "../util/atomic-node.js";
 import { DatasetNotFoundError, WasmSoftmaxError } from "../errors.js";
 
 /** What the CLI may touch of the outside world; `bin.ts` passes the real process, tests pass captures. */

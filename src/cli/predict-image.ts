@@ -1,7 +1,7 @@
 // `wasm-softmax predict --image FILE`: a user's PNG or PGM, as the model sees it, and its class probabilities.
 import { readFile } from "node:fs/promises";
 import { decodeImage, imageToPixels } from "../data/image.js";
-import { FASHION_MNIST_CLASSES } from "../data/fashion-mnist.js";
+import { FASHION_MNIST_CLASSES } from "../data/fashion-mnist/constants.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { DenseNetwork } from "../model/network.js";
 import { ShapeError } from "../errors.js";

@@ -6,7 +6,6 @@ import { Adam, SGD } from "../optim/optimizer.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedules.js";
 import { resolveLoss } from "../train/losses.js";
-import type { LossConfig } from "../train/losses.js";
 import type { RunOptions } from "../train/events.js";
 import { loadCheckpoint } from "../io/files-node.js";
 import { resumeOptions } from "../io/checkpoint.js";

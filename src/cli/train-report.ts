@@ -1,5 +1,5 @@
 // What `train` prints and draws: the epoch table or JSON, the per-epoch lines, and the pictures.
-import type { LoadedFashionMNIST } from "../data/fashion-mnist-node.js";
+import type { LoadedFashionMNIST } from "../data/fashion-mnist/node/load.js";
 import type { DenseNetwork } from "../model/network.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -104,7 +104,7 @@ export async function drawPictures(o: TrainValues, out: Output, history: History
       out.progress(`--plot ${o.plot} not written: no epoch finished\n`);
     } else {
       const title = `${describeModel(model.config)}, ${optimizer.config.type} lr ${optimizer.config.lr}`;
-      await writeOutput(o.plot, learningCurvesSVG(history.epochs, { title }), "--plot");
+      await writeOutput(o.plot, learningCurvesSVG(history.epochs, { title, validationName: validationName(o) }), "--plot");
       written.plot = o.plot;
     }
   }

@@ -1,4 +1,4 @@
-import { Rng, permutation } from "../random.js";
+import { Rng, permutation } from "../util/random.js";
 
 /** Random streams, so the weight initialiser and the shuffles never share numbers. */
 export const STREAM_SHUFFLE = 1;

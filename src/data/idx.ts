@@ -1,8 +1,9 @@
 import { FormatError } from "../errors.js";
 import { check, checkKeys, checkOr, rule, RULES } from "../validate.js";
 import { CLASSES_RULE, classNamesRule, Dataset } from "./dataset.js";
-import { hexHead, isGzip } from "./gzip.js";
-import { MAX_FEATURES } from "./limits.js";
+import { isGzip } from "../codecs/gzip.js";
+import { hexHead } from "../util/bytes.js";
+import { MAX_FEATURES } from "../util/limits.js";
 
 /** A parsed unsigned-byte IDX file: its dimensions and its data (a view into the input bytes). */
 export interface IdxArray {

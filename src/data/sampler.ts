@@ -1,7 +1,7 @@
 // Resampling instead of weighing: each epoch draws its examples with replacement, with probabilities per example,
 // from (seed, epoch) alone, so a resumed run draws what an uninterrupted one does.
 import { OptionError } from "../errors.js";
-import { Rng } from "../random.js";
+import { Rng } from "../util/random.js";
 import { checkWeights } from "../validate.js";
 import { STREAM_SAMPLE } from "./batches.js";
 import type { Dataset } from "./dataset.js";

@@ -1,5 +1,5 @@
 import { OptionError } from "../errors.js";
-import { Rng, permutation } from "../random.js";
+import { Rng, permutation } from "../util/random.js";
 import { RULES, check, checkKeys, checkOr } from "../validate.js";
 import { STREAM_SPLIT } from "./batches.js";
 import type { Dataset } from "./dataset.js";

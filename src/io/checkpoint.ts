@@ -1,7 +1,6 @@
 // Models and training runs in and out of checkpoint bytes (the format is in ./format.ts), and the pieces that
 // continue a run from one: resumeOptions and the checkpointEvery callback.
 import { DenseNetwork } from "../model/network.js";
-import type { ModelConfig } from "../model/network.js";
 import { createModel } from "../model/models.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { createOptimizer } from "../optim/optimizer.js";
@@ -237,20 +236,5 @@ export function checkpointEvery(options: { write: (bytes: Uint8Array, epoch: num
   return async ({ phase, epoch, model, optimizer, run, history }) => {
     if (phase !== "epoch" || epoch % every !== 0) return;
     await write(encodeCheckpoint({ model, optimizer, training: { epoch, ...run, history: [...history] } }), epoch);
-  };
-}
-
-/**
- * Each layer's weight (rows of outputs) and bias as plain arrays, with the model config, for use elsewhere.
- * @example
- * const json = JSON.stringify(encodeWeightsJSON(model));
- */
-export function encodeWeightsJSON(model: DenseNetwork): { config: ModelConfig; layers: { weight: number[][]; bias: number[] }[] } {
-  return {
-    config: model.config,
-    layers: model.getWeights().map(({ inputs, outputs, weight, bias }) => ({
-      weight: Array.from({ length: outputs }, (_, o) => Array.from(weight.subarray(o * inputs, (o + 1) * inputs))),
-      bias: Array.from(bias),
-    })),
   };
 }

@@ -3,7 +3,7 @@
 import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { FormatError } from "../errors.js";
-import { writeFileAtomic } from "../atomic-node.js";
+import { writeFileAtomic } from "../util/atomic-node.js";
 import type { DenseNetwork } from "../model/network.js";
 import { decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel } from "./checkpoint.js";
 import type { Checkpoint, EncodeModelOptions, LoadOptions } from "./checkpoint.js";

@@ -14,11 +14,10 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { MAX_PARAMETERS, layoutOf, parameterCount } from "../model/layout.js";
 import type { EpochLogs, RunOptions } from "../train/events.js";
 import { FormatError, OptionError } from "../errors.js";
-import { crc32 } from "../crc32.js";
+import { crc32 } from "../codecs/crc32.js";
 import { F16_MAX, decodeF16, decodeInt8, encodeF16, encodeInt8, weightsBytes } from "./weights.js";
 import type { WeightsDtype } from "./weights.js";
 
-export { crc32 } from "../crc32.js";
 
 export const CHECKPOINT_MAGIC = "WSMX";
 export const CHECKPOINT_VERSION = 3;

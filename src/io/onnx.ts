@@ -3,7 +3,8 @@
 import type { DenseNetwork } from "../model/network.js";
 import { U8_SCALE } from "../data/dataset.js";
 import { OptionError } from "../errors.js";
-import { bytes, message, string, varint } from "./protobuf.js";
+import { check, checkKeys, checkOr, oneOf, rule } from "../validate.js";
+import { bytes, message, string, varint } from "../codecs/protobuf.js";
 import { denseLayers, linearName } from "./layers.js";
 
 /** Options of `encodeONNX`. */
@@ -29,6 +30,8 @@ const IR_VERSION = 7;
 // A protobuf message is at most 2 GiB; keep room for the graph around the weights.
 const MAX_PARAMETER_BYTES = 2 ** 31 - 2 ** 20;
 
+const INPUT = oneOf(["float32", "uint8"]);
+
 // onnx.proto enums.
 const FLOAT = 1, UINT8 = 2;
 const ATTR_INT = 2;
@@ -36,22 +39,19 @@ const ATTR_INT = 2;
 /**
  * The model as the bytes of an ONNX model (opset 13): input `[N, inputs]`, output `probabilities` `[N, classes]`.
  * @throws {OptionError} for a model with parts ONNX export does not support (named in the message), one too big
- *   for a 2 GB protobuf, or bad options.
+ *   for a 2 GB protobuf, an unknown option, or an `input` or `imageShape` that breaks its rule.
  * @example
  * const session = await ort.InferenceSession.create(encodeONNX(model));
  */
 export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint8Array {
+  const o = checkKeys("encodeONNX", options, ["input", "imageShape"]);
   const layers = denseLayers(model, "ONNX export");
-  const { input = "float32", imageShape } = options ?? {};
-  if (input !== "float32" && input !== "uint8") throw new OptionError("input", '"float32" or "uint8"', input);
+  const input = checkOr("input", o.input, INPUT, "float32");
   const F = layers[0]!.inputs, C = layers[layers.length - 1]!.outputs;
-  if (imageShape !== undefined) {
-    const ok = Array.isArray(imageShape) && imageShape.length === 2 && imageShape.every((d) => Number.isSafeInteger(d) && d >= 1);
-    if (!ok || imageShape[0] * imageShape[1] !== F) {
-      throw new OptionError("imageShape", `[height, width] with height × width = ${F} (the model's inputs)`, imageShape,
-        "Leave it out for a flat [N, inputs] input.");
-    }
-  }
+  const imageShape = o.imageShape === undefined ? undefined : check("imageShape", o.imageShape,
+    rule<readonly [number, number]>(`[height, width] with height × width = ${F} (the model's inputs)`,
+      (v) => Array.isArray(v) && v.length === 2 && v.every((d) => Number.isSafeInteger(d) && d >= 1) && v[0] * v[1] === F),
+    "Leave it out for a flat [N, inputs] input.");
   if (model.size * 4 > MAX_PARAMETER_BYTES) {
     throw new OptionError("model", `at most ${MAX_PARAMETER_BYTES / 4} parameters (a protobuf holds 2 GB)`, `${model.size} parameters`,
       "Export it with encodeSafetensors instead.");

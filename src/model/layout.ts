@@ -1,5 +1,5 @@
 import { check, numberWhere } from "../validate.js";
-import { MAX_PARAMETERS } from "../data/limits.js";
+import { MAX_PARAMETERS } from "../util/limits.js";
 
 /** Where one dense layer's weight (outputs × inputs, row-major) and bias live in the parameter block. */
 export interface LayerLayout {

@@ -2,7 +2,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { runtimeOf } from "../runtime/runtime.js";
 import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { Rng } from "../random.js";
+import { Rng } from "../util/random.js";
 import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
 import { Inference } from "./inference.js";
 import { checkParameterCount, layoutOf } from "./layout.js";
@@ -12,7 +12,7 @@ import type { ArrayInputs } from "./inputs.js";
 import { summary } from "./summary.js";
 import { Meaning, checkPixels } from "./description.js";
 import type { InputDescription, JSONValue, MeaningConfig, MeaningOptions } from "./description.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 export type { LayerLayout } from "./layout.js";
 

@@ -3,7 +3,7 @@ import { OptionError, ShapeError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr } from "../validate.js";
 import { checkSchedule, scheduledLr } from "./schedules.js";
 import type { Schedule } from "./schedules.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 /** An optimizer's type and hyperparameters, as `optimizer.config` gives them and checkpoints store them. */
 export type OptimizerConfig =

@@ -1,6 +1,6 @@
 import { OptionError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, numberWhere } from "../validate.js";
-import { cos } from "../math.js";
+import { cos } from "../util/math.js";
 
 /** Learning-rate schedules, as plain data so checkpoints can carry them. `epoch` is 1-based. */
 export type Schedule =

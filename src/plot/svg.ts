@@ -2,7 +2,9 @@
 // test images with true and predicted labels. Browser-safe: returns strings; the caller saves or shows them.
 import type { EpochLogs } from "../train/events.js";
 import { OptionError } from "../errors.js";
-import { base64, encodeGrayPNG } from "./png.js";
+import { check, checkKeys, checkOr, integerIn, rule } from "../validate.js";
+import { encodePNG } from "../codecs/png.js";
+import { base64 } from "../util/bytes.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const num = (v: number) => (Math.round(v * 100) / 100).toString();
@@ -10,18 +12,40 @@ const num = (v: number) => (Math.round(v * 100) / 100).toString();
 /** A series to draw: its name, colour, and one value per epoch (undefined where absent). */
 interface Series { name: string; color: string; dash?: string; values: (number | undefined)[] }
 
+/** Options of `learningCurvesSVG`. */
+export interface CurvesOptions {
+  /** Size of the picture, in px. Defaults 480 × 320. */
+  width?: number;
+  height?: number;
+  /** A line above the chart. Default none. */
+  title?: string;
+  /**
+   * What the data evaluated after each epoch is called in the legend ("val acc"): "val" by default, as
+   * `fit`'s `validationData` and `validationSplit` are; "test" when that data is the test set, as in d2l.
+   */
+  validationName?: string;
+}
+
+const SIZE = integerIn(16, 10_000);
+const TEXT = rule<string>("a string", (v) => typeof v === "string");
+const NAME = rule<string>("a non-empty string", (v) => typeof v === "string" && v !== "");
+
 /**
- * Learning curves as d2l's Animator draws them: train loss, train accuracy and test (validation) accuracy per
- * epoch on one chart, epochs on x.
+ * Learning curves as d2l's Animator draws them: train loss, train accuracy and the accuracy on the data evaluated
+ * after each epoch (named by `validationName`), each where the logs have it; epochs on x.
+ * @throws {OptionError} for no epochs, an unknown option, or a size, title or name that breaks its rule.
  * @example
- * await writeFile("curves.svg", learningCurvesSVG(history.epochs));
+ * await writeFile("curves.svg", learningCurvesSVG(history.epochs, { validationName: "test" }));
  */
-export function learningCurvesSVG(epochs: readonly EpochLogs[], { width = 480, height = 320, title = "" } = {}): string {
+export function learningCurvesSVG(epochs: readonly EpochLogs[], options: CurvesOptions = {}): string {
+  const o = checkKeys("learningCurvesSVG", options, ["width", "height", "title", "validationName"]);
+  const width = checkOr("width", o.width, SIZE, 480), height = checkOr("height", o.height, SIZE, 320);
+  const title = checkOr("title", o.title, TEXT, ""), validation = checkOr("validationName", o.validationName, NAME, "val");
   if (!Array.isArray(epochs) || epochs.length === 0) throw new OptionError("epochs", "at least one epoch of logs", epochs);
   const series: Series[] = [
     { name: "train loss", color: "#1f77b4", values: epochs.map((e) => e.loss) },
     { name: "train acc", color: "#9467bd", dash: "6 3", values: epochs.map((e) => e.accuracy) },
-    { name: "test acc", color: "#2ca02c", dash: "2 3", values: epochs.map((e) => e.valAccuracy) },
+    { name: `${validation} acc`, color: "#2ca02c", dash: "2 3", values: epochs.map((e) => e.valAccuracy) },
   ].filter((s) => s.values.some((v) => v !== undefined));
   const m = { left: 48, right: 16, top: title ? 32 : 16, bottom: 40 };
   const w = width - m.left - m.right, h = height - m.top - m.bottom;
@@ -80,18 +104,22 @@ export interface ImageGridOptions {
 /**
  * A grid of images with their true labels and, when given, the predicted ones underneath (d2l's
  * show_images with "true\npred" titles); wrong predictions are red.
- * @throws {OptionError} when the pixels do not hold `count` images of the given shape.
+ * @throws {OptionError} for an unknown option, an option that breaks its rule, or pixels that do not hold
+ *   `count` images of the given shape.
  * @example
  * await writeFile("grid.svg", imageGridSVG({ images: test.x, imageShape: [28, 28], labels: test.y, predictions: model.predict(test) }));
  */
 export function imageGridSVG(options: ImageGridOptions): string {
-  const { images, imageShape, labels, predictions, classNames, columns = 6, cell = 84 } = options;
-  const [rows, cols] = imageShape;
+  const o = checkKeys("imageGridSVG", options, ["images", "imageShape", "labels", "predictions", "classNames", "count", "columns", "cell"]);
+  const images = check("images", o.images, IMAGES);
+  const [rows, cols] = check("imageShape", o.imageShape, SHAPE);
+  const labels = check("labels", o.labels, CLASSES);
+  const predictions = o.predictions === undefined ? undefined : check("predictions", o.predictions, CLASSES);
+  const classNames = o.classNames === undefined ? undefined : check("classNames", o.classNames, NAMES);
+  const columns = checkOr("columns", o.columns, integerIn(1, 1000), 6), cell = checkOr("cell", o.cell, integerIn(1, 10_000), 84);
   const size = rows * cols, available = Math.floor(images.length / size);
-  const count = options.count ?? Math.min(18, available, labels.length);
-  if (!Number.isInteger(count) || count < 1 || count > available || count > labels.length) {
-    throw new OptionError("count", `an integer in [1, ${Math.min(available, labels.length)}]`, count);
-  }
+  const most = Math.min(available, labels.length);
+  const count = check("count", o.count ?? Math.min(18, most), integerIn(1, most));
   const name = (c: number) => classNames?.[c] ?? String(c);
   const gridRows = Math.ceil(count / columns), labelH = predictions ? 34 : 20, pad = 6;
   const W = columns * (cell + pad) + pad, H = gridRows * (cell + labelH + pad) + pad;
@@ -105,7 +133,7 @@ export function imageGridSVG(options: ImageGridOptions): string {
     for (let i = 0; i < size; i++) pixels[i] = shade(images, k * size + i);
     // Each image as a grey PNG, scaled up with hard pixel edges as d2l's imshow shows them.
     out.push(`<g transform="translate(${ox},${oy})"><image width="${cell}" height="${cell}" preserveAspectRatio="none" ` +
-      `style="image-rendering:pixelated" href="data:image/png;base64,${base64(encodeGrayPNG(cols, rows, pixels))}"/>`);
+      `style="image-rendering:pixelated" href="data:image/png;base64,${base64(encodePNG(cols, rows, pixels))}"/>`);
     const truth = labels[k]!, guess = predictions?.[k];
     out.push(`<text x="${cell / 2}" y="${cell + 14}" text-anchor="middle">${esc(name(truth))}</text>`);
     if (guess !== undefined) {
@@ -116,6 +144,14 @@ export function imageGridSVG(options: ImageGridOptions): string {
   out.push("</svg>");
   return out.join("\n");
 }
+
+const IMAGES = rule<Uint8Array | Float32Array>("a Uint8Array (0–255) or Float32Array ([0, 1]) of pixels",
+  (v) => v instanceof Uint8Array || v instanceof Float32Array);
+const SHAPE = rule<readonly [number, number]>("[height, width], two integers ≥ 1",
+  (v) => Array.isArray(v) && v.length === 2 && v.every((d) => Number.isSafeInteger(d) && d >= 1));
+const CLASSES = rule<ArrayLike<number>>("an array of class indices", (v) =>
+  (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && typeof (v as ArrayLike<number>).length === "number");
+const NAMES = rule<readonly string[]>("an array of class names", (v) => Array.isArray(v) && v.every((n) => typeof n === "string"));
 
 function shade(images: Uint8Array | Float32Array, i: number): number {
   const v = images[i]!;

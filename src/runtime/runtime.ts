@@ -13,7 +13,7 @@ import { Arena } from "./memory.js";
 import { availableCores, threadsUnavailable } from "./platform.js";
 import { MAX_THREADS, ThreadPool } from "./pool.js";
 import { THREADED_KERNELS, threadedKernels } from "./split.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 // `Symbol.dispose` (for `using`), declared as @types/node does, so consumers without lib "esnext.disposable" compile.
 declare global {
@@ -69,7 +69,7 @@ export interface RuntimeOptions {
 /** What `init()` takes: the same as `createRuntime`. */
 export type InitOptions = RuntimeOptions;
 
-const RUNTIME_OPTIONS = ["backend", "wasm", "threads", "build"] as const;
+export const RUNTIME_OPTIONS = ["backend", "wasm", "threads", "build"] as const;
 const THREADS_RULE = rule<number | "auto">(`"auto" or an integer in [1, ${MAX_THREADS}]`,
   (v) => v === "auto" || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_THREADS));
 const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);

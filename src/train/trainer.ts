@@ -27,7 +27,7 @@ import type { Sampler } from "../data/sampler.js";
 import type { TrainerSnapshot } from "./state.js";
 import { evaluateOn } from "./evaluate.js";
 import type { Evaluation } from "./evaluate.js";
-import { INSPECT, inspectAs } from "../inspect.js";
+import { INSPECT, inspectAs } from "../util/inspect.js";
 
 export type { Targets } from "../data/dataset.js";
 export type { TrainerSnapshot } from "./state.js";

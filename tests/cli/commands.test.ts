@@ -10,7 +10,7 @@ import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/io/checkpoint.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
-import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
+import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
 import { makeFashionFiles, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
 import { bandedLabel } from "../../bench/shared/banded.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";

@@ -8,8 +8,8 @@ import { init } from "../../src/runtime/runtime.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import type { DenseNetwork } from "../../src/model/network.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
-import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
+import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
 import { writeLearnableFashionDir } from "../helpers/idx.js";
 import { png, pgm } from "../helpers/png.js";
 

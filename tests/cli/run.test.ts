@@ -1,4 +1,4 @@
-import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
+import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";

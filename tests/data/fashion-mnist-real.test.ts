@@ -7,16 +7,10 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { Dataset } from "../../src/data/dataset.js";
-import {
-  FASHION_MNIST_CLASSES,
-  FASHION_MNIST_FILES,
-  FASHION_MNIST_KEYS,
-  FASHION_MNIST_SHA256,
-  loadFashionMNIST as loadAnywhere,
-  sha256Hex,
-  verifyFashionMNISTFile,
-} from "../../src/data/fashion-mnist.js";
-import { FASHION_MNIST_SYSTEM_DIR, loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_KEYS, FASHION_MNIST_SHA256 } from "../../src/data/fashion-mnist/constants.js";
+import { loadFashionMNIST as loadAnywhere } from "../../src/data/fashion-mnist/load.js";
+import { sha256Hex, verifyFashionMNISTFile } from "../../src/data/fashion-mnist/checksums.js";
+import { FASHION_MNIST_SYSTEM_DIR, loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
 
 // Installed by `apt-get install dataset-fashion-mnist`; absent on machines without the package.
 const present = existsSync(join(FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_FILES.trainImages));

@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeImage, decodePGM, decodePNG, imageToPixels, IMAGE_MAX_PIXELS } from "../../src/data/image.js";
-import type { DecodedImage } from "../../src/data/image.js";
-import { crc32 } from "../../src/crc32.js";
+import { decodeImage, imageToPixels } from "../../src/data/image.js";
+import { decodePNG } from "../../src/codecs/png.js";
+import { decodePGM } from "../../src/codecs/pgm.js";
+import { IMAGE_MAX_PIXELS } from "../../src/codecs/image.js";
+import type { DecodedImage } from "../../src/codecs/image.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { optionError, rejection, thrown } from "../helpers/errors.js";
 import { randomU8 } from "../../bench/shared/random.js";
@@ -29,15 +31,6 @@ async function pgmError(bytes: Uint8Array, options = {}): Promise<FormatError> {
   expect(error).toBeInstanceOf(FormatError);
   return error as FormatError;
 }
-
-describe("crc32", () => {
-  it("gives the standard check value for \"123456789\", in one go or continued", () => {
-    const bytes = new TextEncoder().encode("123456789");
-    expect(crc32(bytes)).toBe(0xcbf43926);
-    expect(crc32(bytes.subarray(4), crc32(bytes.subarray(0, 4)))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-  });
-});
 
 describe("decodePNG", () => {
   it.each([1, 2, 3, 4] as const)("decodes %i-channel 8-bit images through every filter type, rows back as they were", async (channels) => {
@@ -121,6 +114,25 @@ describe("decodePNG", () => {
     expect((await pngError(new Uint8Array(3), { source: "shoe.png" })).message).toBe("Invalid shoe.png: expected the PNG signature 89 50 4e 47 0d 0a 1a 0a, got 00 00 00.");
     expect((await rejection(decodePNG(new Uint8Array(0), { maxPixels: 0 })))).toBeInstanceOf(OptionError);
     expect((await rejection(decodePNG(new Uint8Array(0), { maxPixels: 1.5 })))).toBeInstanceOf(OptionError);
+  });
+});
+
+describe("the decoders' options", () => {
+  const tiny = pgm("P5 1 1 255 ", Uint8Array.from([7]));
+  it.each([
+    ["decodeImage", decodeImage], ["decodePNG", decodePNG], ["decodePGM", decodePGM],
+  ] as const)("%s refuses an unknown key with the nearest name, a bad source, and bytes that are not a Uint8Array", async (name, decode) => {
+    expect((await rejection(decode(tiny, { maxPixel: 4 } as never))).message).toBe(`Unknown ${name} option "maxPixel". Did you mean "maxPixels"?`);
+    expect((await rejection(decode(tiny, { source: 5 } as never))).message).toBe("Invalid source: expected a string, got 5.");
+    expect((await rejection(decode(tiny, 5 as never))).message).toBe(`Invalid ${name} options: expected an object, got 5.`);
+    const notBytes = await rejection(decode([1, 2, 3] as never));
+    expect(notBytes).toBeInstanceOf(OptionError);
+    expect(notBytes.message).toBe("Invalid bytes: expected a Uint8Array, got array(3).");
+  });
+
+  it("imageToPixels refuses an unknown key with the nearest name", () => {
+    expect(optionError(() => imageToPixels(grey(1, 1, [0]), { inverted: true } as never)).message)
+      .toBe('Unknown imageToPixels option "inverted". Did you mean "invert"?');
   });
 });
 
@@ -241,11 +253,12 @@ describe("imageToPixels", () => {
   it.each([
     ["a size of 0", grey(1, 1, [0]), { size: 0 }, "size"],
     ["a fractional size", grey(1, 1, [0]), { size: 2.5 }, "size"],
+    ["an invert that is not a boolean", grey(1, 1, [0]), { invert: "yes" }, "invert"],
     ["data of the wrong length", grey(2, 2, [0, 0, 0]), {}, "image"],
     ["a channel count that is no image's", { width: 1, height: 1, channels: 5, data: new Uint8Array(5) }, {}, "image"],
     ["no image", undefined, {}, "image"],
   ])("refuses %s with an OptionError", (_, image, options, option) => {
-    expect(optionError(() => imageToPixels(image as DecodedImage, options)).option).toBe(option);
+    expect(optionError(() => imageToPixels(image as DecodedImage, options as never)).option).toBe(option);
   });
 });
 

@@ -1,5 +1,5 @@
 // Checkpoint bytes taken apart and put back together, for tests that damage one part and keep the rest valid.
-import { crc32 } from "../../src/crc32.js";
+import { crc32 } from "../../src/codecs/crc32.js";
 
 export interface CheckpointParts {
   version: number;

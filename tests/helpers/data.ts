@@ -1,5 +1,5 @@
 import { Dataset } from "../../src/data/dataset.js";
-import { Rng } from "../../src/random.js";
+import { Rng } from "../../src/util/random.js";
 
 /**
  * A small learnable classification set: each class has a random prototype; examples are the prototype plus

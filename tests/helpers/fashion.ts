@@ -2,12 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import {
-  FASHION_MNIST_FILES,
-  FASHION_MNIST_KEYS,
-  type FashionMNISTChecksums,
-  type FashionMNISTFiles,
-} from "../../src/data/fashion-mnist.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTChecksums, type FashionMNISTFiles } from "../../src/data/fashion-mnist/constants.js";
 
 export const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 

@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BANDED_COLS, BANDED_ROWS, bandedImages } from "../../bench/shared/banded.js";
-import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFiles } from "../../src/data/fashion-mnist.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFiles } from "../../src/data/fashion-mnist/constants.js";
 
 /** Pixel value at (image, row, col), or one value for every pixel. */
 export type Fill = number | ((index: number, row: number, col: number) => number);

@@ -1,7 +1,7 @@
 // PNG and PGM files for the decoder tests, written here byte by byte (zlib from node:zlib), so each test can
 // choose the filters, split the image data, or break exactly one thing.
 import { deflateSync } from "node:zlib";
-import { crc32 } from "../../src/crc32.js";
+import { crc32 } from "../../src/codecs/crc32.js";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";

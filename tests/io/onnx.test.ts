@@ -171,9 +171,16 @@ describe("encodeONNX refuses", () => {
     ["an imageShape whose area is not the inputs", { imageShape: [2, 3] }, "imageShape"],
     ["an imageShape that is not two integers", { imageShape: [4] }, "imageShape"],
     ["an imageShape of fractions", { imageShape: [0.5, 8] }, "imageShape"],
+    ["an unknown key", { imageshape: [2, 2] }, "imageshape"],
+    ["options that are not an object", "uint8", "encodeONNX options"],
   ])("%s", (_, options, option) => {
     const error = optionError(() => encodeONNX(new SoftmaxRegression({ inputs: 4, classes: 2 }), options as never));
     expect(error).toBeInstanceOf(OptionError);
     expect(error.option).toBe(option);
+  });
+
+  it("names the nearest option for an unknown key", () => {
+    expect(optionError(() => encodeONNX(new SoftmaxRegression({ inputs: 4, classes: 2 }), { imageshape: [2, 2] } as never)).message)
+      .toBe('Unknown encodeONNX option "imageshape". Did you mean "imageShape"?');
   });
 });

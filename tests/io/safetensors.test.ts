@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { init } from "../../src/runtime/runtime.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import type { DenseNetwork } from "../../src/model/network.js";
-import { encodeSafetensors, decodeSafetensors, SAFETENSORS_MAX_HEADER } from "../../src/io/safetensors.js";
+import { encodeSafetensors, decodeSafetensors } from "../../src/io/safetensors.js";
+import { SAFETENSORS_MAX_HEADER } from "../../src/codecs/safetensors.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
 import { optionError, thrown } from "../helpers/errors.js";
@@ -248,12 +249,18 @@ describe("decodeSafetensors refuses bad arguments with an OptionError", () => {
   it.each([
     ["both layers and config", { layers: [3, 2], config: new SoftmaxRegression({ inputs: 3, classes: 2 }).config }, "options"],
     ["neither layers nor config", {}, "options"],
-    ["options that are not an object", "784-10", "options"],
+    ["options that are not an object", "784-10", "decodeSafetensors options"],
+    ["an unknown key", { layer: [3, 2] }, "layer"],
     ["layers that are not an array", { layers: "3,2" }, "layers"],
     ["a zero width", { layers: [3, 0, 2] }, "layers[1]"],
     ["a config of an unknown type", { config: { type: "cnn" } }, "model.type"],
   ])("%s", (_, options, option) => {
     expect(optionError(() => decodeSafetensors(bytes, options as never)).option).toBe(option);
+  });
+
+  it("an unknown key, naming the nearest one", () => {
+    expect(optionError(() => decodeSafetensors(bytes, { layer: [3, 2] } as never)).message)
+      .toBe('Unknown decodeSafetensors option "layer". Did you mean "layers"?');
   });
 
   it("bytes that are not a Uint8Array", () => {

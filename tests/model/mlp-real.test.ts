@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createRuntime } from "../../src/runtime/runtime.js";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist-node.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
 import { MLP } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";

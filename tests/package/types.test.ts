@@ -23,7 +23,10 @@ describe("the published type declarations", () => {
     writeFileSync(join(dir, "app.ts"), `
       import { init, createRuntime, Trainer, MLP, Adam, fit, evaluate, kernels, earlyStopping, decodeModel, encodeModel,
         resumeOptions, decodeCheckpoint, type History, type Runtime } from "wasm-softmax";
-      import { loadFashionMNIST, saveCheckpoint } from "wasm-softmax/node";
+      import { loadFashionMNIST, saveCheckpoint, loadModel } from "wasm-softmax/node";
+      import { encodeONNX, encodeSafetensors, decodeSafetensors, encodeWeightsJSON, type ONNXOptions } from "wasm-softmax/io";
+      import { decodeImage, imageToPixels, type DecodedImage } from "wasm-softmax/image";
+      import { learningCurvesSVG, imageGridSVG } from "wasm-softmax/plot";
       import simd from "wasm-softmax/simd.wasm";
       await init({ backend: "wasm-simd" });
       const runtime: Runtime = await createRuntime({ wasm: simd });
@@ -39,6 +42,13 @@ describe("the published type declarations", () => {
       const checkpoint = decodeCheckpoint(encodeModel(model));
       await fit(checkpoint.model, train, { ...resumeOptions(checkpoint), epochs: 2 });
       console.log(history, classes, loss, step, evaluate(decodeModel(encodeModel(model)), test).n);
+      const options: ONNXOptions = { imageShape: [28, 28] };
+      const onnx: Uint8Array = encodeONNX(await loadModel("m.wsmx"), options);
+      const back = decodeSafetensors(encodeSafetensors(model), { layers: [784, 256, 10] });
+      const image: DecodedImage = await decodeImage(onnx);
+      const pixels: Uint8Array = imageToPixels(image, { size: 28 });
+      const svg: string = learningCurvesSVG(history.epochs) + imageGridSVG({ images: pixels, imageShape: [28, 28], labels: [3] });
+      console.log(back.size, encodeWeightsJSON(back).layers.length, svg.length);
     `);
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" });
     expect(tsc.stdout + tsc.stderr).toBe("");
@@ -52,9 +62,9 @@ describe("the published declarations' contents", () => {
   const typesDir = join(ROOT, "dist/types");
   const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]);
 
-  it("carry TSDoc on every export of the index, node and edge entries", async () => {
+  it("carry TSDoc on every export of every entry", async () => {
     const ts = (await import("typescript")).default;
-    const entries = ["index.d.ts", "node.d.ts", "edge.d.ts"].map((f) => join(typesDir, f));
+    const entries = ["index.d.ts", "node.d.ts", "edge.d.ts", "io.d.ts", "image.d.ts", "plot.d.ts"].map((f) => join(typesDir, f));
     const program = ts.createProgram(entries, { strict: true, skipLibCheck: true, noEmit: true });
     const checker = program.getTypeChecker();
     const undocumented = entries.flatMap((entry) => {
@@ -82,8 +92,8 @@ describe("the published declarations' contents", () => {
 // docs/models-in-and-out.md) compiles for a strict consumer (JavaScript with checkJs), the README's Runtimes
 // section's included: those are also run by tests/runtimes/snippets.test.ts, this checks their types.
 // Fragments (snippets that do not import the package) use names the prose around them defines: a trained `model`,
-// the `test` set, an image's `bytes` and `pixels`; they get those declared, and the package's names imported,
-// and nothing else. Two edits, each for a tool and not the snippet: Deno's `npm:` specifiers become bare names
+// the `test` set, an image's `bytes` and `pixels`; they get those declared, and the package's names imported
+// from the entry that exports each (the root or a subpath), and nothing else. Two edits, each for a tool and not the snippet: Deno's `npm:` specifiers become bare names
 // (tsc does not resolve them), and the import-map page's module script is checked on its own.
 describe("the snippets of the README and its reference docs", () => {
   const DOCUMENTS = ["README.md", "docs/library.md", "docs/models-in-and-out.md"];
@@ -101,7 +111,11 @@ describe("the snippets of the README and its reference docs", () => {
   };
 
   it("type-check under strict, every ts and js block and the HTML page's module script", async () => {
-    const exported = Object.keys(await import(pathToFileURL(join(ROOT, "dist/index.js")).href) as object);
+    // Each name a fragment uses is imported from the entry that exports it: the root, or a subpath.
+    const entryOf = new Map<string, string>();
+    for (const [entry, file] of [["wasm-softmax", "index"], ["wasm-softmax/io", "io"], ["wasm-softmax/image", "image"], ["wasm-softmax/plot", "plot"]]) {
+      for (const name of Object.keys(await import(pathToFileURL(join(ROOT, `dist/${file}.js`)).href) as object)) entryOf.set(name, entry!);
+    }
     const files: { name: string; code: string; at: string }[] = [];
     for (const { lang, code, at } of blocks) {
       if (lang === "html") {
@@ -116,9 +130,10 @@ describe("the snippets of the README and its reference docs", () => {
         const declared = (name: string) => [`\\b(const|let|var|function)\\s+${name}\\b`, `\\b(const|let)\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=`,
           `\\bimport\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from`, `\\bimport\\s+(\\*\\s*as\\s+)?${name}\\b`].some((p) => new RegExp(p).test(source));
         const used = (name: string) => new RegExp(`\\b${name}\\b`).test(source) && !declared(name);
-        const names = exported.filter(used);
+        const names = [...entryOf.keys()].filter(used);
         const context = [
-          ...(names.length > 0 ? [`import { ${names.join(", ")} } from "wasm-softmax";`] : []),
+          ...[...new Set(names.map((n) => entryOf.get(n)!))].map((entry) =>
+            `import { ${names.filter((n) => entryOf.get(n) === entry).join(", ")} } from "${entry}";`),
           ...Object.entries(FRAGMENT_CONTEXT).filter(([name]) => used(name)).map(([, line]) => line),
         ];
         files.push({ name: `${at}.ts`, code: `${context.join("\n")}\n${source}`, at });

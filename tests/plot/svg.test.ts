@@ -3,7 +3,8 @@ import { imageGridSVG, learningCurvesSVG } from "../../src/plot/svg.js";
 import type { EpochLogs } from "../../src/train/events.js";
 import { OptionError } from "../../src/errors.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
-import { decodePNG } from "../../src/data/image.js";
+import { optionError } from "../helpers/errors.js";
+import { decodePNG } from "../../src/codecs/png.js";
 
 const epochs = (n: number, withVal = true): EpochLogs[] => Array.from({ length: n }, (_, i) => ({
   epoch: i + 1, loss: 1 / (i + 1), accuracy: 0.5 + i * 0.05, ms: 10,
@@ -22,7 +23,7 @@ function expectWellFormed(svg: string): void {
 }
 
 describe("learningCurvesSVG", () => {
-  it("draws train loss, train accuracy and test accuracy as one polyline each, with one point per epoch", () => {
+  it("draws train loss, train accuracy and validation accuracy as one polyline each, with one point per epoch", () => {
     const svg = learningCurvesSVG(epochs(5));
     expectWellFormed(svg);
     const lines = polylines(svg);
@@ -35,7 +36,14 @@ describe("learningCurvesSVG", () => {
     }
     // One marker per point, and a legend entry per series.
     expect(svg.match(/<circle /g)).toHaveLength(15);
-    for (const name of ["train loss", "train acc", "test acc"]) expect(svg).toContain(`>${name}</text>`);
+    for (const name of ["train loss", "train acc", "val acc"]) expect(svg).toContain(`>${name}</text>`);
+  });
+
+  it("names the data evaluated after each epoch as told: d2l's test set, or validation data by default", () => {
+    const test = learningCurvesSVG(epochs(2), { validationName: "test" });
+    expect(test).toContain(">test acc</text>");
+    expect(test).not.toContain(">val acc</text>");
+    expect(learningCurvesSVG(epochs(2))).not.toContain("test acc");
   });
 
   it("plots higher values higher up (smaller y), on a shared axis", () => {
@@ -82,6 +90,18 @@ describe("learningCurvesSVG", () => {
 
   it("uses the given size", () => {
     expect(learningCurvesSVG(epochs(2), { width: 640, height: 400 })).toMatch(/^<svg [^>]*width="640" height="400" viewBox="0 0 640 400"/);
+  });
+
+  it.each([
+    [{ widht: 640 }, 'Unknown learningCurvesSVG option "widht". Did you mean "width"?'],
+    [{ validation: "test" }, 'Unknown learningCurvesSVG option "validation". Did you mean "validationName"?'],
+    [{ width: 0 }, "Invalid width: expected an integer in [16, 10000], got 0."],
+    [{ height: "320" }, 'Invalid height: expected an integer in [16, 10000], got "320".'],
+    [{ title: 5 }, "Invalid title: expected a string, got 5."],
+    [{ validationName: "" }, 'Invalid validationName: expected a non-empty string, got "".'],
+    [5, "Invalid learningCurvesSVG options: expected an object, got 5."],
+  ])("refuses the options %j with an OptionError", (options, message) => {
+    expect(optionError(() => learningCurvesSVG(epochs(2), options as never)).message).toBe(message);
   });
 
   it.each([[[]], [undefined], ["epochs"]])("rejects %j: there is nothing to draw", (logs) => {
@@ -179,5 +199,18 @@ describe("imageGridSVG", () => {
   ])("rejects %j: more cells than images or labels", (options, rule, value) => {
     expect(() => imageGridSVG({ ...base, ...options })).toThrow(OptionError);
     expect(() => imageGridSVG({ ...base, ...options })).toThrow(`Invalid count: expected ${rule}, got ${value}.`);
+  });
+
+  it.each([
+    [{ label: [0] }, 'Unknown imageGridSVG option "label". Did you mean "labels"?'],
+    [{ images: [0, 1] }, "Invalid images: expected a Uint8Array (0–255) or Float32Array ([0, 1]) of pixels, got array(2)."],
+    [{ imageShape: [2] }, "Invalid imageShape: expected [height, width], two integers ≥ 1, got array(1)."],
+    [{ labels: "0123" }, 'Invalid labels: expected an array of class indices, got "0123".'],
+    [{ predictions: 3 }, "Invalid predictions: expected an array of class indices, got 3."],
+    [{ classNames: [1, 2] }, "Invalid classNames: expected an array of class names, got array(2)."],
+    [{ columns: 0 }, "Invalid columns: expected an integer in [1, 1000], got 0."],
+    [{ cell: 2.5 }, "Invalid cell: expected an integer in [1, 10000], got 2.5."],
+  ])("refuses %j with an OptionError naming the option", (options, message) => {
+    expect(optionError(() => imageGridSVG({ ...base, ...options } as never)).message).toBe(message);
   });
 });

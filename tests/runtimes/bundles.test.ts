@@ -30,7 +30,7 @@ describe("an esbuild bundle of the public entry", () => {
     expect(inputs).toContain("dist/index.js");
     expect(inputs).not.toContain("dist/node.js");
     expect(inputs).not.toContain("dist/edge.js");
-    expect(inputs.filter((f) => f.includes("fashion-mnist-node"))).toEqual([]);
+    expect(inputs.filter((f) => f.includes("fashion-mnist/node"))).toEqual([]);
     expect(nodeImports(metafile, code)).toEqual([]);
     for (const name of PUBLIC_API) expect(exports).toContain(name);
   });

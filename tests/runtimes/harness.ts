@@ -33,6 +33,8 @@ export interface SmokeResult {
   version?: string;
   /** What a plain init() chose before the backends were forced. */
   defaultBackend?: string;
+  /** What smoke.js's subpathChecks() found using wasm-softmax/io, /image and /plot (or the error it hit). */
+  subpaths?: { safetensors: boolean; onnxBytes: number; weightRows: number; pixels: number[]; svg: boolean } | { error: string };
   hashParams?: string;
   accuracy?: number;
   loss?: number;
@@ -243,9 +245,9 @@ export async function staticServer(bundles: Record<string, string>, pages: Recor
 }
 
 /** The file a package "exports" condition chain picks for ".", e.g. ["browser"] → "./dist/index.js". */
-export function exportTarget(conditions: string[]): string {
+export function exportTarget(conditions: string[], subpath = "."): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-  const entry = pkg.exports["."] as Record<string, string | { default: string }>;
+  const entry = pkg.exports[subpath] as Record<string, string | { default: string }>;
   for (const [condition, target] of Object.entries(entry)) {
     if (condition === "types") continue;
     if (condition === "default" || conditions.includes(condition)) return typeof target === "string" ? target : target.default;
@@ -263,8 +265,8 @@ ${importMap ? `<script type="importmap">${JSON.stringify({ imports: importMap })
 }
 
 /**
- * Chromium, twice: the unbundled smoke test with an import map pointing "wasm-softmax" at the package's browser
- * entry, and an esbuild browser bundle of the smoke test.
+ * Chromium, twice: the unbundled smoke test with an import map pointing "wasm-softmax" and its subpaths at the
+ * package's browser entries, and an esbuild browser bundle of the smoke test.
  */
 export async function runChromium(): Promise<SmokeResult[]> {
   if (!existsSync(CHROMIUM)) {
@@ -275,9 +277,10 @@ export async function runChromium(): Promise<SmokeResult[]> {
   const results: SmokeResult[] = [];
   try {
     await bundle("tests/runtimes/smoke.js", work.dir, "browser");
-    const browserEntry = exportTarget(["browser", "import"]).replace(/^\./, "");
+    const browserEntry = (subpath: string) => exportTarget(["browser", "import"], subpath).replace(/^\./, "");
+    const importMap = Object.fromEntries(["", "/io", "/image", "/plot"].map((s) => [`wasm-softmax${s}`, browserEntry(`.${s}`)]));
     const server = await staticServer({ browser: work.dir }, {
-      "/smoke/direct.html": smokePage({ "wasm-softmax": browserEntry }, "/tests/runtimes/smoke.js"),
+      "/smoke/direct.html": smokePage(importMap, "/tests/runtimes/smoke.js"),
       "/smoke/bundle.html": smokePage(undefined, "/bundle-browser/smoke.js"),
     });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });

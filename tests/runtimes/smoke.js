@@ -2,6 +2,9 @@
 // Bun, Chromium and workerd all run this same file (see runtimes.test.ts) and must agree bit for bit on the
 // wasm backends' trained parameters.
 import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate } from "wasm-softmax";
+import { encodeSafetensors, decodeSafetensors, encodeONNX, encodeWeightsJSON } from "wasm-softmax/io";
+import { decodeImage, imageToPixels } from "wasm-softmax/image";
+import { learningCurvesSVG } from "wasm-softmax/plot";
 import { SeededRandom } from "../../bench/shared/random.js";
 
 export const BACKENDS = ["wasm-simd", "wasm", "js"];
@@ -86,6 +89,25 @@ async function trainBoth(rt, train, test) {
 }
 
 /**
+ * The subpath entries at work on the default runtime: a model through safetensors (back as the root's own class),
+ * ONNX and JSON; a PGM decoded and made into pixels; learning curves as SVG.
+ */
+async function subpathChecks() {
+  const model = new SoftmaxRegression({ inputs: 4, classes: 2, seed: 3 });
+  const back = decodeSafetensors(encodeSafetensors(model));
+  const pgm = new Uint8Array([...new TextEncoder().encode("P5 2 2 255 "), 0, 85, 170, 255]);
+  const pixels = imageToPixels(await decodeImage(pgm), { size: 2 });
+  const svg = learningCurvesSVG([{ epoch: 1, loss: 0.5, accuracy: 0.8, ms: 1 }, { epoch: 2, loss: 0.4, accuracy: 0.85, ms: 1 }]);
+  return {
+    safetensors: back instanceof SoftmaxRegression && fnv1a(back.getParameters()) === fnv1a(model.getParameters()),
+    onnxBytes: encodeONNX(model).length,
+    weightRows: encodeWeightsJSON(model).layers[0].weight.length,
+    pixels: Array.from(pixels),
+    svg: svg.startsWith("<svg"),
+  };
+}
+
+/**
  * Trains a SoftmaxRegression and a small MLP under each backend and reports, per backend, the parameter hash,
  * test accuracy and loss. A backend this runtime cannot load is reported with `error` instead.
  */
@@ -101,16 +123,22 @@ export async function runSmoke(backends = BACKENDS) {
   } catch (error) {
     defaultBackend = `error: ${error}`;
   }
+  let subpaths;
+  try {
+    subpaths = await subpathChecks();
+  } catch (error) {
+    subpaths = { error: String(error?.stack ?? error) };
+  }
   const results = [];
   for (const backend of backends) {
     try {
       // A runtime per backend, side by side with init()'s default one.
       const rt = await createRuntime({ backend });
       if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave "${rt.backend}"`);
-      results.push({ runtime, version, backend, defaultBackend, ...(await trainBoth(rt, train, test)) });
+      results.push({ runtime, version, backend, defaultBackend, subpaths, ...(await trainBoth(rt, train, test)) });
       rt.close();
     } catch (error) {
-      results.push({ runtime, version, backend, defaultBackend, error: String(error?.stack ?? error) });
+      results.push({ runtime, version, backend, defaultBackend, subpaths, error: String(error?.stack ?? error) });
     }
   }
   // The same training on two kernel threads, where the runtime has them: the same bits as on one.

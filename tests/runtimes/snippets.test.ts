@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transform } from "esbuild";
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, binary, bundle, exec, scratch, serveWorkerd, workerdConfig } from "./harness.js";
 import { learnableFashionFiles } from "../helpers/idx.js";
-import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS } from "../../src/data/fashion-mnist.js";
-import type { FashionMNISTFileKey } from "../../src/data/fashion-mnist.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS } from "../../src/data/fashion-mnist/constants.js";
+import type { FashionMNISTFileKey } from "../../src/data/fashion-mnist/constants.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // The section and its snippets

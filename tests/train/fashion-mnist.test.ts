@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createRuntime } from "../../src/runtime/runtime.js";
-import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist-node.js";
+import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist/node/load.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";

@@ -6,14 +6,14 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
-import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist-node.js";
+import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist/node/load.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { Trainer } from "../../src/train/trainer.js";
 import type { TrainerOptions } from "../../src/train/trainer.js";
 import { classificationReport } from "../../src/train/metrics.js";
-import { Rng, permutation } from "../../src/random.js";
+import { Rng, permutation } from "../../src/util/random.js";
 
 const present = existsSync(FASHION_MNIST_SYSTEM_DIR);
 const DRESS = 3, CHUNK = 1000, PASSES = 2;

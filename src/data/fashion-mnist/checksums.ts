@@ -1,7 +1,7 @@
 // SHA-256 with Web Crypto, and the check of one file against its entry in the checksum table.
 import { FormatError } from "../../errors.js";
 import { check, RULES } from "../../validate.js";
-import { gunzip, isGzip } from "../gzip.js";
+import { gunzip, isGzip } from "../../codecs/gzip.js";
 import { idxSize } from "../idx.js";
 import type { FileChecksum } from "./constants.js";
 

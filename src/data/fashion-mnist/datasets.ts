@@ -1,6 +1,6 @@
 // From the four files' bytes to the train and test Datasets.
 import { Dataset } from "../dataset.js";
-import { maybeGunzip } from "../gzip.js";
+import { maybeGunzip } from "../../codecs/gzip.js";
 import { idxSize, parseIdxPair, type IdxKind } from "../idx.js";
 import { FormatError } from "../../errors.js";
 import {

@@ -7,8 +7,8 @@ import {
   DEFAULT_TIMEOUT_MS,
   formatBytes,
   formatMs,
-} from "../limits.js";
-import { concat } from "../gzip.js";
+} from "../../util/limits.js";
+import { concat } from "../../util/bytes.js";
 import { verifyFashionMNISTFile } from "./checksums.js";
 import {
   FASHION_MNIST_FILES,

@@ -1,7 +1,7 @@
 // The options both Fashion-MNIST loaders take, and their checks. Every rule and its wording comes from the
 // validation module, so a broken option reads the same here as in fit or the CLI.
 import { check, checkKeys, checkOr, nearest, rule, RULES } from "../../validate.js";
-import { MAX_BYTES_RULE, TIMEOUT_RULE } from "../limits.js";
+import { MAX_BYTES_RULE, TIMEOUT_RULE } from "../../util/limits.js";
 import {
   FASHION_MNIST_CLASS_COUNT,
   FASHION_MNIST_FILES,
@@ -47,34 +47,13 @@ export interface LoadFashionMNISTOptions extends FashionMNISTDownloadOptions {
   files?: FashionMNISTFiles;
 }
 
-/** Options of the Node `loadFashionMNIST`: the browser loader's, plus directories, the cache and a download. */
-export interface NodeLoadFashionMNISTOptions extends FashionMNISTDownloadOptions {
-  /** A directory holding the four files (gzipped or not); used alone, it must have them. */
-  dir?: string;
-  /** Base URL serving the four .gz files; used alone. */
-  url?: string | URL;
-  /** The four files' bytes; used alone. */
-  files?: FashionMNISTFiles;
-  /** Cache directory (default $XDG_CACHE_HOME/wasm-softmax/fashion-mnist or ~/.cache/wasm-softmax/fashion-mnist). */
-  cacheDir?: string;
-  /** Download from `mirror` when no local copy exists (default true). */
-  download?: boolean;
-  /** Environment to read FASHION_MNIST_DIR, XDG_CACHE_HOME and HOME from (default process.env). */
-  env?: Record<string, string | undefined>;
-  /** Directory of the system-wide copy (default FASHION_MNIST_SYSTEM_DIR). */
-  systemDir?: string;
-  /** Base URL to download from (default FASHION_MNIST_MIRROR). */
-  mirror?: string | URL;
-}
-
-const DOWNLOAD_KEYS = [
+/** The keys of every download's options (checkDownloadOptions). */
+export const DOWNLOAD_KEYS = [
   "fetch", "verify", "checksums", "onProgress", "classNames", "signal", "maxBytes", "timeoutMs", "stallTimeoutMs",
 ] as const;
 const BROWSER_KEYS: readonly string[] = ["url", "files", ...DOWNLOAD_KEYS];
-const NODE_KEYS: readonly string[] = [
-  "dir", "url", "files", "cacheDir", "download", "env", "systemDir", "mirror", ...DOWNLOAD_KEYS,
-];
-const NODE_ONLY_KEYS: readonly string[] = NODE_KEYS.filter((key) => !BROWSER_KEYS.includes(key));
+/** The keys only the Node loader (./node/options.ts) takes: the browser loader points them to wasm-softmax/node. */
+export const NODE_ONLY_KEYS: readonly string[] = ["dir", "cacheDir", "download", "env", "systemDir", "mirror"];
 
 const NO_SOURCE_HINT =
   "Pass `url` (a directory serving the four .gz files, such as FASHION_MNIST_MIRROR behind a CORS-enabled host) " +
@@ -82,13 +61,11 @@ const NO_SOURCE_HINT =
   "$FASHION_MNIST_DIR and the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), and " +
   "downloads and caches the files.";
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isSha256 = (v: unknown): v is string => typeof v === "string" && /^[0-9a-f]{64}$/i.test(v);
 
-const DIR = rule<string>("a non-empty directory path", (v) => typeof v === "string" && v !== "");
 const URL_RULE = rule<string | URL>("a non-empty string or URL",
   (v) => v instanceof URL || (typeof v === "string" && v.trim() !== ""));
-const ENV = rule<Record<string, string | undefined>>("an object of environment variables", isObject);
 const FILES = rule<FashionMNISTFiles>("an object with trainImages, trainLabels, testImages and testLabels", isObject);
 const CHECKSUMS = rule<FashionMNISTChecksums>("a table like FASHION_MNIST_SHA256", isObject);
 const CHECKSUM = rule("{ gz, raw } with two 64-digit hex SHA-256 strings",
@@ -96,8 +73,6 @@ const CHECKSUM = rule("{ gz, raw } with two 64-digit hex SHA-256 strings",
 const CLASS_NAMES = rule<readonly string[]>(`an array of ${FASHION_MNIST_CLASS_COUNT} strings`,
   (v) => Array.isArray(v) && v.length === FASHION_MNIST_CLASS_COUNT && v.every((name) => typeof name === "string"));
 const ONE_SOURCE = rule("exactly one of `url` or `files`", (v) => v === "url" || v === "files");
-const AT_MOST_ONE_SOURCE = rule("at most one of `dir`, `url` or `files`",
-  (v) => v === "none" || v === "dir" || v === "url" || v === "files");
 
 // A Node-only key in the browser entry (or a near miss of one) gets the way to the Node entry, not a spelling
 // suggestion among the browser's keys.
@@ -127,25 +102,6 @@ export function checkLoadOptions(options: LoadFashionMNISTOptions | undefined): 
     given.length === 0 ? NO_SOURCE_HINT : "Pass one of them.");
   if (opts.files !== undefined) checkFiles(opts.files);
   else checkUrl(opts.url, "url");
-  return opts;
-}
-
-/**
- * The Node loader's options, checked: known keys only, well-formed values, at most one of `dir`, `url`, `files`.
- * @internal
- */
-export function checkNodeLoadOptions(options: NodeLoadFashionMNISTOptions | undefined): NodeLoadFashionMNISTOptions {
-  const opts = checkKeys("loadFashionMNIST", options, NODE_KEYS);
-  checkDownloadOptions(opts);
-  for (const key of ["dir", "cacheDir", "systemDir"] as const) checkOr(key, opts[key], DIR, undefined);
-  checkOr("download", opts.download, RULES.boolean, undefined);
-  checkOr("env", opts.env, ENV, undefined);
-  if (opts.mirror !== undefined) checkUrl(opts.mirror, "mirror");
-  const explicit = (["dir", "url", "files"] as const).filter((key) => opts[key] !== undefined);
-  check("options", explicit.length === 0 ? "none" : explicit.join(" and "), AT_MOST_ONE_SOURCE,
-    "Pass one source; leave all three out to search $FASHION_MNIST_DIR, the cache and the system directory.");
-  if (opts.files !== undefined) checkFiles(opts.files);
-  if (opts.url !== undefined) checkUrl(opts.url, "url");
   return opts;
 }
 

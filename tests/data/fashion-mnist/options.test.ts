@@ -2,13 +2,10 @@
 // hint says what to do. No check here touches the network or the disk: each fails before any source is tried.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OptionError } from "../../../src/errors.js";
-import {
-  FASHION_MNIST_SHA256,
-  fetchFashionMNISTFiles,
-  loadFashionMNIST,
-  type FashionMNISTFiles,
-} from "../../../src/data/fashion-mnist.js";
-import { loadFashionMNIST as loadNode } from "../../../src/data/fashion-mnist-node.js";
+import { FASHION_MNIST_SHA256, type FashionMNISTFiles } from "../../../src/data/fashion-mnist/constants.js";
+import { fetchFashionMNISTFiles } from "../../../src/data/fashion-mnist/download.js";
+import { loadFashionMNIST } from "../../../src/data/fashion-mnist/load.js";
+import { loadFashionMNIST as loadNode } from "../../../src/data/fashion-mnist/node/load.js";
 import { makeFashionFiles } from "../../helpers/idx.js";
 import { rejection } from "../../helpers/errors.js";
 

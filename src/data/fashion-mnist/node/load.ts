@@ -1,18 +1,18 @@
 // The Node loader's search order: explicit dir / url / files, $FASHION_MNIST_DIR, the user cache, the system
 // directory, then a verified download that is cached for next time.
 import { resolve } from "node:path";
-import { DatasetNotFoundError, FormatError } from "../../errors.js";
-import { DEFAULT_MAX_BYTES } from "../limits.js";
+import { DatasetNotFoundError, FormatError } from "../../../errors.js";
+import { DEFAULT_MAX_BYTES } from "../../../util/limits.js";
 import {
   FASHION_MNIST_MIRROR,
   FASHION_MNIST_SHA256,
   fashionMNISTFileList,
   type FashionMNISTFileKey,
   type FashionMNISTFiles,
-} from "../fashion-mnist/constants.js";
-import { datasetsFromFiles, withClassNames, type FashionMNIST } from "../fashion-mnist/datasets.js";
-import { fetchFashionMNISTFiles } from "../fashion-mnist/download.js";
-import { checkNodeLoadOptions, type NodeLoadFashionMNISTOptions } from "../fashion-mnist/options.js";
+} from "../constants.js";
+import { datasetsFromFiles, withClassNames, type FashionMNIST } from "../datasets.js";
+import { fetchFashionMNISTFiles } from "../download.js";
+import { checkNodeLoadOptions, type NodeLoadFashionMNISTOptions } from "./options.js";
 import { checkCache, fashionMNISTCacheDir, writeCache } from "./cache.js";
 import { probeDir, readDir } from "./local.js";
 

@@ -2,16 +2,16 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, isAbsolute, join } from "node:path";
-import { FormatError } from "../../errors.js";
-import { writeFileAtomic } from "../../atomic-node.js";
-import { sha256Hex, verifyFashionMNISTFile } from "../fashion-mnist/checksums.js";
+import { FormatError } from "../../../errors.js";
+import { writeFileAtomic } from "../../../util/atomic-node.js";
+import { sha256Hex, verifyFashionMNISTFile } from "../checksums.js";
 import {
   FASHION_MNIST_FILES,
   FASHION_MNIST_KEYS,
   type FashionMNISTChecksums,
   type FashionMNISTFileKey,
   type FashionMNISTFiles,
-} from "../fashion-mnist/constants.js";
+} from "../constants.js";
 
 /**
  * The cache's stamp: the SHA-256 of each file as it was written after a verified download, in `sha256sum` format

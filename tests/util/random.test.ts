@@ -1,7 +1,7 @@
 // The engine-independent math (ln, cos) and the seeded PRNG that weights and shuffles come from.
 import { describe, expect, it } from "vitest";
-import { cos, ln } from "../src/math.js";
-import { Rng, permutation } from "../src/random.js";
+import { cos, ln } from "../../src/util/math.js";
+import { Rng, permutation } from "../../src/util/random.js";
 
 function draws(rng: Rng, n: number, f: (r: Rng) => number): number[] {
   return Array.from({ length: n }, () => f(rng));

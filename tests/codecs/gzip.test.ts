@@ -1,12 +1,13 @@
 import { createGzip } from "node:zlib";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { FormatError, OptionError } from "../../src/errors.js";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist.js";
-import { gunzip, isGzip, maybeGunzip } from "../../src/data/gzip.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/load.js";
+import { gunzip, isGzip, maybeGunzip } from "../../src/codecs/gzip.js";
 import { idxSize, parseIdx } from "../../src/data/idx.js";
 import { gzip, makeFashionFiles, makeIdxImages, makeIdxLabels, concat } from "../helpers/idx.js";
 import { rejection, thrown } from "../helpers/errors.js";
-import { FASHION_MNIST_SHA256, verifyFashionMNISTFile } from "../../src/data/fashion-mnist.js";
+import { FASHION_MNIST_SHA256 } from "../../src/data/fashion-mnist/constants.js";
+import { verifyFashionMNISTFile } from "../../src/data/fashion-mnist/checksums.js";
 
 /** An images header for count × 28 × 28 pixels, without the pixels. */
 function imagesHeader(count: number): Uint8Array {

@@ -1,6 +1,7 @@
 import { FormatError } from "../errors.js";
 import { checkOr } from "../validate.js";
-import { DEFAULT_MAX_BYTES, MAX_BYTES_RULE, formatBytes } from "./limits.js";
+import { DEFAULT_MAX_BYTES, MAX_BYTES_RULE, formatBytes } from "../util/limits.js";
+import { concat, hexHead } from "../util/bytes.js";
 
 /**
  * Whether `bytes` start with the gzip magic number `1f 8b`.
@@ -94,12 +95,6 @@ export async function gunzip(bytes: Uint8Array, source = "gzip data", options: G
  */
 export async function maybeGunzip(bytes: Uint8Array, source = "gzip data", options: GunzipOptions = {}): Promise<Uint8Array> {
   return isGzip(bytes) ? gunzip(bytes, source, options) : bytes;
-}
-
-export function hexHead(bytes: Uint8Array, count = 4): string {
-  if (bytes.length === 0) return "0 bytes";
-  const head = Array.from(bytes.subarray(0, count), (b) => b.toString(16).padStart(2, "0")).join(" ");
-  return bytes.length > count ? `${head} …` : head;
 }
 
 type Inflated =
@@ -234,18 +229,6 @@ function allocate(size: number, source: string): Uint8Array {
     throw new FormatError(source, "a decompressed size this runtime can allocate", `${size} bytes (${formatBytes(size)})`,
       "Free memory, or pass a smaller `maxBytes` to refuse such files up front.");
   }
-}
-
-/** @internal The chunks (`total` bytes in all) as one array; a single chunk as it is. */
-export function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function readUint32LE(bytes: Uint8Array, at: number): number {

@@ -1,10 +1,10 @@
 // Reading the four files from a directory on disk (an explicit dir, $FASHION_MNIST_DIR, the cache, the system dir).
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { DatasetNotFoundError, FormatError } from "../../errors.js";
-import { formatBytes } from "../limits.js";
-import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFileKey, type FashionMNISTFiles } from "../fashion-mnist/constants.js";
-import type { FashionMNISTProgress } from "../fashion-mnist/options.js";
+import { DatasetNotFoundError, FormatError } from "../../../errors.js";
+import { formatBytes } from "../../../util/limits.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFileKey, type FashionMNISTFiles } from "../constants.js";
+import type { FashionMNISTProgress } from "../options.js";
 
 export type Probe =
   | { ok: true; names: Record<FashionMNISTFileKey, string> }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytes, message, string, varint } from "../../src/io/protobuf.js";
+import { bytes, message, string, varint } from "../../src/codecs/protobuf.js";
 
 describe("the protobuf encoder", () => {
   it("writes varints seven bits at a time, low bits first, with the field number and wire type in the key", () => {

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DatasetNotFoundError, FormatError } from "../../../src/errors.js";
-import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS } from "../../../src/data/fashion-mnist.js";
-import { loadFashionMNIST } from "../../../src/data/fashion-mnist-node.js";
-import { writeDataset } from "../../helpers/fashion.js";
-import { makeFashionFiles } from "../../helpers/idx.js";
-import { rejection } from "../../helpers/errors.js";
+import { DatasetNotFoundError, FormatError } from "../../../../src/errors.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS } from "../../../../src/data/fashion-mnist/constants.js";
+import { loadFashionMNIST } from "../../../../src/data/fashion-mnist/node/load.js";
+import { writeDataset } from "../../../helpers/fashion.js";
+import { makeFashionFiles } from "../../../helpers/idx.js";
+import { rejection } from "../../../helpers/errors.js";
 
 const files = makeFashionFiles();
 let dir: string;

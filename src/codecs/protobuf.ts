@@ -1,20 +1,13 @@
 // The few protobuf encodings an ONNX file needs (proto3 wire format): varints and length-delimited
 // fields. Messages are built bottom up as byte arrays; fields are written in the order given.
 
+import { concat } from "../util/bytes.js";
+
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** A message's encoded fields, concatenated. */
 export function message(...fields: (Uint8Array | undefined)[]): Uint8Array {
-  let length = 0;
-  for (const f of fields) if (f) length += f.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const f of fields) {
-    if (!f) continue;
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
+  return concat(fields.filter((f): f is Uint8Array => f !== undefined));
 }
 
 // Field numbers and values here are non-negative and below 2^53; division keeps them exact beyond 2^32.

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { STALE_TEMP_MS, removeStaleTemps, writeFileAtomic } from "../src/atomic-node.js";
+import { STALE_TEMP_MS, removeStaleTemps, writeFileAtomic } from "../../src/util/atomic-node.js";
 
 const fresh = () => mkdtemp(join(tmpdir(), "atomic-"));
 // The prototype every FileHandle shares, so its methods can be watched.
