@@ -17,6 +17,8 @@ const { outputFiles } = await build({
     index: "src/index.ts",   // browsers and the "default" condition
     node: "src/node.ts",     // Node, Deno, Bun
     edge: "src/edge.ts",     // workerd, Vercel Edge: the .wasm files as module imports
+    predict: "src/predict.ts",            // wasm-softmax/predict
+    "predict-edge": "src/predict-edge.ts", // wasm-softmax/predict in workerd, Vercel Edge
     cli: "src/cli/bin.ts",   // the wasm-softmax command
     internal: "src/internal.ts", // the benchmark's view of the internals (not exported)
   },
