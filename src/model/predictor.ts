@@ -11,7 +11,7 @@ import { Inference, PREDICT_ROWS } from "./inference.js";
 import type { KernelSpace } from "./inference.js";
 import { layoutOf } from "./layout.js";
 import type { LayerLayout } from "./layout.js";
-import { Meaning } from "./description.js";
+import { checkMeaning } from "./description.js";
 import type { InputDescription, JSONValue } from "./description.js";
 import { toInputRows } from "./inputs.js";
 import type { ArrayInputs } from "./inputs.js";
@@ -39,7 +39,7 @@ export class Predictor {
   /** The config it was saved with (type, widths, and its class names, input description and metadata when known). */
   readonly config: ModelConfig;
   readonly #parameters: Float32Array;
-  readonly #meaning: Meaning;
+  readonly #meaning: ReturnType<typeof checkMeaning>;
   readonly #space: () => PredictSpace;
 
   /**
@@ -56,7 +56,7 @@ export class Predictor {
     if (widths!.length < 2 || widths![widths!.length - 1]! < 2) fail(`layers ${widths!.join("×")} (at least 2 classes are needed)`);
     if (config.type === "mlp" && config.activation !== "relu") fail(`activation ${JSON.stringify(config.activation)}`);
     try {
-      this.#meaning = new Meaning(config, widths![0]!, widths![widths!.length - 1]!);
+      this.#meaning = checkMeaning(config, widths![0]!, widths![widths!.length - 1]!);
     } catch (error) {
       if (!(error instanceof WasmSoftmaxError)) throw error;
       throw new FormatError(source, "a valid model", error.message.replace(/\.$/, ""), CORRUPT_HINT);
