@@ -37,6 +37,10 @@ export interface SmokeResult {
   error?: string;
   /** Set by the harness: which flavour of the runtime ran it (e.g. Chromium's direct entry vs its bundle). */
   variant?: string;
+  /** backend "predict": the predict-only entry's backend, and the probabilities' hashes from it and from the full package. */
+  predictBackend?: string;
+  hashProba?: string;
+  fullHashProba?: string;
   /** The run asked for two kernel threads; `threads` says how many it got, `threadsReason` why not more. */
   threaded?: boolean;
   threads?: number;
@@ -215,10 +219,10 @@ export async function staticServer(bundles: Record<string, string>, pages: Recor
   };
 }
 
-/** The file a package "exports" condition chain picks for ".", e.g. ["browser"] → "./dist/index.js". */
-export function exportTarget(conditions: string[]): string {
+/** The file a package "exports" condition chain picks for `subpath`, e.g. ["browser"] → "./dist/index.js" for ".". */
+export function exportTarget(conditions: string[], subpath = "."): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-  const entry = pkg.exports["."] as Record<string, string | { default: string }>;
+  const entry = pkg.exports[subpath] as Record<string, string | { default: string }>;
   for (const [condition, target] of Object.entries(entry)) {
     if (condition === "types") continue;
     if (condition === "default" || conditions.includes(condition)) return typeof target === "string" ? target : target.default;
@@ -249,8 +253,9 @@ export async function runChromium(): Promise<SmokeResult[]> {
   try {
     await bundle("tests/runtimes/smoke.js", work.dir, "browser");
     const browserEntry = exportTarget(["browser", "import"]).replace(/^\./, "");
+    const predictEntry = exportTarget(["browser", "import"], "./predict").replace(/^\./, "");
     const server = await staticServer({ browser: work.dir }, {
-      "/smoke/direct.html": smokePage({ "wasm-softmax": browserEntry }, "/tests/runtimes/smoke.js"),
+      "/smoke/direct.html": smokePage({ "wasm-softmax": browserEntry, "wasm-softmax/predict": predictEntry }, "/tests/runtimes/smoke.js"),
       "/smoke/bundle.html": smokePage(undefined, "/bundle-browser/smoke.js"),
     });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
