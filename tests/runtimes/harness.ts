@@ -290,11 +290,15 @@ function capnpString(s: string): string {
   return JSON.stringify(s);
 }
 
-/** The workerd config: the bundle as an ES module and each copied .wasm as a wasm module, named as imported. */
-export function workerdConfig(main: string, wasmFiles: string[]): string {
+/**
+ * The workerd config: the bundle as an ES module, each copied .wasm as a wasm module and each data file as a data
+ * module (imported as an ArrayBuffer, as wrangler's "Data" rule uploads it), named as imported.
+ */
+export function workerdConfig(main: string, wasmFiles: string[], dataFiles: string[] = []): string {
   const modules = [
     `(name = ${capnpString(main)}, esModule = embed ${capnpString(main)})`,
     ...wasmFiles.map((f) => `(name = ${capnpString(f)}, wasm = embed ${capnpString(f)})`),
+    ...dataFiles.map((f) => `(name = ${capnpString(f)}, data = embed ${capnpString(f)})`),
   ];
   return `using Workerd = import "/workerd/workerd.capnp";
 

@@ -132,9 +132,9 @@ export async function runSmoke(backends = BACKENDS) {
     }
   }
   try {
-    results.push(await predictEntry(runtime, train, test));
+    results.push({ ...(await predictEntry(runtime, train, test)), defaultBackend });
   } catch (error) {
-    results.push({ runtime, backend: "predict", error: String(error?.stack ?? error) });
+    results.push({ runtime, backend: "predict", defaultBackend, error: String(error?.stack ?? error) });
   }
   // The same training on two kernel threads, where the runtime has them: the same bits as on one.
   if (backends.includes("wasm-simd")) {
