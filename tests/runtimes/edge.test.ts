@@ -26,7 +26,7 @@ function recipeWorker(): string {
   return worker;
 }
 
-let work: Awaited<ReturnType<typeof scratch>>, bytes: Uint8Array, images: Uint8Array;
+let work: Awaited<ReturnType<typeof scratch>>, bytes: Uint8Array, images: Uint8Array | Float32Array;
 beforeAll(async () => {
   await init({ threads: 1 });
   const data = blobs(600, 784, 10, 1, true);
