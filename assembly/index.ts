@@ -14,7 +14,10 @@ export function heapBase(): usize {
 }
 
 // Bumped whenever a kernel's signature or meaning changes; init() refuses a module with another value.
-export const ABI_VERSION: i32 = 5;
+export const ABI_VERSION: i32 = 6;
 
-// 1 in the SIMD build, 0 in the scalar build, so a module handed to init() names its own backend.
+// 1 in the SIMD builds, 0 in the scalar build, so a module handed to init() names its own backend.
 export const SIMD: i32 = ASC_FEATURE_SIMD ? 1 : 0;
+
+// 1 in the opt-in relaxed-SIMD builds (fused multiply-adds where the CPU has them), 0 in the others.
+export const RELAXED_SIMD: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 0;

@@ -31,10 +31,28 @@ export function sgdUpdate(paramPtr: usize, gradPtr: usize, velocityPtr: usize, n
 }
 
 // Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr · (m / c1) / (√(v / c2) + ε), where the bias
-// corrections c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ come from the caller (it counts the steps t).
+// corrections c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ come from the caller (it counts the steps t). f32x4.sqrt and f32x4.div
+// are correctly rounded like their scalar twins, so the SIMD loop gives the scalar loop's bits.
 export function adamUpdate(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: usize, n: i32,
                            lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, c1: f32, c2: f32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vlr = f32x4.splat(lr), vbeta1 = f32x4.splat(beta1), vbeta2 = f32x4.splat(beta2), veps = f32x4.splat(eps);
+    const vwd = f32x4.splat(weightDecay), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+    const vone1 = f32x4.splat(1 - beta1), vone2 = f32x4.splat(1 - beta2);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const p = v128.load(paramPtr + off);
+      const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
+      const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
+      const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
+      v128.store(mPtr + off, m);
+      v128.store(vPtr + off, v);
+      const step = f32x4.div(f32x4.mul(vlr, f32x4.div(m, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
+      v128.store(paramPtr + off, f32x4.sub(p, step));
+    }
+  }
+  for (; i < n; i++) {
     const off = <usize>i << 2;
     const p = load<f32>(paramPtr + off);
     const g = load<f32>(gradPtr + off) + weightDecay * p;

@@ -1,5 +1,6 @@
-// Comparison helpers for the "check before timing" rule: every backend's output is compared with the pure-TS
-// kernels' first, and the bench times nothing when one differs.
+// The "check before timing" rule: every backend's output is compared with the pure-TS kernels' first (through
+// the one allclose, shared/allclose.js), and the bench times nothing when one differs.
+import { describeMismatch, firstMismatch } from "./shared/allclose.js";
 
 /** A failed check: what was compared, where it first went wrong. Thrown, caught in run.js, exit code 1. */
 export class CheckError extends Error {
@@ -13,40 +14,7 @@ export class CheckError extends Error {
   }
 }
 
-/**
- * @typedef {{ atol: number, rtol: number }} Tolerance
- * @typedef {{ index: number, actual: number, expected: number, limit: number, maxDiff: number }} Mismatch
- */
-
-/**
- * First index where |actual − expected| > atol + rtol·|expected| (NaN matches only NaN, ±Infinity only itself),
- * or null when all values agree.
- * @param {ArrayLike<number>} actual
- * @param {ArrayLike<number>} expected
- * @param {Tolerance} tol
- * @returns {Mismatch | null}
- */
-export function firstMismatch(actual, expected, { atol, rtol }) {
-  if (actual.length !== expected.length) {
-    return { index: Math.min(actual.length, expected.length), actual: NaN, expected: NaN, limit: 0, maxDiff: Infinity };
-  }
-  let bad = -1, maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    let ok;
-    if (Number.isNaN(a) || Number.isNaN(e)) ok = Number.isNaN(a) && Number.isNaN(e);
-    else if (!Number.isFinite(a) || !Number.isFinite(e)) ok = a === e;
-    else {
-      const diff = Math.abs(a - e);
-      maxDiff = Math.max(maxDiff, diff);
-      ok = diff <= atol + rtol * Math.abs(e);
-    }
-    if (!ok && bad < 0) bad = i;
-  }
-  if (bad < 0) return null;
-  const e = expected[bad];
-  return { index: bad, actual: actual[bad], expected: e, limit: atol + rtol * Math.abs(e), maxDiff };
-}
+/** @typedef {import("./shared/allclose.js").Tolerance} Tolerance */
 
 /**
  * Throws a CheckError naming `what` and the first bad index when the arrays differ beyond `tol`.
@@ -57,11 +25,7 @@ export function firstMismatch(actual, expected, { atol, rtol }) {
  */
 export function assertClose(what, actual, expected, tol) {
   const m = firstMismatch(actual, expected, tol);
-  if (!m) return;
-  throw new CheckError(what,
-    `first bad index ${m.index} of ${expected.length}: expected ${m.expected}, got ${m.actual} ` +
-    `(allowed ±${m.limit.toExponential(2)}, atol ${tol.atol.toExponential(2)}, rtol ${tol.rtol}; ` +
-    `max abs diff ${m.maxDiff.toExponential(2)})`);
+  if (m) throw new CheckError(what, describeMismatch(m, expected.length, tol));
 }
 
 /**

@@ -3,22 +3,23 @@
 // every backend and compared with the pure-TS kernels; only then is anything timed (tinybench).
 import { Bench } from "tinybench";
 import { createRuntime, Scope } from "../dist/internal.js";
-import { Rng, permutation } from "../dist/internal.js";
 import { U8_SCALE } from "../dist/internal.js";
 import { assertClose, dotTolerance } from "./check.js";
+import { SeededRandom } from "./shared/random.js";
 import { checkReference, timeReference } from "./reference-gemm/reference.js";
 
 /** @typedef {import("../dist/internal.js").Backend} Backend */
 /** @typedef {import("../dist/internal.js").Runtime} Runtime */
 /** @typedef {import("../dist/internal.js").Kernels} Kernels */
 /** @typedef {Float32Array | Int32Array | Uint8Array} Arr */
+/** @typedef {import("./shared/random.js").SeededRandom} SeededRandom */
 /**
  * One benchmark case. `inputs` makes the seeded input arrays; `outputs` names the buffers the kernel writes
  * (compared after the check call); `call` runs the kernel on pointers by buffer name; `step` counts the calls
  * (0 for the check call), for cases that walk through their inputs.
  * @typedef {{
  *   kernel: string, shape: string,
- *   inputs: (rng: Rng) => Record<string, Arr>,
+ *   inputs: (rng: SeededRandom) => Record<string, Arr>,
  *   outputs: Record<string, number>,
  *   call: (k: Kernels, p: Record<string, number>, step: number) => number | void,
  *   work: { flops?: number, bytes?: number },
@@ -36,32 +37,11 @@ import { checkReference, timeReference } from "./reference-gemm/reference.js";
 export const BACKENDS = /** @type {const} */ (["wasm-simd", "wasm", "js"]);
 const B = 256, PIXELS = 784, HIDDEN = 256, CLASSES = 10, TRAIN_ROWS = 60000;
 
-/** @param {Rng} rng @param {number} n @param {number} [lo] @param {number} [hi] */
-function uniform(rng, n, lo = -1, hi = 1) {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = lo + (hi - lo) * rng.uniform();
-  return v;
-}
-/** @param {Rng} rng @param {number} n @param {number} below */
-function ints(rng, n, below) {
-  const v = new Int32Array(n);
-  for (let i = 0; i < n; i++) v[i] = rng.int(below);
-  return v;
-}
-/** @param {Rng} rng @param {number} n */
-function bytes(rng, n) {
-  const v = new Uint8Array(n);
-  const words = new Uint32Array(v.buffer, 0, n >> 2);
-  for (let i = 0; i < words.length; i++) words[i] = rng.u32();
-  for (let i = words.length * 4; i < n; i++) v[i] = rng.u32() & 255;
-  return v;
-}
-
 /** out = inp · Wᵀ + b, as the forward pass of a dense layer I → O. @returns {Case} */
 function linearForward(I, O) {
   return {
     kernel: "linearForward", shape: `${B}×${I}→${O}`,
-    inputs: (rng) => ({ inp: uniform(rng, B * I, 0, 1), weight: uniform(rng, O * I), bias: uniform(rng, O) }),
+    inputs: (rng) => ({ inp: rng.f32(B * I, 0, 1), weight: rng.f32(O * I), bias: rng.f32(O) }),
     outputs: { out: B * O },
     call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, B, I, O),
     work: { flops: 2 * B * I * O },
@@ -74,10 +54,10 @@ function linearForward(I, O) {
 function linearBackward(I, O) {
   return {
     kernel: "linearBackward", shape: `${B}×${I}→${O}`,
-    inputs: (rng) => ({ dOut: uniform(rng, B * O, -1 / B, 1 / B), inp: uniform(rng, B * I, 0, 1) }),
+    inputs: (rng) => ({ dOut: rng.f32(B * O, -1 / B, 1 / B), inp: rng.f32(B * I, 0, 1) }),
     // panels: the kernel's scratch (dOut regrouped by output pairs), written and checked like an output.
     outputs: { dWeight: O * I, dBias: O, panels: B * O },
-    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.panels, p.inp, B, I, O),
+    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
     gemm: { M: O, K: B, N: I, a: "dOut", b: "inp", out: "dWeight", transA: 1, transB: 0 },
@@ -88,7 +68,7 @@ function linearBackward(I, O) {
 function matmul(M, K, N, what) {
   return {
     kernel: "matmul", shape: `${M}×${K}·${K}×${N} (${what})`,
-    inputs: (rng) => ({ a: uniform(rng, M * K, -1 / B, 1 / B), b: uniform(rng, K * N) }),
+    inputs: (rng) => ({ a: rng.f32(M * K, -1 / B, 1 / B), b: rng.f32(K * N) }),
     outputs: { out: M * N },
     call: (k, p) => k.matmul(p.out, p.a, p.b, M, K, N),
     work: { flops: 2 * M * K * N },
@@ -112,7 +92,7 @@ export const CASES = [
   matmul(B, HIDDEN, PIXELS, "dX of 784→256"),
   {
     kernel: "softmaxCrossEntropyForwardBackward", shape: `${B}×${CLASSES}`,
-    inputs: (rng) => ({ logits: uniform(rng, B * CLASSES, -8, 8), labels: ints(rng, B, CLASSES) }),
+    inputs: (rng) => ({ logits: rng.f32(B * CLASSES, -8, 8), labels: rng.i32(B, CLASSES) }),
     outputs: { dLogits: B * CLASSES },
     // Label smoothing ε = 0: plain one-hot targets, as d2l trains.
     call: (k, p) => k.softmaxCrossEntropyForwardBackward(p.dLogits, p.logits, p.labels, B, CLASSES, 0),
@@ -126,7 +106,7 @@ export const CASES = [
     // 256 random rows of a 60 000 × 784 u8 set: the batch gather of a shuffled epoch. Each call takes the next
     // 256 indices of a permutation, as training does, so rows are cold (47 MB is bigger than the caches).
     kernel: "gatherScaleU8", shape: `${B} of ${TRAIN_ROWS}×${PIXELS} u8`,
-    inputs: (rng) => ({ src: bytes(rng, TRAIN_ROWS * PIXELS), idx: permutation(TRAIN_ROWS, rng) }),
+    inputs: (rng) => ({ src: rng.u8(TRAIN_ROWS * PIXELS), idx: rng.permutation(TRAIN_ROWS) }),
     outputs: { out: B * PIXELS },
     call: (k, p, step) => {
       const batch = step % Math.floor(TRAIN_ROWS / B);
@@ -142,7 +122,7 @@ export const CASES = [
     kernel: "sgdUpdate", shape: `${PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES} params`,
     inputs: (rng) => {
       const n = PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES;
-      return { param: uniform(rng, n, -0.1, 0.1), grad: uniform(rng, n, -0.01, 0.01) };
+      return { param: rng.f32(n, -0.1, 0.1), grad: rng.f32(n, -0.01, 0.01) };
     },
     outputs: { param: 0 },
     call: (k, p) => k.sgdUpdate(p.param, p.grad, 0, PIXELS * HIDDEN + HIDDEN + HIDDEN * CLASSES + CLASSES, 0.1, 0, 0),
@@ -201,7 +181,7 @@ export async function benchKernels({ quick, seed = 42, log }) {
   const scopes = Object.fromEntries(BACKENDS.map((b) => [b, new Scope(rts[b].arena)]));
   try {
     const prepared = CASES.map((c, i) => {
-      const inputs = c.inputs(new Rng(seed, 1000 + i));
+      const inputs = c.inputs(new SeededRandom(seed, 1000 + i));
       const ptrs = Object.fromEntries(BACKENDS.map((b) => [b, place(rts[b], scopes[b], c, inputs)]));
       return { c, inputs, ptrs };
     });

@@ -8,9 +8,10 @@
 #   python3 bench/peers_torch.py --data DIR --epochs 3 --threads 1 --models softmax,mlp [--gate]
 #
 # With --gate, prints each epoch as a JSON line {ms, loss, acc} and waits for "go" on stdin before going on. Then
-# prints one JSON object: {"torch": version, "threads": n, "blas": the BLAS library loaded, "runs":
+# prints one JSON object: {"torch": version, "threads": n, "blas": {library, version, kernels, ...}, "runs":
 # [{model, epochs: [{ms, loss, acc}], testAcc}]}. Debian's torch calls whatever libblas.so.3 points to: with only
-# libblas3 (the reference BLAS) its matmuls are ~15× slower than with libopenblas0-pthread, so say which one.
+# libblas3 (the reference BLAS) its matmuls are ~15× slower than with libopenblas0-pthread, so say which one, and
+# for OpenBLAS which kernel family it picked (OPENBLAS_CORETYPE pins one; peers.js runs PyTorch with and without).
 # peers.js sets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to --threads, so OpenBLAS's own pool obeys it too.
 import argparse
 import json
@@ -76,10 +77,20 @@ def train(model, x, y, xt, yt, epochs, batch, lr, gate):
 
 
 def blas():
-    with open("/proc/self/maps") as maps:
-        libs = {line.split()[-1] for line in maps if "blas" in line.split()[-1]}
-    openblas = sorted(lib for lib in libs if "openblas" in lib)
-    return (openblas or sorted(libs) or ["unknown"])[0]
+    """The BLAS PyTorch loaded and, for OpenBLAS, the kernel family it picked (threadpoolctl reads it from the
+    library itself: "Haswell" when OPENBLAS_CORETYPE pins it there, "Cooperlake"/"SkylakeX"/"Zen" when free)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        with open("/proc/self/maps") as maps:
+            libs = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1]})
+        return {"library": (libs or ["unknown"])[0], "kernels": None,
+                "why": "threadpoolctl is not installed (apt-get install python3-threadpoolctl)"}
+    for info in threadpool_info():
+        if info.get("user_api") == "blas":
+            return {"library": info.get("filepath"), "api": info.get("internal_api"), "version": info.get("version"),
+                    "kernels": info.get("architecture"), "threading": info.get("threading_layer")}
+    return {"library": "unknown", "kernels": None, "why": "threadpoolctl found no BLAS in this process"}
 
 
 def main():

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The benchmark: kernels at the training shapes (tinybench), each GEMM also against a reference GEMM
-// (reference-gemm/), and whole Fashion-MNIST epochs, wasm-SIMD vs wasm-scalar vs pure TS. Every output is
+// The benchmark: the engine's 128-bit multiply + add ceiling (peak.js), kernels at the training shapes
+// (tinybench), each as a fraction of that ceiling and each GEMM also against a reference GEMM (reference-gemm/),
+// and whole Fashion-MNIST epochs, wasm-SIMD vs wasm-scalar vs pure TS. Every output is
 // checked against the TS kernels before anything is timed. Then the
 // footprint: package and wasm sizes, and cold start in fresh node processes (bench/footprint.js).
 // Markdown tables go to stdout, progress to stderr, the full results to a JSON file.
 //
 //   npm run bench                        build, then the full run
-//   node bench/run.js [--quick] [--only kernels|epochs|footprint] [--json FILE] [--strict]
+//   node bench/run.js [--quick] [--only kernels|epochs|predict|footprint] [--json FILE] [--strict]
 //
 // Exit codes: 0 done, 1 a check failed (nothing timed) or --strict and a target missed, 2 usage or setup error.
 import { parseArgs } from "node:util";
@@ -15,6 +16,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.js";
+import { measurePeak } from "./peak.js";
+import { benchPredict, predictMarkdown } from "./predict.js";
 import { MODELS, checkEpoch, loadData, timeEpochs, trainerVsFit } from "./epochs.js";
 import { CheckError } from "./check.js";
 import { footprintMarkdown, measureFootprint } from "./footprint.js";
@@ -25,8 +28,10 @@ const TARGET_EPOCH_MS = 80, TARGET_MLP_EPOCH_MS = 1500, TARGET_SPEEDUP = 10;
 const THREADS = Math.min(8, availableParallelism());
 /** Issue 9: the MLP on 2 threads ≥ 1.7× faster than on 1. */
 const TARGET_THREAD_SPEEDUP = 1.7;
-const USAGE = "usage: node bench/run.js [--quick] [--only kernels|epochs|footprint] [--json FILE] [--strict]";
-const ONLY = ["kernels", "epochs", "footprint"];
+/** Issue 21: the MLP's dense products with wasm-simd at ≥ 90 % of the f32x4 mul + add peak. */
+const TARGET_PEAK_FRACTION = 0.9, MLP_PRODUCT_SHAPE = "256×784→256";
+const USAGE = "usage: node bench/run.js [--quick] [--only kernels|epochs|predict|footprint] [--json FILE] [--strict]";
+const ONLY = ["kernels", "epochs", "predict", "footprint"];
 
 /** @param {string} line */
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -60,19 +65,29 @@ async function main() {
     cpu: cpus()[0]?.model?.trim() ?? "unknown", cores: cpus().length, node: process.version,
     platform: `${process.platform} ${process.arch}`,
   };
-  const results = { date: new Date().toISOString(), machine, quick, only: only ?? "all", kernels: null, reference: null, epochs: null, footprint: null, checks: {}, targets: [] };
+  const results = { date: new Date().toISOString(), machine, quick, only: only ?? "all", peak: null, kernels: null, reference: null, epochs: null, predict: null, footprint: null, checks: {}, targets: [] };
 
   try {
     if (only === undefined || only === "kernels") {
       log(`== Kernels${quick ? " (quick)" : ""}`);
       ({ kernels: results.kernels, reference: results.reference } = await benchKernels({ quick, log }));
       results.checks.kernels = "passed";
+      // The ceiling right after the kernels, in the same process and engine: their fraction of it.
+      log("== Ceiling");
+      results.peak = measurePeak({ quick, log });
+      const peak = results.peak.mulAdd.gflops;
+      for (const k of results.kernels) if (k.gflops !== undefined) k.ofPeak = k.gflops / peak;
+      for (const g of results.reference) { g.kernelOfPeak = g.kernelGflops / peak; g.refOfPeak = g.refGflops / peak; }
     }
     if (only === undefined || only === "epochs") {
       log(`== Epochs${quick ? " (quick)" : ""}`);
       const { epochs, checks, loop, data } = await benchEpochs(quick);
       Object.assign(results, { epochs, loop, data });
       Object.assign(results.checks, checks);
+    }
+    if (only === undefined || only === "predict") {
+      log(`== Single predictions${quick ? " (quick)" : ""}`);
+      results.predict = await benchPredict({ quick, log });
     }
     if (only === undefined || only === "footprint") {
       log("== Footprint");
@@ -88,7 +103,7 @@ async function main() {
     return 2;
   }
 
-  results.targets = targets(results.epochs);
+  results.targets = [...peakTargets(results.kernels), ...targets(results.epochs), ...(results.predict?.targets ?? [])];
   console.log(report(results));
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -137,6 +152,15 @@ async function benchEpochs(quick) {
   log("Timing 10 Trainer.trainEpoch calls against a 10-epoch fit…");
   const loop = await trainerVsFit(train);
   return { epochs, checks, loop, data: { source, images: train.length } };
+}
+
+/** The MLP's dense products against the ceiling; empty when kernels were not run. */
+function peakTargets(kernels) {
+  if (!kernels) return [];
+  return kernels.filter((k) => k.backend === "wasm-simd" && k.shape === MLP_PRODUCT_SHAPE && k.ofPeak !== undefined).map((k) => ({
+    name: `${k.kernel} ${k.shape} with wasm-simd ≥ ${TARGET_PEAK_FRACTION * 100} % of the f32x4 mul + add peak (median call)`,
+    value: 100 * k.ofPeak, unit: "%", pass: k.ofPeak >= TARGET_PEAK_FRACTION,
+  }));
 }
 
 /** The pass/fail targets; empty when epochs were not run. */
@@ -193,6 +217,7 @@ function budget(r) {
     `of its ${f1(simd.medianTrainMs)} ms batch loop.`];
 }
 
+const formatTarget = (t) => t.unit === "ms" ? `${t.value.toFixed(1)} ms` : t.unit === "%" ? `${t.value.toFixed(0)} %` : `${t.value.toFixed(t.value < 10 ? 2 : 1)}×`;
 const f1 = (x) => x.toFixed(x >= 1000 ? 0 : x >= 100 ? 1 : x >= 10 ? 1 : 2);
 const ratio = (x) => x == null ? "—" : Math.abs(x - 1) < 1e-9 ? "1× (baseline)" : x >= 1 ? `${x.toFixed(1)}× faster` : `${(1 / x).toFixed(1)}× slower`;
 
@@ -205,23 +230,36 @@ function report(r) {
     "Figures come from one run on a shared machine: compare the ratios within this run, not absolute times across runs.",
     "",
   ];
+  if (r.peak) {
+    const relaxed = r.peak.relaxedMadd;
+    out.push("## Ceiling (one thread, this engine)", "",
+      `- f32x4 multiply + add: ${r.peak.mulAdd.gflops.toFixed(1)} GFLOP/s`,
+      `- f32x4 relaxed multiply-add: ${"gflops" in relaxed ? `${relaxed.gflops.toFixed(1)} GFLOP/s` : `not measured: ${relaxed.reason}`}`, "",
+      "The fastest of several calls of a loop of independent multiply and add chains (bench/peak/peak.ts, compiled by " +
+      "asc in this run), timed in this process right after the kernels: what 128-bit SIMD can do here, the ceiling " +
+      "of the default build, whose kernels multiply and add without fusing.", "");
+  }
   if (r.kernels) {
     out.push("## Kernels (batch 256)", "",
-      "| kernel | shape | backend | median µs | min µs | throughput | vs js |",
-      "|---|---|---|--:|--:|--:|--:|");
+      "| kernel | shape | backend | median µs | min µs | throughput | of peak | vs js |",
+      "|---|---|---|--:|--:|--:|--:|--:|");
     for (const k of r.kernels) {
       const rate = k.gflops !== undefined ? `${k.gflops.toFixed(2)} GFLOP/s` : `${k.gbps.toFixed(2)} GB/s`;
-      out.push(`| ${k.kernel} | ${k.shape} | ${k.backend} | ${f1(k.medianUs)} | ${f1(k.minUs)} | ${rate} | ${ratio(k.speedupVsJs)} |`);
+      const ofPeak = k.ofPeak !== undefined ? `${(100 * k.ofPeak).toFixed(0)} %` : "—";
+      out.push(`| ${k.kernel} | ${k.shape} | ${k.backend} | ${f1(k.medianUs)} | ${f1(k.minUs)} | ${rate} | ${ofPeak} | ${ratio(k.speedupVsJs)} |`);
     }
     out.push("", "GFLOP/s counts 2·B·I·O (2·M·K·N for matmul); GB/s counts bytes read + written. " +
-      "gatherScaleU8 walks a 60 000-row permutation, 256 rows a call, as an epoch does.", "");
+      "Of peak: the median call's GFLOP/s over the f32x4 multiply + add ceiling above (— for kernels bound by memory, " +
+      "whose work is bytes). gatherScaleU8 walks a 60 000-row permutation, 256 rows a call, as an epoch does.", "");
   }
   if (r.reference?.length) {
     out.push("## GEMM kernels against the reference GEMM", "",
-      "| kernel | shape | GFLOP/s (wasm-simd) | reference GFLOP/s | fraction of reference | fraction (best calls) | reference M×K×N, micro-kernel |",
-      "|---|---|--:|--:|--:|--:|---|");
+      "| kernel | shape | GFLOP/s (wasm-simd) | of peak | reference GFLOP/s | reference of peak | fraction of reference | fraction (best calls) | reference M×K×N, micro-kernel |",
+      "|---|---|--:|--:|--:|--:|--:|--:|---|");
+    const pct = (x) => x === undefined ? "—" : `${(100 * x).toFixed(0)} %`;
     for (const g of r.reference) {
-      out.push(`| ${g.kernel} | ${g.shape} | ${g.kernelGflops.toFixed(1)} | ${g.refGflops.toFixed(1)} | ${(100 * g.fraction).toFixed(0)} % | ${(100 * g.fractionBest).toFixed(0)} % | ${g.gemm}, ${g.config} |`);
+      out.push(`| ${g.kernel} | ${g.shape} | ${g.kernelGflops.toFixed(1)} | ${pct(g.kernelOfPeak)} | ${g.refGflops.toFixed(1)} | ${pct(g.refOfPeak)} | ` +
+        `${(100 * g.fraction).toFixed(0)} % | ${(100 * g.fractionBest).toFixed(0)} % | ${g.gemm}, ${g.config} |`);
     }
     out.push("", "The reference (bench/reference-gemm/gemm.ts) is the fastest fixed-width wasm-SIMD GEMM we found, free of " +
       "the training kernels' summation order: per shape the fastest (of a few calls each) of B packed into 8-column " +
@@ -248,10 +286,12 @@ function report(r) {
       "CPU time the host took from this virtual machine during each run (/proc/stat). " +
       "Before timing, one epoch per wasm backend matched the js loss within 1e-3 and its trained parameters within " +
       `1e-4 of max|p| (MLP: on its first ${r.checks.mlpEpoch.images} images).`,
-    ...budget(r), "", "## Targets", "");
-    for (const t of r.targets) {
-      out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${t.unit === "ms" ? `${t.value.toFixed(1)} ms` : `${t.value.toFixed(t.value < 10 ? 2 : 1)}×`}${t.note ? ` (${t.note})` : ""}`);
-    }
+    ...budget(r));
+  }
+  if (r.predict) out.push(...(out.at(-1) === "" ? [] : [""]), predictMarkdown(r.predict));
+  if (r.targets.length) {
+    out.push(...(out.at(-1) === "" ? [] : [""]), "## Targets", "");
+    for (const t of r.targets) out.push(`- ${t.pass ? "PASS" : "FAIL"}: ${t.name}: ${formatTarget(t)}${t.note ? ` (${t.note})` : ""}`);
   }
   if (r.footprint) out.push(...(out.at(-1) === "" ? [] : [""]), footprintMarkdown(r.footprint));
   return out.join("\n");

@@ -5,4 +5,6 @@
 export const simdWasmUrl = (): URL => new URL("../build/simd.wasm", import.meta.url);
 export const scalarWasmUrl = (): URL => new URL("../build/scalar.wasm", import.meta.url);
 export const simdThreadsWasmUrl = (): URL => new URL("../build/simd-threads.wasm", import.meta.url);
+export const relaxedSimdWasmUrl = (): URL => new URL("../build/simd-relaxed.wasm", import.meta.url);
+export const relaxedSimdThreadsWasmUrl = (): URL => new URL("../build/simd-relaxed-threads.wasm", import.meta.url);
 export const packageJsonUrl = (): URL => new URL("../package.json", import.meta.url);

@@ -4,7 +4,7 @@ export { init, createRuntime, autoBackend, Runtime } from "./runtime/runtime.js"
 export type { InitOptions, RuntimeOptions, WasmBuilds } from "./runtime/runtime.js";
 export { simdSupported } from "./runtime/load.js";
 export type { WasmSource } from "./runtime/load.js";
-export type { Backend } from "./kernels/contract.js";
+export type { Backend, Build } from "./kernels/contract.js";
 export { kernels } from "./runtime/public-kernels.js";
 export type { KernelCallOptions } from "./runtime/public-kernels.js";
 

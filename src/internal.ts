@@ -7,4 +7,3 @@ export { saveModel, loadModel, saveCheckpoint, loadCheckpoint } from "./io/files
 export { Scope } from "./runtime/memory.js";
 export { JsKernels } from "./kernels/js.js";
 export type { Kernels, Backend } from "./kernels/contract.js";
-export { Rng, permutation } from "./random.js";

@@ -1,8 +1,12 @@
 // The benchmark page: the package's kernels and one training epoch, in this browser, on the three runtimes
 // (wasm-simd, wasm, js) side by side. Each case runs once on the same generated inputs in every runtime and is
 // compared with the js result first; only when every comparison passes is anything timed and shown.
-// It imports only the package's public browser entry.
+// It imports only the package's public browser entry, and the data makers and allclose the tests and bench/ use
+// (bench/shared/, served under ./shared/).
 import { createRuntime, autoBackend, simdSupported, kernels, Dataset, SoftmaxRegression, SGD, Trainer } from "./dist/index.js";
+import { firstMismatch, maxAbsDiff } from "./shared/allclose.js";
+import { bandedImages, BANDED_ROWS, BANDED_COLS } from "./shared/banded.js";
+import { SeededRandom } from "./shared/random.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -42,57 +46,25 @@ function showEnvironment() {
   ]));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Inputs: a small integer generator (xorshift), so every runtime and every visit gets the same numbers.
-
-function generator(seed) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-  return { u32: next, uniform: (lo, hi) => lo + (hi - lo) * (next() / 4294967296) };
-}
-
-function uniform(rng, n, lo, hi) {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = rng.uniform(lo, hi);
-  return v;
-}
-
-/** A learnable Fashion-MNIST look-alike: class c brightens rows 2c+4 and 2c+5 of a noisy 28×28 image. */
+/** The banded Fashion-MNIST look-alike, `n` examples: one linear layer learns it, so an epoch is real work. */
 function generatedDataset(n) {
-  const rng = generator(7), x = new Uint8Array(n * PIXELS), y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = rng.u32() % CLASSES;
-    y[i] = label;
-    for (let p = 0; p < PIXELS; p++) {
-      const row = Math.floor(p / 28), noise = rng.u32();
-      x[i * PIXELS + p] = row === 2 * label + 4 || row === 2 * label + 5 ? 160 + (noise % 96) : noise % 64;
-    }
-  }
-  return Dataset.fromArrays(x, y, { features: PIXELS, classes: CLASSES, imageShape: [28, 28] });
+  const { images, labels } = bandedImages(n);
+  return Dataset.fromArrays(images, Int32Array.from(labels), { features: PIXELS, classes: CLASSES, imageShape: [BANDED_ROWS, BANDED_COLS] });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The cases. `prepare(runtime)` returns `run()` (what is timed, returning what is checked) and `close()`.
 
-/** Largest |a − b| beyond atol + rtol·|b|, as { ok, maxDiff, at }. */
+/** The one allclose, as the table shows it: { ok, maxDiff, at } (at: the first bad index, -1 when all agree). */
 function compare(actual, expected, atol, rtol) {
-  let maxDiff = 0, at = -1, ok = actual.length === expected.length;
-  for (let i = 0; i < Math.min(actual.length, expected.length); i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= atol + rtol * Math.abs(expected[i]))) ok = false;
-    if (!(diff <= maxDiff) && !Number.isNaN(maxDiff)) { maxDiff = diff; at = i; }
-  }
-  return { ok, maxDiff: Number.isFinite(maxDiff) ? maxDiff : String(maxDiff), at };
+  const m = firstMismatch(actual, expected, { atol, rtol });
+  if (m === null) return { ok: true, maxDiff: maxAbsDiff(actual, expected), at: -1 };
+  return { ok: false, maxDiff: Number.isFinite(m.maxDiff) ? m.maxDiff : String(m.maxDiff), at: m.index };
 }
 
 function matmulCase(n) {
-  const rng = generator(11 + n);
-  const a = uniform(rng, B * PIXELS, 0, 1), b = uniform(rng, PIXELS * n, -0.1, 0.1);
+  const rng = new SeededRandom(11 + n);
+  const a = rng.f32(B * PIXELS, 0, 1), b = rng.f32(PIXELS * n, -0.1, 0.1);
   return {
     name: `matmul ${B}×${PIXELS}→${n}`, kind: "kernel", flops: 2 * B * PIXELS * n,
     prepare(runtime) {
@@ -105,8 +77,8 @@ function matmulCase(n) {
 }
 
 function crossEntropyCase() {
-  const rng = generator(5);
-  const logits = uniform(rng, B * CLASSES, -4, 4), labels = Int32Array.from({ length: B }, () => rng.u32() % CLASSES);
+  const rng = new SeededRandom(5);
+  const logits = rng.f32(B * CLASSES, -4, 4), labels = rng.i32(B, CLASSES);
   return {
     name: `softmax cross-entropy ${B}×${CLASSES}`, kind: "kernel", flops: null,
     prepare(runtime) {

@@ -20,11 +20,17 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** The canonical Fashion-MNIST file names served under /data/. */
-export const DATA_FILES: readonly string[];
+/** Where the package's Node loader found Fashion-MNIST: its directory and each canonical file name's path. */
+export interface FoundFashionMNIST {
+  dir: string;
+  files: Record<string, string>;
+}
 
-/** The first directory holding Fashion-MNIST: $FASHION_MNIST_DIR, the user cache, the Debian package's directory. */
-export function findDataDir(env?: Record<string, string | undefined>): Promise<string | undefined>;
+/**
+ * Fashion-MNIST where the package's Node loader finds it: in `dir`, else $FASHION_MNIST_DIR, the user cache, the
+ * Debian package's directory; never downloads. Undefined when no place has it; an explicit `dir` without it throws.
+ */
+export function findFashionMNIST(options?: { dir?: string; env?: Record<string, string | undefined> }): Promise<FoundFashionMNIST | undefined>;
 
 /** Starts the demo server; resolves once it listens. */
 export function startDemoServer(options?: DemoServerOptions): Promise<DemoServer>;

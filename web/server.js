@@ -2,23 +2,25 @@
 // The live demo's static server: `npm run demo` (= build, then `node web/server.js [--port N] [--host H] [--no-isolation]`).
 // Plain Node, no dependencies. It serves
 //   /            web/index.html, and web/'s other pages and scripts
+//   /shared/*.js the data makers and allclose shared with the tests and bench/ (bench/shared/), for the bench page
 //   /dist/…      the built package (the page and its worker import /dist/index.js, the browser entry)
 //   /build/*.wasm the kernels (dist/ resolves ../build/simd.wasm from its own URL)
-//   /data/*.gz   Fashion-MNIST from the first directory holding it: $FASHION_MNIST_DIR, the user cache, the
-//                Debian package's /usr/share/datasets/fashion-mnist (the library's own search order)
+//   /data/*.gz   Fashion-MNIST where the package's own Node loader finds it ($FASHION_MNIST_DIR, the user cache,
+//                the Debian package's directory; never a download)
 //   /api/info    { data: boolean } so the page knows whether to ask the user for the files
 // Every response carries COOP/COEP, so the page is cross-origin isolated and trains on all cores (kernel threads
 // need SharedArrayBuffer); `--no-isolation` leaves them out, and the library then runs one thread.
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
-import { extname, join, resolve, sep } from "node:path";
+import { basename, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const WEB = fileURLToPath(new URL(".", import.meta.url)).replace(/[\\/]$/, "");
 const ROOT = resolve(WEB, "..");
 const DIST = join(ROOT, "dist");
 const BUILD = join(ROOT, "build");
+const SHARED = join(ROOT, "bench", "shared");
 
 const MIME = {
   ".html": "text/html; charset=utf-8",
@@ -34,50 +36,37 @@ const MIME = {
   ".gz": "application/gzip",
 };
 
-/** The canonical names the browser loader asks for (FASHION_MNIST_FILES in the library). */
-export const DATA_FILES = Object.freeze([
-  "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-]);
+const NOT_BUILT = "The demo needs the built package (dist/index.js, dist/node.js, build/simd.wasm): run `npm run build` first, or use `npm run demo`.";
 
-const isFile = (path) => {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
-
-/** The file in `dir` for a canonical name: the .gz, or the uncompressed copy (the loader detects gzip by magic). */
-function dataFile(dir, name) {
-  for (const candidate of [name, name.replace(/\.gz$/, "")]) {
-    const path = join(dir, candidate);
-    if (isFile(path)) return path;
-  }
-  return undefined;
+function assertBuilt() {
+  if (!["index.js", "node.js"].every((f) => existsSync(join(DIST, f))) || !existsSync(join(BUILD, "simd.wasm"))) throw new Error(NOT_BUILT);
 }
 
-function hasDataset(dir) {
-  return Boolean(dir) && DATA_FILES.every((name) => dataFile(dir, name) !== undefined);
+/** The package's Node entry, built into dist/: its loader is the one search for the data. */
+async function nodeEntry() {
+  assertBuilt();
+  return import(pathToFileURL(join(DIST, "node.js")).href);
 }
 
 /**
- * The directory holding Fashion-MNIST, searched as the library's Node loader does ($FASHION_MNIST_DIR, the user
- * cache, the Debian package's directory), or undefined. Never downloads: the page can take the user's files.
+ * Fashion-MNIST where the package's Node loader finds it: in `dir`, else by its search order ($FASHION_MNIST_DIR,
+ * the user cache, the Debian package's directory), never downloading. Returns the directory and each canonical
+ * file name's path, or undefined when no place has the data (the page then takes the user's files); an explicit
+ * `dir` without the data throws the loader's error. The loader reads and checks the files, so only data it loads
+ * is served.
  */
-export async function findDataDir(env = process.env) {
-  const candidates = [];
-  if (env.FASHION_MNIST_DIR) candidates.push(resolve(env.FASHION_MNIST_DIR));
+export async function findFashionMNIST({ dir, env = process.env } = {}) {
+  const { loadFashionMNIST, DatasetNotFoundError, FASHION_MNIST_FILES } = await nodeEntry();
+  const read = [];
   try {
-    // The package's own rules for the cache and system directories, so the demo and the CLI agree.
-    const node = await import(pathToFileURL(join(DIST, "node.js")).href);
-    candidates.push(node.fashionMNISTCacheDir(env), node.FASHION_MNIST_SYSTEM_DIR);
-  } catch {
-    const home = env.HOME || env.USERPROFILE || "";
-    if (env.XDG_CACHE_HOME) candidates.push(join(env.XDG_CACHE_HOME, "wasm-softmax", "fashion-mnist"));
-    if (home) candidates.push(join(home, ".cache", "wasm-softmax", "fashion-mnist"));
-    candidates.push("/usr/share/datasets/fashion-mnist");
+    const { source } = await loadFashionMNIST({ ...(dir !== undefined && { dir }), env, download: false, onProgress: ({ file }) => read.push(file) });
+    const files = Object.fromEntries(Object.values(FASHION_MNIST_FILES).map((name) =>
+      [name, read.find((path) => [name, name.replace(/\.gz$/, "")].includes(basename(path)))]));
+    return { dir: source, files };
+  } catch (error) {
+    if (dir === undefined && error instanceof DatasetNotFoundError) return undefined;
+    throw error;
   }
-  return candidates.find(hasDataset);
 }
 
 /** `child` resolved inside `base`, or undefined when the request tries to leave it. */
@@ -87,26 +76,22 @@ function inside(base, child) {
 }
 
 /**
- * Starts the demo server. `dataDir`: a directory with the four Fashion-MNIST files, `null` for none (the page then
- * asks for files), or undefined to search for one. Resolves once listening.
+ * Starts the demo server. `dataDir`: a directory with the four Fashion-MNIST files (one the loader cannot load is
+ * its error), `null` for none (the page then asks for files), or undefined to search as the loader does. Resolves
+ * once listening.
  * @example
  * const demo = await startDemoServer({ port: 0 }); console.log(demo.url); await demo.close();
  */
 export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir, isolate = true } = {}) {
-  if (!existsSync(join(DIST, "index.js")) || !existsSync(join(BUILD, "simd.wasm"))) {
-    throw new Error("The demo needs the built package (dist/index.js, build/simd.wasm): run `npm run build` first, or use `npm run demo`.");
-  }
-  const data = dataDir === undefined ? await findDataDir() : dataDir === null ? undefined : resolve(dataDir);
-  if (data !== undefined && !hasDataset(data)) {
-    throw new Error(`No Fashion-MNIST in ${data}: expected ${DATA_FILES.join(", ")} (gzipped or not).`);
-  }
+  assertBuilt();
+  const data = dataDir === null ? undefined : await findFashionMNIST(dataDir === undefined ? {} : { dir: resolve(dataDir) });
 
   const server = createServer((req, res) => {
     if (isolate) {
       res.setHeader("cross-origin-opener-policy", "same-origin");
       res.setHeader("cross-origin-embedder-policy", "require-corp");
     }
-    handle(req, res, data).catch((error) => {
+    handle(req, res, data?.files).catch((error) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`internal error: ${error instanceof Error ? error.message : String(error)}`);
     });
@@ -123,7 +108,7 @@ export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir
   return {
     url: `http://${shownHost}:${bound}/`,
     port: bound,
-    dataDir: data,
+    dataDir: data?.dir,
     close: () => new Promise((ok) => {
       server.closeAllConnections();
       server.close(() => ok());
@@ -131,7 +116,8 @@ export async function startDemoServer({ port = 8080, host = "127.0.0.1", dataDir
   };
 }
 
-async function handle(req, res, dataDir) {
+/** @param {Record<string, string> | undefined} dataFiles each canonical Fashion-MNIST name's path */
+async function handle(req, res, dataFiles) {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" }).end("method not allowed");
     return;
@@ -149,7 +135,7 @@ async function handle(req, res, dataDir) {
   }
 
   if (path === "/api/info") {
-    const body = JSON.stringify({ data: dataDir !== undefined, files: DATA_FILES });
+    const body = JSON.stringify({ data: dataFiles !== undefined });
     res.writeHead(200, { "content-type": MIME[".json"], "cache-control": "no-store" }).end(req.method === "HEAD" ? undefined : body);
     return;
   }
@@ -157,7 +143,9 @@ async function handle(req, res, dataDir) {
   let file;
   if (path.startsWith("/data/")) {
     const name = path.slice("/data/".length);
-    file = dataDir !== undefined && DATA_FILES.includes(name) ? dataFile(dataDir, name) : undefined;
+    file = dataFiles !== undefined && Object.hasOwn(dataFiles, name) ? dataFiles[name] : undefined;
+  } else if (/^\/shared\/[\w-]+\.js$/.test(path)) {
+    file = inside(SHARED, path.slice("/shared/".length));
   } else if (path.startsWith("/dist/")) {
     file = inside(DIST, path.slice("/dist/".length));
   } else if (path.startsWith("/build/")) {
@@ -269,7 +257,9 @@ async function main() {
       demo = await startDemoServer({ ...serverOptions, port: 0 });
       process.stdout.write("(port 8080 is in use: took a free one; pass --port N to choose)\n");
     } else {
-      process.stderr.write(`wasm-softmax demo: ${error?.code === "EADDRINUSE" ? `port ${options.port} is in use; pass another --port (0 picks a free one).` : error.message}\n`);
+      const message = error?.code === "EADDRINUSE" ? `port ${options.port} is in use; pass another --port (0 picks a free one).`
+        : error.message;
+      process.stderr.write(`wasm-softmax demo: ${message}\n`);
       process.exitCode = 1;
       return;
     }
@@ -277,8 +267,8 @@ async function main() {
   process.stdout.write(`wasm-softmax demo: ${demo.url}\n`);
   process.stdout.write(demo.dataDir
     ? `Fashion-MNIST: serving ${demo.dataDir}\n`
-    : "Fashion-MNIST: not found ($FASHION_MNIST_DIR, ~/.cache/wasm-softmax/fashion-mnist, /usr/share/datasets/fashion-mnist); " +
-      "the page will ask for the four .gz files.\n");
+    : "Fashion-MNIST: not found where the package's loadFashionMNIST looks ($FASHION_MNIST_DIR, the user cache, the " +
+      "Debian package's directory); the page will ask for the four .gz files.\n");
   process.stdout.write("Press Ctrl+C to stop.\n");
   const stop = () => void demo.close().then(() => process.exit(0));
   process.once("SIGINT", stop);

@@ -8,7 +8,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRuntime, Scope, Rng } from "../../dist/internal.js";
+import { createRuntime, Scope } from "../../dist/internal.js";
+import { SeededRandom } from "../shared/random.js";
 import { assertClose } from "../check.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -50,7 +51,7 @@ export async function checkReference({ cases, place, readOutputs, seed, log }) {
   const prepared = [];
   try {
     for (const { c, i } of gemmCases) {
-      const inputs = c.inputs(new Rng(seed, 1000 + i));
+      const inputs = c.inputs(new SeededRandom(seed, 1000 + i));
       const p = place(js, scope, c, inputs);
       c.call(js.kernels, p, 0);
       const expected = readOutputs(js, c, p, inputs)[c.gemm.out];

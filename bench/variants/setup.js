@@ -27,9 +27,9 @@ export default function setup(ex, kernel) {
     gatherLinearForward: ex.gatherLinearForward
       ? (b) => ex.gatherLinearForward(out, x, data, order + b * B * 4, w, bias, Math.min(B, N - b * B), I, O, 1 / 255)
       : (b) => { const n = Math.min(B, N - b * B); ex.gatherScaleU8(x, data, order + b * B * 4, n, I, 1 / 255); ex.linearForward(out, x, w, bias, n, I, O); },
-    // main's takes scratch for dOut's panels; the variants written before it do not.
+    // main's takes scratch for dOut's panels (after its inputs); the variants written before it do not.
     linearBackward: ex.linearBackward.length === 8
-      ? () => ex.linearBackward(dw, db, out, panels, x, B, I, O) : () => ex.linearBackward(dw, db, out, x, B, I, O),
+      ? () => ex.linearBackward(dw, db, out, x, panels, B, I, O) : () => ex.linearBackward(dw, db, out, x, B, I, O),
     // dInp (B,I) = dOut (B,O) · W (O,I): the input gradient of an I → O layer (I=256 O=10: the MLP's second layer).
     matmul: () => ex.matmul(x, out, w, B, O, I),
     softmaxCrossEntropyForwardBackward: (b) => ex.softmaxCrossEntropyForwardBackward(dw, out, labels + b * B * 4, Math.min(B, N - b * B), O, 0),

@@ -22,6 +22,7 @@ const f = Math.fround;
  */
 export class JsKernels implements Kernels {
   readonly backend = "js";
+  readonly build = "default";
   readonly memory: Heap = new JsHeap();
   readonly heapBase = 16;
   private f32v = new Float32Array(0);
@@ -49,9 +50,9 @@ export class JsKernels implements Kernels {
     }
   }
 
-  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, panels: Ptr, inp: Ptr, B: number, I: number, O: number): void {
+  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, B: number, I: number, O: number): void {
     this.packOutputPairs(panels, dOut, B, O);
-    this.linearBackwardRange(dWeight, dBias, dOut, panels, inp, B, I, O, 0, I);
+    this.linearBackwardRange(dWeight, dBias, dOut, inp, panels, B, I, O, 0, I);
   }
 
   packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void {
@@ -66,7 +67,7 @@ export class JsKernels implements Kernels {
   }
 
   // Reads dOut itself: the panels only change where the wasm build reads the same values from.
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, _panels: Ptr, inp: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, _panels: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
     this.views();
     const m = this.f32v, g = dOut >>> 2, x = inp >>> 2, dw = dWeight >>> 2, db = dBias >>> 2;
     for (let o = 0; o < O; o++) {

@@ -24,7 +24,7 @@ export function backward(k: Kernels, layout: readonly LayerLayout[], params: Ptr
                          { deltas, panels }: GradientRoom, B: number): void {
   for (let l = layout.length - 1; l >= 0; l--) {
     const { inputs, outputs, weight, bias } = layout[l]!;
-    k.linearBackward(grads + weight * 4, grads + bias * 4, deltas[l]!, panels, acts[l]!, B, inputs, outputs);
+    k.linearBackward(grads + weight * 4, grads + bias * 4, deltas[l]!, acts[l]!, panels, B, inputs, outputs);
     if (l > 0) {
       k.matmul(deltas[l - 1]!, deltas[l]!, params + weight * 4, B, outputs, inputs);
       k.reluBackward(deltas[l - 1]!, deltas[l - 1]!, acts[l]!, B * inputs);

@@ -4,7 +4,7 @@ import { WasmError } from "../errors.js";
 import { importNodeBuiltin } from "./platform.js";
 
 /** @internal The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
@@ -34,6 +34,15 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 /** Whether this runtime's WebAssembly supports fixed-width SIMD. */
 export function simdSupported(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+}
+
+// A 1-function module returning f32x4.relaxed_madd of its three v128 parameters: valid only where relaxed SIMD is.
+const RELAXED_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1,
+  11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+
+/** Whether this runtime's WebAssembly supports relaxed SIMD (the opt-in "relaxed-simd" build). */
+export function relaxedSimdSupported(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
 async function compile(source: WasmSource, what: string): Promise<WebAssembly.Module> {
@@ -101,6 +110,7 @@ interface WasmExports extends Record<keyof KernelFunctions, (...args: number[]) 
   heapBase(): number;
   ABI_VERSION: WebAssembly.Global;
   SIMD: WebAssembly.Global;
+  RELAXED_SIMD: WebAssembly.Global;
 }
 
 // The threads build imports its (shared) memory as env.memory; the others define their own.
@@ -115,7 +125,8 @@ async function instantiate(module: WebAssembly.Module, names: readonly (keyof Ke
   }
   const exports = instance.exports as unknown as WasmExports;
   const version = exports.ABI_VERSION instanceof WebAssembly.Global ? exports.ABI_VERSION.value : undefined;
-  const missing = names.filter((name) => typeof exports[name] !== "function");
+  const missing = [...names.filter((name) => typeof exports[name] !== "function"),
+    ...(["SIMD", "RELAXED_SIMD"] as const).filter((name) => !(exports[name] instanceof WebAssembly.Global))];
   if (version !== ABI_VERSION || missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new WasmError(
       `The wasm module is not this version's kernels: expected ABI ${ABI_VERSION}, got ${version ?? "none"}` +
@@ -125,6 +136,7 @@ async function instantiate(module: WebAssembly.Module, names: readonly (keyof Ke
   }
   const kernels = {
     backend: exports.SIMD.value === 1 ? "wasm-simd" : "wasm",
+    build: exports.RELAXED_SIMD.value === 1 ? "relaxed-simd" : "default",
     memory: exports.memory,
     heapBase: exports.heapBase(),
   } as Record<string, unknown>;

@@ -1,13 +1,13 @@
 // A runtime is a value: one backend's kernels and the kernel memory they compute in. Any number live side by
 // side (a UI predicting on one while a worker trains on another); `init()` only sets the default one that
 // calls without `{ runtime }` use.
-import type { Backend, Kernels } from "../kernels/contract.js";
-import { BACKENDS, KERNEL_NAMES } from "../kernels/contract.js";
+import type { Backend, Build, Kernels } from "../kernels/contract.js";
+import { BACKENDS, BUILDS, KERNEL_NAMES } from "../kernels/contract.js";
 import { JsKernels } from "../kernels/js.js";
-import { ClosedError, WasmError } from "../errors.js";
+import { ClosedError, OptionError, WasmError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
-import { scalarWasmUrl, simdThreadsWasmUrl, simdWasmUrl } from "../assets.js";
-import { describeSource, loadKernels, simdSupported } from "./load.js";
+import { relaxedSimdThreadsWasmUrl, relaxedSimdWasmUrl, scalarWasmUrl, simdThreadsWasmUrl, simdWasmUrl } from "../assets.js";
+import { describeSource, loadKernels, relaxedSimdSupported, simdSupported } from "./load.js";
 import type { WasmSource } from "./load.js";
 import { Arena } from "./memory.js";
 import { availableCores, threadsUnavailable } from "./platform.js";
@@ -22,7 +22,7 @@ declare global {
   }
 }
 
-/** The package's two wasm builds, each given as a module, URL, Response or bytes. */
+/** The package's wasm builds, each given as a module, URL, Response or bytes. */
 export interface WasmBuilds {
   /** The SIMD build (`wasm-softmax/simd.wasm`). */
   simd?: WasmSource;
@@ -30,6 +30,10 @@ export interface WasmBuilds {
   scalar?: WasmSource;
   /** The SIMD build over shared memory (`wasm-softmax/simd-threads.wasm`), for `threads` > 1. */
   threads?: WasmSource;
+  /** The opt-in relaxed-SIMD build (`wasm-softmax/simd-relaxed.wasm`), for `build: "relaxed-simd"` or "auto". */
+  relaxedSimd?: WasmSource;
+  /** The relaxed-SIMD build over shared memory (`wasm-softmax/simd-relaxed-threads.wasm`), with `threads` > 1. */
+  relaxedSimdThreads?: WasmSource;
 }
 
 /** Options of `createRuntime` and `init`. */
@@ -52,15 +56,24 @@ export interface RuntimeOptions {
    * backend) the runtime runs one thread and `threadsReason` says why.
    */
   threads?: number | "auto";
+  /**
+   * Which build of the wasm-simd kernels to run. Default "default": fixed-width SIMD, the same bits in every
+   * runtime and on every machine. "relaxed-simd" opts in to fused multiply-adds in the matrix products
+   * (`f32x4.relaxed_madd`): faster where the CPU fuses them, but its results may differ in the last bits between
+   * machines; refused with a WasmError where the runtime lacks relaxed SIMD (Node 20 does). "auto": relaxed-simd
+   * where the runtime has it, else the default build, with `buildReason` saying why.
+   */
+  build?: Build | "auto";
 }
 
 /** What `init()` takes: the same as `createRuntime`. */
 export type InitOptions = RuntimeOptions;
 
-const RUNTIME_OPTIONS = ["backend", "wasm", "threads"] as const;
+const RUNTIME_OPTIONS = ["backend", "wasm", "threads", "build"] as const;
 const THREADS_RULE = rule<number | "auto">(`"auto" or an integer in [1, ${MAX_THREADS}]`,
   (v) => v === "auto" || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_THREADS));
 const BACKEND_RULE = oneOf<Backend | "auto">(["auto", ...BACKENDS]);
+const BUILD_RULE = oneOf<Build | "auto">([...BUILDS, "auto"]);
 
 /**
  * One backend's kernels and their memory. Made by `createRuntime` (or `init`, which makes the default one);
@@ -75,16 +88,19 @@ export class Runtime {
   readonly module: WebAssembly.Module | undefined;
   #threads: number;
   #threadsReason: string | undefined;
+  readonly #buildReason: string | undefined;
   #pool: ThreadPool | undefined;
   #closed = false;
 
   /**
    * @internal `pool`: the workers, started (an explicit count) or starting ("auto": the runtime is usable at
    * once, its kernels run on the calling thread until the workers are up, which changes no bit of any result).
+   * `buildReason`: why "auto" did not get the relaxed-SIMD build.
    */
   constructor(kernels: Kernels, module?: WebAssembly.Module,
-              threads: { pool?: ThreadPool | Promise<ThreadPool>; count?: number; reason?: string } = {}) {
-    const { pool, count = 1, reason } = threads;
+              threads: { pool?: ThreadPool | Promise<ThreadPool>; count?: number; reason?: string; buildReason?: string } = {}) {
+    const { pool, count = 1, reason, buildReason } = threads;
+    this.#buildReason = buildReason;
     this.kernels = pool ? threadedKernels(kernels, () => this.#pool) : kernels;
     this.arena = new Arena(kernels.memory, kernels.heapBase);
     this.module = module;
@@ -136,6 +152,16 @@ export class Runtime {
     return this.kernels.backend;
   }
 
+  /** Which build of them: "default" (the same bits everywhere) or the opt-in "relaxed-simd". */
+  get build(): Build {
+    return this.kernels.build;
+  }
+
+  /** Why `build: "auto"` runs the default build here, when it does. */
+  get buildReason(): string | undefined {
+    return this.#buildReason;
+  }
+
   /** Bytes of kernel memory reserved so far (it grows as trainers and predictions need it, never shrinks). */
   get memoryBytes(): number {
     return this.kernels.memory.buffer.byteLength;
@@ -170,9 +196,10 @@ export class Runtime {
     return this;
   }
 
-  toJSON(): { backend: Backend; threads: number; threadsReason?: string; memoryBytes: number; closed: boolean } {
+  toJSON(): { backend: Backend; build: Build; buildReason?: string; threads: number; threadsReason?: string; memoryBytes: number; closed: boolean } {
     return {
-      backend: this.backend, threads: this.threads, ...(this.threadsReason !== undefined && { threadsReason: this.threadsReason }),
+      backend: this.backend, build: this.build, ...(this.buildReason !== undefined && { buildReason: this.buildReason }),
+      threads: this.threads, ...(this.threadsReason !== undefined && { threadsReason: this.threadsReason }),
       memoryBytes: this.memoryBytes, closed: this.closed,
     };
   }
@@ -185,54 +212,88 @@ export class Runtime {
 
 /**
  * Creates a runtime: loads and instantiates the kernels for `backend` ("auto" by default: WebAssembly SIMD where
- * supported, else the scalar build, else plain TypeScript). Each call gives a new, independent runtime.
- * @throws {OptionError} for an unknown backend or option.
- * @throws {WasmError} when the wasm cannot be fetched, compiled or instantiated here, or is another build than
- *   the backend asked for.
+ * supported, else the scalar build, else plain TypeScript) and `build`. Each call gives a new, independent runtime.
+ * @throws {OptionError} for an unknown backend, build or option, or a relaxed-SIMD build asked of the js or
+ *   scalar wasm backend.
+ * @throws {WasmError} when the wasm cannot be fetched, compiled or instantiated here, is another build than the
+ *   backend or build asked for, or `build: "relaxed-simd"` was asked where the runtime lacks relaxed SIMD.
  * @example
  * const simd = await createRuntime();                  // "wasm-simd" on Node 20
  * const js = await createRuntime({ backend: "js" });    // side by side, each with its own memory
+ * const fast = await createRuntime({ build: "auto" });  // fast.build: "relaxed-simd" on Node 22, else fast.buildReason
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  const { backend: asked = "auto", wasm, threads: askedThreads = "auto" } = checkKeys("createRuntime", options, RUNTIME_OPTIONS);
+  const { backend: asked = "auto", wasm, threads: askedThreads = "auto", build: askedBuild = "default" } =
+    checkKeys("createRuntime", options, RUNTIME_OPTIONS);
   check("backend", asked, BACKEND_RULE);
   check("threads", askedThreads, THREADS_RULE);
+  check("build", askedBuild, BUILD_RULE);
+  if (askedBuild === "relaxed-simd" && (asked === "js" || asked === "wasm")) {
+    throw new OptionError("build", `"default" or "auto" with backend "${asked}"`, askedBuild, 'Leave out `backend`, or use backend: "wasm-simd".');
+  }
   const builds = isBuilds(wasm) ? wasm : undefined;
   const single = builds ? undefined : (wasm as WasmSource | undefined);
   const backend = asked !== "auto" ? asked : single !== undefined ? undefined : autoBackend();
-  if (backend === "js") return new Runtime(new JsKernels(), undefined, { reason: "the js backend runs on one thread" });
+  const noRelaxed = askedBuild === "default" ? undefined : relaxedUnavailable(asked, builds);
+  if (askedBuild === "relaxed-simd" && noRelaxed !== undefined) {
+    throw new WasmError(`The relaxed-SIMD build cannot run here: ${noRelaxed}.`,
+      'Use build: "auto" to fall back to the default build where it is missing (Node 22 and later have it), or leave out `build`.');
+  }
+  const relaxed = askedBuild !== "default" && noRelaxed === undefined;
+  const buildReason = askedBuild === "auto" ? noRelaxed : undefined;
+  if (backend === "js") return new Runtime(new JsKernels(), undefined, { reason: "the js backend runs on one thread", buildReason });
   if (typeof WebAssembly !== "object") {
     throw new WasmError("This runtime has no WebAssembly.", 'Use createRuntime({ backend: "js" }) for the plain TypeScript kernels.');
   }
   const wanted = askedThreads === "auto" ? Math.min(MAX_THREADS, await availableCores()) : askedThreads;
+  const threadsBuild = relaxed ? builds?.relaxedSimdThreads : builds?.threads;
   const why = wanted === 1 ? (askedThreads === 1 ? undefined : "one core is available") :
     threadsUnavailable() ??
-    (single !== undefined || (builds && builds.threads === undefined) ? "no threads build was given (wasm: { simd, threads })" :
+    (single !== undefined || (builds && threadsBuild === undefined)
+      ? `no threads build was given (wasm: { ${relaxed ? "relaxedSimd, relaxedSimdThreads" : "simd, threads"} })` :
       backend !== "wasm-simd" ? "threads need the wasm-simd backend" : undefined);
   if (wanted > 1 && why === undefined) {
-    return threadedRuntime(builds?.threads ?? simdThreadsWasmUrl(), wanted, askedThreads === "auto");
+    const source = threadsBuild ?? (relaxed ? relaxedSimdThreadsWasmUrl() : simdThreadsWasmUrl());
+    return threadedRuntime(source, wanted, askedThreads === "auto", buildReason);
   }
   const reason = why;
-  const source = single ?? (backend === "wasm-simd" ? builds?.simd ?? simdWasmUrl() : builds?.scalar ?? scalarWasmUrl());
+  const source = single ?? (backend !== "wasm-simd" ? builds?.scalar ?? scalarWasmUrl() :
+    relaxed ? builds?.relaxedSimd ?? relaxedSimdWasmUrl() : builds?.simd ?? simdWasmUrl());
   const what = single !== undefined || builds ? describeSource(source) : (source as URL).href;
   const { kernels, module } = await loadKernels(source, what, KERNEL_NAMES);
   if (backend !== undefined && kernels.backend !== backend) {
     throw new WasmError(`The wasm passed to createRuntime() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
       `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
   }
-  return new Runtime(kernels, module, reason === undefined ? {} : { reason });
+  // A module passed alone runs as the build it is; only an explicit "relaxed-simd" insists.
+  if (askedBuild === "relaxed-simd" && kernels.build !== askedBuild) {
+    throw new WasmError("The wasm passed to createRuntime() is not the relaxed-SIMD build.", 'Pass simd-relaxed.wasm from wasm-softmax, or use build: "auto".');
+  }
+  return new Runtime(kernels, module, {
+    reason, buildReason: buildReason ?? (askedBuild === "auto" && kernels.build === "default" ? "the wasm passed is the default build" : undefined),
+  });
+}
+
+/** Why the relaxed-SIMD build cannot run for the backend asked for, from `builds`; undefined when it can. */
+function relaxedUnavailable(backend: Backend | "auto", builds: WasmBuilds | undefined): string | undefined {
+  if (backend === "js") return "the js backend runs plain TypeScript";
+  if (backend === "wasm") return "the wasm backend is the scalar build";
+  if (typeof WebAssembly !== "object") return "this runtime has no WebAssembly";
+  if (!relaxedSimdSupported()) return "this runtime's WebAssembly has no relaxed SIMD";
+  if (builds && builds.relaxedSimd === undefined) return "no relaxed-SIMD build was given (wasm: { relaxedSimd })";
+  return undefined;
 }
 
 /**
  * The wasm-simd kernels over one shared memory with `count − 1` workers. With "auto", workers that fail to
  * start leave the runtime on one thread, saying so; with an explicit count they throw.
  */
-async function threadedRuntime(source: WasmSource, count: number, auto: boolean): Promise<Runtime> {
+async function threadedRuntime(source: WasmSource, count: number, auto: boolean, buildReason: string | undefined): Promise<Runtime> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), KERNEL_NAMES, memory);
   const starting = ThreadPool.start(module, memory, count, THREADED_KERNELS);
   // "auto" does not wait for the workers (a cold start stays fast); an explicit count does, and fails with them.
-  return new Runtime(kernels, module, { pool: auto ? starting : await starting, count });
+  return new Runtime(kernels, module, { pool: auto ? starting : await starting, count, buildReason });
 }
 
 /**
@@ -250,7 +311,7 @@ function isBuilds(wasm: unknown): wasm is WasmBuilds {
   if (wasm === null || typeof wasm !== "object" || wasm instanceof URL || ArrayBuffer.isView(wasm) || wasm instanceof ArrayBuffer) return false;
   if (typeof WebAssembly === "object" && wasm instanceof WebAssembly.Module) return false;
   if (typeof Response === "function" && wasm instanceof Response) return false;
-  checkKeys("wasm", wasm, ["simd", "scalar", "threads"]);
+  checkKeys("wasm", wasm, ["simd", "scalar", "threads", "relaxedSimd", "relaxedSimdThreads"]);
   return true;
 }
 
@@ -274,7 +335,10 @@ export async function init(options?: InitOptions): Promise<Runtime> {
     (isBuilds(o.wasm) && current?.module !== undefined && Object.values(o.wasm).includes(current.module));
   // A count is the same only when it is what runs, settled (not an "auto" runtime whose workers are starting).
   const sameThreads = o.threads === undefined || o.threads === "auto" || (o.threads === current?.threads && current.threadsReason === undefined);
-  if (current && !current.closed && sameWasm && sameThreads && (wanted === undefined || wanted === current.backend)) {
+  // "auto" is met by a relaxed-SIMD runtime, or by a default one that already tried and said why not.
+  const sameBuild = o.build === undefined || o.build === current?.build ||
+    (o.build === "auto" && (current?.build === "relaxed-simd" || current?.buildReason !== undefined));
+  if (current && !current.closed && sameWasm && sameThreads && sameBuild && (wanted === undefined || wanted === current.backend)) {
     return current;
   }
   const loading = (async () => {

@@ -5,6 +5,7 @@
 import type { Ptr } from "../kernels/contract.js";
 import { Scope } from "../runtime/memory.js";
 import { Dataset, U8_SCALE } from "../data/dataset.js";
+import type { Targets } from "../data/dataset.js";
 import { epochOrder } from "../data/batches.js";
 import { normalizeRows, writeRows } from "../model/inference.js";
 import type { KernelSpace, Staging } from "../model/inference.js";
@@ -14,10 +15,8 @@ import { OptionError, ShapeError } from "../errors.js";
 import { check, integerIn, rule } from "../validate.js";
 import { checkDistributions } from "./losses.js";
 import type { Loss } from "./losses.js";
-import type { Targets } from "../data/dataset.js";
 
-
-/** Where a batch goes: its input rows (a first activation, with its staging), labels and target rows. */
+/** @internal Where a batch goes: its input rows (a first activation, with its staging), labels and target rows. */
 export interface BatchSlots {
   readonly input: Ptr;
   readonly stage: Staging;

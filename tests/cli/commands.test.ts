@@ -11,7 +11,8 @@ import { SGD } from "../../src/optim/optimizer.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/io/checkpoint.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist.js";
-import { makeFashionFiles, learnableLabel, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
+import { makeFashionFiles, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
+import { bandedLabel } from "../../bench/shared/banded.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
 
 interface Result { code: number; stdout: string; stderr: string }
@@ -34,7 +35,7 @@ async function cli(argv: string[], options: CliOptions = {}): Promise<Result> {
   return { code, stdout, stderr };
 }
 
-const labelOf = learnableLabel;
+const labelOf = bandedLabel;
 const TRAIN_COUNT = 384, TEST_COUNT = 100;
 const testLabels = Array.from({ length: TEST_COUNT }, (_, i) => labelOf(i + TEST_OFFSET));
 const classCounts = FASHION_MNIST_CLASSES.map((_, c) => testLabels.filter((l) => l === c).length);

@@ -11,7 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
 import { decodeSafetensors } from "../../src/io/safetensors.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
-import { randomU8 } from "../helpers/random.js";
+import { randomU8 } from "../../bench/shared/random.js";
 
 ort.env.wasm.numThreads = 1;
 

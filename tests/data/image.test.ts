@@ -8,7 +8,7 @@ import type { DecodedImage } from "../../src/data/image.js";
 import { crc32 } from "../../src/crc32.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { optionError, rejection, thrown } from "../helpers/errors.js";
-import { randomU8 } from "../helpers/random.js";
+import { randomU8 } from "../../bench/shared/random.js";
 import { chunk, concat, ihdr, png, pgm, scanlines, SIGNATURE } from "../helpers/png.js";
 import { deflateSync } from "node:zlib";
 

@@ -1,6 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { BANDED_COLS, BANDED_ROWS, bandedImages } from "../../bench/shared/banded.js";
+import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS, type FashionMNISTFiles } from "../../src/data/fashion-mnist.js";
 
 /** Pixel value at (image, row, col), or one value for every pixel. */
 export type Fill = number | ((index: number, row: number, col: number) => number);
@@ -57,29 +59,31 @@ export function makeFashionFiles(
   };
 }
 
-/** The label of example i in `writeLearnableFashionDir`'s sets (the test set's i counts from TEST_OFFSET). */
-export const learnableLabel = (i: number): number => (i * 7 + (i >> 3)) % 10;
+/** Where the test split of `writeLearnableFashionDir` starts counting examples, so no test image equals a train one. */
 export const TEST_OFFSET = 100_000;
 
-// A Fashion-MNIST look-alike that one linear layer can learn: class c lights up rows 2c+4 and 2c+5 on top of
-// low noise.
-function learnablePixel(label: number, i: number, r: number, c: number): number {
-  const noise = (Math.imul(i + 1, 2654435761) ^ Math.imul(r * 28 + c + 1, 40503)) >>> 0;
-  const band = r === 2 * label + 4 || r === 2 * label + 5;
-  return band ? 160 + (noise % 96) : noise % 64;
+/**
+ * The four gzipped 28×28 Fashion-MNIST files of the banded look-alike (bench/shared/banded.js): examples
+ * 0 … trainCount−1 for training, TEST_OFFSET onwards for testing.
+ */
+export function learnableFashionFiles(trainCount: number, testCount: number): FashionMNISTFiles {
+  const split = (count: number, first: number) => {
+    const { images, labels } = bandedImages(count, first);
+    const pixels = BANDED_ROWS * BANDED_COLS;
+    return {
+      images: gzip(makeIdxImages(count, BANDED_ROWS, BANDED_COLS, (i, r, c) => images[i * pixels + r * BANDED_COLS + c]!)),
+      labels: gzip(makeIdxLabels(labels)),
+    };
+  };
+  const train = split(trainCount, 0), test = split(testCount, TEST_OFFSET);
+  return { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
 }
 
-/** Writes the four gzipped 28×28 Fashion-MNIST files of a small learnable set into `dir`. */
+/** Writes `learnableFashionFiles` into `dir` under their canonical names. */
 export async function writeLearnableFashionDir(dir: string, trainCount: number, testCount: number): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const split = async (prefix: string, count: number, offset: number) => {
-    const labels = Array.from({ length: count }, (_, i) => learnableLabel(i + offset));
-    await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`),
-      gzip(makeIdxImages(count, 28, 28, (i, r, c) => learnablePixel(labels[i]!, i + offset, r, c))));
-    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzip(makeIdxLabels(labels)));
-  };
-  await split("train", trainCount, 0);
-  await split("t10k", testCount, TEST_OFFSET);
+  const files = learnableFashionFiles(trainCount, testCount);
+  await Promise.all(FASHION_MNIST_KEYS.map((key) => writeFile(join(dir, FASHION_MNIST_FILES[key]), files[key])));
 }
 
 /** The arrays one after another, in one new array. */

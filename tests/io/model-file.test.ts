@@ -14,7 +14,7 @@ import { SGD } from "../../src/optim/optimizer.js";
 import { FormatError, OptionError } from "../../src/errors.js";
 import { editCheckpoint, reseal, splitCheckpoint } from "../helpers/checkpoint.js";
 import { optionError, thrown } from "../helpers/errors.js";
-import { randomF32 } from "../helpers/random.js";
+import { randomF32 } from "../../bench/shared/random.js";
 
 const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));

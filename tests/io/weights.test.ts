@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { F16_MAX, decodeF16, decodeInt8, encodeF16, encodeInt8, f16Bits, f16Value, weightsBytes } from "../../src/io/weights.js";
 import { layoutOf } from "../../src/model/layout.js";
-import { randomF32 } from "../helpers/random.js";
+import { randomF32 } from "../../bench/shared/random.js";
 import { thrown } from "../helpers/errors.js";
 
 // Every finite non-negative f16 value, by its definition: (1 + m/1024) · 2^(e−15), or m · 2^−24 when e = 0.

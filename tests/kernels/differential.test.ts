@@ -6,7 +6,7 @@ import type { Backend, Kernels } from "../../src/kernels/contract.js";
 import { U8_SCALE } from "../../src/data/dataset.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32, randomPermutation, randomU8 } from "../helpers/random.js";
+import { randomF32, randomI32, randomPermutation, randomU8 } from "../../bench/shared/random.js";
 import { loadRuntimes, runKernel, type Buf, type Result } from "./harness.js";
 
 const runtimes = await loadRuntimes();
@@ -26,27 +26,6 @@ const seed = (...dims: number[]) => dims.reduce((s, d) => (Math.imul(s, 31) + d 
 function both(rt: Runtime, bufs: Record<string, Buf>, call: (k: Kernels, p: Record<string, number>) => number | void, label: string): [Result, Result] {
   return [runKernel(rt, bufs, call, label), runKernel(js, bufs, call, label)];
 }
-
-describe("expectClose", () => {
-  it("passes values within atol + rtol·|expected|, and NaN against NaN, and equal infinities", () => {
-    expectClose([1, 100.05, NaN, -Infinity], [1.0005, 100, NaN, -Infinity], { atol: 1e-3, rtol: 1e-3 });
-  });
-
-  it("reports the first bad index, both values and the max abs diff", () => {
-    expect(() => expectClose([0, 1.5, 2, 9], [0, 1, 2, 3], { atol: 0.1, rtol: 0, label: "case" }))
-      .toThrow("case: values differ at index 1 of 4: expected 1, got 1.5 (atol 0.1, rtol 0; max abs diff 6)");
-  });
-
-  it("fails NaN against a number in either direction, and an infinity against a finite value", () => {
-    expect(() => expectClose([NaN], [0], { atol: 1, rtol: 1 })).toThrow(/index 0/);
-    expect(() => expectClose([0], [NaN], { atol: 1, rtol: 1 })).toThrow(/index 0/);
-    expect(() => expectClose([Infinity], [3e38], { atol: 1e38, rtol: 1 })).toThrow(/index 0/);
-  });
-
-  it("fails arrays of different lengths", () => {
-    expect(() => expectClose([1, 2], [1, 2, 3], { atol: 1, rtol: 1 })).toThrow(/expected 3 values, got 2/);
-  });
-});
 
 describe("the guard harness", () => {
   it("fails a kernel that writes one element past its output", () => {
@@ -89,7 +68,7 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
       dW: { data: new Float32Array(O * I), role: "out" }, db: { data: new Float32Array(O), role: "out" },
       g: { data: randomF32(B * O, s), role: "in" }, x: { data: randomF32(B * I, s + 1), role: "in" },
       panels: { data: new Float32Array(B * O), role: "out" },
-    }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O), label);
+    }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O), label);
     expectClose(a.out.dW!, b.out.dW!, { ...dotTolerance(B), label: `${label} dW` });
     expectClose(a.out.db!, b.out.db!, { ...dotTolerance(B), label: `${label} db` });
   }
@@ -145,16 +124,16 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
           panels: { data: new Float32Array(B * O), role: "out" },
         });
         for (const r of [rt, js]) {
-          const whole = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O));
+          const whole = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O));
           const pieces = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => {
             k.packOutputPairs(p.panels!, p.g!, B, O);
-            for (let c = 1; c < bounds.length; c++) k.linearBackwardRange(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O, bounds[c - 1]!, bounds[c]!);
+            for (let c = 1; c < bounds.length; c++) k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O, bounds[c - 1]!, bounds[c]!);
           });
           expectClose(pieces.out.dW!, whole.out.dW!, { ...EXACT, label: `${r.backend} dW` });
           expectClose(pieces.out.db!, whole.out.db!, { ...EXACT, label: `${r.backend} db` });
           const tail = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => {
             k.packOutputPairs(p.panels!, p.g!, B, O);
-            k.linearBackwardRange(p.dW!, p.db!, p.g!, p.panels!, p.x!, B, I, O, bounds[1]!, I);
+            k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O, bounds[1]!, I);
           });
           expect(tail.out.db!.some((v, o) => v === whole.out.db![o]), `${r.backend}: a range from ${bounds[1]} wrote dBias`).toBe(false);
         }

@@ -369,7 +369,7 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
       const r = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
         g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" }, panels: { data: new Float32Array(4), role: "out" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, 2, 3, 2));
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, 2, 3, 2));
       expectClose(r.out.dW!, [1 + 12, 2 + 15, 3 + 18, 2 + 16, 4 + 20, 6 + 24], EXACT);
       expectClose(r.out.db!, [4, 6], EXACT);
     });
@@ -396,7 +396,7 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
       const bwd = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
         g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" }, panels: { data: f32(), role: "out" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.panels!, p.x!, 0, 3, 2));
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, 0, 3, 2));
       expectClose(bwd.out.dW!, [0, 0, 0, 0, 0, 0], EXACT);
       expectClose(bwd.out.db!, [0, 0], EXACT);
     });
@@ -492,7 +492,7 @@ describe("public kernels and runtimes", () => {
 
 describe("public kernel validation, on the default runtime", () => {
   beforeAll(async () => {
-    expect(await init()).toEqual({ backend: "wasm-simd" });
+    expect((await init()).backend).toBe("wasm-simd");
   });
 
   function optionError(fn: () => unknown, option: string, value: unknown): OptionError {

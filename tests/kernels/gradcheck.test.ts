@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Backend, Kernels } from "../../src/kernels/contract.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 import { loadRuntimes, runKernel } from "./harness.js";
 import { crossEntropy64 } from "../helpers/loss64.js";
 
@@ -67,7 +67,7 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       }, (k: Kernels, p) => {
         k.linearForward(p.z!, p.x!, p.W!, p.b!, B, I, O);
         const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, B, O, eps);
-        k.linearBackward(p.dW!, p.db!, p.z!, p.panels!, p.x!, B, I, O);
+        k.linearBackward(p.dW!, p.db!, p.z!, p.x!, p.panels!, B, I, O);
         k.matmul(p.dX!, p.z!, p.W!, B, O, I);
         return loss;
       }).out as Record<string, Float32Array>;
@@ -160,10 +160,10 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       k.reluForward(p.h!, p.h!, B * Hd);
       k.linearForward(p.z!, p.h!, p.W2!, p.b2!, B, Hd, O);
       const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, B, O, 0);
-      k.linearBackward(p.dW2!, p.db2!, p.z!, p.panels!, p.h!, B, Hd, O);
+      k.linearBackward(p.dW2!, p.db2!, p.z!, p.h!, p.panels!, B, Hd, O);
       k.matmul(p.dh!, p.z!, p.W2!, B, O, Hd);
       k.reluBackward(p.dh!, p.dh!, p.h!, B * Hd);
-      k.linearBackward(p.dW1!, p.db1!, p.dh!, p.panels!, p.x!, B, I, Hd);
+      k.linearBackward(p.dW1!, p.db1!, p.dh!, p.x!, p.panels!, B, I, Hd);
       k.matmul(p.dx!, p.dh!, p.W1!, B, Hd, I);
       return loss;
     });

@@ -11,7 +11,7 @@ import { decodeModel, encodeModel } from "../../src/io/checkpoint.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { blobs } from "../helpers/data.js";
 import { optionError, thrown } from "../helpers/errors.js";
-import { randomU8 } from "../helpers/random.js";
+import { randomU8 } from "../../bench/shared/random.js";
 
 const F = 6, C = 3;
 const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));

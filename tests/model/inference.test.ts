@@ -8,7 +8,7 @@ import type { Runtime } from "../../src/runtime/runtime.js";
 import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
 import { Inference } from "../../src/model/inference.js";
-import { randomF32 } from "../helpers/random.js";
+import { randomF32 } from "../../bench/shared/random.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
 
@@ -34,7 +34,7 @@ describe("the inference path", () => {
     // model's normalizer, applied as rows come in.
     expect([...direct].sort()).toEqual(["../data/normalizer.js", "../data/pixels.js", "../kernels/contract.js", "../runtime/memory.js", "./layout.js"]);
     const all = [...closure(resolve(SRC, "model/inference.ts"))].map((f) => relative(SRC, f));
-    expect(all.filter((f) => /^(train|optim|io|cli)\/|runtime\/(threads|runtime)\.ts/.test(f))).toEqual([]);
+    expect(all.filter((f) => /^(train|optim|io|cli)\/|runtime\/(pool|split|platform|runtime)\.ts/.test(f))).toEqual([]);
   });
 
   const model = new MLP({ layers: [12, 20, 5], seed: 2, weightStd: 0.5 });

@@ -4,7 +4,7 @@ import { init } from "../../src/runtime/runtime.js";
 import { MLP } from "../../src/model/models.js";
 import { toInputRows } from "../../src/model/inputs.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
-import { randomF32, randomU8 } from "../helpers/random.js";
+import { randomF32, randomU8 } from "../../bench/shared/random.js";
 import { thrown } from "../helpers/errors.js";
 
 const W = 5;

@@ -9,7 +9,7 @@ import { MLP } from "../../src/model/models.js";
 import { forward, forwardRoom } from "../../src/model/inference.js";
 import { backward, gradientRoom } from "../../src/model/backward.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 
 const H = 1e-3;
 // O(h²) truncation in f64 plus f32 rounding of the kernels' forward and backward.

@@ -11,7 +11,7 @@ import { MAX_PARAMETERS, checkParameterCount, parameterCount } from "../../src/m
 import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
-import { randomF32, randomI32, randomU8 } from "../helpers/random.js";
+import { randomF32, randomI32, randomU8 } from "../../bench/shared/random.js";
 import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];

@@ -14,7 +14,7 @@ import { SoftmaxRegression } from "../../src/model/models.js";
 import { fit } from "../../src/train/fit.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
-import { randomF32 } from "../helpers/random.js";
+import { randomF32 } from "../../bench/shared/random.js";
 import { optionError } from "../helpers/errors.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];

@@ -28,7 +28,7 @@ describe("the npm tarball", () => {
     expect(pack.files.length).toBeGreaterThan(20);
     expect(pack.files.filter((f) => f.size === 0).map((f) => f.path)).toEqual([]);
     expect(pack.files.map((f) => f.path)).not.toContain("dist/internal.js");
-    expect(pack.files.every((f) => /^(LICENSE|README\.md|package\.json|dist\/|build\/(simd|scalar|simd-threads)\.wasm$)/.test(f.path))).toBe(true);
+    expect(pack.files.every((f) => /^(LICENSE|README\.md|package\.json|dist\/|build\/(simd|scalar|simd-threads|simd-relaxed|simd-relaxed-threads)\.wasm$)/.test(f.path))).toBe(true);
   });
 
   it(`is at most ${TARGET_PACKAGE_UNPACKED_BYTES / 1024} KB unpacked`, () => {

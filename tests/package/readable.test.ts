@@ -92,7 +92,7 @@ describe("console.log and JSON.stringify of the package's objects", () => {
   it("show a runtime's backend and a trainer's parts, nested as they print themselves", async () => {
     const runtime = await pkg.createRuntime({ backend: "js" });
     expect(inspect(runtime, { breakLength: Infinity })).toMatch(
-      /^Runtime \{ backend: 'js', threads: 1, threadsReason: 'the js backend runs on one thread', memoryBytes: \d+, closed: false \}$/);
+      /^Runtime \{ backend: 'js', build: 'default', threads: 1, threadsReason: 'the js backend runs on one thread', memoryBytes: \d+, closed: false \}$/);
     const trainer = new pkg.Trainer(new pkg.SoftmaxRegression({ inputs: 4, classes: 2 }), { batchSize: 8, runtime });
     const text = inspect(trainer, { breakLength: Infinity });
     expect(text).toMatch(/^Trainer \{ model: SoftmaxRegression \{ type: 'softmax-regression', .* \}, optimizer: SGD \{ type: 'sgd', lr: 0\.1, .*batchSize: 8, backend: 'js', closed: false \}$/);

@@ -30,7 +30,8 @@ describe("createRuntime()", () => {
     expect(rt.memoryBytes).toBeGreaterThan(0);
     expect(rt.closed).toBe(false);
     expect(JSON.parse(JSON.stringify(rt))).toEqual({
-      backend, threads: rt.threads, ...(rt.threadsReason !== undefined && { threadsReason: rt.threadsReason }), memoryBytes: rt.memoryBytes, closed: false,
+      backend, build: "default", threads: rt.threads, ...(rt.threadsReason !== undefined && { threadsReason: rt.threadsReason }),
+      memoryBytes: rt.memoryBytes, closed: false,
     });
   });
 

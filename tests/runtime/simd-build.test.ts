@@ -114,7 +114,10 @@ function walk(r: Reader, end: number): { simd: Map<number, number>; instructions
   return { simd, instructions };
 }
 
-const OP = { "v128.load": 0x00, "v128.load32_splat": 0x09, "v128.store": 0x0b, "f32x4.add": 0xe4, "f32x4.mul": 0xe6 } as const;
+const OP = {
+  "v128.load": 0x00, "v128.load32_splat": 0x09, "v128.store": 0x0b, "f32x4.sqrt": 0xe3, "f32x4.add": 0xe4, "f32x4.mul": 0xe6,
+  "f32x4.div": 0xe7,
+} as const;
 
 function simdCounts(mod: Module, kernel: string): Map<number, number> {
   const entry = mod.exports.get(kernel);
@@ -166,10 +169,13 @@ describe("the release wasm builds", () => {
     }
   });
 
-  it("the SIMD build also vectorises reluForward, reluBackward, sgdUpdate and gatherScaleU8", () => {
-    for (const kernel of ["reluForward", "reluBackward", "sgdUpdate", "gatherScaleU8"]) {
+  it("the SIMD build also vectorises reluForward, reluBackward, sgdUpdate, adamUpdate and gatherScaleU8", () => {
+    for (const kernel of ["reluForward", "reluBackward", "sgdUpdate", "adamUpdate", "gatherScaleU8"]) {
       expect(simdCounts(simd, kernel).get(OP["v128.store"]) ?? 0, kernel).toBeGreaterThan(0);
     }
+    // Adam's step divides and takes a square root four lanes at a time (both correctly rounded: the scalar bits).
+    expect(simdCounts(simd, "adamUpdate").get(OP["f32x4.sqrt"]) ?? 0).toBe(1);
+    expect(simdCounts(simd, "adamUpdate").get(OP["f32x4.div"]) ?? 0).toBe(3);
   });
 
   it("the scalar build contains no SIMD instruction at all", () => {

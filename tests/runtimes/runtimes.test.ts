@@ -1,12 +1,13 @@
-// The same smoke test (tests/runtimes/smoke.js) in Node, Deno, Bun, headless Chromium and workerd: every
-// backend trains in every runtime, and the wasm backends' trained parameters are the same bits everywhere.
+// The same smoke test (tests/runtimes/smoke.js) in Node (the one running the tests, 22 and 24), Deno, Bun,
+// headless Chromium and workerd: every backend trains in every runtime, and the wasm backends' trained parameters
+// are the same bits everywhere.
 import { afterAll, describe, expect, it } from "vitest";
 import { RUNNERS, selectedRuntimes } from "./harness.js";
 import type { RuntimeName, SmokeResult } from "./harness.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const;
 const WASM_BACKENDS = ["wasm-simd", "wasm"] as const;
-const V8: readonly string[] = ["node", "deno", "chromium", "workerd"];
+const V8: readonly string[] = ["node", "node22", "node24", "deno", "chromium", "workerd"];
 const CHANCE = 1 / 4;
 
 const runtimes = selectedRuntimes();
@@ -20,13 +21,14 @@ function label(r: SmokeResult): string {
 function table(): string {
   const rows = [...results.values()].flat();
   const labels = [...new Set(rows.map(label))];
-  const lines = [`${"runtime".padEnd(18)}${BACKENDS.map((b) => b.padEnd(20)).join("")}`];
+  const lines = [`${"runtime".padEnd(18)}${BACKENDS.map((b) => b.padEnd(20)).join("")}version`];
   for (const l of labels) {
     const cells = BACKENDS.map((b) => {
       const r = rows.find((x) => label(x) === l && x.backend === b);
       return (r?.error ? "ERROR" : r?.hashParams ?? "-").padEnd(20);
     });
-    lines.push(`${l.padEnd(18)}${cells.join("")}`);
+    const version = rows.find((x) => label(x) === l)?.version ?? "";
+    lines.push(`${l.padEnd(18)}${cells.join("")}${version.length <= 20 ? version : ""}`);
   }
   return lines.join("\n");
 }

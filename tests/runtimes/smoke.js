@@ -3,6 +3,7 @@
 // wasm backends' trained parameters.
 import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate, encodeModel, decodeModel } from "wasm-softmax";
 import * as predictOnly from "wasm-softmax/predict";
+import { SeededRandom } from "../../bench/shared/random.js";
 
 export const BACKENDS = ["wasm-simd", "wasm", "js"];
 
@@ -17,6 +18,15 @@ export function runtimeName() {
   return "unknown";
 }
 
+/** This runtime's version, as it reports it. */
+export function runtimeVersion() {
+  const g = globalThis;
+  if (typeof g.Deno === "object") return g.Deno.version.deno;
+  if (typeof g.Bun === "object") return g.Bun.version;
+  if (typeof g.process === "object" && g.process?.versions?.node) return g.process.versions.node;
+  return g.navigator?.userAgent ?? "unknown";
+}
+
 /** 32-bit FNV-1a over the bytes of a Float32Array, as 8 hex digits. */
 export function fnv1a(values) {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -27,11 +37,8 @@ export function fnv1a(values) {
 
 /** Deterministic blobs from integer arithmetic only: 4 classes, 32 Uint8 "pixels", a prototype each plus noise. */
 export function makeData(n = 512, features = 32, classes = 4) {
-  let s = 0x2545f491;
-  const next = () => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
-    return s >>> 0;
-  };
+  const rng = new SeededRandom(0x2545f491);
+  const next = () => rng.u32();
   const prototypes = [];
   for (let c = 0; c < classes; c++) {
     const row = [];
@@ -108,7 +115,7 @@ async function predictEntry(runtime, train, test) {
  * test accuracy and loss. A backend this runtime cannot load is reported with `error` instead.
  */
 export async function runSmoke(backends = BACKENDS) {
-  const runtime = runtimeName();
+  const runtime = runtimeName(), version = runtimeVersion();
   const data = makeData(640);
   const train = data.subset(Array.from({ length: 512 }, (_, i) => i));
   const test = data.subset(Array.from({ length: 128 }, (_, i) => 512 + i));
@@ -125,28 +132,28 @@ export async function runSmoke(backends = BACKENDS) {
       // A runtime per backend, side by side with init()'s default one.
       const rt = await createRuntime({ backend });
       if (rt.backend !== backend) throw new Error(`createRuntime({ backend: "${backend}" }) gave "${rt.backend}"`);
-      results.push({ runtime, backend, defaultBackend, ...(await trainBoth(rt, train, test)) });
+      results.push({ runtime, version, backend, defaultBackend, ...(await trainBoth(rt, train, test)) });
       rt.close();
     } catch (error) {
-      results.push({ runtime, backend, defaultBackend, error: String(error?.stack ?? error) });
+      results.push({ runtime, version, backend, defaultBackend, error: String(error?.stack ?? error) });
     }
   }
   try {
-    results.push({ ...(await predictEntry(runtime, train, test)), defaultBackend });
+    results.push({ ...(await predictEntry(runtime, train, test)), version, defaultBackend });
   } catch (error) {
-    results.push({ runtime, backend: "predict", defaultBackend, error: String(error?.stack ?? error) });
+    results.push({ runtime, version, backend: "predict", defaultBackend, error: String(error?.stack ?? error) });
   }
   // The same training on two kernel threads, where the runtime has them: the same bits as on one.
   if (backends.includes("wasm-simd")) {
     try {
       const rt = await createRuntime({ backend: "wasm-simd", threads: 2 });
       results.push({
-        runtime, backend: "wasm-simd", threaded: true, threads: rt.threads, threadsReason: rt.threadsReason, defaultBackend,
+        runtime, version, backend: "wasm-simd", threaded: true, threads: rt.threads, threadsReason: rt.threadsReason, defaultBackend,
         ...(await trainBoth(rt, train, test)),
       });
       rt.close();
     } catch (error) {
-      results.push({ runtime, backend: "wasm-simd", threaded: true, defaultBackend, error: String(error?.stack ?? error) });
+      results.push({ runtime, version, backend: "wasm-simd", threaded: true, defaultBackend, error: String(error?.stack ?? error) });
     }
   }
   return results;

@@ -13,7 +13,7 @@ import { basename, extname, join, resolve, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transform } from "esbuild";
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, binary, bundle, exec, scratch, serveWorkerd, workerdConfig } from "./harness.js";
-import { gzip, makeIdxImages, makeIdxLabels } from "../helpers/idx.js";
+import { learnableFashionFiles } from "../helpers/idx.js";
 import { FASHION_MNIST_FILES, FASHION_MNIST_KEYS } from "../../src/data/fashion-mnist.js";
 import type { FashionMNISTFileKey } from "../../src/data/fashion-mnist.js";
 
@@ -62,22 +62,7 @@ function withTinyData(code: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// A tiny Fashion-MNIST look-alike: 28 × 28 pixels, a noisy prototype per class
-
-function tinyFashionFiles(train: number, test: number): Record<FashionMNISTFileKey, Uint8Array> {
-  let s = 0x9e3779b9;
-  const next = () => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return s >>> 0; };
-  const prototypes = Array.from({ length: 10 }, () => Uint8Array.from({ length: 784 }, () => next() % 200));
-  const images = (n: number) => {
-    const noise = Uint8Array.from({ length: n * 784 }, () => next() % 56);
-    return makeIdxImages(n, 28, 28, (i, r, c) => prototypes[i % 10]![r * 28 + c]! + noise[i * 784 + r * 28 + c]!);
-  };
-  const labels = (n: number) => makeIdxLabels(Array.from({ length: n }, (_, i) => i % 10));
-  return {
-    trainImages: gzip(images(train)), trainLabels: gzip(labels(train)),
-    testImages: gzip(images(test)), testLabels: gzip(labels(test)),
-  };
-}
+// The tiny data set: the banded Fashion-MNIST look-alike (bench/shared/banded.js) as the four gzipped files
 
 /** A script that puts the tiny set on globalThis.__TINY, for a page or a worker. */
 function tinyScript(files: Record<FashionMNISTFileKey, Uint8Array>): string {
@@ -104,7 +89,7 @@ beforeAll(async () => {
   await writeFile(join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
   const cache = join(home, ".cache", "wasm-softmax", "fashion-mnist");
   await mkdir(cache, { recursive: true });
-  const files = tinyFashionFiles(300, 100);
+  const files = learnableFashionFiles(300, 100);
   for (const key of FASHION_MNIST_KEYS) await writeFile(join(cache, FASHION_MNIST_FILES[key]), files[key]);
 });
 afterAll(async () => { await work?.dispose(); });
@@ -195,7 +180,7 @@ async function serve(dir: string): Promise<{ origin: string; close: () => Promis
 
 describe("the browser snippets run in Chromium", () => {
   let browser: import("playwright-core").Browser | undefined;
-  const tiny = tinyScript(tinyFashionFiles(256, 64));
+  const tiny = tinyScript(learnableFashionFiles(256, 64));
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set $CHROMIUM_PATH).`);
@@ -275,7 +260,7 @@ describe("the Cloudflare Workers snippet", () => {
   it("bundled as wrangler does, trains on the tiny set in workerd with the .wasm modules", async () => {
     const worker = snippet(/Cloudflare Workers/, "js");
     const dir = join(work.dir, "worker");
-    const code = tinyScript(tinyFashionFiles(256, 64)) + withTinyData(worker.code);
+    const code = tinyScript(learnableFashionFiles(256, 64)) + withTinyData(worker.code);
     const { files } = await bundle({ contents: code }, dir, "workerd");
     const wasm = files.filter((f) => f.endsWith(".wasm")).map((f) => basename(f));
     expect(wasm.map((f) => f.replace(/-\w+\.wasm$/, "")).sort()).toEqual(["scalar", "simd"]);

@@ -16,7 +16,7 @@ import { evaluate } from "../../src/train/evaluate.js";
 import { Dataset } from "../../src/data/dataset.js";
 import { expectClose } from "../helpers/close.js";
 import { blobs } from "../helpers/data.js";
-import { randomF32, randomI32 } from "../helpers/random.js";
+import { randomF32, randomI32 } from "../../bench/shared/random.js";
 import { crossEntropy64 } from "../helpers/loss64.js";
 
 const BACKENDS = ["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[];

@@ -2,19 +2,24 @@
 // The browser part is skipped (with the reason in its name) when Chromium or the dataset is missing, unless $CI is
 // set: CI installs both (apt-get install -y chromium dataset-fashion-mnist), so there it must run.
 import { existsSync, mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS } from "../runtimes/harness.js";
-import { DATA_FILES, findDataDir, startDemoServer } from "../../web/server.js";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, scratch } from "../runtimes/harness.js";
+import { writeDataset } from "../helpers/fashion.js";
+import { makeFashionFiles } from "../helpers/idx.js";
+import { FASHION_MNIST_FILES } from "../../src/index.js";
+import { findFashionMNIST, startDemoServer } from "../../web/server.js";
 import type { DemoServer } from "../../web/server.js";
 
 const BUILT = existsSync(join(ROOT, "dist/index.js")) && existsSync(join(ROOT, "build/simd.wasm"));
 const NOT_BUILT = "dist/index.js or build/simd.wasm is missing: run `npm run build` before the demo test (`npm test` does).";
 const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-const dataDir = await findDataDir();
+const found = BUILT ? await findFashionMNIST() : undefined;
+const dataDir = found?.dir;
 const missing = [
   !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
   !dataDir && "no Fashion-MNIST (apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)",
@@ -79,6 +84,18 @@ describe("demo server", () => {
     expect(await (await fetch(new URL("/api/info", server.url))).json()).toMatchObject({ data: false });
   });
 
+  it("serves the benchmark page the data makers and allclose the tests use, and nothing else of bench/", async () => {
+    for (const name of ["allclose", "banded", "random"]) {
+      const response = await fetch(new URL(`/shared/${name}.js`, server.url));
+      expect(response.status, name).toBe(200);
+      expect(response.headers.get("content-type"), name).toMatch(/^text\/javascript/);
+      expect(await response.text()).toBe(await readFile(join(ROOT, "bench/shared", `${name}.js`), "utf8"));
+    }
+    for (const path of ["/shared/allclose.d.ts", "/shared/../run.js", "/shared/..%2frun.js", "/bench/run.js"]) {
+      expect((await rawGet(server.url, path)).status, path).toBe(404);
+    }
+  });
+
   it("sends validators with every file and answers a revalidation with 304, so a reload does not download again", async () => {
     const first = await fetch(new URL("/app.js", server.url));
     await first.arrayBuffer();
@@ -96,13 +113,60 @@ describe("demo server", () => {
   });
 });
 
+describe("where the demo server finds Fashion-MNIST", () => {
+  let work: Awaited<ReturnType<typeof scratch>>;
+  beforeAll(async () => {
+    if (!BUILT) throw new Error(NOT_BUILT);
+    work = await scratch();
+  });
+  afterAll(async () => { await work?.dispose(); });
+
+  it("is where the package's loader finds it: $FASHION_MNIST_DIR before the user cache, each file under its own name", async () => {
+    const envDir = join(work.dir, "env"), home = join(work.dir, "home");
+    const cache = join(home, ".cache", "wasm-softmax", "fashion-mnist");
+    await writeDataset(envDir, makeFashionFiles());
+    await writeDataset(cache, makeFashionFiles({ mark: 1 }), { gz: false });
+
+    const fromEnv = await findFashionMNIST({ env: { FASHION_MNIST_DIR: envDir, HOME: home } });
+    expect(fromEnv?.dir).toBe(envDir);
+    expect(fromEnv?.files[FASHION_MNIST_FILES.trainImages]).toBe(join(envDir, FASHION_MNIST_FILES.trainImages));
+
+    const fromCache = await findFashionMNIST({ env: { HOME: home } });
+    expect(fromCache?.dir).toBe(cache);
+    expect(Object.keys(fromCache!.files).sort()).toEqual(Object.values(FASHION_MNIST_FILES).sort());
+    expect(fromCache?.files[FASHION_MNIST_FILES.testLabels]).toBe(join(cache, "t10k-labels-idx1-ubyte"));
+  });
+
+  it("serves a file under its canonical .gz name whether the directory holds it gzipped or not", async () => {
+    const dir = join(work.dir, "raw");
+    await writeDataset(dir, makeFashionFiles({ mark: 2 }), { gz: false });
+    const server = await startDemoServer({ port: 0, dataDir: dir });
+    try {
+      const response = await fetch(new URL(`/data/${FASHION_MNIST_FILES.trainLabels}`, server.url));
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(new Uint8Array(await readFile(join(dir, "train-labels-idx1-ubyte"))));
+      expect(await (await fetch(new URL("/api/info", server.url))).json()).toEqual({ data: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a given directory the loader cannot load, with the loader's own error", async () => {
+    const empty = join(work.dir, "empty");
+    mkdirSync(empty, { recursive: true });
+    // The built package's error class (dist/), so matched by name.
+    await expect(startDemoServer({ port: 0, dataDir: empty })).rejects.toMatchObject({
+      name: "DatasetNotFoundError", message: expect.stringContaining(`${empty} (no Fashion-MNIST files)`),
+    });
+  });
+});
+
 describe("demo server with data", () => {
   it("serves Fashion-MNIST cacheable for a day, with validators", async ({ skip }) => {
     skip(!dataDir, "no Fashion-MNIST here");
     if (!BUILT) throw new Error(NOT_BUILT);
     const server = await startDemoServer({ port: 0, dataDir: dataDir! });
     try {
-      const url = new URL(`/data/${DATA_FILES[1]}`, server.url);
+      const url = new URL(`/data/${FASHION_MNIST_FILES.trainLabels}`, server.url);
       const response = await fetch(url);
       await response.arrayBuffer();
       expect(response.headers.get("cache-control")).toBe("public, max-age=86400");
@@ -352,7 +416,7 @@ describe("browser demo in headless Chromium", () => {
       expect(await page.evaluate(() => crossOriginIsolated), "the library works without isolation").toBe(false);
       expect(await page.isVisible("#file-hint")).toBe(true);
       expect(await text(page, "#curves .placeholder")).toBe("Waiting for the Fashion-MNIST files");
-      const files = DATA_FILES.map((name) => [join(dataDir!, name), join(dataDir!, name.replace(/\.gz$/, ""))].find((p) => existsSync(p))!);
+      const files = Object.values(found!.files);
       await page.setInputFiles("#files", files);
       await waitState(page, ["ready"], 30_000);
 
