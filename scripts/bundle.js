@@ -20,6 +20,8 @@ const { outputFiles } = await build({
     io: "src/io.ts",         // wasm-softmax/io: ONNX, safetensors, weights JSON
     image: "src/image.ts",   // wasm-softmax/image: PNG and PGM decoders, imageToPixels
     plot: "src/plot.ts",     // wasm-softmax/plot: learning curves and image grids as SVG
+    predict: "src/predict.ts",            // wasm-softmax/predict
+    "predict-edge": "src/predict-edge.ts", // wasm-softmax/predict in workerd, Vercel Edge
     cli: "src/cli/bin.ts",   // the wasm-softmax command
     internal: "src/internal.ts", // the benchmark's view of the internals (not exported)
   },

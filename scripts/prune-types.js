@@ -6,7 +6,8 @@ import { reindent } from "./reindent.js";
 
 const root = "dist/types";
 const reachable = new Set();
-const stack = ["index.d.ts", "node.d.ts", "edge.d.ts", "io.d.ts", "image.d.ts", "plot.d.ts"].map((entry) => join(root, entry));
+const stack = ["index.d.ts", "node.d.ts", "edge.d.ts", "io.d.ts", "image.d.ts", "plot.d.ts", "predict.d.ts", "predict-edge.d.ts"]
+  .map((entry) => join(root, entry));
 while (stack.length > 0) {
   const file = stack.pop();
   if (reachable.has(file) || !existsSync(file)) continue;

@@ -1,5 +1,8 @@
 import { OptionError, ShapeError } from "../errors.js";
 import { check, checkFinite, checkKeys, checkOr, checkWeights, integerIn, rule, RULES, type Rule } from "../validate.js";
+import { DATASET_MARK, U8_SCALE } from "./pixels.js";
+
+export { U8_SCALE } from "./pixels.js";
 
 /** Integer labels (one per row), or target rows of `classes` values (soft labels, regression targets). */
 export type Targets = ArrayLike<number>;
@@ -70,6 +73,8 @@ const PARTS_RULE = rule<readonly Dataset[]>("a non-empty array of Datasets",
  * of `classes` values (soft labels, regression targets), in which case each row's argmax is its class.
  */
 export class Dataset {
+  /** @internal */
+  get [DATASET_MARK](): true { return true; }
   /** @internal The arrays holding the rows, in order: one, or one per part given to `Dataset.concat`. */
   readonly parts: readonly DatasetPart[];
   readonly y: Int32Array;
@@ -307,6 +312,3 @@ function argmax(values: Float32Array, at: number, n: number): number {
   for (let c = 1; c < n; c++) if (values[at + c]! > values[at + best]!) best = c;
   return best;
 }
-
-/** Pixels are scaled by this f32 constant (not divided by 255) so every backend produces the same bits. */
-export const U8_SCALE = Math.fround(1 / 255);

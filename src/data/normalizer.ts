@@ -1,7 +1,8 @@
 // A per-feature normaliser fitted on training data and kept with the model (Keras's Normalization layer after
 // `adapt`, scikit-learn's StandardScaler / MinMaxScaler). It is applied in f32 arithmetic written once here, so
 // training, predict and every runtime give the same bits.
-import { Dataset, U8_SCALE } from "./dataset.js";
+import type { Dataset } from "./dataset.js";
+import { U8_SCALE, isDataset } from "./pixels.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { check, checkKeys, checkOr, oneOf, rule } from "../validate.js";
 
@@ -18,7 +19,7 @@ export interface NormalizerConfig {
 }
 
 const KIND = oneOf<NormalizerKind>(["standard", "minmax"]);
-const DATA = rule<Dataset>("a Dataset (from loadFashionMNIST or Dataset.fromArrays)", (v) => v instanceof Dataset);
+const DATA = rule<Dataset>("a Dataset (from loadFashionMNIST or Dataset.fromArrays)", isDataset);
 const F32S = (n: number) => rule<number[]>(`an array of ${n} finite f32 numbers`,
   (v) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && Number.isFinite(x) && Math.fround(x) === x));
 

@@ -9,7 +9,9 @@ import type { LossConfig } from "../train/losses.js";
 import { resolveLoss } from "../train/losses.js";
 import { FormatError, OptionError, WasmSoftmaxError } from "../errors.js";
 import { RULES, check, checkKeys, checkOr, integerIn, oneOf, rule } from "../validate.js";
-import { unpackCheckpoint, packCheckpoint } from "./format.js";
+import { packCheckpoint } from "./format.js";
+import { CORRUPT_HINT, readModelBytes } from "./model-bytes.js";
+import type { DecodeCheckpointOptions } from "./model-bytes.js";
 import type { TrainingState } from "./format.js";
 import type { WeightsDtype } from "./weights.js";
 
@@ -66,19 +68,10 @@ export function encodeModel(model: DenseNetwork, options?: EncodeModelOptions): 
   return packCheckpoint({ model: model.config, parameters: model.getParameters(), dtype });
 }
 
-/** Options of `decodeCheckpoint`. */
-export interface DecodeCheckpointOptions {
-  /** Names the bytes in error messages (a file path). Default "checkpoint". */
-  source?: string;
-  /** Accept NaN or ±Infinity among the parameters and optimizer state (to inspect a diverged run). Default false. */
-  allowNonFinite?: boolean;
-}
+export type { DecodeCheckpointOptions } from "./model-bytes.js";
 
 /** Options of `loadModel` and `loadCheckpoint`. */
 export type LoadOptions = Omit<DecodeCheckpointOptions, "source">;
-
-const SOURCE = rule<string>("a string", (v) => typeof v === "string");
-const CORRUPT_HINT = "The file is damaged or was written by another program; save it again.";
 
 /**
  * Reads checkpoint bytes back into a model, and the optimizer and training position when they were saved.
@@ -93,21 +86,10 @@ const CORRUPT_HINT = "The file is damaged or was written by another program; sav
  * const { model, optimizer, training } = decodeCheckpoint(bytes, { source: "run.wsmx" });
  */
 export function decodeCheckpoint(bytes: Uint8Array, options: string | DecodeCheckpointOptions = {}): Checkpoint {
-  const o = typeof options === "string" ? { source: options } : checkKeys("decodeCheckpoint", options, ["source", "allowNonFinite"]);
-  const source = checkOr("source", o.source, SOURCE, "checkpoint");
-  const allowNonFinite = checkOr("allowNonFinite", o.allowNonFinite, RULES.boolean, false);
-  const { header, parameters, state } = unpackCheckpoint(bytes, source);
+  const { header, parameters, state, source } = readModelBytes(bytes, options, "decodeCheckpoint");
   const fail = (expected: string, actual: string, hint = CORRUPT_HINT): never => {
     throw new FormatError(source, expected, actual, hint);
   };
-  if (!allowNonFinite) {
-    const at = firstNonFinite(parameters), atState = firstNonFinite(state);
-    if (at >= 0 || atState >= 0) {
-      fail("finite parameters and optimizer state",
-        at >= 0 ? `${parameters[at]} at parameter ${at}` : `${state[atState]} at optimizer state value ${atState}`,
-        "The run diverged before it was saved, or the file is damaged; pass { allowNonFinite: true } to load it anyway.");
-    }
-  }
   try {
     if (header.optimizer !== undefined) checkOptimizerEntry(header.optimizer);
     if (header.training !== undefined) checkTraining(renameAccuracy(header.training));
@@ -124,11 +106,6 @@ export function decodeCheckpoint(bytes: Uint8Array, options: string | DecodeChec
     if (error instanceof FormatError || !(error instanceof WasmSoftmaxError)) throw error;
     throw new FormatError(source, "a valid model, optimizer and training position", error.message.replace(/\.$/, ""), CORRUPT_HINT);
   }
-}
-
-function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
-  return -1;
 }
 
 const OBJECT = rule<Record<string, unknown>>("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v));

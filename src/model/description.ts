@@ -63,23 +63,7 @@ export class Meaning {
   metadata: JSONValue | undefined;
 
   constructor(options: MeaningOptions, features: number, classes: number) {
-    this.labels = checkOr("labels", options.labels, labelsRule(classes), undefined,
-      `Give one name per class (${classes}), in class order.`);
-    if (this.labels) this.labels = Object.freeze([...this.labels]);
-    const input = checkKeys("input", options.input, ["pixels", "imageShape", "normalizer"]);
-    const pixels = checkOr("input.pixels", input.pixels, RULES.boolean, undefined);
-    const imageShape = checkOr("input.imageShape", input.imageShape, imageShapeRule(features), undefined);
-    const normalizer = input.normalizer === undefined ? undefined
-      : input.normalizer instanceof Normalizer ? input.normalizer : Normalizer.from(input.normalizer);
-    if (normalizer && normalizer.features !== features) {
-      throw new OptionError("input.normalizer", `a Normalizer of ${features} features (the model's inputs)`,
-        `one of ${normalizer.features}`, "Fit it on the data the model trains on.");
-    }
-    this.input = Object.freeze({
-      features, ...(pixels !== undefined && { pixels }), ...(imageShape && { imageShape: Object.freeze([...imageShape]) as [number, number] }),
-      ...(normalizer && { normalizer }),
-    });
-    this.metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata);
+    ({ labels: this.labels, input: this.input, metadata: this.metadata } = checkMeaning(options, features, classes));
   }
 
   config(): MeaningConfig {
@@ -107,6 +91,34 @@ export class Meaning {
     });
     this.labels ??= data.classNames && Object.freeze([...data.classNames]);
   }
+}
+
+/**
+ * @internal The labels, input description and metadata of `options`, checked against the model's widths (the
+ * predict-only entry reads a file's with this alone, without the class that learns from training data).
+ */
+export function checkMeaning(options: MeaningOptions, features: number, classes: number):
+  { labels: readonly string[] | undefined; input: InputDescription; metadata: JSONValue | undefined } {
+  const given = checkOr("labels", options.labels, labelsRule(classes), undefined,
+    `Give one name per class (${classes}), in class order.`);
+  const labels = given && Object.freeze([...given]);
+  const input = checkKeys("input", options.input, ["pixels", "imageShape", "normalizer"]);
+  const pixels = checkOr("input.pixels", input.pixels, RULES.boolean, undefined);
+  const imageShape = checkOr("input.imageShape", input.imageShape, imageShapeRule(features), undefined);
+  const normalizer = input.normalizer === undefined ? undefined
+    : input.normalizer instanceof Normalizer ? input.normalizer : Normalizer.from(input.normalizer);
+  if (normalizer && normalizer.features !== features) {
+    throw new OptionError("input.normalizer", `a Normalizer of ${features} features (the model's inputs)`,
+      `one of ${normalizer.features}`, "Fit it on the data the model trains on.");
+  }
+  return {
+    labels,
+    input: Object.freeze({
+      features, ...(pixels !== undefined && { pixels }), ...(imageShape && { imageShape: Object.freeze([...imageShape]) as [number, number] }),
+      ...(normalizer && { normalizer }),
+    }),
+    metadata: options.metadata === undefined ? undefined : checkMetadata(options.metadata),
+  };
 }
 
 /** @internal Uint8 pixels (`given`) for a model whose inputs are floats (`pixels` false), refused with what to do. */

@@ -2,12 +2,19 @@
 // batch of activations and its output, and nothing a gradient needs (no deltas, no panels, no optimizer state).
 // predict, predictProba, Trainer.predictOnBatch and evaluate all run here; the training step runs the same
 // `forward` over its own buffers, so both give the same bits.
-import type { Kernels, Ptr } from "../kernels/contract.js";
+import type { KernelFunctions, Kernels, Ptr } from "../kernels/contract.js";
 import type { Arena } from "../runtime/memory.js";
 import { Scope } from "../runtime/memory.js";
-import { U8_SCALE } from "../data/dataset.js";
+import { U8_SCALE } from "../data/pixels.js";
 import type { Normalizer } from "../data/normalizer.js";
 import type { LayerLayout } from "./layout.js";
+
+/** Rows per forward pass in predict and predictProba (the full package's and the predict-only entry's alike). */
+export const PREDICT_ROWS = 1024;
+
+/** The kernels this file runs: all that predicting needs (the predict-only entry instantiates no others). */
+export const FORWARD_KERNELS = ["linearForward", "reluForward", "softmaxRows", "argmaxRows", "gatherScaleU8"] as const satisfies
+  readonly (keyof KernelFunctions)[];
 
 /** Where the kernels run: a runtime's kernels and its memory. */
 export interface KernelSpace {

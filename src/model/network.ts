@@ -4,7 +4,9 @@ import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../util/random.js";
 import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
-import { Inference } from "./inference.js";
+import { Inference, PREDICT_ROWS } from "./inference.js";
+import { topKOf } from "./top-k.js";
+import type { Prediction } from "./top-k.js";
 import { checkParameterCount, layoutOf } from "./layout.js";
 import type { LayerLayout } from "./layout.js";
 import { toInputRows } from "./inputs.js";
@@ -30,16 +32,7 @@ export type ModelConfig = (
   | { type: "mlp"; layers: number[]; activation: "relu"; seed: number; weightStd: number }
 ) & MeaningConfig;
 
-/** One of a row's most probable classes, from `topK`. */
-export interface Prediction {
-  /** The class name (from the model's `labels`), or the class index as a string when the model has none. */
-  label: string;
-  /** The class index. */
-  index: number;
-  probability: number;
-}
-
-const PREDICT_ROWS = 1024;
+export type { Prediction } from "./top-k.js";
 
 /**
  * A stack of dense layers with ReLU between them and logits out: a config, the layout of its parameters, and
@@ -145,14 +138,8 @@ export abstract class DenseNetwork {
    * const [[best]] = model.topK(pixels); // { label: "Ankle boot", index: 9, probability: 0.93 }
    */
   topK(x: Inputs, k = 1, options?: PredictOptions): Prediction[][] {
-    const C = this.classes;
-    check("k", k, integerIn(1, C));
-    const p = this.predictProba(x, options), labels = this.labels, out: Prediction[][] = [];
-    for (let at = 0; at < p.length; at += C) {
-      const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => p[at + b]! - p[at + a]! || a - b);
-      out.push(order.slice(0, k).map((index) => ({ label: labels?.[index] ?? String(index), index, probability: p[at + index]! })));
-    }
-    return out;
+    check("k", k, integerIn(1, this.classes));
+    return topKOf(this.predictProba(x, options), this.classes, k, this.labels);
   }
 
   /**

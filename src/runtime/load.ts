@@ -1,6 +1,5 @@
 // Finding, compiling and instantiating the wasm builds, with errors that say which source failed and why.
-import type { Kernels } from "../kernels/contract.js";
-import { KERNEL_NAMES } from "../kernels/contract.js";
+import type { KernelFunctions, Kernels } from "../kernels/contract.js";
 import { WasmError } from "../errors.js";
 import { importNodeBuiltin } from "./platform.js";
 
@@ -10,11 +9,15 @@ export const ABI_VERSION = 6;
 /** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;
 
-/** @internal Compiles (unless it is one already) and instantiates one of the package's wasm builds. */
-export async function loadKernels(source: WasmSource, what: string, memory?: WebAssembly.Memory):
+/**
+ * @internal Compiles (unless it is one already) and instantiates one of the package's wasm builds, taking the
+ * kernels `names` (every kernel for training; the forward ones for the predict-only entry, whose bundle then holds
+ * no other kernel's name).
+ */
+export async function loadKernels(source: WasmSource, what: string, names: readonly (keyof KernelFunctions)[], memory?: WebAssembly.Memory):
   Promise<{ kernels: Kernels; module: WebAssembly.Module }> {
   const module = await compile(source, what);
-  return { kernels: await instantiate(module, memory), module };
+  return { kernels: await instantiate(module, names, memory), module };
 }
 
 /** @internal "the wasm passed to createRuntime()", with its address when it has one, for error messages. */
@@ -102,7 +105,7 @@ async function responseBytes(response: Response, what: string): Promise<ArrayBuf
   return response.arrayBuffer();
 }
 
-interface WasmExports extends Record<(typeof KERNEL_NAMES)[number], (...args: number[]) => number> {
+interface WasmExports extends Record<keyof KernelFunctions, (...args: number[]) => number> {
   memory: WebAssembly.Memory;
   heapBase(): number;
   ABI_VERSION: WebAssembly.Global;
@@ -111,7 +114,8 @@ interface WasmExports extends Record<(typeof KERNEL_NAMES)[number], (...args: nu
 }
 
 // The threads build imports its (shared) memory as env.memory; the others define their own.
-async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined): Promise<Kernels> {
+async function instantiate(module: WebAssembly.Module, names: readonly (keyof KernelFunctions)[],
+                           memory: WebAssembly.Memory | undefined): Promise<Kernels> {
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, memory ? { env: { memory } } : {});
@@ -121,7 +125,7 @@ async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memor
   }
   const exports = instance.exports as unknown as WasmExports;
   const version = exports.ABI_VERSION instanceof WebAssembly.Global ? exports.ABI_VERSION.value : undefined;
-  const missing = [...KERNEL_NAMES.filter((name) => typeof exports[name] !== "function"),
+  const missing = [...names.filter((name) => typeof exports[name] !== "function"),
     ...(["SIMD", "RELAXED_SIMD"] as const).filter((name) => !(exports[name] instanceof WebAssembly.Global))];
   if (version !== ABI_VERSION || missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new WasmError(
@@ -136,6 +140,6 @@ async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memor
     memory: exports.memory,
     heapBase: exports.heapBase(),
   } as Record<string, unknown>;
-  for (const name of KERNEL_NAMES) kernels[name] = exports[name];
+  for (const name of names) kernels[name] = exports[name];
   return kernels as unknown as Kernels;
 }

@@ -2,7 +2,7 @@
 // side (a UI predicting on one while a worker trains on another); `init()` only sets the default one that
 // calls without `{ runtime }` use.
 import type { Backend, Build, Kernels } from "../kernels/contract.js";
-import { BACKENDS, BUILDS } from "../kernels/contract.js";
+import { BACKENDS, BUILDS, KERNEL_NAMES } from "../kernels/contract.js";
 import { JsKernels } from "../kernels/js.js";
 import { ClosedError, OptionError, WasmError } from "../errors.js";
 import { check, checkKeys, oneOf, rule } from "../validate.js";
@@ -260,7 +260,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const source = single ?? (backend !== "wasm-simd" ? builds?.scalar ?? scalarWasmUrl() :
     relaxed ? builds?.relaxedSimd ?? relaxedSimdWasmUrl() : builds?.simd ?? simdWasmUrl());
   const what = single !== undefined || builds ? describeSource(source) : (source as URL).href;
-  const { kernels, module } = await loadKernels(source, what);
+  const { kernels, module } = await loadKernels(source, what, KERNEL_NAMES);
   if (backend !== undefined && kernels.backend !== backend) {
     throw new WasmError(`The wasm passed to createRuntime() is the "${kernels.backend}" build, but backend "${backend}" was asked for.`,
       `Pass ${backend === "wasm-simd" ? "simd.wasm" : "scalar.wasm"} from wasm-softmax, or leave out \`backend\`.`);
@@ -290,7 +290,7 @@ function relaxedUnavailable(backend: Backend | "auto", builds: WasmBuilds | unde
  */
 async function threadedRuntime(source: WasmSource, count: number, auto: boolean, buildReason: string | undefined): Promise<Runtime> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), memory);
+  const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), KERNEL_NAMES, memory);
   const starting = ThreadPool.start(module, memory, count, THREADED_KERNELS);
   // "auto" does not wait for the workers (a cold start stays fast); an explicit count does, and fails with them.
   return new Runtime(kernels, module, { pool: auto ? starting : await starting, count, buildReason });

@@ -30,9 +30,9 @@ beforeAll(async () => {
 describe("the inference path", () => {
   it("imports the kernels contract, runtime memory and the model layout, and nothing of training or threads", () => {
     const direct = new Set([...readFileSync(resolve(SRC, "model/inference.ts"), "utf8").matchAll(/from "(\.[^"]+)"/g)].map((m) => m[1]));
-    // data/dataset.js for U8_SCALE, the one constant u8 pixels are scaled by; data/normalizer.js for the type of a
+    // data/pixels.js for U8_SCALE, the one constant u8 pixels are scaled by; data/normalizer.js for the type of a
     // model's normalizer, applied as rows come in.
-    expect([...direct].sort()).toEqual(["../data/dataset.js", "../data/normalizer.js", "../kernels/contract.js", "../runtime/memory.js", "./layout.js"]);
+    expect([...direct].sort()).toEqual(["../data/normalizer.js", "../data/pixels.js", "../kernels/contract.js", "../runtime/memory.js", "./layout.js"]);
     const all = [...closure(resolve(SRC, "model/inference.ts"))].map((f) => relative(SRC, f));
     expect(all.filter((f) => /^(train|optim|io|cli)\/|runtime\/(pool|split|platform|runtime)\.ts/.test(f))).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as source from "../../src/node.js";
+import * as predictSource from "../../src/predict.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TEMP = mkdtempSync(join(tmpdir(), "wsmx-pack-install-"));
@@ -31,12 +32,19 @@ const RECIPE = `
       probabilities: Array.from(model.predictProba(data, { runtime })),
       classes: Array.from(model.predict(data, { runtime })),
     });
+    // The predict-only entry reads the int8 file with the full package's bits.
+    const bytes = api.encodeModel(model, { dtype: "int8" });
+    await api.predict.init();
+    result.models.push({
+      predictOnly: Array.from(api.predict.decodeModel(bytes).predictProba(pixels)),
+      full: Array.from(api.decodeModel(bytes).predictProba(pixels, { runtime })),
+    });
   }
   runtime.close();
   return result;
 `;
-const API = "createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit";
-const APP_BODY = `(async () => { const result = await (async (api) => { ${RECIPE} })({ ${API} });
+const API = "createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, encodeModel, decodeModel";
+const APP_BODY = `(async () => { const result = await (async (api) => { ${RECIPE} })({ ${API}, predict });
   console.log(JSON.stringify({ ...result, cacheDir: typeof fashionMNISTCacheDir() })); })();`;
 
 const run = (command: string, args: string[], cwd: string) =>
@@ -59,8 +67,10 @@ beforeAll(() => {
   mkdirSync(APP);
   writeFileSync(join(APP, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", private: true }));
   run("npm", ["install", tarball, "--offline", "--no-audit", "--no-fund", "--cache", join(TEMP, "npm-cache")], APP);
-  writeFileSync(join(APP, "app.mjs"), `import { ${API} } from "wasm-softmax";\nimport { fashionMNISTCacheDir } from "wasm-softmax/node";\n${APP_BODY}\n`);
-  writeFileSync(join(APP, "app.cjs"), `const { ${API} } = require("wasm-softmax");\nconst { fashionMNISTCacheDir } = require("wasm-softmax/node");\n${APP_BODY}\n`);
+  writeFileSync(join(APP, "app.mjs"), `import { ${API} } from "wasm-softmax";\nimport * as predict from "wasm-softmax/predict";\n` +
+    `import { fashionMNISTCacheDir } from "wasm-softmax/node";\n${APP_BODY}\n`);
+  writeFileSync(join(APP, "app.cjs"), `const { ${API} } = require("wasm-softmax");\nconst predict = require("wasm-softmax/predict");\n` +
+    `const { fashionMNISTCacheDir } = require("wasm-softmax/node");\n${APP_BODY}\n`);
 }, 300_000);
 
 afterAll(() => rmSync(TEMP, { recursive: true, force: true }));
@@ -104,9 +114,10 @@ describe("the tarball installed into an app outside the repository", () => {
     expect(targets.filter((target) => !existsSync(join(INSTALLED, target)))).toEqual([]);
   });
 
-  it("trains and predicts from an ES module, with the same bits as the sources", async () => {
-    const expected = await new (Object.getPrototypeOf(async () => {}).constructor)("api", RECIPE)(source);
+  it("trains and predicts from an ES module, with the same bits as the sources, and the same from wasm-softmax/predict", async () => {
+    const expected = await new (Object.getPrototypeOf(async () => {}).constructor)("api", RECIPE)({ ...source, predict: predictSource });
     expect(expected.backend).toBe("wasm-simd");
+    for (const { predictOnly, full } of expected.models.filter((m: { full?: number[] }) => m.full)) expect(predictOnly).toEqual(full);
     expect(runApp("app.mjs")).toEqual({ ...expected, cacheDir: "string" });
   });
 

@@ -42,6 +42,10 @@ export interface SmokeResult {
   error?: string;
   /** Set by the harness: which flavour of the runtime ran it (e.g. Chromium's direct entry vs its bundle). */
   variant?: string;
+  /** backend "predict": the predict-only entry's backend, and the probabilities' hashes from it and from the full package. */
+  predictBackend?: string;
+  hashProba?: string;
+  fullHashProba?: string;
   /** The run asked for two kernel threads; `threads` says how many it got, `threadsReason` why not more. */
   threaded?: boolean;
   threads?: number;
@@ -244,7 +248,7 @@ export async function staticServer(bundles: Record<string, string>, pages: Recor
   };
 }
 
-/** The file a package "exports" condition chain picks for ".", e.g. ["browser"] → "./dist/index.js". */
+/** The file a package "exports" condition chain picks for `subpath`, e.g. ["browser"] → "./dist/index.js" for ".". */
 export function exportTarget(conditions: string[], subpath = "."): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
   const entry = pkg.exports[subpath] as Record<string, string | { default: string }>;
@@ -278,7 +282,7 @@ export async function runChromium(): Promise<SmokeResult[]> {
   try {
     await bundle("tests/runtimes/smoke.js", work.dir, "browser");
     const browserEntry = (subpath: string) => exportTarget(["browser", "import"], subpath).replace(/^\./, "");
-    const importMap = Object.fromEntries(["", "/io", "/image", "/plot"].map((s) => [`wasm-softmax${s}`, browserEntry(`.${s}`)]));
+    const importMap = Object.fromEntries(["", "/io", "/image", "/plot", "/predict"].map((s) => [`wasm-softmax${s}`, browserEntry(`.${s}`)]));
     const server = await staticServer({ browser: work.dir }, {
       "/smoke/direct.html": smokePage(importMap, "/tests/runtimes/smoke.js"),
       "/smoke/bundle.html": smokePage(undefined, "/bundle-browser/smoke.js"),
@@ -315,11 +319,15 @@ function capnpString(s: string): string {
   return JSON.stringify(s);
 }
 
-/** The workerd config: the bundle as an ES module and each copied .wasm as a wasm module, named as imported. */
-export function workerdConfig(main: string, wasmFiles: string[]): string {
+/**
+ * The workerd config: the bundle as an ES module, each copied .wasm as a wasm module and each data file as a data
+ * module (imported as an ArrayBuffer, as wrangler's "Data" rule uploads it), named as imported.
+ */
+export function workerdConfig(main: string, wasmFiles: string[], dataFiles: string[] = []): string {
   const modules = [
     `(name = ${capnpString(main)}, esModule = embed ${capnpString(main)})`,
     ...wasmFiles.map((f) => `(name = ${capnpString(f)}, wasm = embed ${capnpString(f)})`),
+    ...dataFiles.map((f) => `(name = ${capnpString(f)}, data = embed ${capnpString(f)})`),
   ];
   return `using Workerd = import "/workerd/workerd.capnp";
 

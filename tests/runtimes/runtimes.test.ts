@@ -81,7 +81,27 @@ describe.each(runtimes)("under %s, on two kernel threads", (name) => {
   });
 });
 
+describe.each(runtimes)("under %s, the predict-only entry", (name) => {
+  it("gives the full package's probabilities bit for bit for f32, f16 and int8 files", async () => {
+    const got = results.get(name) ?? await RUNNERS[name]();
+    results.set(name, got);
+    for (const r of got.filter((x) => x.backend === "predict")) {
+      expect(r.error, label(r)).toBeUndefined();
+      expect(r.predictBackend, label(r)).toBe("wasm-simd");
+      expect(r.hashProba, label(r)).toMatch(/^([0-9a-f]{8}-){5}[0-9a-f]{8}$/);
+      expect(r.hashProba, label(r)).toBe(r.fullHashProba);
+    }
+    expect(got.some((x) => x.backend === "predict")).toBe(true);
+  });
+});
+
 describe("across runtimes", () => {
+  it("the predict-only entry's probabilities are bit-identical in every runtime", () => {
+    const hashes = Object.fromEntries([...results.values()].flat().filter((r) => r.backend === "predict").map((r) => [label(r), r.hashProba]));
+    expect(Object.keys(hashes).length).toBeGreaterThan(0);
+    expect(new Set(Object.values(hashes)).size, JSON.stringify(hashes, null, 2)).toBe(1);
+  });
+
   it.each(WASM_BACKENDS)("the %s backend's trained parameters are bit-identical in every runtime (and on 1 or 2 threads)", (backend) => {
     const missing = runtimes.filter((r) => !results.get(r)?.some((x) => x.backend === backend && x.hashParams));
     expect(missing, `runtimes without a ${backend} result`).toEqual([]);

@@ -1,10 +1,11 @@
 // One runtime-neutral smoke test: plain ESM, the package through its public entry, no Node APIs. Node, Deno,
 // Bun, Chromium and workerd all run this same file (see runtimes.test.ts) and must agree bit for bit on the
 // wasm backends' trained parameters.
-import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate } from "wasm-softmax";
+import { init, createRuntime, Dataset, SoftmaxRegression, MLP, SGD, fit, evaluate, encodeModel, decodeModel } from "wasm-softmax";
 import { encodeSafetensors, decodeSafetensors, encodeONNX, encodeWeightsJSON } from "wasm-softmax/io";
 import { decodeImage, imageToPixels } from "wasm-softmax/image";
 import { learningCurvesSVG } from "wasm-softmax/plot";
+import * as predictOnly from "wasm-softmax/predict";
 import { SeededRandom } from "../../bench/shared/random.js";
 
 export const BACKENDS = ["wasm-simd", "wasm", "js"];
@@ -108,6 +109,30 @@ async function subpathChecks() {
 }
 
 /**
+ * The predict-only entry against the full package: a pixel softmax regression and a float MLP trained on wasm-simd,
+ * saved as f32, f16 and int8, each file's probabilities on the test rows from both entries, hashed.
+ */
+async function predictEntry(runtime, train, test) {
+  const rt = await createRuntime({ backend: "wasm-simd", threads: 1 });
+  const floats = Dataset.fromArrays(Float32Array.from(train.x, (v) => v / 64), train.y, { features: 32, classes: 4 });
+  const floatTest = Float32Array.from(test.x, (v) => v / 64);
+  const models = [[new SoftmaxRegression({ inputs: 32, classes: 4, seed: 1 }), train, test.x],
+    [new MLP({ layers: [32, 16, 4], seed: 2, weightStd: 0.1 }), floats, floatTest]];
+  const { backend } = await predictOnly.init();
+  const full = [], lean = [];
+  for (const [model, data, x] of models) {
+    await fit(model, data, { epochs: 1, batchSize: 64, optimizer: new SGD({ lr: 0.1 }), seed: 3, runtime: rt });
+    for (const dtype of ["f32", "f16", "int8"]) {
+      const bytes = encodeModel(model, { dtype });
+      full.push(fnv1a(decodeModel(bytes).predictProba(x, { runtime: rt })));
+      lean.push(fnv1a(predictOnly.decodeModel(bytes).predictProba(x)));
+    }
+  }
+  rt.close();
+  return { runtime, backend: "predict", predictBackend: backend, hashProba: lean.join("-"), fullHashProba: full.join("-") };
+}
+
+/**
  * Trains a SoftmaxRegression and a small MLP under each backend and reports, per backend, the parameter hash,
  * test accuracy and loss. A backend this runtime cannot load is reported with `error` instead.
  */
@@ -140,6 +165,11 @@ export async function runSmoke(backends = BACKENDS) {
     } catch (error) {
       results.push({ runtime, version, backend, defaultBackend, subpaths, error: String(error?.stack ?? error) });
     }
+  }
+  try {
+    results.push({ ...(await predictEntry(runtime, train, test)), version, defaultBackend });
+  } catch (error) {
+    results.push({ runtime, version, backend: "predict", defaultBackend, error: String(error?.stack ?? error) });
   }
   // The same training on two kernel threads, where the runtime has them: the same bits as on one.
   if (backends.includes("wasm-simd")) {
