@@ -12,10 +12,10 @@ import { readModelBytes } from "./io/model-bytes.js";
 import type { DecodeCheckpointOptions } from "./io/model-bytes.js";
 import { readBytes } from "./io/storage.js";
 import { FORWARD_KERNELS } from "./model/inference.js";
-import { Predictor, notInitialized } from "./model/predictor.js";
-import type { PredictSpace } from "./model/predictor.js";
+import { Predictor, notInitialized } from "./io/predictor.js";
+import type { PredictSpace } from "./io/predictor.js";
 
-export { Predictor } from "./model/predictor.js";
+export { Predictor } from "./io/predictor.js";
 export type { Prediction } from "./model/top-k.js";
 export type { ArrayInputs } from "./model/inputs.js";
 export type { ModelConfig } from "./model/network.js";

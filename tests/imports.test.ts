@@ -1,6 +1,6 @@
 // Imports in src/ run one way: codecs → data → kernels → runtime → model / optim → train → plot / io → cli. Anyone
 // may import the shared modules (errors, validation, the small utilities of util/); the entries (index, node, edge,
-// io, image, plot, internal) may import anything; nothing imports an entry or the CLI. A cycle cannot come back: every edge must go down.
+// io, image, plot, predict, predict-edge, internal) may import anything; nothing imports an entry or the CLI. A cycle cannot come back: every edge must go down.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 const SRC = resolve(import.meta.dirname, "../src");
 // util/ holds the small utilities (bytes, numbers, random, limits, files); codecs/ the byte formats, below data.
 const SHARED = new Set(["errors.ts", "validate.ts", "assets.ts", "wasm-module.d.ts", "util"]);
-const ENTRIES = new Set(["index.ts", "node.ts", "edge.ts", "io.ts", "image.ts", "plot.ts", "internal.ts"]);
+const ENTRIES = new Set(["index.ts", "node.ts", "edge.ts", "io.ts", "image.ts", "plot.ts", "predict.ts", "predict-edge.ts", "internal.ts"]);
 const LAYERS: Record<string, number> = { codecs: 0, data: 1, kernels: 2, runtime: 3, model: 4, optim: 4, train: 5, plot: 6, io: 6, cli: 7 };
 
 const files = (dir: string): string[] =>

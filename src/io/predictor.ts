@@ -4,20 +4,20 @@
 import type { Backend } from "../kernels/contract.js";
 import { FormatError, WasmError, WasmSoftmaxError } from "../errors.js";
 import { check, integerIn } from "../validate.js";
-import { widthsOf } from "../io/format.js";
-import type { CheckpointHeader } from "../io/format.js";
-import { CORRUPT_HINT } from "../io/model-bytes.js";
-import { Inference, PREDICT_ROWS } from "./inference.js";
-import type { KernelSpace } from "./inference.js";
-import { layoutOf } from "./layout.js";
-import type { LayerLayout } from "./layout.js";
-import { checkMeaning } from "./description.js";
-import type { InputDescription, JSONValue } from "./description.js";
-import { toInputRows } from "./inputs.js";
-import type { ArrayInputs } from "./inputs.js";
-import type { ModelConfig } from "./network.js";
-import { topKOf } from "./top-k.js";
-import type { Prediction } from "./top-k.js";
+import { widthsOf } from "./format.js";
+import type { CheckpointHeader } from "./format.js";
+import { CORRUPT_HINT } from "./model-bytes.js";
+import { Inference, PREDICT_ROWS } from "../model/inference.js";
+import type { KernelSpace } from "../model/inference.js";
+import { layoutOf } from "../model/layout.js";
+import type { LayerLayout } from "../model/layout.js";
+import { checkMeaning } from "../model/description.js";
+import type { InputDescription, JSONValue } from "../model/description.js";
+import { toInputRows } from "../model/inputs.js";
+import type { ArrayInputs } from "../model/inputs.js";
+import type { ModelConfig } from "../model/network.js";
+import { topKOf } from "../model/top-k.js";
+import type { Prediction } from "../model/top-k.js";
 
 /** Kernels and memory with their backend, as the predict-only entry's `init` loads them. */
 export interface PredictSpace extends KernelSpace {
