@@ -10,7 +10,7 @@ export const FASHION_MNIST_DIR = FASHION_MNIST_SYSTEM_DIR;
 /** Whether suites on the real Fashion-MNIST run here: the data is installed, or this is CI. */
 export const realData = existsSync(FASHION_MNIST_DIR) || Boolean(process.env.CI);
 
-/** A `describe` for a suite on the real Fashion-MNIST, skipped (saying why in its name) only where `realData` is false. */
+/** A `describe` for a suite on the real Fashion-MNIST, skipped (its name says why) only where `realData` is false. */
 export function describeRealData(name: string, suite: () => void): void {
   const why = ` (skipped: no ${FASHION_MNIST_DIR}; apt-get install dataset-fashion-mnist)`;
   describe.skipIf(!realData)(realData ? name : name + why, suite);
