@@ -1,5 +1,6 @@
 // The shipped wasm: the SIMD build really runs SIMD in its hot kernels, the scalar build has none. How runtimes
-// pick and load the builds is in runtime.test.ts; the allocator over their memory in memory.test.ts.
+// pick and load the builds is in ../runtime/runtime.test.ts; the allocator over their memory in
+// ../runtime/memory.test.ts.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { KERNEL_NAMES } from "../../src/kernels/contract.js";

@@ -1,19 +1,16 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Dataset } from "../../src/data/dataset.js";
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_KEYS, FASHION_MNIST_SHA256 } from "../../src/data/fashion-mnist/constants.js";
 import { loadFashionMNIST as loadAnywhere } from "../../src/data/fashion-mnist/load.js";
 import { sha256Hex, verifyFashionMNISTFile } from "../../src/data/fashion-mnist/checksums.js";
 import { FASHION_MNIST_SYSTEM_DIR, loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
-
-// Installed by `apt-get install dataset-fashion-mnist`; absent on machines without the package.
-const present = existsSync(join(FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_FILES.trainImages));
+import { describeRealData } from "../helpers/real-data.js";
 
 function classCounts(data: Dataset): number[] {
   const counts = new Array<number>(10).fill(0);
@@ -21,7 +18,7 @@ function classCounts(data: Dataset): number[] {
   return counts;
 }
 
-describe.skipIf(!present)("the real Fashion-MNIST in /usr/share/datasets/fashion-mnist", () => {
+describeRealData("the real Fashion-MNIST in /usr/share/datasets/fashion-mnist", () => {
   it("loads 60 000 train and 10 000 test images of 28×28 with labels 0..9, 6000 and 1000 per class", async () => {
     const root = await mkdtemp(join(tmpdir(), "wasm-softmax-real-"));
     try {

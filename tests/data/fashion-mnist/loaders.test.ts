@@ -3,18 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DatasetNotFoundError, FormatError } from "../../src/errors.js";
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_KEYS, FASHION_MNIST_MIRROR, FASHION_MNIST_SHA256, type FashionMNISTChecksums } from "../../src/data/fashion-mnist/constants.js";
-import { datasetsFromFiles } from "../../src/data/fashion-mnist/datasets.js";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist/load.js";
-import { sha256Hex } from "../../src/data/fashion-mnist/checksums.js";
-import { type FashionMNISTProgress } from "../../src/data/fashion-mnist/options.js";
-import { fashionMNISTCacheDir } from "../../src/data/fashion-mnist/node/cache.js";
-import { loadFashionMNIST as loadNode } from "../../src/data/fashion-mnist/node/load.js";
-import { byName, checksumsOf, sha, writeDataset } from "../helpers/fashion.js";
-import { serve, type Server } from "../helpers/http.js";
-import { makeFashionFiles } from "../helpers/idx.js";
-import { rejection } from "../helpers/errors.js";
+import { DatasetNotFoundError, FormatError } from "../../../src/errors.js";
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_KEYS, FASHION_MNIST_MIRROR, FASHION_MNIST_SHA256, type FashionMNISTChecksums } from "../../../src/data/fashion-mnist/constants.js";
+import { datasetsFromFiles } from "../../../src/data/fashion-mnist/datasets.js";
+import { loadFashionMNIST } from "../../../src/data/fashion-mnist/load.js";
+import { sha256Hex } from "../../../src/data/fashion-mnist/checksums.js";
+import { type FashionMNISTProgress } from "../../../src/data/fashion-mnist/options.js";
+import { fashionMNISTCacheDir } from "../../../src/data/fashion-mnist/node/cache.js";
+import { loadFashionMNIST as loadNode } from "../../../src/data/fashion-mnist/node/load.js";
+import { byName, checksumsOf, sha, writeDataset } from "../../helpers/fashion.js";
+import { serve, type Server } from "../../helpers/http.js";
+import { makeFashionFiles } from "../../helpers/idx.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("Fashion-MNIST constants", () => {
   it("lists the ten class names in label order", () => {

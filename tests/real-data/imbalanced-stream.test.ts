@@ -1,12 +1,11 @@
 // The imbalanced stream on the real Fashion-MNIST: Dress cut to 1 in 20 of its training examples, the data
 // shuffled once and streamed in chunks of 1 000, each chunk trained once per pass and released. With classWeight
 // "balanced" the cut class's recall on the (balanced) test set reaches 0.75, and overall accuracy does not fall
-// below the unweighted run's. CI installs dataset-fashion-mnist; elsewhere the test is skipped when it is absent.
-import { existsSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// below the unweighted run's. Runs by the rule in ../helpers/real-data.ts.
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createRuntime } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
-import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist/node/load.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
@@ -14,14 +13,14 @@ import { Trainer } from "../../src/train/trainer.js";
 import type { TrainerOptions } from "../../src/train/trainer.js";
 import { classificationReport } from "../../src/train/metrics.js";
 import { Rng, permutation } from "../../src/util/random.js";
+import { FASHION_MNIST_DIR, describeRealData } from "../helpers/real-data.js";
 
-const present = existsSync(FASHION_MNIST_SYSTEM_DIR);
 const DRESS = 3, CHUNK = 1000, PASSES = 2;
 
-describe.skipIf(!present && !process.env.CI)("an imbalanced stream of the real Fashion-MNIST", () => {
+describeRealData("an imbalanced stream of the real Fashion-MNIST", () => {
   let stream: Dataset, test: Dataset, runtime: Runtime;
   beforeAll(async () => {
-    const { train, test: t } = await loadFashionMNIST({ dir: FASHION_MNIST_SYSTEM_DIR });
+    const { train, test: t } = await loadFashionMNIST({ dir: FASHION_MNIST_DIR });
     let dresses = 0;
     const keep = Array.from(train.y).flatMap((y, i) => (y !== DRESS || dresses++ % 20 === 0 ? [i] : []));
     const order = permutation(keep.length, new Rng(7));

@@ -4,12 +4,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_KEYS, MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
-import { loadFashionMNIST as loadInBrowser } from "../../src/data/fashion-mnist/load.js";
-import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
-import { OptionError } from "../../src/errors.js";
-import { makeFashionFiles } from "../helpers/idx.js";
-import { rejection } from "../helpers/errors.js";
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_KEYS, MNIST_CLASSES } from "../../../src/data/fashion-mnist/constants.js";
+import { loadFashionMNIST as loadInBrowser } from "../../../src/data/fashion-mnist/load.js";
+import { loadFashionMNIST } from "../../../src/data/fashion-mnist/node/load.js";
+import { OptionError } from "../../../src/errors.js";
+import { makeFashionFiles } from "../../helpers/idx.js";
+import { rejection } from "../../helpers/errors.js";
 
 describe("MNIST through the Fashion-MNIST loaders", () => {
   it("loads a directory of MNIST files with the digits as class names", async () => {

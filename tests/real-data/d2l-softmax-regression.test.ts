@@ -1,22 +1,20 @@
 // d2l's softmax regression on the real Fashion-MNIST: 10 epochs, batch 256, lr 0.1 → test accuracy ≈ 0.83.
-// CI installs the Debian package dataset-fashion-mnist; elsewhere the test is skipped when the files are absent.
-import { existsSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+// Runs by the rule in ../helpers/real-data.ts.
+import { beforeAll, expect, it } from "vitest";
 import { createRuntime } from "../../src/runtime/runtime.js";
-import { loadFashionMNIST, FASHION_MNIST_SYSTEM_DIR } from "../../src/data/fashion-mnist/node/load.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { SoftmaxRegression } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";
 import type { History } from "../../src/train/events.js";
+import { FASHION_MNIST_DIR, describeRealData } from "../helpers/real-data.js";
 
-const present = existsSync(FASHION_MNIST_SYSTEM_DIR);
-
-describe.skipIf(!present && !process.env.CI)("d2l softmax regression on the real Fashion-MNIST", () => {
+describeRealData("d2l softmax regression on the real Fashion-MNIST", () => {
   let train: Dataset, test: Dataset;
   const results: Record<string, History> = {};
   beforeAll(async () => {
-    ({ train, test } = await loadFashionMNIST({ dir: FASHION_MNIST_SYSTEM_DIR }));
+    ({ train, test } = await loadFashionMNIST({ dir: FASHION_MNIST_DIR }));
   });
 
   const d2l = async (backend: "wasm-simd" | "js") => {

@@ -1,21 +1,18 @@
 // d2l's multilayer perceptron (784-256-10, ReLU, N(0, 0.01²) weights, SGD lr 0.1, batch 256, 10 epochs) on the real
-// Fashion-MNIST, and its smaller model files (f16, int8). Runs where the Debian package dataset-fashion-mnist is
-// installed, and always in CI.
-import { existsSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+// Fashion-MNIST, and its smaller model files (f16, int8). Runs by the rule in ../helpers/real-data.ts.
+import { expect, it } from "vitest";
 import { createRuntime } from "../../src/runtime/runtime.js";
 import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
 import { MLP } from "../../src/model/models.js";
 import { SGD } from "../../src/optim/optimizer.js";
 import { fit } from "../../src/train/fit.js";
 import { decodeModel, encodeModel } from "../../src/io/checkpoint.js";
+import { FASHION_MNIST_DIR, describeRealData } from "../helpers/real-data.js";
 
-const dir = "/usr/share/datasets/fashion-mnist";
-
-describe.skipIf(!existsSync(dir) && !process.env.CI)("d2l's MLP on the real Fashion-MNIST (wasm-simd)", () => {
+describeRealData("d2l's MLP on the real Fashion-MNIST (wasm-simd)", () => {
   it("reaches test accuracy ≥ 0.85 after 10 epochs, with the training loss falling epoch by epoch at first", async () => {
     using runtime = await createRuntime({ backend: "wasm-simd" });
-    const { train, test } = await loadFashionMNIST({ dir });
+    const { train, test } = await loadFashionMNIST({ dir: FASHION_MNIST_DIR });
     expect(train.length).toBe(60000);
     expect(test.length).toBe(10000);
     const model = new MLP({ layers: [784, 256, 10], seed: 0 });
