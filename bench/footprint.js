@@ -26,11 +26,13 @@ import { build } from "esbuild";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const TARGET_WASM_GZIP_BYTES = 30 * 1024;
 // What installing costs, the readable (not minified) bundles included: the README holds what a newcomer needs and
-// links the reference in docs/, which does not ship. The opt-in relaxed-SIMD builds (16 KB of wasm, fetched only
-// by runtimes that ask for them) and the choice between builds (0.6 KB gzipped in every app) moved both budgets
-// from 400 KB and 25 KB.
-export const TARGET_PACKAGE_UNPACKED_BYTES = 420 * 1024;
-export const TARGET_APP_JS_GZIP_BYTES = 26 * 1024;
+// links the reference in docs/, which does not ship. 0.1 held 400 KB and 25 KB; 0.2 ships more for its users: the
+// predict-only and subpath entries with their types, the opt-in relaxed-SIMD builds (16 KB of wasm, fetched only by
+// runtimes that ask for them), and on the training path class and example weights, samplers, releasing data, the
+// normaliser, models that carry their labels and input scaling, and f16 / int8 model files (32.8 KB gzipped for
+// the README's browser app). These budgets hold the line from here.
+export const TARGET_PACKAGE_UNPACKED_BYTES = 600 * 1024;
+export const TARGET_APP_JS_GZIP_BYTES = 34 * 1024;
 export const TARGET_COLD_START_MS = 60;
 export const DEFAULT_RUNS = 15;
 /** A reported comparison figure, not measured here: this project does not install TensorFlow.js. */

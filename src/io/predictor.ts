@@ -19,7 +19,7 @@ import type { ModelConfig } from "../model/network.js";
 import { topKOf } from "../model/top-k.js";
 import type { Prediction } from "../model/top-k.js";
 
-/** Kernels and memory with their backend, as the predict-only entry's `init` loads them. */
+/** @internal Kernels and memory with their backend, as the predict-only entry's `init` loads them. */
 export interface PredictSpace extends KernelSpace {
   readonly backend: Backend;
 }

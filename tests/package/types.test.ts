@@ -147,10 +147,12 @@ describe("the snippets of the README and its reference docs", () => {
     symlinkSync(join(ROOT, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"));
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
     for (const f of files) writeFileSync(join(dir, f.name), `${f.code}\nexport {};\n`);
+    // The edge recipe imports its model file as a Worker "Data" module, which wrangler declares for its users.
+    writeFileSync(join(dir, "data-modules.d.ts"), 'declare module "*.wsmx" { const bytes: ArrayBuffer; export default bytes; }\n');
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
       compilerOptions: { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true,
         allowJs: true, checkJs: true, lib: ["es2022", "esnext.disposable", "dom"], types: ["node"], skipLibCheck: true },
-      files: files.map((f) => f.name),
+      files: [...files.map((f) => f.name), "data-modules.d.ts"],
     }));
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" });
     // "README-lineN" in a message is the line of README.md where that snippet's fence opens ("library-lineN":
