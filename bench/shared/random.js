@@ -1,6 +1,7 @@
 // The one seeded maker of random test and benchmark data (tests, bench/, the benchmark page): plain ES module, no
 // imports, so a browser loads it as it is. The generator is sfc32 seeded through splitmix32, the algorithm of the
-// library's own Rng (src/random.ts), integer arithmetic only, so the same seed gives the same data in every engine.
+// library's own Rng (src/util/random.ts; tests/bench/shared.test.ts holds them to the same numbers), integer
+// arithmetic only, so the same seed gives the same data in every engine.
 
 export class SeededRandom {
   /**

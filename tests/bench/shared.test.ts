@@ -5,6 +5,7 @@ import { describeMismatch, firstMismatch, maxAbsDiff } from "../../bench/shared/
 import { BANDED_COLS, BANDED_ROWS, bandedImages, bandedLabel, bandedPixel } from "../../bench/shared/banded.js";
 import { SeededRandom, randomF32, randomI32, randomPermutation, randomU8 } from "../../bench/shared/random.js";
 import { expectClose } from "../helpers/close.js";
+import { Rng } from "../../src/util/random.js";
 
 describe("expectClose", () => {
   it("passes values within atol + rtol·|expected|, and NaN against NaN, and equal infinities", () => {
@@ -60,6 +61,13 @@ describe("SeededRandom", () => {
     expect(a).toEqual(b);
     expect(new SeededRandom(43, 1).f32(64)).not.toEqual(a);
     expect(new SeededRandom(42, 2).f32(64)).not.toEqual(a);
+  });
+
+  it("draws the library's own Rng sequence, so the page without a build and the library agree", () => {
+    for (const [seed, stream] of [[0, 0], [42, 1], [0xffffffff, 7]] as const) {
+      const page = new SeededRandom(seed, stream), library = new Rng(seed, stream);
+      expect(Array.from({ length: 100 }, () => page.u32())).toEqual(Array.from({ length: 100 }, () => library.u32()));
+    }
   });
 
   it("keeps every kind of array in its range, and reaches both ends of it", () => {
