@@ -28,6 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRuntime, fit, evaluate, SoftmaxRegression, MLP, SGD, loadFashionMNIST } from "../dist/node.js";
 import { cpuTimes, percent, stolenShare } from "./steal.js";
+import { loadTfjs } from "./tfjs.js";
 import { openblasConfigurations, scaleToEpoch, targetLines } from "./peer-targets.js";
 import { SeededRandom } from "./shared/random.js";
 
@@ -116,24 +117,6 @@ async function threadedRuntime(threads) {
 }
 
 // ------------------------------------------------------------------------------------------------ TensorFlow.js
-
-/** Loads tfjs with its wasm backend, or returns why it cannot. */
-async function loadTfjs() {
-  try {
-    const tf = await import("@tensorflow/tfjs");
-    const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    const require = createRequire(import.meta.url);
-    wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`);
-    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend(\"wasm\") failed");
-    await tf.ready();
-    return {
-      tf, version: tf.version.tfjs,
-      simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
-    };
-  } catch (error) {
-    return { reason: `TensorFlow.js did not load (${error instanceof Error ? error.message : error}); run npm install` };
-  }
-}
 
 /** The data as tfjs tensors, made once: x scaled to [0, 1] f32, labels int32 and one-hot. */
 function tfData(tf, data) {

@@ -17,12 +17,12 @@
 // Exit codes: 0 done, 1 a check failed, 2 usage or setup error. Markdown to stdout, progress to stderr.
 import { parseArgs } from "node:util";
 import { cpus } from "node:os";
-import { createRequire } from "node:module";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRuntime, fit, Dataset, MLP, SoftmaxRegression, Adam } from "../dist/node.js";
 import { cpuTimes, percent, stolenShare } from "./steal.js";
+import { loadTfjs } from "./tfjs.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLASSES = 3, PER_CLASS = 60, FEATURES = 512, HIDDEN = 100, LR = 0.001, BATCH = 16, EPOCHS = 50;
@@ -71,20 +71,6 @@ async function ours(runtime, data, { model = "mlp", batchSize = BATCH, epochs = 
 }
 
 // ------------------------------------------------------------------------------------------------ TensorFlow.js
-
-async function loadTfjs() {
-  try {
-    const tf = await import("@tensorflow/tfjs");
-    const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    const require = createRequire(import.meta.url);
-    wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`);
-    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend(\"wasm\") failed");
-    await tf.ready();
-    return { tf, version: tf.version.tfjs, simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") };
-  } catch (error) {
-    return { reason: `TensorFlow.js did not load (${error instanceof Error ? error.message : error}); run npm install` };
-  }
-}
 
 /** Teachable Machine's own head, as it trains it: tf.sequential dense(100, relu) → dense(3, softmax), Adam, fit. */
 async function theirs(tf, x, oneHot) {
