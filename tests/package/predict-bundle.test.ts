@@ -9,7 +9,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-// The issue's target is 8 KB; the bundle is 9.7 KB today (docs/library.md, "wasm-softmax/predict", says where it
+// The target is 8 KB; the bundle is 9.7 KB today (docs/library.md, "wasm-softmax/predict", says where it
 // goes). This limit keeps it from growing while it is brought down.
 const LIMIT_GZIP_BYTES = 10 * 1024;
 const APP = `import { init, decodeModel } from "wasm-softmax/predict";

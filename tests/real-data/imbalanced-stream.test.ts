@@ -1,4 +1,4 @@
-// The imbalanced stream on the real Fashion-MNIST: Dress cut to 1 in 20 of its training examples, the data
+// An imbalanced stream of the real Fashion-MNIST: Dress cut to 1 in 20 of its training examples, the data
 // shuffled once and streamed in chunks of 1 000, each chunk trained once per pass and released. With classWeight
 // "balanced" the cut class's recall on the (balanced) test set reaches 0.75, and overall accuracy does not fall
 // below the unweighted run's. Runs by the rule in ../helpers/real-data.ts.
