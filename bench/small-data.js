@@ -67,7 +67,7 @@ async function ours(runtime, data, { model = "mlp", batchSize = BATCH, epochs = 
   const t0 = performance.now();
   const history = await fit(net, data, { epochs, batchSize, optimizer: new Adam({ lr: LR }), shuffle: true, seed: 0, runtime });
   const ms = performance.now() - t0, last = history.epochs.at(-1);
-  return { ms, loss: last.loss, acc: last.acc ?? last.accuracy, params: net.getParameters() };
+  return { ms, loss: last.loss, acc: last.accuracy, params: net.getParameters() };
 }
 
 // ------------------------------------------------------------------------------------------------ TensorFlow.js
