@@ -91,7 +91,8 @@ export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel)
     // tensors' shapes are bounded by the bytes that are there. Without widths, createModel says what is wrong.
     const layers = widthsOf(config);
     if (layers) checkTensors(byName, layers);
-    if (normalizerTensors) config = withNormalizer(config, readNormalizer(bytes, start, normalizerTensors, layers?.[0]), fromFile);
+    // Without widths the config is no model: createModel says what is wrong with it.
+    if (layers && normalizerTensors) config = withNormalizer(config, readNormalizer(bytes, start, normalizerTensors, layers[0]!), fromFile);
     model = createModel(config);
   } catch (error) {
     if (!fromFile || !(error instanceof OptionError)) throw error;
@@ -128,11 +129,11 @@ function takeNormalizer(byName: Map<string, TensorInfo>): NormalizerTensors | un
   return found;
 }
 
-// The normaliser's values, checked: one per input (when the widths are known), finite, spreads ≥ 0.
-function readNormalizer(bytes: Uint8Array, start: number, t: NormalizerTensors, inputs: number | undefined): NormalizerConfig {
+// The normaliser's values, checked: one per input, finite, spreads ≥ 0.
+function readNormalizer(bytes: Uint8Array, start: number, t: NormalizerTensors, inputs: number): NormalizerConfig {
   for (const info of [t.offset, t.spread]) {
-    if (info.shape.length !== 1 || (inputs !== undefined && info.shape[0] !== inputs)) {
-      fail(`tensor ${info.name} of shape [${inputs ?? "inputs"}] (one value per input)`, `[${info.shape.join(", ")}]`);
+    if (info.shape.join(",") !== String(inputs)) {
+      fail(`tensor ${info.name} of shape [${inputs}] (one value per input)`, `[${info.shape.join(", ")}]`);
     }
   }
   const read = (info: TensorInfo) => {
@@ -151,13 +152,15 @@ function readNormalizer(bytes: Uint8Array, start: number, t: NormalizerTensors, 
 }
 
 function withNormalizer(config: ModelConfig, normalizer: NormalizerConfig, fromFile: boolean): ModelConfig {
-  const input = (config as { input?: ModelConfig["input"] }).input;
-  if (input?.normalizer !== undefined) {
+  const input: unknown = config.input;
+  // An input that is not an object stays as it is, for createModel to refuse.
+  if (input !== undefined && (input === null || typeof input !== "object")) return config;
+  if ((input as ModelConfig["input"])?.normalizer !== undefined) {
     const expected = "no normaliser (the file's tensors hold the model's normaliser)";
     if (fromFile) fail(`${METADATA}["${CONFIG_KEY}"] with input.normalizer ${expected}`, "one", "The file is damaged.");
     throw new OptionError("config.input.normalizer", expected, "one", "Leave it out of config: the file's normaliser is used.");
   }
-  return { ...config, input: { ...input, normalizer } };
+  return { ...config, input: { ...(input as ModelConfig["input"]), normalizer } };
 }
 
 // The layer widths a config names, when they are widths at all: exactly when createModel would not refuse them.

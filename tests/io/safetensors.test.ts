@@ -211,6 +211,9 @@ describe("safetensors of a model that carries its meaning", () => {
       'got "one". Leave it out of config: the file\'s normaliser is used.');
     const { input: { normalizer: _, ...input } = {}, ...rest } = model.config;
     expect(decodeSafetensors(bytes, { config: { ...rest, input } }).config).toEqual(model.config);
+    // A config that is no model is refused as it would be without the normaliser.
+    expect(optionError(() => decodeSafetensors(bytes, { config: { ...rest, input: 5 } as never })).option).toBe("input options");
+    expect(optionError(() => decodeSafetensors(bytes, { config: null as never })).option).toBe("model.type");
   });
 
   describe("refuses with a FormatError", () => {
