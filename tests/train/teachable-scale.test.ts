@@ -31,7 +31,7 @@ describe("the Teachable-Machine-scale run", () => {
     for (const runtime of runtimes) {
       expect(await weightsHash(runtime, { epochs: 50, optimizer: new Adam({ lr: 0.001 }) }), `${runtime.threads} threads`).toBe("89d77c26da8c8fd6");
     }
-  });
+  }, 60_000);
 
   it("trains to the pinned weights with callbacks and a validation split in the loop", async () => {
     const seen: number[] = [];
