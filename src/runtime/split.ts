@@ -118,16 +118,23 @@ export function threadedKernels(base: Kernels, poolOf: () => ThreadPool | undefi
   SPLIT.forEach((name, index) => {
     const policy = POLICIES[name] as unknown as Policy<Name>;
     const whole = base[name] as (...a: number[]) => number | void;
-    k[name] = (...a: Args<Name>) => {
+    const units = policy.units as (...a: number[]) => number, cost = policy.cost as (...a: number[]) => number;
+    // Twelve parameters, the most a kernel in the table takes (a wasm export ignores the extra ones): no rest
+    // array or spread on the path of every call, which small calls take hundreds of thousands of times.
+    k[name] = (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number,
+               a10: number, a11: number) => {
       const pool = poolOf();
-      if (!pool) return whole(...a);
-      const units = policy.units(...a), cost = policy.cost(...a);
-      if (units * cost < 2 * MIN_PIECE) return whole(...a);
-      const ranges = pieces(units, cost, pool.size, policy.align);
-      if (ranges.length < 2) return whole(...a);
-      policy.before?.(base, ...a);
-      pool.run(base, ranges.map(([start, end]): Job => [index, ...policy.part(a, start, end)]));
-      return undefined;
+      if (pool) {
+        const n = units(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11), c = cost(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+        const ranges = n * c < 2 * MIN_PIECE ? undefined : pieces(n, c, pool.size, policy.align);
+        if (ranges && ranges.length > 1) {
+          const a = [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11].slice(0, whole.length) as Args<Name>;
+          policy.before?.(base, ...a);
+          pool.run(base, ranges.map(([start, end]): Job => [index, ...policy.part(a, start, end)]));
+          return undefined;
+        }
+      }
+      return whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
     };
   });
   return { ...k, backend: base.backend, build: base.build, memory: base.memory, heapBase: base.heapBase } as unknown as Kernels;
