@@ -56,8 +56,8 @@ function linearBackward(I, O) {
     kernel: "linearBackward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ dOut: rng.f32(B * O, -1 / B, 1 / B), inp: rng.f32(B * I, 0, 1) }),
     // panels: the kernel's scratch (dOut regrouped by output pairs), written and checked like an output.
-    outputs: { dWeight: O * I, dBias: O, panels: B * O },
-    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, B, I, O),
+    outputs: { dWeight: O * I, dBias: O, panels: B * O, rows: 2 * B * (I >> 4) },
+    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, p.rows, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
     gemm: { M: O, K: B, N: I, a: "dOut", b: "inp", out: "dWeight", transA: 1, transB: 0 },

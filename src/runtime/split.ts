@@ -31,9 +31,9 @@ const POLICIES: { [K in Name]?: Policy<K> } = {
   // outputs (softmax regression's 10) still splits evenly. Every thread reads all of dOut's panels, so they are
   // packed on the calling thread first.
   linearBackward: {
-    units: (dW, db, g, x, panels, B, I, O) => [I, B * I * O], align: 16, runs: "linearBackwardRange",
+    units: (dW, db, g, x, panels, rows, B, I, O) => [I, B * I * O], align: 16, runs: "linearBackwardRange",
     part: (a, i0, i1) => [...a, i0, i1],
-    before: (base, dW, db, g, x, panels, B, I, O) => base.packOutputPairs(panels, g, B, O),
+    before: (base, dW, db, g, x, panels, rows, B, I, O) => base.packOutputPairs(panels, g, B, O),
   },
   matmul: {
     units: (out, a, b, M, K, N) => [M, M * K * N], align: 4,

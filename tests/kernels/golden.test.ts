@@ -368,8 +368,8 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
     it("computes dW = dOutᵀ · x and db = column sums of dOut", () => {
       const r = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
-        g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" }, panels: { data: new Float32Array(4), role: "out" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, 2, 3, 2));
+        g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" }, panels: { data: new Float32Array(4), role: "out" }, rows: { data: new Int32Array(0), role: "out" },
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, 2, 3, 2));
       expectClose(r.out.dW!, [1 + 12, 2 + 15, 3 + 18, 2 + 16, 4 + 20, 6 + 24], EXACT);
       expectClose(r.out.db!, [4, 6], EXACT);
     });
@@ -395,8 +395,8 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
       expectClose(fwd.out.out!, [1, 2, 3, 1, 2, 3], EXACT);
       const bwd = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
-        g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" }, panels: { data: f32(), role: "out" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, 0, 3, 2));
+        g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" }, panels: { data: f32(), role: "out" }, rows: { data: new Int32Array(0), role: "out" },
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, 0, 3, 2));
       expectClose(bwd.out.dW!, [0, 0, 0, 0, 0, 0], EXACT);
       expectClose(bwd.out.db!, [0, 0], EXACT);
     });
