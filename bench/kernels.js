@@ -42,8 +42,8 @@ function linearForward(I, O) {
   return {
     kernel: "linearForward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ inp: rng.f32(B * I, 0, 1), weight: rng.f32(O * I), bias: rng.f32(O) }),
-    outputs: { out: B * O },
-    call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, B, I, O),
+    outputs: { out: B * O, chunks: 2 * Math.ceil(B / 4) * (I >> 2) },
+    call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, p.chunks, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(I, x.inp, x.weight),
     gemm: { M: B, K: I, N: O, a: "inp", b: "weight", out: "out", transA: 0, transB: 1, bias: "bias" },

@@ -21,7 +21,7 @@ export const BUILDS: readonly Build[] = ["default", "relaxed-simd"];
  * Each kernel's meaning is documented once, at its AssemblyScript source.
  */
 export interface KernelFunctions {
-  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void;
+  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, chunks: Ptr, B: number, I: number, O: number): void;
   linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, rows: Ptr, B: number, I: number, O: number): void;
   linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, rows: Ptr, B: number, I: number, O: number, i0: number, i1: number): void;
   packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void;

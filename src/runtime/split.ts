@@ -24,8 +24,10 @@ interface Policy<K extends Name> {
 
 const POLICIES: { [K in Name]?: Policy<K> } = {
   linearForward: {
-    units: (out, inp, w, b, B, I, O) => [B, B * I * O], align: 4,
-    part: ([out, inp, w, b, , I, O], r0, r1) => [out + r0 * O * 4, inp + r0 * I * 4, w, b, r1 - r0, I, O],
+    units: (out, inp, w, b, chunks, B, I, O) => [B, B * I * O], align: 4,
+    // Each block of 4 rows has its own 2 lists of ⌊I/4⌋ chunks (assembly/matmul.ts).
+    part: ([out, inp, w, b, chunks, , I, O], r0, r1) =>
+      [out + r0 * O * 4, inp + r0 * I * 4, w, b, chunks + (r0 >> 1) * (I >> 2) * 4, r1 - r0, I, O],
   },
   // Split by input columns, not outputs: each thread then reads only its columns of x, and a layer with few
   // outputs (softmax regression's 10) still splits evenly. Every thread reads all of dOut's panels, so they are

@@ -58,7 +58,8 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
     const [a, b] = both(rt, {
       out: { data: new Float32Array(B * O), role: "out" }, x: { data: randomF32(B * I, s), role: "in" },
       w: { data: randomF32(O * I, s + 1), role: "in" }, bias: { data: randomF32(O, s + 2), role: "in" },
-    }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.bias!, B, I, O), label);
+      chunks: { data: new Int32Array(2 * Math.ceil(B / 4) * (I >> 2)), role: "out" },
+    }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.bias!, p.chunks!, B, I, O), label);
     expectClose(a.out.out!, b.out.out!, { ...dotTolerance(I + 1), label });
   }
 

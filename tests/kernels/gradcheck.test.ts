@@ -64,8 +64,9 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
         z: { data: new Float32Array(B * O), role: "out" }, dW: { data: new Float32Array(O * I), role: "out" },
         db: { data: new Float32Array(O), role: "out" }, dX: { data: new Float32Array(B * I), role: "out" },
         panels: { data: new Float32Array(B * O), role: "out" }, rows: { data: new Int32Array(2 * B * (I >> 4)), role: "out" },
+        chunks: { data: new Int32Array(2 * Math.ceil(B / 4) * (I >> 2)), role: "out" },
       }, (k: Kernels, p) => {
-        k.linearForward(p.z!, p.x!, p.W!, p.b!, B, I, O);
+        k.linearForward(p.z!, p.x!, p.W!, p.b!, p.chunks!, B, I, O);
         const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, 0, B, O, eps);
         k.linearBackward(p.dW!, p.db!, p.z!, p.x!, p.panels!, p.rows!, B, I, O);
         k.matmul(p.dX!, p.z!, p.W!, B, O, I);
@@ -155,10 +156,11 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       dW1: { data: new Float32Array(Hd * I), role: "out" }, db1: { data: new Float32Array(Hd), role: "out" },
       dW2: { data: new Float32Array(O * Hd), role: "out" }, db2: { data: new Float32Array(O), role: "out" },
       panels: { data: new Float32Array(B * Math.max(Hd, O)), role: "out" }, rows: { data: new Int32Array(2 * B * (Math.max(I, Hd) >> 4)), role: "out" },
+      chunks: { data: new Int32Array(2 * Math.ceil(B / 4) * (Math.max(I, Hd) >> 2)), role: "out" },
     }, (k, p) => {
-      k.linearForward(p.h!, p.x!, p.W1!, p.b1!, B, I, Hd);
+      k.linearForward(p.h!, p.x!, p.W1!, p.b1!, p.chunks!, B, I, Hd);
       k.reluForward(p.h!, p.h!, B * Hd);
-      k.linearForward(p.z!, p.h!, p.W2!, p.b2!, B, Hd, O);
+      k.linearForward(p.z!, p.h!, p.W2!, p.b2!, p.chunks!, B, Hd, O);
       const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, 0, B, O, 0);
       k.linearBackward(p.dW2!, p.db2!, p.z!, p.h!, p.panels!, p.rows!, B, Hd, O);
       k.matmul(p.dh!, p.z!, p.W2!, B, O, Hd);
