@@ -4,8 +4,9 @@
 import { hsum, madd, f32at } from "./simd";
 
 // A block of rows runs sparse (over its lists of non-zero 4-input chunks) when at most this many 64ths of its
-// chunks are non-zero; above, the dense 4 × 2 blocks are faster (bench: linearForward on inputs with zeros).
-const FORWARD_SPARSE_MAX_64THS = 54;
+// chunks are non-zero. The crossover (npm run bench:zeros, 784 → 256 and → 10) is near 90-95 %: the sparse
+// blocks cost about what the dense ones do with nothing skipped.
+const FORWARD_SPARSE_MAX_64THS = 58;
 
 // out (B,O) = inp (B,I) · weightᵀ (O,I) + bias (O). out is overwritten. chunks is scratch for
 // 2·⌈B/4⌉·⌊I/4⌋ i32 (lists of chunks, below).
@@ -160,9 +161,9 @@ export function packOutputPairs(panelsPtr: usize, dOutPtr: usize, B: i32, O: i32
 }
 
 // A 16-column strip runs sparse (its two 8-column halves over their lists of non-zero rows) when at most this many
-// 64ths of its half-rows are non-zero; above, the dense 2 × 16 blocks are faster (bench: linearBackward on
-// inputs with zeros).
-const SPARSE_ROWS_MAX_64THS = 54;
+// 64ths of its half-rows are non-zero. With nothing to skip the sparse blocks are 2-10 % slower than the dense
+// 2 × 16 ones; the crossover (npm run bench:zeros) is near 90 % non-zero.
+const SPARSE_ROWS_MAX_64THS = 58;
 
 // linearBackward for the input columns [i0, i1) of dWeight only (dBias is written by the range that starts at 0),
 // so threads can split the columns: each one then reads only its columns of inp. Every element is summed over b

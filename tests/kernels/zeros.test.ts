@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { relaxedSimdSupported } from "../../src/runtime/load.js";
 import { SeededRandom, randomF32 } from "../../bench/shared/random.js";
 import { runKernel, type Buf, type Result } from "./harness.js";
+import { Dataset, MLP, SGD, fit } from "../../src/index.js";
 
 type Pattern = "all zero" | "no zero" | "clustered" | "random 50 %" | "random 90 %";
 const PATTERNS: readonly Pattern[] = ["all zero", "no zero", "clustered", "random 50 %", "random 90 %"];
@@ -135,5 +136,21 @@ describe.each(builds)("zero skipping in the %s build", (_, make, available) => {
       checkBackward(rt, real!, 256, 784, O, `Fashion-MNIST 256×784→${O}`);
     }
     rt.close();
+  });
+});
+
+describe("a whole training run with zeros skipped", () => {
+  it("trains an MLP to the same bits whether its zero inputs are skipped (+0) or summed (-0)", async () => {
+    const rows = 300, x = inputs(rows, 784, "clustered", 21), y = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 10);
+    const train = async (features: Float32Array) => {
+      const runtime = await createRuntime({ backend: "wasm-simd" });
+      const model = new MLP({ layers: [784, 48, 10], seed: 5, weightStd: 0.1 });
+      await fit(model, Dataset.fromArrays(features, y, { features: 784, classes: 10 }), { epochs: 2, batchSize: 64, optimizer: new SGD({ lr: 0.1 }), seed: 1, runtime });
+      runtime.close();
+      return model.getParameters();
+    };
+    const skipped = await train(x), summed = await train(negativeZeros(x));
+    expect(skipped.some((v, i) => v !== new MLP({ layers: [784, 48, 10], seed: 5, weightStd: 0.1 }).getParameters()[i])).toBe(true);
+    expectSameBits(skipped, summed, "parameters after 2 epochs");
   });
 });
