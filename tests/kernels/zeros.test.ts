@@ -116,7 +116,7 @@ describe.each(builds)("zero skipping in the %s build", (_, make, available) => {
       checkBackward(rt, x, 256, I, O, `${pattern} 256×${I}→${O}`);
     }
     rt.close();
-  });
+  }, 60_000);
 
   it.skipIf(!available)("gives the dense bits when threads split the rows and the weight gradient's columns", async () => {
     const rt = await make();
