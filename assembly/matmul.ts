@@ -18,7 +18,8 @@ const FORWARD_SPARSE_MAX_64THS = 58;
 // 2 rows × 4 outputs at a time. A skipped chunk adds 0·w = ±0 to sums that start at +0, and under
 // round-to-nearest a sum that starts at +0 never becomes -0, so adding ±0 changes no bit: the same bits as the
 // dense blocks. The one exception is a non-finite weight (0·inf = NaN), which dense blocks spread to the output
-// and sparse ones skip; training stops on the first non-finite loss, before an update could make a weight so.
+// and sparse ones skip where it meets only zeros: it then shows up only where it meets a non-zero input (as a
+// non-finite loss, which training refuses).
 export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, biasPtr: usize, chunksPtr: usize,
                               B: i32, I: i32, O: i32): void {
   const row = <usize>I << 2, K = I >> 2, stride = <usize>O << 2;
@@ -174,8 +175,8 @@ const SPARSE_ROWS_MAX_64THS = 58;
 // strips, so threads never share a list). A sparse enough strip then sums only over its listed rows. A skipped
 // row adds dOut·0 = ±0 to sums that start at +0, and under round-to-nearest a sum that starts at +0 never becomes
 // -0, so adding ±0 changes no bit: sparse and dense give the same bits, in the same order over b. The one
-// exception is a non-finite dOut (0·inf = NaN): dense gives NaN where sparse skips it; training stops on a
-// non-finite loss before such a gradient is ever computed (the loss gradient is finite whenever the loss is).
+// exception is a non-finite dOut (0·inf = NaN), which dense sums spread and sparse ones skip; the loss gradient
+// is finite whenever the loss is, and training refuses a non-finite loss before its gradient is used.
 export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr: usize, inpPtr: usize, panelsPtr: usize,
                                     rowsPtr: usize, B: i32, I: i32, O: i32, i0: i32, i1: i32): void {
   const row = <usize>I << 2;
