@@ -32,7 +32,7 @@ const F32S = (n: number) => rule<number[]>(`an array of ${n} finite f32 numbers`
  * training and in predict. Pixels (Uint8) are scaled to [0, 1] first, and the normaliser fitted on those values.
  * @example
  * const normalizer = Normalizer.fit(train, { kind: "standard" });
- * const model = new MLP({ layers: [512, 100, 3], normalizer });
+ * const model = new MLP({ layers: [512, 100, 3], input: { normalizer } });
  */
 export class Normalizer {
   readonly kind: NormalizerKind;
@@ -123,6 +123,11 @@ export class Normalizer {
         features === 0 ? "one value per feature" : "a spread ≥ 0", features === 0 ? c.offset : c.spread[negative]);
     }
     return new Normalizer(kind, Float32Array.from(c.offset), Float32Array.from(c.spread));
+  }
+
+  /** @internal What each feature is divided by: its spread, or 1 where the spread is 0 (exporters write this). */
+  get divisor(): Float32Array {
+    return this.#divisor.slice();
   }
 
   /** The plain-data form a model file stores. */
