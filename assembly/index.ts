@@ -14,7 +14,7 @@ export function heapBase(): usize {
 }
 
 // Bumped whenever a kernel's signature or meaning changes; init() refuses a module with another value.
-export const ABI_VERSION: i32 = 6;
+export const ABI_VERSION: i32 = 7;
 
 // 1 in the SIMD builds, 0 in the scalar build, so a module handed to init() names its own backend.
 export const SIMD: i32 = ASC_FEATURE_SIMD ? 1 : 0;

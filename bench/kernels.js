@@ -42,8 +42,8 @@ function linearForward(I, O) {
   return {
     kernel: "linearForward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ inp: rng.f32(B * I, 0, 1), weight: rng.f32(O * I), bias: rng.f32(O) }),
-    outputs: { out: B * O },
-    call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, B, I, O),
+    outputs: { out: B * O, chunks: 2 * Math.ceil(B / 4) * (I >> 2) },
+    call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, p.chunks, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(I, x.inp, x.weight),
     gemm: { M: B, K: I, N: O, a: "inp", b: "weight", out: "out", transA: 0, transB: 1, bias: "bias" },
@@ -56,8 +56,8 @@ function linearBackward(I, O) {
     kernel: "linearBackward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ dOut: rng.f32(B * O, -1 / B, 1 / B), inp: rng.f32(B * I, 0, 1) }),
     // panels: the kernel's scratch (dOut regrouped by output pairs), written and checked like an output.
-    outputs: { dWeight: O * I, dBias: O, panels: B * O },
-    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, B, I, O),
+    outputs: { dWeight: O * I, dBias: O, panels: B * O, rows: 2 * B * (I >> 4) },
+    call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, p.rows, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
     gemm: { M: O, K: B, N: I, a: "dOut", b: "inp", out: "dWeight", transA: 1, transB: 0 },

@@ -21,9 +21,9 @@ export const BUILDS: readonly Build[] = ["default", "relaxed-simd"];
  * Each kernel's meaning is documented once, at its AssemblyScript source.
  */
 export interface KernelFunctions {
-  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void;
-  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, B: number, I: number, O: number): void;
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, B: number, I: number, O: number, i0: number, i1: number): void;
+  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, chunks: Ptr, B: number, I: number, O: number): void;
+  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, rows: Ptr, B: number, I: number, O: number): void;
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, rows: Ptr, B: number, I: number, O: number, i0: number, i1: number): void;
   packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void;
   matmul(out: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number): void;
   softmaxRows(out: Ptr, inp: Ptr, R: number, C: number): void;

@@ -38,7 +38,8 @@ export class JsKernels implements Kernels {
     }
   }
 
-  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, B: number, I: number, O: number): void {
+  // Sums every input: the chunks the wasm build skips (all-zero inputs) add nothing.
+  linearForward(out: Ptr, inp: Ptr, weight: Ptr, bias: Ptr, _chunks: Ptr, B: number, I: number, O: number): void {
     this.views();
     const m = this.f32v, x = inp >>> 2, w = weight >>> 2, bs = bias >>> 2, y = out >>> 2;
     for (let b = 0; b < B; b++) {
@@ -50,9 +51,9 @@ export class JsKernels implements Kernels {
     }
   }
 
-  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, B: number, I: number, O: number): void {
+  linearBackward(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, panels: Ptr, rows: Ptr, B: number, I: number, O: number): void {
     this.packOutputPairs(panels, dOut, B, O);
-    this.linearBackwardRange(dWeight, dBias, dOut, inp, panels, B, I, O, 0, I);
+    this.linearBackwardRange(dWeight, dBias, dOut, inp, panels, rows, B, I, O, 0, I);
   }
 
   packOutputPairs(panels: Ptr, dOut: Ptr, B: number, O: number): void {
@@ -66,8 +67,9 @@ export class JsKernels implements Kernels {
     }
   }
 
-  // Reads dOut itself: the panels only change where the wasm build reads the same values from.
-  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, _panels: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
+  // Reads dOut itself and sums every row: the panels only change where the wasm build reads the same values from,
+  // and the rows it skips (all-zero inputs) add nothing.
+  linearBackwardRange(dWeight: Ptr, dBias: Ptr, dOut: Ptr, inp: Ptr, _panels: Ptr, _rows: Ptr, B: number, I: number, O: number, i0: number, i1: number): void {
     this.views();
     const m = this.f32v, g = dOut >>> 2, x = inp >>> 2, dw = dWeight >>> 2, db = dBias >>> 2;
     for (let o = 0; o < O; o++) {

@@ -30,11 +30,14 @@ export interface ForwardModel {
   readonly input: { readonly normalizer?: Normalizer };
 }
 
-/** acts[l+1] = relu(acts[l] · Wₗᵀ + bₗ), no ReLU after the last layer (its output is the logits). */
-export function forward(k: Kernels, layout: readonly LayerLayout[], params: Ptr, acts: readonly Ptr[], B: number): void {
+/**
+ * acts[l+1] = relu(acts[l] · Wₗᵀ + bₗ), no ReLU after the last layer (its output is the logits). `chunks` is
+ * linearForward's scratch, forwardChunks(B, widest input) i32.
+ */
+export function forward(k: Kernels, layout: readonly LayerLayout[], params: Ptr, acts: readonly Ptr[], chunks: Ptr, B: number): void {
   const last = layout.length - 1;
   layout.forEach(({ inputs, outputs, weight, bias }, l) => {
-    k.linearForward(acts[l + 1]!, acts[l]!, params + weight * 4, params + bias * 4, B, inputs, outputs);
+    k.linearForward(acts[l + 1]!, acts[l]!, params + weight * 4, params + bias * 4, chunks, B, inputs, outputs);
     if (l < last) k.reluForward(acts[l + 1]!, acts[l + 1]!, B * outputs);
   });
 }
@@ -46,10 +49,17 @@ export interface Staging {
   readonly rows: number;
 }
 
+/** The i32 scratch linearForward takes for its lists of non-zero input chunks (see assembly/matmul.ts). */
+export function forwardChunks(B: number, I: number): number {
+  return 2 * Math.ceil(B / 4) * (I >> 2);
+}
+
 /** Activations for batches of up to `rows` rows (acts[0] the input, the last the logits), and their staging. */
 export interface ForwardRoom {
   readonly rows: number;
   readonly acts: readonly Ptr[];
+  /** linearForward's lists of chunks, for the widest layer input. */
+  readonly chunks: Ptr;
   readonly stage: Staging;
 }
 
@@ -57,6 +67,7 @@ export function forwardRoom(scope: Scope, layers: readonly number[], rows: numbe
   return {
     rows,
     acts: layers.map((width) => scope.f32(rows * width)),
+    chunks: scope.i32(forwardChunks(rows, Math.max(...layers.slice(0, -1)))),
     stage: { raw: scope.alloc(rows * layers[0]! * 4), identity: scope.i32(rows, Int32Array.from({ length: rows }, (_, i) => i)), rows },
   };
 }
@@ -122,7 +133,7 @@ export class Inference {
 
   /** Runs the layers over the `rows` input rows already written to `input`. */
   forward(rows: number): void {
-    forward(this.#space.kernels, this.#model.layout, this.#params, this.#room!.acts, rows);
+    forward(this.#space.kernels, this.#model.layout, this.#params, this.#room!.acts, this.#room!.chunks, rows);
   }
 
   /** Class probabilities of every row of `x`, `batch` rows at a time. */

@@ -4,7 +4,7 @@ import { WasmError } from "../errors.js";
 import { importNodeBuiltin } from "./platform.js";
 
 /** @internal The kernel ABI this package's TypeScript expects; the wasm exports the same number. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** Where a wasm build comes from: a compiled module, a URL (string or URL), a fetch Response, or its bytes. */
 export type WasmSource = WebAssembly.Module | URL | string | Response | BufferSource;

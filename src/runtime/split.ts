@@ -45,16 +45,19 @@ export const MIN_PIECE = 1 << 17;
 
 const POLICIES: { [K in Name]?: Policy<K> } = {
   linearForward: {
-    units: (out, inp, w, b, B) => B, cost: (out, inp, w, b, B, I, O) => I * O, align: 4,
-    part: ([out, inp, w, b, , I, O], r0, r1) => [out + r0 * O * 4, inp + r0 * I * 4, w, b, r1 - r0, I, O],
+    units: (out, inp, w, b, chunks, B) => B, cost: (out, inp, w, b, chunks, B, I, O) => I * O, align: 4,
+    // Each block of 4 rows has its own 2 lists of ⌊I/4⌋ chunks (assembly/matmul.ts).
+    part: ([out, inp, w, b, chunks, , I, O], r0, r1) =>
+      [out + r0 * O * 4, inp + r0 * I * 4, w, b, chunks + (r0 >> 1) * (I >> 2) * 4, r1 - r0, I, O],
   },
   // Split by input columns, not outputs: each thread then reads only its columns of x, and a layer with few
   // outputs (softmax regression's 10) still splits evenly. Every thread reads all of dOut's panels, so they are
   // packed on the calling thread first.
   linearBackward: {
-    units: (dW, db, g, x, panels, B, I) => I, cost: (dW, db, g, x, panels, B, I, O) => B * O, align: 16, runs: "linearBackwardRange",
+    units: (dW, db, g, x, panels, rows, B, I) => I, cost: (dW, db, g, x, panels, rows, B, I, O) => B * O, align: 16,
+    runs: "linearBackwardRange",
     part: (a, i0, i1) => [...a, i0, i1],
-    before: (base, dW, db, g, x, panels, B, I, O) => base.packOutputPairs(panels, g, B, O),
+    before: (base, dW, db, g, x, panels, rows, B, I, O) => base.packOutputPairs(panels, g, B, O),
   },
   matmul: {
     units: (out, a, b, M) => M, cost: (out, a, b, M, K, N) => K * N, align: 4,

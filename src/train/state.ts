@@ -99,7 +99,7 @@ export class TrainerState {
   step(rows: number, withTargets: boolean, weighted: boolean, lr: number, epoch: number, batch: number): { loss: number; correct: number } {
     const k = this.#space.kernels, layout = this.#model.layout, C = this.#model.classes, b = this.#batch!;
     const logits = b.acts[b.acts.length - 1]!;
-    forward(k, layout, this.#params, b.acts, rows);
+    forward(k, layout, this.#params, b.acts, b.chunks, rows);
     const correct = k.countCorrect(logits, b.labels, rows, C);
     const loss = this.#loss.forwardBackward(k, b.deltas[b.deltas.length - 1]!, logits, b.labels, withTargets ? b.targets : 0, rows, C,
       weighted ? b.weights : 0);

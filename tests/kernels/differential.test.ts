@@ -58,7 +58,8 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
     const [a, b] = both(rt, {
       out: { data: new Float32Array(B * O), role: "out" }, x: { data: randomF32(B * I, s), role: "in" },
       w: { data: randomF32(O * I, s + 1), role: "in" }, bias: { data: randomF32(O, s + 2), role: "in" },
-    }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.bias!, B, I, O), label);
+      chunks: { data: new Int32Array(2 * Math.ceil(B / 4) * (I >> 2)), role: "out" },
+    }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.bias!, p.chunks!, B, I, O), label);
     expectClose(a.out.out!, b.out.out!, { ...dotTolerance(I + 1), label });
   }
 
@@ -67,8 +68,8 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
     const [a, b] = both(rt, {
       dW: { data: new Float32Array(O * I), role: "out" }, db: { data: new Float32Array(O), role: "out" },
       g: { data: randomF32(B * O, s), role: "in" }, x: { data: randomF32(B * I, s + 1), role: "in" },
-      panels: { data: new Float32Array(B * O), role: "out" },
-    }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O), label);
+      panels: { data: new Float32Array(B * O), role: "out" }, rows: { data: new Int32Array(2 * B * (I >> 4)), role: "out" },
+    }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, B, I, O), label);
     expectClose(a.out.dW!, b.out.dW!, { ...dotTolerance(B), label: `${label} dW` });
     expectClose(a.out.db!, b.out.db!, { ...dotTolerance(B), label: `${label} db` });
   }
@@ -121,19 +122,19 @@ describe.each(["wasm-simd", "wasm"] as const satisfies readonly Backend[])("the 
         const bufs = (s: number): Record<string, Buf> => ({
           dW: { data: new Float32Array(O * I), role: "out" }, db: { data: new Float32Array(O), role: "out" },
           g: { data: randomF32(B * O, s), role: "in" }, x: { data: randomF32(B * I, s + 1), role: "in" },
-          panels: { data: new Float32Array(B * O), role: "out" },
+          panels: { data: new Float32Array(B * O), role: "out" }, rows: { data: new Int32Array(2 * B * (I >> 4)), role: "out" },
         });
         for (const r of [rt, js]) {
-          const whole = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O));
+          const whole = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, B, I, O));
           const pieces = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => {
             k.packOutputPairs(p.panels!, p.g!, B, O);
-            for (let c = 1; c < bounds.length; c++) k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O, bounds[c - 1]!, bounds[c]!);
+            for (let c = 1; c < bounds.length; c++) k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, B, I, O, bounds[c - 1]!, bounds[c]!);
           });
           expectClose(pieces.out.dW!, whole.out.dW!, { ...EXACT, label: `${r.backend} dW` });
           expectClose(pieces.out.db!, whole.out.db!, { ...EXACT, label: `${r.backend} db` });
           const tail = runKernel(r, bufs(seed(9, B, I, O)), (k, p) => {
             k.packOutputPairs(p.panels!, p.g!, B, O);
-            k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, p.panels!, B, I, O, bounds[1]!, I);
+            k.linearBackwardRange(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, B, I, O, bounds[1]!, I);
           });
           expect(tail.out.db!.some((v, o) => v === whole.out.db![o]), `${r.backend}: a range from ${bounds[1]} wrote dBias`).toBe(false);
         }

@@ -361,15 +361,16 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
     it("computes x · Wᵀ + b", () => {
       const r = runKernel(rt, {
         out: { data: new Float32Array(4), role: "out" }, x: { data: x, role: "in" }, w: { data: W, role: "in" }, b: { data: bias, role: "in" },
-      }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.b!, 2, 3, 2));
+        chunks: { data: new Int32Array(0), role: "out" },
+      }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.b!, p.chunks!, 2, 3, 2));
       expectClose(r.out.out!, [10 - 2, -1 + 3, 10 - 2, -1 + 7.5], EXACT);
     });
 
     it("computes dW = dOutᵀ · x and db = column sums of dOut", () => {
       const r = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
-        g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" }, panels: { data: new Float32Array(4), role: "out" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, 2, 3, 2));
+        g: { data: f32(1, 2, 3, 4), role: "in" }, x: { data: x, role: "in" }, panels: { data: new Float32Array(4), role: "out" }, rows: { data: new Int32Array(0), role: "out" },
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, 2, 3, 2));
       expectClose(r.out.dW!, [1 + 12, 2 + 15, 3 + 18, 2 + 16, 4 + 20, 6 + 24], EXACT);
       expectClose(r.out.db!, [4, 6], EXACT);
     });
@@ -391,12 +392,13 @@ describe.each(BACKENDS)("golden values on the %s backend", (backend) => {
     it("overwrites outputs with the bias alone when there are no inputs (I = 0), and zeroes dW/db when B = 0", () => {
       const fwd = runKernel(rt, {
         out: { data: new Float32Array(6), role: "out" }, x: { data: f32(), role: "in" }, w: { data: f32(), role: "in" }, b: { data: f32(1, 2, 3), role: "in" },
-      }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.b!, 2, 0, 3));
+        chunks: { data: new Int32Array(0), role: "out" },
+      }, (k, p) => k.linearForward(p.out!, p.x!, p.w!, p.b!, p.chunks!, 2, 0, 3));
       expectClose(fwd.out.out!, [1, 2, 3, 1, 2, 3], EXACT);
       const bwd = runKernel(rt, {
         dW: { data: new Float32Array(6), role: "out" }, db: { data: new Float32Array(2), role: "out" },
-        g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" }, panels: { data: f32(), role: "out" },
-      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, 0, 3, 2));
+        g: { data: f32(), role: "in" }, x: { data: f32(), role: "in" }, panels: { data: f32(), role: "out" }, rows: { data: new Int32Array(0), role: "out" },
+      }, (k, p) => k.linearBackward(p.dW!, p.db!, p.g!, p.x!, p.panels!, p.rows!, 0, 3, 2));
       expectClose(bwd.out.dW!, [0, 0, 0, 0, 0, 0], EXACT);
       expectClose(bwd.out.db!, [0, 0], EXACT);
     });

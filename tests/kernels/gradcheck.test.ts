@@ -63,11 +63,12 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
         x: { data: x, role: "in" }, W: { data: W, role: "in" }, b: { data: b, role: "in" }, y: { data: labels, role: "in" },
         z: { data: new Float32Array(B * O), role: "out" }, dW: { data: new Float32Array(O * I), role: "out" },
         db: { data: new Float32Array(O), role: "out" }, dX: { data: new Float32Array(B * I), role: "out" },
-        panels: { data: new Float32Array(B * O), role: "out" },
+        panels: { data: new Float32Array(B * O), role: "out" }, rows: { data: new Int32Array(2 * B * (I >> 4)), role: "out" },
+        chunks: { data: new Int32Array(2 * Math.ceil(B / 4) * (I >> 2)), role: "out" },
       }, (k: Kernels, p) => {
-        k.linearForward(p.z!, p.x!, p.W!, p.b!, B, I, O);
+        k.linearForward(p.z!, p.x!, p.W!, p.b!, p.chunks!, B, I, O);
         const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, 0, B, O, eps);
-        k.linearBackward(p.dW!, p.db!, p.z!, p.x!, p.panels!, B, I, O);
+        k.linearBackward(p.dW!, p.db!, p.z!, p.x!, p.panels!, p.rows!, B, I, O);
         k.matmul(p.dX!, p.z!, p.W!, B, O, I);
         return loss;
       }).out as Record<string, Float32Array>;
@@ -154,16 +155,17 @@ describe.each(["wasm-simd", "wasm", "js"] as const satisfies readonly Backend[])
       dh: { data: new Float32Array(B * Hd), role: "out" }, dx: { data: new Float32Array(B * I), role: "out" },
       dW1: { data: new Float32Array(Hd * I), role: "out" }, db1: { data: new Float32Array(Hd), role: "out" },
       dW2: { data: new Float32Array(O * Hd), role: "out" }, db2: { data: new Float32Array(O), role: "out" },
-      panels: { data: new Float32Array(B * Math.max(Hd, O)), role: "out" },
+      panels: { data: new Float32Array(B * Math.max(Hd, O)), role: "out" }, rows: { data: new Int32Array(2 * B * (Math.max(I, Hd) >> 4)), role: "out" },
+      chunks: { data: new Int32Array(2 * Math.ceil(B / 4) * (Math.max(I, Hd) >> 2)), role: "out" },
     }, (k, p) => {
-      k.linearForward(p.h!, p.x!, p.W1!, p.b1!, B, I, Hd);
+      k.linearForward(p.h!, p.x!, p.W1!, p.b1!, p.chunks!, B, I, Hd);
       k.reluForward(p.h!, p.h!, B * Hd);
-      k.linearForward(p.z!, p.h!, p.W2!, p.b2!, B, Hd, O);
+      k.linearForward(p.z!, p.h!, p.W2!, p.b2!, p.chunks!, B, Hd, O);
       const loss = k.softmaxCrossEntropyForwardBackward(p.z!, p.z!, p.y!, 0, B, O, 0);
-      k.linearBackward(p.dW2!, p.db2!, p.z!, p.h!, p.panels!, B, Hd, O);
+      k.linearBackward(p.dW2!, p.db2!, p.z!, p.h!, p.panels!, p.rows!, B, Hd, O);
       k.matmul(p.dh!, p.z!, p.W2!, B, O, Hd);
       k.reluBackward(p.dh!, p.dh!, p.h!, B * Hd);
-      k.linearBackward(p.dW1!, p.db1!, p.dh!, p.x!, p.panels!, B, I, Hd);
+      k.linearBackward(p.dW1!, p.db1!, p.dh!, p.x!, p.panels!, p.rows!, B, I, Hd);
       k.matmul(p.dx!, p.dh!, p.W1!, B, Hd, I);
       return loss;
     });

@@ -64,10 +64,10 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
     try {
       const params = scope.f32(model.size, model.getParameters());
       const grads = scope.f32(model.size);
-      const { acts } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
+      const { acts, chunks } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
       rt.arena.writeF32(acts[0]!, x);
       const y = scope.i32(B, labels);
-      forward(k, model.layout, params, acts, B);
+      forward(k, model.layout, params, acts, chunks, B);
       const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, 0, B, model.classes, eps);
       backward(k, model.layout, params, grads, acts, gradients, B);
       return { loss, grads: rt.arena.readF32(grads, model.size) };
@@ -121,9 +121,9 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
     try {
       const params = scope.f32(model.size, model.getParameters());
       const grads = scope.f32(model.size, new Float32Array(model.size).fill(123));
-      const { acts } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
+      const { acts, chunks } = forwardRoom(scope, model.layers, B), gradients = gradientRoom(scope, model.layers, B), { deltas } = gradients;
       rt.arena.writeF32(acts[0]!, x);
-      forward(k, model.layout, params, acts, B);
+      forward(k, model.layout, params, acts, chunks, B);
       k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), 0, B, model.classes, 0);
       backward(k, model.layout, params, grads, acts, gradients, B);
       expect(Array.from(rt.arena.readF32(grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
