@@ -130,7 +130,8 @@ export class Predictor {
   #infer(input: ArrayInputs, what: "proba" | "class"): Float32Array | Int32Array {
     const space = this.#space();
     const x = toInputRows(input, this.inputs, this.input.pixels);
-    const inference = new Inference(space, this, this.#parameters);
+    // A Predictor's parameters never change: the memory copies them in once (version 0).
+    const inference = new Inference(space, this, space.arena.resident(this, 0, () => this.#parameters));
     try {
       return what === "proba" ? inference.probabilities(x, PREDICT_ROWS) : inference.classes(x, PREDICT_ROWS);
     } finally {

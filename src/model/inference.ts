@@ -82,26 +82,24 @@ export function normalizeRows(arena: Arena, into: Ptr, rows: number, width: numb
 }
 
 /**
- * A model's forward pass on one runtime: its parameters (a copy, or a block someone else owns in the same
- * memory), activations for one batch and an output of rows × classes. Batches grow the room when they need more
- * rows; `close()` frees it all.
+ * A model's forward pass on one runtime: its parameters (a block in the same memory that someone else owns: a
+ * Trainer, or the memory itself, which keeps a model's parameters between predictions), activations for one batch
+ * and an output of rows × classes. Batches grow the room when they need more rows; `close()` frees it all.
  */
 export class Inference {
   readonly #space: KernelSpace;
   readonly #model: ForwardModel;
-  readonly #own: Scope;
   readonly #params: Ptr;
   #scope: Scope;
   #room: ForwardRoom | undefined;
   #output: Ptr = 0;
 
-  /** `params`: values to copy in, or the offset of a live parameter block (a Trainer's) to read in place. */
-  constructor(space: KernelSpace, model: ForwardModel, params: Float32Array | Ptr) {
+  /** `params`: the offset of the model's parameter block, read in place. */
+  constructor(space: KernelSpace, model: ForwardModel, params: Ptr) {
     this.#space = space;
     this.#model = model;
-    this.#own = new Scope(space.arena);
     this.#scope = new Scope(space.arena);
-    this.#params = typeof params === "number" ? params : this.#own.f32(model.size, params);
+    this.#params = params;
   }
 
   /** Makes room for batches of `rows` rows; a larger room replaces a smaller one (offsets change, views are re-derived). */
@@ -147,7 +145,6 @@ export class Inference {
 
   close(): void {
     this.#scope.close();
-    this.#own.close();
     this.#room = undefined;
   }
 

@@ -6,6 +6,8 @@ import { WasmError } from "../errors.js";
 const ALIGN = 64;
 /** wasm32 addresses 4 GiB: 65 536 pages of 64 KiB. */
 const MAX_PAGES = 65536;
+/** Models whose parameters a memory keeps between predictions; the least recently used beyond these is freed. */
+export const RESIDENT_MODELS = 4;
 
 /**
  * The one allocator over a runtime's kernel memory. Blocks are few and long-lived (a Trainer's parameters and
@@ -19,6 +21,8 @@ export class Arena {
   private readonly holes: { start: number; end: number }[] = [];
   private top: number;
   private used = 0;
+  /** Resident blocks by owner, least recently used first. */
+  private readonly residents = new Map<object, { ptr: Ptr; bytes: number; version: number }>();
 
   constructor(readonly memory: Heap, base: number) {
     this.top = alignUp(base);
@@ -71,6 +75,28 @@ export class Arena {
     if (i > 0 && holes[i - 1]!.end === holes[i]!.start) { holes[i - 1]!.end = holes[i]!.end; holes.splice(i, 1); }
     const last = this.holes[this.holes.length - 1];
     if (last && last.end === this.top) { this.top = last.start; this.holes.pop(); }
+  }
+
+  /**
+   * A block of `values()` (f32, always as many) kept for `owner` (a model) between calls, so a prediction does not
+   * copy the parameters in each time: `values()` is copied in only when `version` differs from the last call's
+   * (NaN: always). The blocks of the RESIDENT_MODELS owners used last stay; an older one is freed.
+   */
+  resident(owner: object, version: number, values: () => Float32Array): Ptr {
+    let block = this.residents.get(owner);
+    if (block?.version !== version) {
+      const v = values();
+      block = { ptr: block?.ptr ?? this.alloc(v.length * 4), bytes: v.length * 4, version };
+      this.writeF32(block.ptr, v);
+    }
+    this.residents.delete(owner);
+    this.residents.set(owner, block);
+    for (const [old, { ptr, bytes }] of this.residents) {
+      if (this.residents.size <= RESIDENT_MODELS) break;
+      this.residents.delete(old);
+      this.free(ptr, bytes);
+    }
+    return block.ptr;
   }
 
   get f32(): Float32Array { return new Float32Array(this.memory.buffer); }

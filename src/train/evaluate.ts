@@ -33,10 +33,10 @@ export interface EvaluateOptions {
 }
 
 /**
- * @internal The mean loss and accuracy of the parameters `params` (values, or a live block in `space`) on `data`,
+ * @internal The mean loss and accuracy of the parameters at `params` in `space`'s memory on `data`,
  * fed by `feed`, `batchSize` rows per forward pass.
  */
-export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Float32Array | Ptr, feed: Feed, data: Dataset,
+export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Ptr, feed: Feed, data: Dataset,
                            loss: Loss, batchSize: number): Evaluation {
   // The plain mean, whatever the weights: evaluation reports how the model does on the data as it is.
   const { withTargets } = feed.prepare(data, { shuffle: false, seed: 0, epoch: 0 });
@@ -81,7 +81,7 @@ export function evaluate(model: DenseNetwork, data: Dataset, options?: EvaluateO
   checkDataset("data", data);
   const feed = new Feed(runtime, model, loss, 0);
   try {
-    return evaluateOn(runtime, model, model.getParameters(), feed, data, loss, batchSize);
+    return evaluateOn(runtime, model, model.parametersIn(runtime.arena), feed, data, loss, batchSize);
   } finally {
     feed.close();
   }

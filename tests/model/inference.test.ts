@@ -40,44 +40,54 @@ describe("the inference path", () => {
   const model = new MLP({ layers: [12, 20, 5], seed: 2, weightStd: 0.5 });
   const x = randomF32(37 * 12, 5, -1, 1);
 
+  // A parameter block of the model's values in kernel memory, freed by `close`, as a Trainer holds one.
+  const block = () => {
+    const scope = new Scope(runtime.arena);
+    return { params: scope.f32(model.size, model.getParameters()), close: () => scope.close() };
+  };
+
   it("gives the same bits batched 1, 7 or 64 rows at a time, as predictProba does", () => {
+    const { params, close } = block();
     const run = (batch: number) => {
-      const inference = new Inference(runtime, model, model.getParameters());
+      const inference = new Inference(runtime, model, params);
       try {
         return inference.probabilities(x, batch);
       } finally {
         inference.close();
       }
     };
-    const whole = run(64);
-    expect(run(7)).toEqual(whole);
-    expect(run(1)).toEqual(whole);
-    expect(model.predictProba(x, { runtime })).toEqual(whole);
+    try {
+      const whole = run(64);
+      expect(run(7)).toEqual(whole);
+      expect(run(1)).toEqual(whole);
+      expect(model.predictProba(x, { runtime })).toEqual(whole);
+    } finally {
+      close();
+    }
   });
 
-  it("reads a parameter block in kernel memory in place, to the same bits as a copy", () => {
-    const scope = new Scope(runtime.arena);
-    const params = scope.f32(model.size, model.getParameters());
-    const inPlace = new Inference(runtime, model, params), copied = new Inference(runtime, model, model.getParameters());
+  it("reads a parameter block in kernel memory in place, to the same classes as predict", () => {
+    const { params, close } = block();
+    const inPlace = new Inference(runtime, model, params);
     try {
-      expect(inPlace.classes(x, 16)).toEqual(copied.classes(x, 16));
       expect(inPlace.classes(x, 16)).toEqual(model.predict(x, { runtime }));
     } finally {
       inPlace.close();
-      copied.close();
-      scope.close();
+      close();
     }
   });
 
   it("grows its room for a larger batch and gives every byte back at close", () => {
+    const { params, close } = block();
     const idle = runtime.bytesInUse;
-    const inference = new Inference(runtime, model, model.getParameters());
+    const inference = new Inference(runtime, model, params);
     inference.reserve(2);
     const small = runtime.bytesInUse;
     const p = inference.probabilities(x, 37);
     expect(runtime.bytesInUse).toBeGreaterThan(small);
     inference.close();
     expect(runtime.bytesInUse).toBe(idle);
+    close();
     expect(p).toEqual(model.predictProba(x, { runtime }));
   });
 });
