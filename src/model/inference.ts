@@ -54,11 +54,10 @@ export interface ForwardRoom {
 }
 
 export function forwardRoom(scope: Scope, layers: readonly number[], rows: number): ForwardRoom {
-  return {
-    rows,
-    acts: layers.map((width) => scope.f32(rows * width)),
-    stage: { raw: scope.alloc(rows * layers[0]! * 4), identity: scope.i32(rows, Int32Array.from({ length: rows }, (_, i) => i)), rows },
-  };
+  const ptrs = scope.carve([...layers.map((width) => rows * width * 4), rows * layers[0]!, rows * 4]);
+  const identity = ptrs.pop()!, raw = ptrs.pop()!, order = new Int32Array(scope.arena.memory.buffer, identity, rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return { rows, acts: ptrs, stage: { raw, identity, rows } };
 }
 
 /**

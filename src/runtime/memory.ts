@@ -21,8 +21,9 @@ export class Arena {
   private readonly holes: { start: number; end: number }[] = [];
   private top: number;
   private used = 0;
-  /** Resident blocks by owner, least recently used first. */
-  private readonly residents = new Map<object, { ptr: Ptr; bytes: number; version: number }>();
+  /** Resident blocks by owner; `used` orders them by their last use. */
+  private readonly residents = new Map<object, { ptr: Ptr; bytes: number; version: number; used: number }>();
+  private uses = 0;
 
   constructor(readonly memory: Heap, base: number) {
     this.top = alignUp(base);
@@ -86,17 +87,24 @@ export class Arena {
     let block = this.residents.get(owner);
     if (block?.version !== version) {
       const v = values();
-      block = { ptr: block?.ptr ?? this.alloc(v.length * 4), bytes: v.length * 4, version };
+      if (!block) {
+        this.evictResident();
+        block = { ptr: this.alloc(v.length * 4), bytes: v.length * 4, version, used: 0 };
+        this.residents.set(owner, block);
+      }
+      block.version = version;
       this.writeF32(block.ptr, v);
     }
-    this.residents.delete(owner);
-    this.residents.set(owner, block);
-    for (const [old, { ptr, bytes }] of this.residents) {
-      if (this.residents.size <= RESIDENT_MODELS) break;
-      this.residents.delete(old);
-      this.free(ptr, bytes);
-    }
+    block.used = ++this.uses;
     return block.ptr;
+  }
+
+  private evictResident(): void {
+    if (this.residents.size < RESIDENT_MODELS) return;
+    let oldest: [object, { ptr: Ptr; bytes: number; used: number }] | undefined;
+    for (const entry of this.residents) if (!oldest || entry[1].used < oldest[1].used) oldest = entry;
+    this.residents.delete(oldest![0]);
+    this.free(oldest![1].ptr, oldest![1].bytes);
   }
 
   get f32(): Float32Array { return new Float32Array(this.memory.buffer); }
@@ -116,12 +124,18 @@ export class Arena {
 /** Blocks freed together: a predict call, a public kernel call, a Trainer. */
 export class Scope {
   private readonly blocks: [Ptr, number][] = [];
-  constructor(private readonly arena: Arena) {}
+  constructor(readonly arena: Arena) {}
 
   alloc(bytes: number): Ptr {
     const ptr = this.arena.alloc(bytes);
     this.blocks.push([ptr, bytes]);
     return ptr;
+  }
+
+  /** Blocks of `sizes` bytes, aligned as `alloc` aligns each, carved from one allocation (a prediction's room takes one). */
+  carve(sizes: readonly number[]): Ptr[] {
+    let at = this.alloc(sizes.reduce((n, size) => n + alignUp(size), 0));
+    return sizes.map((size) => (at += alignUp(size)) - alignUp(size));
   }
 
   /** Allocates room for `length` f32 values and, when given, copies `values` in. */
