@@ -4,7 +4,7 @@
 import { OptionError } from "../errors.js";
 import { Normalizer } from "../data/normalizer.js";
 import type { NormalizerConfig } from "../data/normalizer.js";
-import { checkKeys, checkOr, rule, RULES } from "../validate.js";
+import { BOOLEAN, checkKeys, checkOr, rule } from "../validate.js";
 
 /** The largest user metadata a model keeps: 64 KiB of JSON text (UTF-8), so a model file's header stays small. */
 export const MAX_METADATA_BYTES = 65536;
@@ -103,7 +103,7 @@ export function checkMeaning(options: MeaningOptions, features: number, classes:
     `Give one name per class (${classes}), in class order.`);
   const labels = given && Object.freeze([...given]);
   const input = checkKeys("input", options.input, ["pixels", "imageShape", "normalizer"]);
-  const pixels = checkOr("input.pixels", input.pixels, RULES.boolean, undefined);
+  const pixels = checkOr("input.pixels", input.pixels, BOOLEAN, undefined);
   const imageShape = checkOr("input.imageShape", input.imageShape, imageShapeRule(features), undefined);
   const normalizer = input.normalizer === undefined ? undefined
     : input.normalizer instanceof Normalizer ? input.normalizer : Normalizer.from(input.normalizer);
