@@ -4,7 +4,7 @@ import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../util/random.js";
 import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
-import { Inference, PREDICT_ROWS } from "./inference.js";
+import { PREDICT_ROWS, inferRows } from "./inference.js";
 import type { Ptr } from "../kernels/contract.js";
 import type { Arena } from "../runtime/memory.js";
 import { topKOf } from "./top-k.js";
@@ -211,12 +211,7 @@ export abstract class DenseNetwork {
   #infer(input: Inputs, what: "proba" | "class", options: PredictOptions | undefined): Float32Array | Int32Array {
     const rt = runtimeOf(checkKeys("predict", options, ["runtime"]).runtime);
     const x = rowsOf(input, this);
-    const inference = new Inference(rt, this, this.parametersIn(rt.arena));
-    try {
-      return what === "proba" ? inference.probabilities(x, PREDICT_ROWS) : inference.classes(x, PREDICT_ROWS);
-    } finally {
-      inference.close();
-    }
+    return inferRows(rt, this, this.parametersIn(rt.arena), x, PREDICT_ROWS, what);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Ptr } from "../kernels/contract.js";
 import { Scope } from "../runtime/memory.js";
 import type { Dataset } from "../data/dataset.js";
 import { batchRanges } from "../data/batches.js";
-import { Inference } from "../model/inference.js";
+import { forward, forwardRoom } from "../model/inference.js";
 import type { KernelSpace } from "../model/inference.js";
 import { MODEL } from "../model/network.js";
 import type { DenseNetwork } from "../model/network.js";
@@ -41,22 +41,21 @@ export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Ptr,
   // The plain mean, whatever the weights: evaluation reports how the model does on the data as it is.
   const { withTargets } = feed.prepare(data, { shuffle: false, seed: 0, epoch: 0 });
   const k = space.kernels, C = model.classes, B = Math.min(batchSize, data.length);
-  const inference = new Inference(space, model, params), scope = new Scope(space.arena);
+  const scope = new Scope(space.arena);
   try {
-    inference.reserve(B);
-    const slots = { input: inference.input, stage: inference.stage, labels: scope.i32(B), targets: withTargets ? scope.f32(B * C) : 0, weights: 0 };
+    const room = forwardRoom(scope, model.layers, B), logits = room.acts[room.acts.length - 1]!, scratch = scope.f32(B * C);
+    const slots = { input: room.acts[0]!, stage: room.stage, labels: scope.i32(B), targets: withTargets ? scope.f32(B * C) : 0, weights: 0 };
     let lossSum = 0, correct = 0;
     for (const [start, end] of batchRanges(data.length, batchSize)) {
       const rows = feed.load(data, start, end, slots);
-      inference.forward(rows);
-      correct += k.countCorrect(inference.logits, slots.labels, rows, C);
-      // The loss kernels write their gradient too: into the output scratch, which nothing reads.
-      lossSum += loss.forwardBackward(k, inference.output, inference.logits, slots.labels, slots.targets, rows, C) * rows;
+      forward(k, model.layout, params, room.acts, rows);
+      correct += k.countCorrect(logits, slots.labels, rows, C);
+      // The loss kernels write their gradient too: into the scratch, which nothing reads.
+      lossSum += loss.forwardBackward(k, scratch, logits, slots.labels, slots.targets, rows, C) * rows;
     }
     return { n: data.length, loss: lossSum / data.length, accuracy: correct / data.length };
   } finally {
     scope.close();
-    inference.close();
   }
 }
 

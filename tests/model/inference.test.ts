@@ -7,7 +7,7 @@ import { createRuntime } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
-import { Inference } from "../../src/model/inference.js";
+import { inferRows } from "../../src/model/inference.js";
 import { randomF32 } from "../../bench/shared/random.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
@@ -48,18 +48,10 @@ describe("the inference path", () => {
 
   it("gives the same bits batched 1, 7 or 64 rows at a time, as predictProba does", () => {
     const { params, close } = block();
-    const run = (batch: number) => {
-      const inference = new Inference(runtime, model, params);
-      try {
-        return inference.probabilities(x, batch);
-      } finally {
-        inference.close();
-      }
-    };
     try {
-      const whole = run(64);
-      expect(run(7)).toEqual(whole);
-      expect(run(1)).toEqual(whole);
+      const whole = inferRows(runtime, model, params, x, 64, "proba");
+      expect(inferRows(runtime, model, params, x, 7, "proba")).toEqual(whole);
+      expect(inferRows(runtime, model, params, x, 1, "proba")).toEqual(whole);
       expect(model.predictProba(x, { runtime })).toEqual(whole);
     } finally {
       close();
@@ -68,26 +60,28 @@ describe("the inference path", () => {
 
   it("reads a parameter block in kernel memory in place, to the same classes as predict", () => {
     const { params, close } = block();
-    const inPlace = new Inference(runtime, model, params);
     try {
-      expect(inPlace.classes(x, 16)).toEqual(model.predict(x, { runtime }));
+      expect(inferRows(runtime, model, params, x, 16, "class")).toEqual(model.predict(x, { runtime }));
     } finally {
-      inPlace.close();
       close();
     }
   });
 
-  it("grows its room for a larger batch and gives every byte back at close", () => {
+  it("takes room for one batch while it runs and gives every byte back", () => {
     const { params, close } = block();
     const idle = runtime.bytesInUse;
-    const inference = new Inference(runtime, model, params);
-    inference.reserve(2);
-    const small = runtime.bytesInUse;
-    const p = inference.probabilities(x, 37);
-    expect(runtime.bytesInUse).toBeGreaterThan(small);
-    inference.close();
-    expect(runtime.bytesInUse).toBe(idle);
-    close();
-    expect(p).toEqual(model.predictProba(x, { runtime }));
+    let peak = 0;
+    const softmaxRows = runtime.kernels.softmaxRows;
+    runtime.kernels.softmaxRows = (...args) => { peak = Math.max(peak, runtime.bytesInUse); return softmaxRows(...args); };
+    try {
+      const p = inferRows(runtime, model, params, x, 37, "proba");
+      // 37 rows of every layer's activations, at least.
+      expect(peak - idle).toBeGreaterThanOrEqual(37 * (12 + 20 + 5) * 4);
+      expect(runtime.bytesInUse).toBe(idle);
+      expect(p).toEqual(model.predictProba(x, { runtime }));
+    } finally {
+      runtime.kernels.softmaxRows = softmaxRows;
+      close();
+    }
   });
 });
