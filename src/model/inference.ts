@@ -67,7 +67,7 @@ export function forwardRoom(scope: Scope, layers: readonly number[], rows: numbe
 export function writeRows(k: Kernels, arena: Arena, s: Staging, into: Ptr, x: Uint8Array | Float32Array, rows: number, width: number,
                           normalizer: Normalizer | undefined): void {
   if (x instanceof Uint8Array) {
-    arena.u8.set(x, s.raw);
+    new Uint8Array(arena.memory.buffer, s.raw, x.length).set(x);
     k.gatherScaleU8(into, s.raw, s.identity, rows, width, U8_SCALE);
   } else {
     new Float32Array(arena.memory.buffer, into, x.length).set(x);
