@@ -32,7 +32,9 @@ export function sgdUpdate(paramPtr: usize, gradPtr: usize, velocityPtr: usize, n
 
 // Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr · (m / c1) / (√(v / c2) + ε), where the bias
 // corrections c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ come from the caller (it counts the steps t). f32x4.sqrt and f32x4.div
-// are correctly rounded like their scalar twins, so the SIMD loop gives the scalar loop's bits.
+// are correctly rounded like their scalar twins, so the SIMD loop gives the scalar loop's bits. The divisions and
+// the square root queue on one divider and bound the loop; once β1ᵗ is below half an ulp of 1 (from step 165 for
+// β1 = 0.9), c1 is exactly 1 and dividing by it the identity, so the SIMD loop skips that division.
 export function adamUpdate(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: usize, n: i32,
                            lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, c1: f32, c2: f32): void {
   let i = 0;
@@ -40,16 +42,31 @@ export function adamUpdate(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: u
     const vlr = f32x4.splat(lr), vbeta1 = f32x4.splat(beta1), vbeta2 = f32x4.splat(beta2), veps = f32x4.splat(eps);
     const vwd = f32x4.splat(weightDecay), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
     const vone1 = f32x4.splat(1 - beta1), vone2 = f32x4.splat(1 - beta2);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const p = v128.load(paramPtr + off);
-      const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
-      const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
-      const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
-      v128.store(mPtr + off, m);
-      v128.store(vPtr + off, v);
-      const step = f32x4.div(f32x4.mul(vlr, f32x4.div(m, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
-      v128.store(paramPtr + off, f32x4.sub(p, step));
+    // Two loops, the test outside them: inside, binaryen turns it into a select, which divides all the same.
+    if (c1 != 1) {
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        const p = v128.load(paramPtr + off);
+        const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
+        const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
+        const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
+        v128.store(mPtr + off, m);
+        v128.store(vPtr + off, v);
+        const step = f32x4.div(f32x4.mul(vlr, f32x4.div(m, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
+        v128.store(paramPtr + off, f32x4.sub(p, step));
+      }
+    } else {
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        const p = v128.load(paramPtr + off);
+        const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
+        const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
+        const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
+        v128.store(mPtr + off, m);
+        v128.store(vPtr + off, v);
+        const step = f32x4.div(f32x4.mul(vlr, m), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
+        v128.store(paramPtr + off, f32x4.sub(p, step));
+      }
     }
   }
   for (; i < n; i++) {

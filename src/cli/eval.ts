@@ -33,7 +33,7 @@ async function evalCommand(o: Values<typeof EVAL_FLAGS>, out: Output): Promise<n
   const test = data.test;
   checkModelFits(file, model, test, "Evaluate it on the data it was trained on.");
   const { loss } = evaluate(model, test, { runtime });
-  const names = classNames(test);
+  const names = classNames(model, test);
   const report = classificationReport(model, test, { runtime, classNames: names });
   const { confusion, accuracy } = report, perClass = report.classes.map((c) => (c.support ? c.recall : NaN));
 

@@ -238,9 +238,14 @@ export function describeLoss(config: LossConfig): string {
   return config.type;
 }
 
-/** The class names of `data`, or the class numbers when it has none. */
-export function classNames(data: Dataset): string[] {
-  return Array.from({ length: data.classes }, (_, c) => data.classNames?.[c] ?? String(c));
+/** The model's class names (its labels, else those of `data`), or the class numbers when neither has them. */
+export function classNames(model: DenseNetwork, data?: Dataset): string[] {
+  return Array.from({ length: model.classes }, (_, c) => model.labels?.[c] ?? data?.classNames?.[c] ?? String(c));
+}
+
+/** A class as the CLI shows it: its number, then its name when it has one ("9 Ankle boot", or "9"). */
+export function classTitle(names: readonly string[], c: number): string {
+  return names[c] === String(c) ? String(c) : `${c} ${names[c]}`;
 }
 
 export function seconds(ms: number): string {

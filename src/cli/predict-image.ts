@@ -6,9 +6,10 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { DenseNetwork } from "../model/network.js";
 import { ShapeError } from "../errors.js";
 import { pathFlag, switchFlag, usageError } from "./args.js";
-import { CliError, describeModel, fileErrorReason, json } from "./output.js";
+import { CliError, classNames, classTitle, describeModel, fileErrorReason, json } from "./output.js";
 import type { Output } from "./output.js";
 import { bar, renderImage, stdoutMode } from "./terminal.js";
+import type { ImageMode } from "./terminal.js";
 
 export const IMAGE_FLAG = pathFlag("--image", {
   help: "a PNG or PGM to classify instead of a test image (grey or colour, resized to the model's square)",
@@ -46,26 +47,31 @@ export async function predictImage(model: DenseNetwork, file: string, path: stri
   const image = await decodeImage(bytes, { source: path });
   const pixels = imageToPixels(image, { size: side, invert: o.invert });
   const p = model.predictProba(pixels, { runtime });
-  const names = Array.from({ length: model.classes }, (_, c) => (model.classes === 10 ? FASHION_MNIST_CLASSES[c]! : String(c)));
+  // A model saved without labels (before models kept them) that has ten classes was trained on Fashion-MNIST here.
+  const names = model.labels || model.classes !== 10 ? classNames(model) : [...FASHION_MNIST_CLASSES];
   const order = names.map((_, c) => c).sort((a, b) => p[b]! - p[a]! || a - b);
   const predicted = order[0]!;
 
   if (o.json) {
     out.io.stdout(json({
-      image: path, width: image.width, height: image.height, inverted: o.invert, predicted: names[predicted],
+      image: path, width: image.width, height: image.height, inverted: o.invert, predicted: names[predicted], predictedIndex: predicted,
       probabilities: Object.fromEntries(order.map((c) => [names[c], p[c]])),
     }));
     return 0;
   }
   const mode = stdoutMode(out.io);
-  const nameWidth = Math.max(...names.map((name) => name.length));
   const resized = image.width === side && image.height === side ? "" : `, resized to ${side} × ${side}`;
   let text = `model: ${describeModel(model.config)} from ${file}\n` +
     `image: ${path} (${image.width} × ${image.height} ${KINDS[image.channels]}${resized}${o.invert ? ", inverted" : ""})\n\n` +
     renderImage(pixels, side, side, mode) + "\n" +
-    `predicted:  ${names[predicted]} (${p[predicted]!.toFixed(4)})\n\n` +
-    "class probabilities:\n";
-  for (const c of order) text += `  ${names[c]!.padEnd(nameWidth)}  ${p[c]!.toFixed(4)}  ${bar(p[c]!, BAR_WIDTH, mode)}`.trimEnd() + "\n";
+    `predicted:  ${classTitle(names, predicted)} (${p[predicted]!.toFixed(4)})\n\n` +
+    "class probabilities:\n" + probabilityLines(names.map((_, c) => classTitle(names, c)), order, p, mode);
   out.io.stdout(text);
   return 0;
+}
+
+/** One line per class, most probable first: its number and name, probability and a bar. */
+export function probabilityLines(titles: readonly string[], order: readonly number[], p: Float32Array, mode: ImageMode): string {
+  const width = Math.max(...titles.map((t) => t.length));
+  return order.map((c) => `  ${titles[c]!.padEnd(width)}  ${p[c]!.toFixed(4)}  ${bar(p[c]!, BAR_WIDTH, mode)}`.trimEnd() + "\n").join("");
 }

@@ -3,10 +3,10 @@ import { RULES } from "../validate.js";
 import { loadCheckpoint } from "../io/files-node.js";
 import { BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, MODEL_FILE_FLAG, command, integerFlag, required, usageError } from "./args.js";
 import type { Values } from "./args.js";
-import { checkModelFits, classNames, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
+import { checkModelFits, classNames, classTitle, cliRuntime, describeModel, describeSource, json, loadData } from "./output.js";
 import type { Output } from "./output.js";
-import { bar, renderImage, stdoutMode } from "./terminal.js";
-import { IMAGE_FLAG, INVERT_FLAG, checkImageFlags, predictImage } from "./predict-image.js";
+import { renderImage, stdoutMode } from "./terminal.js";
+import { IMAGE_FLAG, INVERT_FLAG, checkImageFlags, predictImage, probabilityLines } from "./predict-image.js";
 
 const PREDICT_FLAGS = {
   model: MODEL_FILE_FLAG,
@@ -27,7 +27,6 @@ export const PREDICT = command({
   run: predictCommand,
 });
 
-const BAR_WIDTH = 30;
 
 async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, given: ReadonlySet<string>): Promise<number> {
   const file = required(o.model, PREDICT_FLAGS.model, "predict");
@@ -43,13 +42,13 @@ async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, give
   }
   const pixels = test.x.subarray(index * F, (index + 1) * F);
   const p = model.predictProba(pixels, { runtime });
-  const names = classNames(test);
+  const names = classNames(model, test);
   const order = names.map((_, c) => c).sort((a, b) => p[b]! - p[a]! || a - b);
   const label = test.y[index]!, predicted = order[0]!;
 
   if (o.json) {
     out.io.stdout(json({
-      index, label: names[label], predicted: names[predicted],
+      index, label: names[label], labelIndex: label, predicted: names[predicted], predictedIndex: predicted,
       probabilities: Object.fromEntries(order.map((c) => [names[c], p[c]])),
     }));
     return 0;
@@ -57,14 +56,13 @@ async function predictCommand(o: Values<typeof PREDICT_FLAGS>, out: Output, give
   const mode = stdoutMode(out.io);
   const [rows, cols] = test.imageShape ?? [1, F];
   const greys = pixels instanceof Uint8Array ? pixels : Array.from(pixels, (v) => v * 255);
-  const nameWidth = Math.max(...names.map((name) => name.length));
+  const titles = names.map((_, c) => classTitle(names, c)), titleWidth = Math.max(...titles.map((t) => t.length));
   let text = `model: ${describeModel(model.config)} from ${file}\n` +
     `test image ${index} of ${test.length} from ${describeSource(data)}\n\n` +
     renderImage(greys, rows, cols, mode) + "\n" +
-    `true label: ${names[label]}\n` +
-    `predicted:  ${names[predicted]} (${p[predicted]!.toFixed(4)}), ${predicted === label ? "right" : "wrong"}\n\n` +
-    "class probabilities:\n";
-  for (const c of order) text += `  ${names[c]!.padEnd(nameWidth)}  ${p[c]!.toFixed(4)}  ${bar(p[c]!, BAR_WIDTH, mode)}`.trimEnd() + "\n";
+    `true label: ${titles[label]}\n` +
+    `predicted:  ${titles[predicted]} (${p[predicted]!.toFixed(4)}), ${predicted === label ? "right" : "wrong"}\n\n` +
+    "class probabilities:\n" + probabilityLines(titles, order, p, mode);
   out.io.stdout(text);
   return 0;
 }

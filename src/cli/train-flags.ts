@@ -6,7 +6,7 @@ import type { LossSpec } from "../train/losses.js";
 import { HUBER_DELTA, LABEL_SMOOTHING, RULES } from "../validate.js";
 import { OptionError } from "../errors.js";
 import {
-  BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, choiceFlag, decimal, integerFlag, invalid, numberFlag, pathFlag, usageError, widthsFlag,
+  BACKEND_FLAG, DATA_FLAG, THREADS_FLAG, JSON_FLAG, choiceFlag, decimal, integerFlag, invalid, numberFlag, pathFlag, switchFlag, usageError, widthsFlag,
 } from "./args.js";
 import type { Flag, Values } from "./args.js";
 
@@ -76,6 +76,8 @@ export const TRAIN_FLAGS = {
       "epoch; the test set is then evaluated once, at the end",
     default: undefined, defaultText: "none, the test set is evaluated after every epoch", rule: RULES.openFraction,
   }),
+  stratify: switchFlag("--stratify",
+    "with --validation-split: hold out that fraction of each class instead of the last examples, drawn from --seed"),
   patience: integerFlag("--patience", {
     help: "stop once the validation loss (the test loss without --validation-split) has not improved for N epochs, " +
       "and keep the best epoch's weights",
@@ -114,6 +116,9 @@ export function checkCombinations(o: TrainValues, given: Given): void {
   }
   if (given.has("momentum") && o.optimizer === "adam") {
     throw usage("--momentum applies to --optimizer sgd only: Adam's momentum is its beta1 (0.9).");
+  }
+  if (o.stratify && o.validationSplit === undefined) {
+    throw usage("--stratify needs --validation-split: it says how the held-out fraction is drawn (--validation-split 0.1, say).");
   }
   if (given.has("labelSmoothing") && o.loss && o.loss.type !== "cross-entropy") {
     throw usage(`--label-smoothing applies to --loss cross-entropy only, not "${o.loss.type}".`);

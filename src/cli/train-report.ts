@@ -64,7 +64,7 @@ export function report(o: TrainValues, plan: Plan, data: LoadedFashionMNIST, res
       data: { source: data.source, train: data.train.length, test: data.test.length },
       options: {
         epochs: o.epochs, batchSize: plan.batchSize, lr: optimizer.config.lr, seed: plan.seed,
-        ...(split && { validationSplit: o.validationSplit }),
+        ...(split && { validationSplit: o.validationSplit, stratify: o.stratify }),
       },
       epochs: rows.map(({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, lr, ms }) => ({
         epoch, trainLoss, trainAccuracy, ...(split ? { valLoss: testLoss, valAccuracy: testAccuracy } : { testLoss, testAccuracy }), lr, ms: roundMs(ms),

@@ -26,6 +26,7 @@ export const TRAIN = command({
     "train",
     "train --epochs 3 --backend js",
     "train --model mlp --validation-split 0.1 --patience 3 --save mlp.wsmx",
+    "train --validation-split 0.2 --stratify --seed 1",
     "train --resume mlp.wsmx --epochs 20 --save mlp.wsmx",
     "train --schedule cosine --loss huber:0.5 --plot curves.svg --grid grid.svg",
     "train --data ./fashion-mnist --json > run.json",
@@ -119,7 +120,8 @@ async function runFit(o: TrainValues, out: Output, plan: Plan, test: Dataset, ru
   io.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const { train, model: _, resumedFrom: __, ...options } = plan;
-    const validation = o.validationSplit === undefined ? { validationData: test } : { validationSplit: o.validationSplit };
+    const validation = o.validationSplit === undefined ? { validationData: test }
+      : { validationSplit: o.validationSplit, ...(o.stratify && { stratify: true }) };
     const history = await fit(model, train, {
       ...options, ...validation, epochs: o.epochs, callbacks, runtime, ...(io.signal && { signal: io.signal }),
     });

@@ -69,6 +69,11 @@ export class Normalization {
     return new make(kind, Float32Array.from(c.offset), Float32Array.from(c.spread));
   }
 
+  /** @internal What each feature is divided by: its spread, or 1 where the spread is 0 (exporters write this). */
+  get divisor(): Float32Array {
+    return this.#divisor.slice();
+  }
+
   /** The plain-data form a model file stores. */
   toJSON(): NormalizerConfig {
     return { kind: this.kind, offset: Array.from(this.offset), spread: Array.from(this.spread) };

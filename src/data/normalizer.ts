@@ -21,7 +21,7 @@ const DATA = rule<Dataset>("a Dataset (from loadFashionMNIST or Dataset.fromArra
  * training and in predict. Pixels (Uint8) are scaled to [0, 1] first, and the normaliser fitted on those values.
  * @example
  * const normalizer = Normalizer.fit(train, { kind: "standard" });
- * const model = new MLP({ layers: [512, 100, 3], normalizer });
+ * const model = new MLP({ layers: [512, 100, 3], input: { normalizer } });
  */
 export class Normalizer extends Normalization {
   /**

@@ -1,5 +1,6 @@
-// ONNX export: the model as a standard graph (Gemm → Relu → … → Gemm → Softmax) that onnxruntime, and any other
-// ONNX runtime, runs. Only the parts of onnx.proto that such a graph needs are written (see protobuf.ts).
+// ONNX export: the model as a standard graph ([Cast → Mul] → [Sub → Div] → Gemm → Relu → … → Gemm → Softmax) that
+// onnxruntime, and any other ONNX runtime, runs on the same raw inputs as predict. Only the parts of onnx.proto that
+// such a graph needs are written (see protobuf.ts).
 import type { DenseNetwork } from "../model/network.js";
 import { U8_SCALE } from "../data/dataset.js";
 import { OptionError } from "../errors.js";
@@ -10,9 +11,10 @@ import { denseLayers, linearName } from "./layers.js";
 /** Options of `encodeONNX`. */
 export interface ONNXOptions {
   /**
-   * The graph input's element type. `"float32"` (default): features as the model sees them, so images are the
-   * caller's to scale from 0–255 to [0, 1] (divide by 255), as PyTorch's `ToTensor` does. `"uint8"`: raw pixels,
-   * which the graph casts to float and multiplies by 1/255 itself, as `predict` does with a `Uint8Array`.
+   * The graph input's element type. `"float32"` (default): what `predict` takes as a `Float32Array`, so images are
+   * the caller's to scale from 0–255 to [0, 1] (divide by 255), as PyTorch's `ToTensor` does. `"uint8"`: raw pixels,
+   * which the graph casts to float and multiplies by 1/255 itself, as `predict` does with a `Uint8Array` (refused
+   * for a model of float features, `input.pixels` false). Either way a model's normaliser is applied in the graph.
    */
   input?: "float32" | "uint8";
   /** `[height, width]` to take input `[N, 1, height, width]` (PyTorch's image layout) and flatten it in the graph. */
@@ -37,9 +39,12 @@ const FLOAT = 1, UINT8 = 2;
 const ATTR_INT = 2;
 
 /**
- * The model as the bytes of an ONNX model (opset 13): input `[N, inputs]`, output `probabilities` `[N, classes]`.
+ * The model as the bytes of an ONNX model (opset 13): input `[N, inputs]` as `predict` takes it (its normaliser, if
+ * any, is part of the graph), output `probabilities` `[N, classes]`; its labels and metadata as JSON in the
+ * model's `metadata_props` (keys `labels` and `metadata`).
  * @throws {OptionError} for a model with parts ONNX export does not support (named in the message), one too big
- *   for a 2 GB protobuf, an unknown option, or an `input` or `imageShape` that breaks its rule.
+ *   for a 2 GB protobuf, an unknown option, an `input` or `imageShape` that breaks its rule, or `input: "uint8"` for
+ *   a model whose inputs are floats.
  * @example
  * const session = await ort.InferenceSession.create(encodeONNX(model));
  */
@@ -56,6 +61,11 @@ export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint
     throw new OptionError("model", `at most ${MAX_PARAMETER_BYTES / 4} parameters (a protobuf holds 2 GB)`, `${model.size} parameters`,
       "Export it with encodeSafetensors instead.");
   }
+  const { pixels, normalizer } = model.input;
+  if (input === "uint8" && pixels === false) {
+    throw new OptionError("input", '"float32" (this model\'s inputs are features used as given, input.pixels false)', input,
+      "Leave input out: the graph then takes the float features the model was trained on.");
+  }
 
   const params = model.getParameters();
   const nodes: Uint8Array[] = [];
@@ -71,6 +81,13 @@ export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint
     // The same f32 constant the kernels multiply by, so both give the same bits.
     initializers.push(tensor("scale", [], FLOAT, new Float32Array([U8_SCALE])));
     step("Mul", [x, "scale"], "scaled");
+  }
+  if (normalizer) {
+    // (x − offset) / divisor, each an f32 operation as in the kernels, so the features are the same bits.
+    initializers.push(tensor("normalizer.offset", [F], FLOAT, normalizer.offset));
+    initializers.push(tensor("normalizer.divisor", [F], FLOAT, normalizer.divisor));
+    step("Sub", [x, "normalizer.offset"], "centred");
+    step("Div", [x, "normalizer.divisor"], "normalized");
   }
   layers.forEach(({ inputs, outputs, weight, bias }, l) => {
     const w = linearName(l, "weight"), b = linearName(l, "bias");
@@ -91,11 +108,17 @@ export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint
     bytes(11, valueInfo(ONNX_INPUT, input === "uint8" ? UINT8 : FLOAT, inputShape)),
     bytes(12, valueInfo(ONNX_OUTPUT, FLOAT, ["N", C])),
   );
+  const { labels, metadata } = model;
+  const properties: [string, string][] = [
+    ...(labels ? [["labels", JSON.stringify(labels)] as [string, string]] : []),
+    ...(metadata !== undefined ? [["metadata", JSON.stringify(metadata)] as [string, string]] : []),
+  ];
   return message(
     varint(1, IR_VERSION),
     string(2, "wasm-softmax"),
     bytes(7, graph),
     bytes(8, message(string(1, ""), varint(2, OPSET))),
+    ...properties.map(([key, value]) => bytes(14, message(string(1, key), string(2, value)))),
   );
 }
 

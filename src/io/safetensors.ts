@@ -3,6 +3,8 @@
 import type { DenseNetwork, ModelConfig } from "../model/network.js";
 import { createModel } from "../model/models.js";
 import type { MLP, SoftmaxRegression } from "../model/models.js";
+import type { NormalizerConfig, NormalizerKind } from "../data/normalizer.js";
+import { Normalizer } from "../data/normalizer.js";
 import { OptionError } from "../errors.js";
 import { checkKeys } from "../validate.js";
 import { denseLayers, linearName } from "./layers.js";
@@ -14,9 +16,19 @@ export type SafetensorsModel = { layers: readonly number[] } | { config: ModelCo
 
 const CONFIG_KEY = "wasm-softmax.config";
 
+// A normaliser's offsets and spreads, named for what they are: features become (x − mean) / std, or
+// (x − min) / range, where a spread of 0 (a feature constant in the training data) divides by 1.
+const NORMALIZER_TENSORS: Record<NormalizerKind, readonly [offset: string, spread: string]> = {
+  standard: ["normalizer.mean", "normalizer.std"],
+  minmax: ["normalizer.min", "normalizer.range"],
+};
+
 /**
  * The model's weights as safetensors bytes, named as PyTorch's `nn.Sequential(nn.Flatten(), nn.Linear(784, 256),
- * nn.ReLU(), nn.Linear(256, 10))` names them (`1.weight`, `1.bias`, `3.weight`, `3.bias`), in float32.
+ * nn.ReLU(), nn.Linear(256, 10))` names them (`1.weight`, `1.bias`, `3.weight`, `3.bias`), in float32. A fitted
+ * normaliser comes as two more tensors of one value per input, `normalizer.mean` and `normalizer.std` (or
+ * `normalizer.min` and `normalizer.range`), and the model config (labels, input description, metadata) as JSON in
+ * `__metadata__["wasm-softmax.config"]`.
  * @throws {OptionError} for a model with parts the format cannot describe (named in the message).
  * @example
  * await writeFile("mlp.safetensors", encodeSafetensors(model)); // torch: model.load_state_dict(…)
@@ -24,21 +36,32 @@ const CONFIG_KEY = "wasm-softmax.config";
 export function encodeSafetensors(model: DenseNetwork): Uint8Array {
   const layout = denseLayers(model, "safetensors export");
   const params = model.getParameters();
-  // Layer by layer, weight then bias: the order of the parameter block itself.
-  const tensors = layout.flatMap(({ inputs, outputs, weight, bias }, l) => [
-    { name: linearName(l, "weight"), shape: [outputs, inputs], data: params.subarray(weight, weight + outputs * inputs) },
-    { name: linearName(l, "bias"), shape: [outputs], data: params.subarray(bias, bias + outputs) },
-  ]);
-  return writeSafetensors(tensors, { format: "pt", [CONFIG_KEY]: JSON.stringify(model.config) });
+  const normalizer = model.input.normalizer;
+  // The normaliser first (it is applied first), then layer by layer, weight then bias: the parameter block's order.
+  const tensors = [
+    ...(normalizer ? NORMALIZER_TENSORS[normalizer.kind].map((name, i) =>
+      ({ name, shape: [normalizer.features], data: i === 0 ? normalizer.offset : normalizer.spread })) : []),
+    ...layout.flatMap(({ inputs, outputs, weight, bias }, l) => [
+      { name: linearName(l, "weight"), shape: [outputs, inputs], data: params.subarray(weight, weight + outputs * inputs) },
+      { name: linearName(l, "bias"), shape: [outputs], data: params.subarray(bias, bias + outputs) },
+    ]),
+  ];
+  // The tensors hold the normaliser; the config keeps the rest of what the model means.
+  const { input, ...config } = model.config;
+  const { normalizer: _, ...rest } = input ?? {};
+  const described = Object.keys(rest).length > 0 ? { ...config, input: rest } : config;
+  return writeSafetensors(tensors, { format: "pt", [CONFIG_KEY]: JSON.stringify(described) });
 }
 
 /**
  * A model from safetensors bytes: the architecture given (`{ layers }` or `{ config }`), else the config
- * `encodeSafetensors` stored, else the layers the tensors' shapes chain into. Everything is checked before
- * anything is allocated, so a bad file never loads partially.
+ * `encodeSafetensors` stored, else the layers the tensors' shapes chain into; with the normaliser its tensors hold,
+ * if any. Everything is checked before anything is allocated, so a bad file never loads partially.
  * @throws {FormatError} for a truncated or oversize header, malformed JSON, an unsupported dtype, offsets out
- *   of range, overlapping or leaving gaps, a length mismatch, and missing, extra or wrongly shaped tensors.
- * @throws {OptionError} for both `layers` and `config`, or widths or a config that are not a valid model.
+ *   of range, overlapping or leaving gaps, a length mismatch, missing, extra or wrongly shaped tensors, and
+ *   normaliser tensors that come without their pair or hold a non-finite value or a negative spread.
+ * @throws {OptionError} for both `layers` and `config`, widths or a config that are not a valid model, or a
+ *   `config` with a normaliser of its own for a file that holds one.
  * @example
  * const model = decodeSafetensors(bytes, { layers: [784, 256, 10] }); // a d2l MLP trained in PyTorch
  */
@@ -51,6 +74,7 @@ export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel)
   }
   const { tensors, metadata, start } = readSafetensors(bytes);
   const byName = new Map(tensors.map((t) => [t.name, t]));
+  const normalizerTensors = takeNormalizer(byName);
   let config: ModelConfig, fromFile = false;
   if (given?.config !== undefined) config = given.config as ModelConfig;
   else if (given?.layers !== undefined) config = configOf(given.layers as readonly number[]);
@@ -67,6 +91,8 @@ export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel)
     // tensors' shapes are bounded by the bytes that are there. Without widths, createModel says what is wrong.
     const layers = widthsOf(config);
     if (layers) checkTensors(byName, layers);
+    // Without widths the config is no model: createModel says what is wrong with it.
+    if (layers && normalizerTensors) config = withNormalizer(config, readNormalizer(bytes, start, normalizerTensors, layers[0]!), fromFile);
     model = createModel(config);
   } catch (error) {
     if (!fromFile || !(error instanceof OptionError)) throw error;
@@ -81,6 +107,60 @@ export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel)
   });
   model.setParameters(params);
   return model;
+}
+
+/** A normaliser's two tensors, taken out of `byName` (so the layers' check does not see them). */
+interface NormalizerTensors { kind: NormalizerKind; offset: TensorInfo; spread: TensorInfo }
+
+function takeNormalizer(byName: Map<string, TensorInfo>): NormalizerTensors | undefined {
+  const present = (Object.entries(NORMALIZER_TENSORS) as [NormalizerKind, readonly [string, string]][])
+    .filter(([, names]) => names.some((name) => byName.has(name)));
+  if (present.length === 0) return undefined;
+  const pairs = present.map(([, names]) => names.join(" and ")).join(", ");
+  const [[kind, [offset, spread]]] = present as [[NormalizerKind, readonly [string, string]]];
+  if (present.length > 1 || !byName.has(offset) || !byName.has(spread)) {
+    fail("one normaliser: normalizer.mean with normalizer.std, or normalizer.min with normalizer.range",
+      `tensors named ${[...byName.keys()].filter((name) => name.startsWith("normalizer.")).join(", ")}`,
+      `A normaliser needs both tensors of one pair (${pairs}); remove the others.`);
+  }
+  const found = { kind, offset: byName.get(offset)!, spread: byName.get(spread)! };
+  byName.delete(offset);
+  byName.delete(spread);
+  return found;
+}
+
+// The normaliser's values, checked: one per input, finite, spreads ≥ 0.
+function readNormalizer(bytes: Uint8Array, start: number, t: NormalizerTensors, inputs: number): NormalizerConfig {
+  for (const info of [t.offset, t.spread]) {
+    if (info.shape.join(",") !== String(inputs)) {
+      fail(`tensor ${info.name} of shape [${inputs}] (one value per input)`, `[${info.shape.join(", ")}]`);
+    }
+  }
+  const read = (info: TensorInfo) => {
+    const values = new Float32Array(info.shape[0]!);
+    readTensor(bytes, start, info, values, 0);
+    return Array.from(values);
+  };
+  const config: NormalizerConfig = { kind: t.kind, offset: read(t.offset), spread: read(t.spread) };
+  try {
+    return Normalizer.from(config).toJSON();
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    return fail(`tensors ${t.offset.name} and ${t.spread.name} as a normaliser`, error.message,
+      "The file is damaged, or its normaliser was not fitted on finite data.");
+  }
+}
+
+function withNormalizer(config: ModelConfig, normalizer: NormalizerConfig, fromFile: boolean): ModelConfig {
+  const input: unknown = config.input;
+  // An input that is not an object stays as it is, for createModel to refuse.
+  if (input !== undefined && (input === null || typeof input !== "object")) return config;
+  if ((input as ModelConfig["input"])?.normalizer !== undefined) {
+    const expected = "no normaliser (the file's tensors hold the model's normaliser)";
+    if (fromFile) fail(`${METADATA}["${CONFIG_KEY}"] with input.normalizer ${expected}`, "one", "The file is damaged.");
+    throw new OptionError("config.input.normalizer", expected, "one", "Leave it out of config: the file's normaliser is used.");
+  }
+  return { ...config, input: { ...(input as ModelConfig["input"]), normalizer } };
 }
 
 // The layer widths a config names, when they are widths at all: exactly when createModel would not refuse them.
@@ -134,7 +214,7 @@ function checkTensors(byName: ReadonlyMap<string, TensorInfo>, layers: readonly 
   const extra = [...byName.keys()].filter((name) => !expected.includes(name));
   if (extra.length > 0) {
     fail(`only the tensors ${expected.join(", ")} (layers ${layers.join("-")})`, `also ${extra.join(", ")}`,
-      `Save only the Linear layers' weights and biases.${suggestion}`);
+      `Save only the Linear layers' weights and biases (and a normaliser's two tensors).${suggestion}`);
   }
   layers.slice(1).forEach((outputs, l) => {
     const inputs = layers[l]!;

@@ -2,7 +2,8 @@
 import type { DenseNetwork, ModelConfig } from "../model/network.js";
 
 /**
- * Each layer's weight (rows of outputs) and bias as plain arrays, with the model config, for use elsewhere.
+ * Each layer's weight (rows of outputs) and bias as plain arrays, with the model config (labels, input description
+ * with its normaliser, metadata), for use elsewhere.
  * @example
  * const json = JSON.stringify(encodeWeightsJSON(model));
  */

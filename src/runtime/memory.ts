@@ -147,6 +147,12 @@ export class Scope {
     return ptr;
   }
 
+  u8(values: Uint8Array): Ptr {
+    const ptr = this.alloc(values.length);
+    new Uint8Array(this.arena.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
   close(): void {
     for (const [ptr, bytes] of this.#blocks.splice(0).reverse()) this.arena.free(ptr, bytes);
   }

@@ -129,7 +129,8 @@ export async function fit(model: DenseNetwork, data: Dataset, options?: FitOptio
       history.epochs.push(logs);
       if (await notify(callbacks, event("epoch", epoch, batches, logs))) history.stopped = "callback";
       else if (signal?.aborted) history.stopped = "aborted";
-      good = { epoch, snapshot: trainer.snapshot() };
+      // Into the last one's arrays: a copy each epoch would allocate (and leave to collect) parameters and optimizer state.
+      good = { epoch, snapshot: trainer.snapshot(good.snapshot) };
     }
     const last = history.epochs.at(-1);
     await notify(callbacks, { ...event("trainEnd", last?.epoch ?? initialEpoch, 0, last ?? NO_LOGS), stopped: history.stopped });

@@ -65,7 +65,7 @@ export interface ClassificationReport {
 
 /** Options of `classificationReport`. */
 export interface ClassificationReportOptions extends PredictOptions {
-  /** One name per class. Default: the data's class names, else "0", "1", …. */
+  /** One name per class. Default: the model's labels, else the data's class names, else "0", "1", …. */
   classNames?: readonly string[];
 }
 
@@ -83,7 +83,7 @@ export interface ClassificationReportOptions extends PredictOptions {
 export function classificationReport(model: DenseNetwork, data: Dataset, options?: ClassificationReportOptions): ClassificationReport {
   const o = checkKeys("classificationReport", options, ["runtime", "classNames"]);
   const names = checkOr("classNames", o.classNames, classNamesRule(data.classes), undefined)
-    ?? data.classNames ?? Array.from({ length: data.classes }, (_, c) => String(c));
+    ?? model.labels ?? data.classNames ?? Array.from({ length: data.classes }, (_, c) => String(c));
   const { confusion, accuracy } = confusionMatrix(model, data, o.runtime === undefined ? undefined : { runtime: o.runtime });
   return reportOf(confusion, names, accuracy);
 }

@@ -109,30 +109,38 @@ export class TrainerState {
     return { loss, correct };
   }
 
-  snapshot(): TrainerSnapshot {
-    return {
-      parameters: this.#view(this.#params, this.#model.size).slice(),
-      optimizerState: this.#view(this.#state, this.#stateSize).slice(),
-      steps: this.#optimizer.steps,
-    };
+  /** Copies of everything a step changes, into `into`'s arrays when given (checked: this model's and optimizer's lengths). */
+  snapshot(into?: TrainerSnapshot): TrainerSnapshot {
+    const n = this.#model.size, params = this.#view(this.#params, n), state = this.#view(this.#state, this.#stateSize);
+    if (into === undefined) return { parameters: params.slice(), optimizerState: state.slice(), steps: this.#optimizer.steps };
+    const { parameters, optimizerState } = this.#checked(into, "Pass a snapshot this Trainer took, or none.");
+    parameters.set(params);
+    optimizerState.set(state);
+    return { parameters, optimizerState, steps: this.#optimizer.steps };
   }
 
   /** @throws {ShapeError} when the snapshot's lengths are not this model's and optimizer's. */
   restore(snapshot: TrainerSnapshot): void {
-    const { parameters, optimizerState, steps } = snapshot ?? ({} as TrainerSnapshot);
+    const { parameters, optimizerState, steps } = this.#checked(snapshot, "Restore a snapshot taken from a Trainer of this model.",
+      "Restore a snapshot taken from a Trainer of this model with the same kind of optimizer.");
+    check("snapshot.steps", steps, RULES.countOrZero);
+    this.#view(this.#params, this.#model.size).set(parameters);
+    this.#view(this.#state, this.#stateSize).set(optimizerState);
+    this.#optimizer.steps = steps;
+  }
+
+  /** `snapshot`, its arrays checked to be this model's and optimizer's lengths; the hints say what to pass instead. */
+  #checked(snapshot: TrainerSnapshot, hint: string, stateHint = hint): TrainerSnapshot {
+    const { parameters, optimizerState } = snapshot ?? ({} as TrainerSnapshot);
     const n = this.#model.size;
     if (!(parameters instanceof Float32Array) || parameters.length !== n) {
-      throw new ShapeError("snapshot.parameters", `a Float32Array of ${n} values`, describeLength(parameters),
-        "Restore a snapshot taken from a Trainer of this model.");
+      throw new ShapeError("snapshot.parameters", `a Float32Array of ${n} values`, describeLength(parameters), hint);
     }
     if (!(optimizerState instanceof Float32Array) || optimizerState.length !== this.#stateSize) {
       throw new ShapeError("snapshot.optimizerState", `a Float32Array of ${this.#stateSize} values`, describeLength(optimizerState),
-        "Restore a snapshot taken from a Trainer of this model with the same kind of optimizer.");
+        stateHint);
     }
-    check("snapshot.steps", steps, RULES.countOrZero);
-    this.#view(this.#params, n).set(parameters);
-    this.#view(this.#state, this.#stateSize).set(optimizerState);
-    this.#optimizer.steps = steps;
+    return snapshot;
   }
 
   /** Hands the parameters and optimizer state back to their owners and frees the kernel memory. */

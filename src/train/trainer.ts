@@ -299,15 +299,17 @@ export class Trainer {
 
   /**
    * Copies of the parameters, the optimizer's state and its step count, for `restore`: `fit` puts back the last
-   * good epoch with them when a later one diverges.
+   * good epoch with them when a later one diverges. Given `into` (an earlier snapshot of this Trainer), it copies
+   * into that one's arrays instead of allocating new ones, so a loop that keeps the last epoch's allocates nothing.
+   * @throws {ShapeError} when `into` is not a snapshot of this model and kind of optimizer.
    * @throws {ClosedError} when the Trainer or its runtime was closed.
    * @example
-   * const good = trainer.snapshot();
-   * try { await trainer.trainEpoch(train, { epoch }); } catch { trainer.restore(good); }
+   * let good = trainer.snapshot();
+   * try { await trainer.trainEpoch(train, { epoch }); good = trainer.snapshot(good); } catch { trainer.restore(good); }
    */
-  snapshot(): TrainerSnapshot {
+  snapshot(into?: TrainerSnapshot): TrainerSnapshot {
     this.#open();
-    return this.#state.snapshot();
+    return this.#state.snapshot(into);
   }
 
   /**

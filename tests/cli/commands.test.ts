@@ -11,6 +11,10 @@ import { SGD } from "../../src/optim/optimizer.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/io/checkpoint.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/io/files-node.js";
 import { FASHION_MNIST_CLASSES } from "../../src/data/fashion-mnist/constants.js";
+import { loadFashionMNIST } from "../../src/data/fashion-mnist/node/load.js";
+import { stratifiedSplit } from "../../src/data/split.js";
+import { evaluate } from "../../src/train/evaluate.js";
+import { init } from "../../src/runtime/runtime.js";
 import { makeFashionFiles, TEST_OFFSET, writeLearnableFashionDir } from "../helpers/idx.js";
 import { bandedLabel } from "../../bench/shared/banded.js";
 import { expectWellFormedSVG } from "../helpers/svg.js";
@@ -480,6 +484,32 @@ describe("train --patience", () => {
     expect(text.stdout).toMatch(/^stopped early after epoch \d+: the val loss did not improve for 1 epoch$/m);
   });
 
+  it("with --stratify holds out each class's share, drawn from --seed, as fit's stratify does", async () => {
+    const args = ["train", "--data", tinyDir, "--batch-size", "4", "--epochs", "1", "--validation-split", "0.25", "--seed", "5"];
+    const { code, stdout, stderr } = await cli([...args, "--stratify", "--save", file("stratified.wsmx"), "--json"]);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as { options: { validationSplit: number; stratify: boolean }; epochs: { valLoss: number; valAccuracy: number }[] };
+    expect(report.options).toMatchObject({ validationSplit: 0.25, stratify: true });
+    await init();
+    const { train } = await loadFashionMNIST({ dir: tinyDir });
+    const { validation } = stratifiedSplit(train, { validation: 0.25, seed: 5 });
+    const { model } = await loadCheckpoint(file("stratified.wsmx"));
+    const held = evaluate(model, validation, { batchSize: 4 });
+    expect(report.epochs[0]!.valLoss).toBe(held.loss);
+    expect(report.epochs[0]!.valAccuracy).toBe(held.accuracy);
+    // Without --stratify the last quarter is held out: another set, another loss.
+    const last = evaluate(model, train.subset(Int32Array.from({ length: 10 }, (_, i) => 30 + i)), { batchSize: 4 });
+    expect(last.loss).not.toBe(held.loss);
+    const plain = JSON.parse((await cli([...args, "--json"])).stdout) as { options: { stratify: boolean } };
+    expect(plain.options.stratify).toBe(false);
+  });
+
+  it("rejects --stratify without --validation-split, and a value that is not a switch's", async () => {
+    await expectUsageError("train", ["--stratify"],
+      "--stratify needs --validation-split: it says how the held-out fraction is drawn (--validation-split 0.1, say).");
+    await expectUsageError("train", ["--validation-split", "0.1", "--stratify=maybe"], 'Invalid --stratify: expected no value, true or false, got "maybe".');
+  });
+
   it("rejects a --validation-split that would hold out no example of the training set, naming its size", async () => {
     await expectUsageError("train", ["--data", tinyDir, "--validation-split", "0.01"],
       'Invalid --validation-split: expected a fraction that holds out at least one of the 40 training examples and keeps at least one, got "0.01".');
@@ -596,6 +626,21 @@ describe("eval", () => {
     expect(Number(rows[11]![2])).toBeCloseTo(macroRecall, 3);
   });
 
+  it("names the classes by the model's own labels when it has them", async () => {
+    const labels = FASHION_MNIST_CLASSES.map((name) => name.toUpperCase());
+    const { model: trainedModel } = await loadCheckpoint(model);
+    const relabelled = new MLP({ layers: [...trainedModel.layers], labels });
+    relabelled.setParameters(trainedModel.getParameters());
+    await saveCheckpoint({ model: relabelled }, file("labelled.wsmx"));
+    const { code, stdout } = await cli(["eval", "--model", file("labelled.wsmx"), "--data", dataDir]);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n"), header = lines.findIndex((l) => l.startsWith("class "));
+    expect(lines.slice(header + 2, header + 12).map((l) => l.split(/ {2,}/)[0])).toEqual(labels);
+    const predicted = await cli(["predict", "--model", file("labelled.wsmx"), "--data", dataDir, "--index", "0"]);
+    expect(predicted.stdout).toContain(`true label: ${testLabels[0]} ${labels[testLabels[0]!]}\n`);
+    expect(predicted.stdout).toMatch(/^ {2}\d ANKLE BOOT {3}\d\.\d{4}/m);
+  });
+
   it("numbers the columns when class names are too alike to abbreviate", async () => {
     const { confusionTable } = await import("../../src/cli/eval.js");
     const table = confusionTable(["Shirt A", "Shirt B"], [[1, 2], [0, 3]], [1 / 3, 1]);
@@ -638,11 +683,12 @@ describe("predict", () => {
     await trainJSON(["--epochs", "3", "--lr", "0.3", "--save", model]);
   });
 
-  const probabilityLines = (stdout: string) => [...stdout.matchAll(/^ {2}(\S.*?) +(\d\.\d{4})(?: +[#█▏▎▍▌▋▊▉]+)?$/gm)]
-    .map(([, name, p]) => [name!, Number(p)] as const);
+  // "  9 Ankle boot   0.9300  ####": the class number, its label, the probability and a bar.
+  const probabilityLines = (stdout: string) => [...stdout.matchAll(/^ {2}(\d+) (\S.*?) +(\d\.\d{4})(?: +[#█▏▎▍▌▋▊▉]+)?$/gm)]
+    .map(([, c, name, p]) => [name!, Number(p), Number(c)] as const);
 
-  it("shows the image in ASCII without a terminal, the true label and ten sorted probabilities summing to 1", async () => {
-    const index = 7, label = FASHION_MNIST_CLASSES[testLabels[index]!]!;
+  it("shows the image in ASCII without a terminal, the true label and ten sorted probabilities summing to 1, each class by number and label", async () => {
+    const index = 7, label = `${testLabels[index]} ${FASHION_MNIST_CLASSES[testLabels[index]!]!}`;
     const { code, stdout, stderr } = await cli(["predict", "--model", model, "--data", dataDir, "--index", String(index)]);
     expect(code, stderr).toBe(0);
     expect(stdout).not.toContain("\x1b[");
@@ -656,10 +702,12 @@ describe("predict", () => {
     expect(image[1 + 2 * testLabels[index]! + 4]).toMatch(/[%@#*]{10}/);
     const probabilities = probabilityLines(stdout);
     expect(probabilities.map(([name]) => name).sort()).toEqual([...FASHION_MNIST_CLASSES].sort());
+    for (const [name, , c] of probabilities) expect(FASHION_MNIST_CLASSES[c]).toBe(name);
     expect(probabilities.reduce((s, [, p]) => s + p, 0)).toBeCloseTo(1, 2);
     const ps = probabilities.map(([, p]) => p);
     expect(ps).toEqual([...ps].sort((a, b) => b - a));
-    expect(stdout).toContain(`predicted:  ${probabilities[0]![0]} (${probabilities[0]![1].toFixed(4)}), ${probabilities[0]![0] === label ? "right" : "wrong"}\n`);
+    const [name, p, c] = probabilities[0]!;
+    expect(stdout).toContain(`predicted:  ${c} ${name} (${p.toFixed(4)}), ${`${c} ${name}` === label ? "right" : "wrong"}\n`);
   });
 
   it("on a terminal draws half blocks in 256-colour greys, or 24-bit with COLORTERM=truecolor", async () => {
@@ -690,13 +738,15 @@ describe("predict", () => {
     expect(forced.stdout).toContain("\x1b[38;5;");
   });
 
-  it("--json prints index, label, prediction and the probabilities by class name, most likely first", async () => {
+  it("--json prints index, label, prediction (each class by name and number) and the probabilities by class name, most likely first", async () => {
     const { code, stdout } = await cli(["predict", "--model", model, "--data", dataDir, "--index", "99", "--json"]);
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { index: number; label: string; predicted: string; probabilities: Record<string, number> };
-    expect(Object.keys(report)).toEqual(["index", "label", "predicted", "probabilities"]);
+    const report = JSON.parse(stdout) as { index: number; label: string; labelIndex: number; predicted: string; predictedIndex: number; probabilities: Record<string, number> };
+    expect(Object.keys(report)).toEqual(["index", "label", "labelIndex", "predicted", "predictedIndex", "probabilities"]);
     expect(report.index).toBe(99);
     expect(report.label).toBe(FASHION_MNIST_CLASSES[testLabels[99]!]);
+    expect(report.labelIndex).toBe(testLabels[99]);
+    expect(FASHION_MNIST_CLASSES[report.predictedIndex]).toBe(report.predicted);
     const entries = Object.entries(report.probabilities);
     expect(entries).toHaveLength(10);
     expect(entries[0]![0]).toBe(report.predicted);

@@ -26,7 +26,7 @@ async function expectUsageError(args: string[], message: string): Promise<void> 
   expect(stderr).toBe(`error: ${message}\nRun "wasm-softmax predict --help" for usage.\n`);
 }
 
-interface Report { image: string; width: number; height: number; inverted: boolean; predicted: string; probabilities: Record<string, number> }
+interface Report { image: string; width: number; height: number; inverted: boolean; predicted: string; predictedIndex: number; probabilities: Record<string, number> }
 
 let scratch: string, modelFile: string, model: DenseNetwork, image: Uint8Array, label: number;
 const file = (name: string) => join(scratch, name);
@@ -53,17 +53,21 @@ function expected(pixels: Uint8Array): [string, number][] {
   return FASHION_MNIST_CLASSES.map((name, c) => [name, p[c]!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
+/** The same, each class as the text output names it: "9 Ankle boot". */
+const titled = (want: [string, number][]) => want.map(([name, p]) => [`${FASHION_MNIST_CLASSES.indexOf(name)} ${name}`, p] as const);
+
 describe("predict --image", () => {
   it("classifies a 28 × 28 grey PNG as predictProba does its pixels, with --json", async () => {
     await writeFile(file("grey.png"), png({ width: 28, height: 28, channels: 1, data: image, filters: [4] }));
     const { code, stdout, stderr } = await cli(["predict", "--model", modelFile, "--image", file("grey.png"), "--json"]);
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as Report;
-    expect(Object.keys(report)).toEqual(["image", "width", "height", "inverted", "predicted", "probabilities"]);
+    expect(Object.keys(report)).toEqual(["image", "width", "height", "inverted", "predicted", "predictedIndex", "probabilities"]);
     expect(report).toMatchObject({ image: file("grey.png"), width: 28, height: 28, inverted: false });
     expect(Object.entries(report.probabilities)).toEqual(expected(image));
     // The learnable set's bands are easy: the model gets this one right.
     expect(report.predicted).toBe(FASHION_MNIST_CLASSES[label]);
+    expect(report.predictedIndex).toBe(label);
   });
 
   it("gives the same answer for the image as 56 × 56 RGBA, as an inverted drawing with --invert, and as a PGM", async () => {
@@ -89,7 +93,7 @@ describe("predict --image", () => {
     const frame = stdout.split("\n").filter((l) => /^[|+]/.test(l));
     expect(frame).toHaveLength(30);
     expect(frame[1 + 2 * label + 4]).toMatch(/[%@#*]{10}/);
-    const want = expected(image);
+    const want = titled(expected(image));
     expect(stdout).toContain(`predicted:  ${want[0]![0]} (${want[0]![1].toFixed(4)})\n\nclass probabilities:\n`);
     const lines = [...stdout.matchAll(/^ {2}(\S.*?) +(\d\.\d{4})(?: +#+)?$/gm)].map(([, name, p]) => [name, p]);
     expect(lines).toEqual(want.map(([name, p]) => [name, p.toFixed(4)]));

@@ -129,7 +129,7 @@ describe("help and version", () => {
 
 describe("command-line validation", () => {
   const validOptions = "Valid options: --model, --hidden, --epochs, --batch-size, --optimizer, --lr, --momentum, --weight-decay, " +
-    "--schedule, --loss, --label-smoothing, --validation-split, --patience, --seed, --save, --resume, --plot, --grid, --backend, --threads, --data, --json, --help.";
+    "--schedule, --loss, --label-smoothing, --validation-split, --stratify, --patience, --seed, --save, --resume, --plot, --grid, --backend, --threads, --data, --json, --help.";
 
   it("rejects an unknown option, naming it, suggesting the near miss and listing the valid ones", async () => {
     const { code, stdout, stderr } = await cli(["train", "--epoch", "3"]);

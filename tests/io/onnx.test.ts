@@ -4,13 +4,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { init } from "../../src/runtime/runtime.js";
 import { MLP, SoftmaxRegression } from "../../src/model/models.js";
 import type { DenseNetwork } from "../../src/model/network.js";
-import { U8_SCALE } from "../../src/data/dataset.js";
+import { Dataset, U8_SCALE } from "../../src/data/dataset.js";
+import { Normalizer } from "../../src/data/normalizer.js";
+import { fit } from "../../src/train/fit.js";
+import { Adam } from "../../src/optim/optimizer.js";
 import { encodeONNX } from "../../src/io/onnx.js";
 import { OptionError } from "../../src/errors.js";
 import { expectClose } from "../helpers/close.js";
 import { optionError } from "../helpers/errors.js";
 import { all, msg, num, str } from "../helpers/protobuf.js";
 import { accuracy, trainedModels } from "../helpers/trained.js";
+import { blobs } from "../helpers/data.js";
 import type { TrainedModels } from "../helpers/trained.js";
 
 // One thread: no worker threads in the test process, and the machine's cores stay with the other tests.
@@ -82,6 +86,80 @@ describe("encodeONNX, run by onnxruntime-web", () => {
       expect(out.dims).toEqual([n, 3]);
       expectClose(out.data as Float32Array, model.predictProba(x), { atol: 1e-6, rtol: 0 });
     }
+  });
+});
+
+/** Blobs moved far from the origin and stretched per feature, as raw sensor readings are: a normaliser matters. */
+function rawFeatures(n: number, seed: number): Dataset {
+  const data = blobs(n, 6, 3, seed);
+  const x = Float32Array.from(data.x, (v, i) => Math.fround(v * (1 + (i % 6) * 40) + 1000 - 300 * (i % 6)));
+  return Dataset.fromArrays(x, data.y, { features: 6, classes: 3 });
+}
+
+describe("encodeONNX of a model with a normaliser, run by onnxruntime-web on raw inputs", () => {
+  it.each(["standard", "minmax"] as const)(
+    "a %s normaliser is part of the graph: predictProba's probabilities within 1e-5 and the same classes",
+    async (kind) => {
+      const data = rawFeatures(900, 1), range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
+      const train = data.subset(range(0, 600)), test = data.subset(range(600, 900));
+      const model = new MLP({ layers: [6, 16, 3], seed: 4, input: { normalizer: Normalizer.fit(train, { kind }) } });
+      await fit(model, train, { epochs: 5, batchSize: 32, optimizer: new Adam({ lr: 0.01 }), seed: 1 });
+      const x = test.x as Float32Array;
+      const out = await run(encodeONNX(model), new ort.Tensor("float32", x, [test.length, 6]));
+      const probabilities = out.data as Float32Array, predicted = model.predict(x);
+      expectClose(probabilities, model.predictProba(x), { atol: 1e-5, rtol: 0, label: kind });
+      expect(Array.from(argmaxRows(probabilities, 3))).toEqual(Array.from(predicted));
+      expect(accuracy(predicted, test.y)).toBeGreaterThan(0.8);
+      // Without the normaliser the same weights would see features in the hundreds: the graph's Sub and Div matter.
+      const bare = new MLP({ layers: [6, 16, 3] });
+      bare.setParameters(model.getParameters());
+      expect(Array.from(bare.predict(x))).not.toEqual(Array.from(predicted));
+    },
+  );
+
+  it('a pixel model\'s normaliser comes after the 1/255 scale: input "uint8" gives predictProba\'s probabilities of the Uint8Array', async () => {
+    const train = blobs(400, 12, 3, 5, true), test = blobs(200, 12, 3, 6, true); // other prototypes: any inputs will do
+    const model = new SoftmaxRegression({ inputs: 12, classes: 3, input: { normalizer: Normalizer.fit(train) } });
+    await fit(model, train, { epochs: 3, batchSize: 32, seed: 2 });
+    expect(model.input.pixels).toBe(true);
+    const x = test.x as Uint8Array;
+    const out = await run(encodeONNX(model, { input: "uint8" }), new ort.Tensor("uint8", x, [test.length, 12]));
+    expectClose(out.data as Float32Array, model.predictProba(x), { atol: 1e-5, rtol: 0 });
+    const scaled = Float32Array.from(x, (v) => Math.fround(v * U8_SCALE));
+    const asFloats = await run(encodeONNX(model), new ort.Tensor("float32", scaled, [test.length, 12]));
+    expectClose(asFloats.data as Float32Array, model.predictProba(scaled), { atol: 1e-5, rtol: 0 });
+  });
+});
+
+describe("encodeONNX's graph of a model that carries its meaning", () => {
+  const offset = [0.5, -2, 3, 0], spread = [2, 0, 0.25, 1];
+  const model = new SoftmaxRegression({
+    inputs: 4, classes: 3, seed: 2, labels: ["cat", "dog", "bird"], metadata: { source: "tests", version: 2 },
+    input: { pixels: true, normalizer: { kind: "minmax", offset, spread } },
+  });
+  const bytes = encodeONNX(model, { input: "uint8" });
+  const graph = msg(bytes, 7)[0]!;
+
+  it("casts, scales, subtracts the offsets and divides by the spreads (1 for a constant feature) before the first Gemm", () => {
+    const nodes = msg(graph, 1);
+    expect(nodes.map((n) => str(n, 4)[0])).toEqual(["Cast", "Mul", "Sub", "Div", "Gemm", "Softmax"]);
+    expect(str(nodes[2]!, 1)).toEqual(["scaled", "normalizer.offset"]);
+    expect(str(nodes[3]!, 1)).toEqual(["centred", "normalizer.divisor"]);
+    expect(str(nodes[4]!, 1)[0]).toBe("normalized");
+    const initializer = (name: string) => {
+      const t = msg(graph, 5).find((i) => str(i, 8)[0] === name)!;
+      expect(all(t, 1).map((f) => (f.wire === 0 ? f.value : NaN))).toEqual([4]);
+      const raw = msg(t, 9)[0]!;
+      return Array.from(new Float32Array(raw.slice().buffer));
+    };
+    expect(initializer("normalizer.offset")).toEqual(offset);
+    expect(initializer("normalizer.divisor")).toEqual([2, 1, 0.25, 1]);
+  });
+
+  it("keeps the labels and the user metadata as JSON in metadata_props", () => {
+    const props = Object.fromEntries(msg(bytes, 14).map((p) => [str(p, 1)[0], str(p, 2)[0]]));
+    expect(props).toEqual({ labels: '["cat","dog","bird"]', metadata: '{"source":"tests","version":2}' });
+    expect(msg(encodeONNX(new SoftmaxRegression({ inputs: 4, classes: 3 })), 14)).toEqual([]);
   });
 });
 
@@ -177,6 +255,13 @@ describe("encodeONNX refuses", () => {
     const error = optionError(() => encodeONNX(new SoftmaxRegression({ inputs: 4, classes: 2 }), options as never));
     expect(error).toBeInstanceOf(OptionError);
     expect(error.option).toBe(option);
+  });
+
+  it('input "uint8" for a model of float features, which a graph scaling by 1/255 would silently get wrong', () => {
+    const model = new SoftmaxRegression({ inputs: 4, classes: 2, input: { pixels: false } });
+    const error = optionError(() => encodeONNX(model, { input: "uint8" }));
+    expect(error.message).toBe('Invalid input: expected "float32" (this model\'s inputs are features used as given, input.pixels false), ' +
+      'got "uint8". Leave input out: the graph then takes the float features the model was trained on.');
   });
 
   it("names the nearest option for an unknown key", () => {

@@ -9,6 +9,10 @@ import type { DenseNetwork } from "../../src/model/network.js";
 import { encodeSafetensors, decodeSafetensors } from "../../src/io/safetensors.js";
 import { SAFETENSORS_MAX_HEADER } from "../../src/codecs/safetensors.js";
 import { FormatError, OptionError } from "../../src/errors.js";
+import { Normalizer } from "../../src/data/normalizer.js";
+import { SGD } from "../../src/optim/optimizer.js";
+import { fit } from "../../src/train/fit.js";
+import { blobs } from "../helpers/data.js";
 import { expectClose } from "../helpers/close.js";
 import { optionError, thrown } from "../helpers/errors.js";
 import { accuracy, dataSets, trainedModels } from "../helpers/trained.js";
@@ -143,6 +147,106 @@ describe("decodeSafetensors", () => {
   });
 });
 
+describe("safetensors of a model that carries its meaning", () => {
+  const header = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + new DataView(b.buffer).getUint32(0, true))));
+  const pixels = blobs(60, 4, 3, 7, true);
+  const model = new MLP({
+    layers: [4, 5, 3], seed: 6, weightStd: 0.5, labels: ["cat", "dog", "bird"], metadata: { source: "tests" },
+    input: { pixels: true, imageShape: [2, 2], normalizer: Normalizer.fit(pixels) },
+  });
+  const bytes = encodeSafetensors(model);
+
+  it("stores the normaliser as normalizer.mean and normalizer.std, one f32 per input, and the rest of the config as metadata", () => {
+    const h = header(bytes), { normalizer } = model.input;
+    expect(Object.keys(h)).toEqual(["__metadata__", "normalizer.mean", "normalizer.std", "1.weight", "1.bias", "3.weight", "3.bias"]);
+    expect(h["normalizer.mean"]).toEqual({ dtype: "F32", shape: [4], data_offsets: [0, 16] });
+    const start = 8 + new DataView(bytes.buffer).getUint32(0, true);
+    expect(sameBits(new Float32Array(bytes.slice(start, start + 16).buffer), normalizer!.offset)).toBe(true);
+    expect(sameBits(new Float32Array(bytes.slice(start + 16, start + 32).buffer), normalizer!.spread)).toBe(true);
+    const stored = JSON.parse(h.__metadata__["wasm-softmax.config"]);
+    expect(stored).toEqual({ ...model.config, input: { pixels: true, imageShape: [2, 2] } });
+    expect(stored.labels).toEqual(["cat", "dog", "bird"]);
+  });
+
+  it("names a min-max normaliser's tensors normalizer.min and normalizer.range", () => {
+    const minmax = new SoftmaxRegression({ inputs: 4, classes: 3, input: { normalizer: Normalizer.fit(pixels, { kind: "minmax" }) } });
+    const h = header(encodeSafetensors(minmax));
+    expect(Object.keys(h)).toEqual(["__metadata__", "normalizer.min", "normalizer.range", "1.weight", "1.bias"]);
+    expect(JSON.parse(h.__metadata__["wasm-softmax.config"]).input).toBeUndefined();
+    expect(decodeSafetensors(encodeSafetensors(minmax)).config).toEqual(minmax.config);
+  });
+
+  it("round-trips labels, input description, normaliser and metadata, predicting the same bits", () => {
+    const back = decodeSafetensors(bytes);
+    expect(back.config).toEqual(model.config);
+    expect(back.labels).toEqual(["cat", "dog", "bird"]);
+    expect(back.input.normalizer!.kind).toBe("standard");
+    const x = pixels.x as Uint8Array;
+    expect(sameBits(back.predictProba(x), model.predictProba(x))).toBe(true);
+    // A model that differs only by the normaliser predicts other bits: the normaliser is what was restored.
+    const bare = new MLP({ layers: [4, 5, 3] });
+    bare.setParameters(model.getParameters());
+    expect(sameBits(bare.predictProba(x), model.predictProba(x))).toBe(false);
+  });
+
+  it("restores the normaliser with { layers } too: the tensors alone describe it", () => {
+    const back = decodeSafetensors(bytes, { layers: [4, 5, 3] });
+    expect(back.input.normalizer!.toJSON()).toEqual(model.input.normalizer!.toJSON());
+    expect(back.labels).toBeUndefined();
+  });
+
+  it("reads a file whose config holds the normaliser itself, as files written before the tensors did", () => {
+    const params = model.getParameters();
+    const older = file({
+      __metadata__: { format: "pt", "wasm-softmax.config": JSON.stringify(model.config) },
+      "1.weight": { dtype: "F32", shape: [5, 4], data_offsets: [0, 80] }, "1.bias": { dtype: "F32", shape: [5], data_offsets: [80, 100] },
+      "3.weight": { dtype: "F32", shape: [3, 5], data_offsets: [100, 160] }, "3.bias": { dtype: "F32", shape: [3], data_offsets: [160, 172] },
+    }, new Uint8Array(params.buffer));
+    expect(decodeSafetensors(older).config).toEqual(model.config);
+  });
+
+  it("refuses a config given with a normaliser of its own, for a file that holds one", () => {
+    const error = optionError(() => decodeSafetensors(bytes, { config: model.config }));
+    expect(error.message).toBe("Invalid config.input.normalizer: expected no normaliser (the file's tensors hold the model's normaliser), " +
+      'got "one". Leave it out of config: the file\'s normaliser is used.');
+    const { input: { normalizer: _, ...input } = {}, ...rest } = model.config;
+    expect(decodeSafetensors(bytes, { config: { ...rest, input } }).config).toEqual(model.config);
+    // A config that is no model is refused as it would be without the normaliser.
+    expect(optionError(() => decodeSafetensors(bytes, { config: { ...rest, input: 5 } as never })).option).toBe("input options");
+    expect(optionError(() => decodeSafetensors(bytes, { config: null as never })).option).toBe("model.type");
+  });
+
+  describe("refuses with a FormatError", () => {
+    const { header: layerHeader, data } = tensorsFor([2, 2]);
+    const withTensors = (extra: Record<string, { shape: number[]; values: number[] }>) => {
+      const h: Record<string, unknown> = { ...layerHeader };
+      const values: number[] = [];
+      let at = data.length;
+      for (const [name, t] of Object.entries(extra)) {
+        h[name] = { dtype: "F32", shape: t.shape, data_offsets: [at, (at += t.values.length * 4)] };
+        values.push(...t.values);
+      }
+      return file(h, new Uint8Array([...data, ...f32(values)]));
+    };
+
+    it.each([
+      ["a mean without its std", { "normalizer.mean": { shape: [2], values: [0, 1] } },
+        "expected one normaliser: normalizer.mean with normalizer.std, or normalizer.min with normalizer.range, got tensors named normalizer.mean. " +
+        "A normaliser needs both tensors of one pair (normalizer.mean and normalizer.std); remove the others."],
+      ["tensors of both kinds", { "normalizer.mean": { shape: [2], values: [0, 1] }, "normalizer.std": { shape: [2], values: [1, 1] }, "normalizer.min": { shape: [2], values: [0, 0] } },
+        "got tensors named normalizer.mean, normalizer.std, normalizer.min."],
+      ["a normaliser of the wrong width", { "normalizer.min": { shape: [3], values: [0, 1, 2] }, "normalizer.range": { shape: [3], values: [1, 1, 1] } },
+        "expected tensor normalizer.min of shape [2] (one value per input), got [3]."],
+      ["a negative spread", { "normalizer.mean": { shape: [2], values: [0, 1] }, "normalizer.std": { shape: [2], values: [1, -1] } },
+        "expected tensors normalizer.mean and normalizer.std as a normaliser, got Invalid normalizer.spread[1]: expected a spread ≥ 0, got -1."],
+      ["a NaN offset", { "normalizer.mean": { shape: [2], values: [NaN, 1] }, "normalizer.std": { shape: [2], values: [1, 1] } },
+        "as a normaliser, got Invalid normalizer.offset: expected an array of 2 finite f32 numbers"],
+    ])("%s", (_, extra, message) => {
+      expect(formatError(() => decodeSafetensors(withTensors(extra))).message).toContain(message);
+    });
+  });
+});
+
 describe("decodeSafetensors refuses, with a FormatError and a hint", () => {
   const good = tensorsFor([3, 2]);
 
@@ -205,7 +309,7 @@ describe("decodeSafetensors refuses, with a FormatError and a hint", () => {
     const extra = { ...header, "running_mean": { dtype: "F32", shape: [0], data_offsets: [data.length, data.length] } };
     const error = formatError(() => decodeSafetensors(file(extra, data), { layers: [3, 2] }));
     expect(error.message).toBe("Invalid safetensors: expected only the tensors 1.weight, 1.bias (layers 3-2), got also running_mean. " +
-      "Save only the Linear layers' weights and biases.");
+      "Save only the Linear layers' weights and biases (and a normaliser's two tensors).");
   });
 
   it("a tensor of the wrong shape, giving the shape the layers need", () => {
@@ -286,6 +390,7 @@ describe.skipIf(torchMissing !== "")(`a round trip through PyTorch ${torchMissin
   let dir: string;
   let report: { torch: string; softmax: { layers: number[]; correct: number }; mlp: { layers: number[]; correct: number } };
   let models: Awaited<ReturnType<typeof trainedModels>>;
+  let normalized: SoftmaxRegression;
   let testX: Uint8Array, testY: Uint8Array;
   const f32File = async (name: string) => { const b = await readFile(join(dir, name)); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
 
@@ -300,9 +405,11 @@ describe.skipIf(torchMissing !== "")(`a round trip through PyTorch ${torchMissin
     await writeFile(join(dir, "train-labels.u8"), Uint8Array.from(data.y));
     await writeFile(join(dir, "test-images.u8"), testX);
     await writeFile(join(dir, "test-labels.u8"), testY);
-    for (const name of ["softmax", "mlp"] as const) {
-      await writeFile(join(dir, `ws-${name}.safetensors`), encodeSafetensors(models[name]));
-      await writeFile(join(dir, `ws-${name}.json`), JSON.stringify({ layers: models[name].layers }));
+    normalized = new SoftmaxRegression({ inputs: 784, classes: 10, seed: 1, input: { normalizer: Normalizer.fit(data) } });
+    await fit(normalized, data, { epochs: 1, batchSize: 64, optimizer: new SGD({ lr: 0.01 }), seed: 3 });
+    for (const [name, model] of [["softmax", models.softmax], ["mlp", models.mlp], ["normalized", normalized]] as const) {
+      await writeFile(join(dir, `ws-${name}.safetensors`), encodeSafetensors(model));
+      await writeFile(join(dir, `ws-${name}.json`), JSON.stringify({ layers: model.layers }));
     }
     const run = spawnSync(PYTHON, [join(import.meta.dirname, "torch_safetensors.py"), dir], { encoding: "utf8", timeout: 240_000 });
     expect(run.status, run.stderr).toBe(0);
@@ -326,5 +433,11 @@ describe.skipIf(torchMissing !== "")(`a round trip through PyTorch ${torchMissin
 
   it.each(["softmax", "mlp"] as const)("wasm-softmax's %s loads into nn.Sequential with strict load_state_dict and gives the same probabilities", async (name) => {
     expectClose(await f32File(`ws-${name}.f32`), models[name].predictProba(testX), { atol: 1e-5, rtol: 0 });
+  });
+
+  it("a model trained with a normaliser gives the same probabilities in PyTorch, its normalizer.mean and normalizer.std applied by hand", async () => {
+    const p = normalized.predictProba(testX);
+    expectClose(await f32File("ws-normalized.f32"), p, { atol: 1e-5, rtol: 0 });
+    expect(accuracy(normalized.predict(testX), testY)).toBeGreaterThan(0.6);
   });
 });

@@ -9,7 +9,8 @@ This script
      torch-<name>.safetensors, laid out by hand (the safetensors package is not installed), with the test-set
      probabilities (torch-<name>.f32, float32 little-endian) and its number of right answers (report.json);
   2. loads every ws-<name>.safetensors into the matching nn.Sequential with load_state_dict(strict=True) and
-     writes its test-set probabilities as ws-<name>.f32.
+     writes its test-set probabilities as ws-<name>.f32; a file with a normaliser's tensors (normalizer.mean and
+     normalizer.std) has them taken out of the state dict first and applied to the images, as a user would.
 """
 import json
 import os
@@ -108,8 +109,14 @@ def main():
             with open(os.path.join(DIR, f"{stem}.json")) as f:
                 layers = json.load(f)["layers"]
             model = sequential(layers)
-            model.load_state_dict(load_safetensors(os.path.join(DIR, file)), strict=True)
-            probabilities(model, test_x).numpy().astype("<f4").tofile(os.path.join(DIR, f"{stem}.f32"))
+            state = load_safetensors(os.path.join(DIR, file))
+            x = test_x
+            if "normalizer.mean" in state:
+                mean, std = state.pop("normalizer.mean"), state.pop("normalizer.std")
+                # A feature constant in the training data has std 0: it is shifted, not scaled.
+                x = (x.flatten(1) - mean) / torch.where(std > 0, std, torch.ones_like(std))
+            model.load_state_dict(state, strict=True)
+            probabilities(model, x).numpy().astype("<f4").tofile(os.path.join(DIR, f"{stem}.f32"))
 
     with open(os.path.join(DIR, "report.json"), "w") as f:
         json.dump({"torch": torch.__version__, **report}, f)

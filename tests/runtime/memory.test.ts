@@ -104,10 +104,11 @@ describe("Arena", () => {
 });
 
 describe("Scope", () => {
-  it("copies i32 values in at their pointer", () => {
+  it("copies i32 and u8 values in at their pointers", () => {
     const arena = new Arena(new JsHeap(), 16), scope = new Scope(arena);
-    const pi = scope.i32(3, new Int32Array([-1, 2, 2 ** 31 - 1]));
+    const pi = scope.i32(3, new Int32Array([-1, 2, 2 ** 31 - 1])), pu = scope.u8(new Uint8Array([0, 255, 7]));
     expect(Array.from(new Int32Array(arena.memory.buffer, pi, 3))).toEqual([-1, 2, 2 ** 31 - 1]);
+    expect(Array.from(new Uint8Array(arena.memory.buffer, pu, 3))).toEqual([0, 255, 7]);
   });
 
   it("carves blocks of the sizes asked from one allocation, each aligned to 64 bytes", () => {

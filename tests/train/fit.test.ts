@@ -353,7 +353,7 @@ describe("fit, evaluate and Trainer options", () => {
     expect(unknown.message).toBe('Unknown fit option "lr". Known options: optimizer, loss, batchSize, runtime, residentBytes, classWeight, shuffle, seed, ' +
       "callbacks, signal, sampler, epochs, initialEpoch, validationData, validationSplit, stratify, history.");
     expect(() => evaluate(model(), data, { batch_size: 8 } as never)).toThrow('Unknown evaluate option "batch_size". Did you mean "batchSize"?');
-    expect(() => evaluate(model(), data, { epochs: 1 } as never)).toThrow('Unknown evaluate option "epochs". Known options: batchSize, loss, runtime.');
+    expect(() => evaluate(model(), data, { epochs: 1 } as never)).toThrow('Unknown evaluate option "epochs". Known options: batchSize, loss, runtime, weighted.');
     expect(() => new Trainer(model(), { optimiser: new SGD() } as never)).toThrow('Unknown Trainer option "optimiser". Did you mean "optimizer"?');
     using trainer = new Trainer(model());
     await expect(trainer.trainEpoch(data, { seeds: 1 } as never)).rejects.toThrow('Unknown trainEpoch option "seeds". Did you mean "seed"?');

@@ -114,6 +114,15 @@ describe.each(BACKENDS)("classificationReport with the %s backend", (backend) =>
     expect(classificationReport(argmaxModel(3), data, runtime).classes.map((c) => c.name)).toEqual(["cat", "dog", "owl"]);
     expect(classificationReport(argmaxModel(3), data, { ...runtime, classNames: ["x", "y", "z"] }).classes.map((c) => c.name)).toEqual(["x", "y", "z"]);
   });
+
+  it("labels the classes with the model's labels before the data's names, when the model has them", () => {
+    const named = new SoftmaxRegression({ inputs: 3, classes: 3, labels: ["ant", "bee", "cod"] });
+    named.setParameters(argmaxModel(3).getParameters());
+    const data = Dataset.fromArrays(Float32Array.from(rows(predicted, 3, 0.9)), labels, { features: 3, classes: 3, classNames: ["cat", "dog", "owl"] });
+    expect(classificationReport(named, data, runtime).classes.map((c) => c.name)).toEqual(["ant", "bee", "cod"]);
+    const unnamed = Dataset.fromArrays(Float32Array.from(rows(predicted, 3, 0.9)), labels, { features: 3, classes: 3 });
+    expect(classificationReport(named, unnamed, runtime).classes.map((c) => c.name)).toEqual(["ant", "bee", "cod"]);
+  });
 });
 
 describe("classificationReport", () => {

@@ -133,6 +133,27 @@ describe("Trainer", () => {
     expect(trainer.snapshot()).toEqual(once);
   });
 
+  it("copies a snapshot into an earlier one's arrays when given it, with the values a new snapshot has", async () => {
+    const model = new MLP({ layers: [20, 16, 4], seed: 3 });
+    using trainer = new Trainer(model, { batchSize: 32, optimizer: new Adam({ lr: 0.01 }), runtime: simd });
+    const first = trainer.snapshot(), kept = first.parameters.slice();
+    await trainer.trainEpoch(train, { epoch: 1 });
+    const reused = trainer.snapshot(first);
+    expect(reused.parameters).toBe(first.parameters);
+    expect(reused.optimizerState).toBe(first.optimizerState);
+    expect(reused).toEqual(trainer.snapshot());
+    expect(reused.parameters).not.toEqual(kept);
+    expect(reused.steps).toBe(trainer.optimizer.steps);
+  });
+
+  it("refuses to copy a snapshot into one of another model or kind of optimizer, with a ShapeError", () => {
+    using sgd = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { runtime: js });
+    using adam = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { optimizer: new Adam(), runtime: js });
+    expect(() => adam.snapshot(sgd.snapshot())).toThrow("Invalid snapshot.optimizerState: expected a Float32Array of 168 values, " +
+      "got Float32Array(0). Pass a snapshot this Trainer took, or none.");
+    expect(() => sgd.snapshot({} as never)).toThrow(ShapeError);
+  });
+
   it("refuses a snapshot of another model or kind of optimizer with a ShapeError", () => {
     using sgd = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { runtime: js });
     using adam = new Trainer(new SoftmaxRegression({ inputs: 20, classes: 4 }), { optimizer: new Adam(), runtime: js });
