@@ -9,11 +9,13 @@ export class WasmSoftmaxError extends Error {
   }
 }
 
+const invalid = (what: string, expected: string, actual: string) => `Invalid ${what}: expected ${expected}, got ${actual}.`;
+
 /** An option or argument broke its rule: `option` names it, `rule` is the rule, `value` what came. */
 export class OptionError extends WasmSoftmaxError {
   override name = "OptionError";
   constructor(readonly option: string, readonly rule: string, readonly value: unknown, hint?: string) {
-    super(`Invalid ${option}: expected ${rule}, got ${describe(value)}.`, hint);
+    super(invalid(option, rule, describe(value)), hint);
   }
 
   /** A key that no option of `what` ("fit", "SGD", …) has; `hint` names the nearest one. */
@@ -28,7 +30,7 @@ export class OptionError extends WasmSoftmaxError {
 export class ShapeError extends WasmSoftmaxError {
   override name = "ShapeError";
   constructor(readonly what: string, readonly expected: string, readonly actual: string, hint?: string) {
-    super(`Invalid ${what}: expected ${expected}, got ${actual}.`, hint);
+    super(invalid(what, expected, actual), hint);
   }
 }
 
@@ -36,7 +38,7 @@ export class ShapeError extends WasmSoftmaxError {
 export class FormatError extends WasmSoftmaxError {
   override name = "FormatError";
   constructor(readonly source: string, readonly expected: string, readonly actual: string, hint?: string) {
-    super(`Invalid ${source}: expected ${expected}, got ${actual}.`, hint);
+    super(invalid(source, expected, actual), hint);
   }
 }
 

@@ -72,10 +72,9 @@ async function load(wasm: NonNullable<PredictInitOptions["wasm"]>): Promise<Pred
   return { kernels, arena: new Arena(kernels.memory, kernels.heapBase), backend: kernels.backend };
 }
 
+// `{ simd, scalar }` is a plain object; every single source (a module, URL, Response, bytes) is an instance of a class.
 function isBuilds(wasm: unknown): wasm is { simd?: WasmSource; scalar?: WasmSource } {
-  return typeof wasm === "object" && wasm !== null && !(wasm instanceof URL) && !(wasm instanceof ArrayBuffer) &&
-    !ArrayBuffer.isView(wasm) && !(typeof WebAssembly === "object" && wasm instanceof WebAssembly.Module) &&
-    !(typeof Response === "function" && wasm instanceof Response);
+  return typeof wasm === "object" && wasm !== null && [Object.prototype, null].includes(Object.getPrototypeOf(wasm));
 }
 
 const current = (): PredictSpace => space ?? notInitialized();

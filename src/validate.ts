@@ -38,18 +38,26 @@ export function oneOf<T extends string>(choices: readonly T[]): Rule<T> {
     (v) => (choices as readonly unknown[]).includes(v));
 }
 
-/** The rules more than one option shares. */
+/** true or false; its own export (and in RULES) so the predict-only entry's bundle takes it without the other rules. */
+export const BOOLEAN = rule<boolean>("true or false", (v) => typeof v === "boolean");
+const POSITIVE = numberWhere("a finite number > 0", (v) => v > 0);
+const FRACTION = numberWhere("a number in [0, 1)", (v) => v >= 0 && v < 1);
+
+/**
+ * The rules more than one option shares. Each is made from literals only, so an app's bundler drops the object (and
+ * every rule in it) when nothing reads it.
+ */
 export const RULES = {
   seed: integerIn(0, 0xffffffff, "an integer in [0, 2^32)"),
   count: integerIn(1),
   countOrZero: integerIn(0),
   // The kernels count a batch's rows in i32; a batchSize above the data's length trains it as one batch.
-  batchSize: integerIn(1, 2 ** 31 - 1, "an integer in [1, 2^31 − 1]"),
-  positive: numberWhere("a finite number > 0", (v) => v > 0),
+  batchSize: integerIn(1, 0x7fffffff, "an integer in [1, 2^31 − 1]"),
+  positive: POSITIVE,
   nonNegative: numberWhere("a finite number ≥ 0", (v) => v >= 0),
-  fraction: numberWhere("a number in [0, 1)", (v) => v >= 0 && v < 1),
+  fraction: FRACTION,
   openFraction: numberWhere("a number in (0, 1)", (v) => v > 0 && v < 1),
-  boolean: rule<boolean>("true or false", (v) => typeof v === "boolean"),
+  boolean: BOOLEAN,
   function: rule<(...args: never[]) => unknown>("a function", (v) => typeof v === "function"),
   functions: rule<((...args: never[]) => unknown)[]>("an array of functions",
     (v) => Array.isArray(v) && v.every((f) => typeof f === "function")),
@@ -58,8 +66,8 @@ export const RULES = {
 } as const;
 
 /** Rules of one concept, named so the kernels API, the losses and the CLI cannot drift apart. */
-export const LABEL_SMOOTHING = RULES.fraction;
-export const HUBER_DELTA = RULES.positive;
+export const LABEL_SMOOTHING = FRACTION;
+export const HUBER_DELTA = POSITIVE;
 
 /**
  * Per-example weights: `count` numbers, each finite and ≥ 0 once rounded to f32 (the kernels' precision), as a

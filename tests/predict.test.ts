@@ -66,6 +66,16 @@ describe("wasm-softmax/predict", () => {
     }
   });
 
+  it("keeps the parameters of each decoded model apart: predicting with one never changes another's answers", () => {
+    const lean = [pixelModel, floatModel, pixelModel].map((m, i) => predictOnly.decodeModel(encodeModel(m, { dtype: i === 2 ? "int8" : "f32" })));
+    const inputs = [pixels.x, floats.x, pixels.x];
+    const first = lean.map((model, i) => bits(model.predictProba(inputs[i]!)).slice());
+    for (let round = 0; round < 2; round++) {
+      lean.forEach((model, i) => expect(bits(model.predictProba(inputs[i]!))).toEqual(first[i]));
+    }
+    expect(first[2]).not.toEqual(first[0]);
+  });
+
   it("carries the model's labels, input description and metadata, and labels top-k answers with them", () => {
     const model = predictOnly.decodeModel(encodeModel(pixelModel));
     expect(model.labels).toEqual(LABELS);

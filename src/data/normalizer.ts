@@ -1,27 +1,16 @@
 // A per-feature normaliser fitted on training data and kept with the model (Keras's Normalization layer after
-// `adapt`, scikit-learn's StandardScaler / MinMaxScaler). It is applied in f32 arithmetic written once here, so
-// training, predict and every runtime give the same bits.
+// `adapt`, scikit-learn's StandardScaler / MinMaxScaler): the fitting is here, what is kept and applied is
+// Normalization (./normalization.ts).
 import type { Dataset } from "./dataset.js";
 import { U8_SCALE, isDataset } from "./pixels.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { check, checkKeys, checkOr, oneOf, rule } from "../validate.js";
+import { check, checkKeys, checkOr, rule } from "../validate.js";
+import { KIND, Normalization } from "./normalization.js";
+import type { NormalizerKind } from "./normalization.js";
 
-/** How a Normalizer rescales each feature: to mean 0 and standard deviation 1, or from [min, max] to [0, 1]. */
-export type NormalizerKind = "standard" | "minmax";
+export type { NormalizerKind, NormalizerConfig } from "./normalization.js";
 
-/** A Normalizer as plain data (what a model file stores): per feature, `offset` is subtracted, then `spread` divides. */
-export interface NormalizerConfig {
-  kind: NormalizerKind;
-  /** The mean ("standard") or minimum ("minmax") of each feature, as f32 values. */
-  offset: number[];
-  /** The standard deviation ("standard") or max − min ("minmax") of each feature, as f32 values; 0 for a constant one. */
-  spread: number[];
-}
-
-const KIND = oneOf<NormalizerKind>(["standard", "minmax"]);
 const DATA = rule<Dataset>("a Dataset (from loadFashionMNIST or Dataset.fromArrays)", isDataset);
-const F32S = (n: number) => rule<number[]>(`an array of ${n} finite f32 numbers`,
-  (v) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && Number.isFinite(x) && Math.fround(x) === x));
 
 /**
  * Per-feature scaling fitted on training data: `(x − offset) / spread`, where offset and spread are the mean and
@@ -34,28 +23,7 @@ const F32S = (n: number) => rule<number[]>(`an array of ${n} finite f32 numbers`
  * const normalizer = Normalizer.fit(train, { kind: "standard" });
  * const model = new MLP({ layers: [512, 100, 3], input: { normalizer } });
  */
-export class Normalizer {
-  readonly kind: NormalizerKind;
-  /** Values per example it applies to. */
-  readonly features: number;
-  /** Per feature: the mean ("standard") or minimum ("minmax"). */
-  readonly offset: Float32Array;
-  /** Per feature: the standard deviation ("standard") or max − min ("minmax"); 0 where the feature is constant. */
-  readonly spread: Float32Array;
-  /** Features whose spread is 0 in the data it was fitted on (they are shifted, not scaled). */
-  readonly constantFeatures: readonly number[];
-  // The divisor of each feature: its spread, or 1 where the spread is 0.
-  readonly #divisor: Float32Array;
-
-  private constructor(kind: NormalizerKind, offset: Float32Array, spread: Float32Array) {
-    this.kind = kind;
-    this.features = offset.length;
-    this.offset = offset;
-    this.spread = spread;
-    this.#divisor = spread.map((s) => (s === 0 ? 1 : s));
-    this.constantFeatures = Object.freeze([...spread.keys()].filter((f) => spread[f] === 0));
-  }
-
+export class Normalizer extends Normalization {
   /**
    * Fits the per-feature offsets and spreads on a data set (its Uint8 pixels scaled to [0, 1] first, as training
    * sees them), in float64 sums over examples in order, then rounded to f32.
@@ -102,47 +70,5 @@ export class Normalizer {
       for (let f = 0; f < F; f++) b[f] = b[f]! - a[f]!;
     }
     return new Normalizer(kind, Float32Array.from(a), Float32Array.from(b));
-  }
-
-  /**
-   * A Normalizer from its plain-data form (`toJSON()`, or a model file's), checked.
-   * @throws {OptionError} for an unknown kind, offsets and spreads that are not `features` finite f32 numbers, or a
-   *   negative spread.
-   * @example
-   * const same = Normalizer.from(JSON.parse(JSON.stringify(normalizer)));
-   */
-  static from(config: NormalizerConfig): Normalizer {
-    const c = checkKeys("normalizer", config, ["kind", "offset", "spread"]);
-    const kind = check("normalizer.kind", c.kind, KIND);
-    const features = Array.isArray(c.offset) ? c.offset.length : 0;
-    check("normalizer.offset", c.offset, F32S(features));
-    check("normalizer.spread", c.spread, F32S(features));
-    const negative = c.spread.findIndex((s) => s < 0);
-    if (features === 0 || negative >= 0) {
-      throw new OptionError(features === 0 ? "normalizer.offset" : `normalizer.spread[${negative}]`,
-        features === 0 ? "one value per feature" : "a spread ≥ 0", features === 0 ? c.offset : c.spread[negative]);
-    }
-    return new Normalizer(kind, Float32Array.from(c.offset), Float32Array.from(c.spread));
-  }
-
-  /** @internal What each feature is divided by: its spread, or 1 where the spread is 0 (exporters write this). */
-  get divisor(): Float32Array {
-    return this.#divisor.slice();
-  }
-
-  /** The plain-data form a model file stores. */
-  toJSON(): NormalizerConfig {
-    return { kind: this.kind, offset: Array.from(this.offset), spread: Array.from(this.spread) };
-  }
-
-  /**
-   * @internal Whole rows of features, normalised in place: `(x − offset) / spread` in f32 (each step rounded to f32,
-   * as wasm's f32.sub and f32.div round: a double computes both exactly enough that one rounding gives their bits).
-   */
-  applyInPlace(values: Float32Array): void {
-    const F = this.features, offset = this.offset, divisor = this.#divisor;
-    for (let at = 0; at < values.length; at += F) {
-      for (let f = 0; f < F; f++) values[at + f] = Math.fround(values[at + f]! - offset[f]!) / divisor[f]!;
-    }
   }
 }

@@ -2,7 +2,7 @@
 // and finite parameters. decodeCheckpoint builds a trainable model (and optimizer) on it; the predict-only entry
 // builds a Predictor, without importing any training code.
 import { FormatError } from "../errors.js";
-import { RULES, checkKeys, checkOr, rule } from "../validate.js";
+import { BOOLEAN, checkKeys, checkOr, rule } from "../validate.js";
 import { unpackCheckpoint } from "./format.js";
 import type { CheckpointHeader } from "./format.js";
 
@@ -27,7 +27,7 @@ export function readModelBytes(bytes: Uint8Array, options: string | DecodeCheckp
   { header: CheckpointHeader; parameters: Float32Array; state: Float32Array; source: string } {
   const o = typeof options === "string" ? { source: options } : checkKeys(what, options, ["source", "allowNonFinite"]);
   const source = checkOr("source", o.source, SOURCE, "checkpoint");
-  const allowNonFinite = checkOr("allowNonFinite", o.allowNonFinite, RULES.boolean, false);
+  const allowNonFinite = checkOr("allowNonFinite", o.allowNonFinite, BOOLEAN, false);
   const { header, parameters, state } = unpackCheckpoint(bytes, source);
   if (!allowNonFinite) {
     const at = firstNonFinite(parameters), atState = firstNonFinite(state);

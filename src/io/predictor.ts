@@ -7,7 +7,7 @@ import { check, integerIn } from "../validate.js";
 import { widthsOf } from "./format.js";
 import type { CheckpointHeader } from "./format.js";
 import { CORRUPT_HINT } from "./model-bytes.js";
-import { Inference, PREDICT_ROWS } from "../model/inference.js";
+import { PREDICT_ROWS, inferRows } from "../model/inference.js";
 import type { KernelSpace } from "../model/inference.js";
 import { layoutOf } from "../model/layout.js";
 import type { LayerLayout } from "../model/layout.js";
@@ -130,12 +130,8 @@ export class Predictor {
   #infer(input: ArrayInputs, what: "proba" | "class"): Float32Array | Int32Array {
     const space = this.#space();
     const x = toInputRows(input, this.inputs, this.input.pixels);
-    const inference = new Inference(space, this, this.#parameters);
-    try {
-      return what === "proba" ? inference.probabilities(x, PREDICT_ROWS) : inference.classes(x, PREDICT_ROWS);
-    } finally {
-      inference.close();
-    }
+    // A Predictor's parameters never change: the memory copies them in once (version 0).
+    return inferRows(space, this, space.arena.resident(this, 0, () => this.#parameters), x, PREDICT_ROWS, what);
   }
 }
 

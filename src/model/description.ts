@@ -3,8 +3,9 @@
 // from a model file (whose loader turns these OptionErrors into FormatErrors about the file).
 import { OptionError } from "../errors.js";
 import { Normalizer } from "../data/normalizer.js";
-import type { NormalizerConfig } from "../data/normalizer.js";
-import { checkKeys, checkOr, rule, RULES } from "../validate.js";
+import { Normalization } from "../data/normalization.js";
+import type { NormalizerConfig } from "../data/normalization.js";
+import { BOOLEAN, checkKeys, checkOr, rule } from "../validate.js";
 
 /** The largest user metadata a model keeps: 64 KiB of JSON text (UTF-8), so a model file's header stays small. */
 export const MAX_METADATA_BYTES = 65536;
@@ -63,7 +64,7 @@ export class Meaning {
   metadata: JSONValue | undefined;
 
   constructor(options: MeaningOptions, features: number, classes: number) {
-    ({ labels: this.labels, input: this.input, metadata: this.metadata } = checkMeaning(options, features, classes));
+    ({ labels: this.labels, input: this.input, metadata: this.metadata } = checkMeaning(options, features, classes, Normalizer));
   }
 
   config(): MeaningConfig {
@@ -94,19 +95,20 @@ export class Meaning {
 }
 
 /**
- * @internal The labels, input description and metadata of `options`, checked against the model's widths (the
- * predict-only entry reads a file's with this alone, without the class that learns from training data).
+ * @internal The labels, input description and metadata of `options`, checked against the model's widths, a
+ * normalizer's plain form made an instance of `normalizers` (the predict-only entry reads a file's with this alone,
+ * without the class that learns from training data, and with Normalization, without Normalizer's `fit`).
  */
-export function checkMeaning(options: MeaningOptions, features: number, classes: number):
+export function checkMeaning(options: MeaningOptions, features: number, classes: number, normalizers: typeof Normalization = Normalization):
   { labels: readonly string[] | undefined; input: InputDescription; metadata: JSONValue | undefined } {
   const given = checkOr("labels", options.labels, labelsRule(classes), undefined,
     `Give one name per class (${classes}), in class order.`);
   const labels = given && Object.freeze([...given]);
   const input = checkKeys("input", options.input, ["pixels", "imageShape", "normalizer"]);
-  const pixels = checkOr("input.pixels", input.pixels, RULES.boolean, undefined);
+  const pixels = checkOr("input.pixels", input.pixels, BOOLEAN, undefined);
   const imageShape = checkOr("input.imageShape", input.imageShape, imageShapeRule(features), undefined);
   const normalizer = input.normalizer === undefined ? undefined
-    : input.normalizer instanceof Normalizer ? input.normalizer : Normalizer.from(input.normalizer);
+    : input.normalizer instanceof normalizers ? input.normalizer : normalizers.from(input.normalizer);
   if (normalizer && normalizer.features !== features) {
     throw new OptionError("input.normalizer", `a Normalizer of ${features} features (the model's inputs)`,
       `one of ${normalizer.features}`, "Fit it on the data the model trains on.");
@@ -141,11 +143,7 @@ function imageShapeRule(features: number) {
 
 /** A deep, frozen copy of `value` after checking it is plain JSON of at most MAX_METADATA_BYTES. */
 function checkMetadata(value: unknown): JSONValue {
-  const path = notJSON(value, "metadata", 0);
-  if (path !== undefined) {
-    throw new OptionError(path, "JSON (objects, arrays, strings, finite numbers, true, false, null)", valueAt(value, path),
-      "Keep only plain data in metadata: convert dates and typed arrays to strings or arrays.");
-  }
+  checkJSON(value, "metadata", 0);
   const text = JSON.stringify(value), bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_METADATA_BYTES) {
     throw new OptionError("metadata size in bytes", `at most ${MAX_METADATA_BYTES} (MAX_METADATA_BYTES, as UTF-8 JSON text)`, bytes,
@@ -154,30 +152,16 @@ function checkMetadata(value: unknown): JSONValue {
   return deepFreeze(JSON.parse(text) as JSONValue);
 }
 
-// The path of the first value that is not plain JSON; depth-capped so a cycle is refused rather than overflowing.
-function notJSON(value: unknown, path: string, depth: number): string | undefined {
-  if (depth > 64) return path;
-  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
-  if (typeof value === "number") return Number.isFinite(value) ? undefined : path;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const bad = notJSON(value[i], `${path}[${i}]`, depth + 1);
-      if (bad !== undefined) return bad;
-    }
-    return undefined;
+// Refuses the first value that is not plain JSON, naming its path; depth-capped so a cycle is refused rather than overflowing.
+function checkJSON(value: unknown, path: string, depth: number): void {
+  const object = typeof value === "object" && value !== null && !Array.isArray(value);
+  if (depth > 64 || !(value === null || typeof value === "string" || typeof value === "boolean" || Array.isArray(value) ||
+      (typeof value === "number" && Number.isFinite(value)) || (object && [Object.prototype, null].includes(Object.getPrototypeOf(value))))) {
+    throw new OptionError(path, "JSON (objects, arrays, strings, finite numbers, true, false, null)", value,
+      "Keep only plain data in metadata: convert dates and typed arrays to strings or arrays.");
   }
-  if (typeof value !== "object" || ![Object.prototype, null].includes(Object.getPrototypeOf(value))) return path;
-  for (const [key, v] of Object.entries(value)) {
-    const bad = notJSON(v, `${path}.${key}`, depth + 1);
-    if (bad !== undefined) return bad;
-  }
-  return undefined;
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let v: unknown = root;
-  for (const key of path.replace(/^metadata/, "").match(/[^.[\]]+/g) ?? []) v = (v as Record<string, unknown>)?.[key];
-  return v;
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) checkJSON(value[i], `${path}[${i}]`, depth + 1);
+  else if (object) for (const [key, v] of Object.entries(value)) checkJSON(v, `${path}.${key}`, depth + 1);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,7 +1,7 @@
 // The forward pass alone: a model's outputs for rows of inputs, in kernel memory that holds the parameters, one
 // batch of activations and its output, and nothing a gradient needs (no deltas, no panels, no optimizer state).
-// predict, predictProba, Trainer.predictOnBatch and evaluate all run here; the training step runs the same
-// `forward` over its own buffers, so both give the same bits.
+// predict, predictProba and Trainer.predictOnBatch run `inferRows`; evaluate and the training step run the same
+// `forward` over their own rooms, so all give the same bits.
 import type { KernelFunctions, Kernels, Ptr } from "../kernels/contract.js";
 import type { Arena } from "../runtime/memory.js";
 import { Scope } from "../runtime/memory.js";
@@ -64,12 +64,11 @@ export interface ForwardRoom {
 }
 
 export function forwardRoom(scope: Scope, layers: readonly number[], rows: number): ForwardRoom {
-  return {
-    rows,
-    acts: layers.map((width) => scope.f32(rows * width)),
-    chunks: scope.i32(forwardChunks(rows, Math.max(...layers.slice(0, -1)))),
-    stage: { raw: scope.alloc(rows * layers[0]! * 4), identity: scope.i32(rows, Int32Array.from({ length: rows }, (_, i) => i)), rows },
-  };
+  const chunks = forwardChunks(rows, Math.max(...layers.slice(0, -1))) * 4;
+  const ptrs = scope.carve([...layers.map((width) => rows * width * 4), chunks, rows * layers[0]!, rows * 4]);
+  const identity = ptrs.pop()!, raw = ptrs.pop()!, order = new Int32Array(scope.arena.memory.buffer, identity, rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return { rows, chunks: ptrs.pop()!, acts: ptrs, stage: { raw, identity, rows } };
 }
 
 /**
@@ -79,7 +78,7 @@ export function forwardRoom(scope: Scope, layers: readonly number[], rows: numbe
 export function writeRows(k: Kernels, arena: Arena, s: Staging, into: Ptr, x: Uint8Array | Float32Array, rows: number, width: number,
                           normalizer: Normalizer | undefined): void {
   if (x instanceof Uint8Array) {
-    arena.u8.set(x, s.raw);
+    new Uint8Array(arena.memory.buffer, s.raw, x.length).set(x);
     k.gatherScaleU8(into, s.raw, s.identity, rows, width, U8_SCALE);
   } else {
     new Float32Array(arena.memory.buffer, into, x.length).set(x);
@@ -93,86 +92,32 @@ export function normalizeRows(arena: Arena, into: Ptr, rows: number, width: numb
 }
 
 /**
- * A model's forward pass on one runtime: its parameters (a copy, or a block someone else owns in the same
- * memory), activations for one batch and an output of rows × classes. Batches grow the room when they need more
- * rows; `close()` frees it all.
+ * The class probabilities (rows × classes) or the most probable class of every row of `x`, for a model whose
+ * parameters are at `params` in `space`'s memory (a Trainer's live block, or the copy the memory keeps for
+ * predictions), `batch` rows per forward pass. Its room (one batch of activations and an output) is freed before it
+ * returns.
  */
-export class Inference {
-  readonly #space: KernelSpace;
-  readonly #model: ForwardModel;
-  readonly #own: Scope;
-  readonly #params: Ptr;
-  #scope: Scope;
-  #room: ForwardRoom | undefined;
-  #output: Ptr = 0;
-
-  /** `params`: values to copy in, or the offset of a live parameter block (a Trainer's) to read in place. */
-  constructor(space: KernelSpace, model: ForwardModel, params: Float32Array | Ptr) {
-    this.#space = space;
-    this.#model = model;
-    this.#own = new Scope(space.arena);
-    this.#scope = new Scope(space.arena);
-    this.#params = typeof params === "number" ? params : this.#own.f32(model.size, params);
-  }
-
-  /** Makes room for batches of `rows` rows; a larger room replaces a smaller one (offsets change, views are re-derived). */
-  reserve(rows: number): void {
-    if (this.#room && this.#room.rows >= rows) return;
-    this.#scope.close();
-    this.#scope = new Scope(this.#space.arena);
-    this.#room = forwardRoom(this.#scope, this.#model.layers, rows);
-    this.#output = this.#scope.f32(rows * this.#classes);
-  }
-
-  /** The first activation, where a batch's input rows go. */
-  get input(): Ptr { return this.#room!.acts[0]!; }
-  get stage(): Staging { return this.#room!.stage; }
-  get logits(): Ptr { return this.#room!.acts[this.#room!.acts.length - 1]!; }
-  /** rows × classes values of scratch: probabilities, classes, or a loss kernel's gradient nobody reads. */
-  get output(): Ptr { return this.#output; }
-
-  /** Runs the layers over the `rows` input rows already written to `input`. */
-  forward(rows: number): void {
-    forward(this.#space.kernels, this.#model.layout, this.#params, this.#room!.acts, this.#room!.chunks, rows);
-  }
-
-  /** Class probabilities of every row of `x`, `batch` rows at a time. */
-  probabilities(x: Uint8Array | Float32Array, batch: number): Float32Array {
-    const C = this.#classes, out = new Float32Array((x.length / this.#width) * C);
-    this.#each(x, batch, (start, n) => {
-      this.#space.kernels.softmaxRows(this.#output, this.logits, n, C);
-      out.set(new Float32Array(this.#space.arena.memory.buffer, this.#output, n * C), start * C);
-    });
-    return out;
-  }
-
-  /** The most probable class of every row of `x`, `batch` rows at a time. */
-  classes(x: Uint8Array | Float32Array, batch: number): Int32Array {
-    const out = new Int32Array(x.length / this.#width);
-    this.#each(x, batch, (start, n) => {
-      this.#space.kernels.argmaxRows(this.#output, this.logits, n, this.#classes);
-      out.set(new Int32Array(this.#space.arena.memory.buffer, this.#output, n), start);
-    });
-    return out;
-  }
-
-  close(): void {
-    this.#scope.close();
-    this.#own.close();
-    this.#room = undefined;
-  }
-
-  get #width(): number { return this.#model.layers[0]!; }
-  get #classes(): number { return this.#model.layers[this.#model.layers.length - 1]!; }
-
-  #each(x: Uint8Array | Float32Array, batch: number, read: (start: number, rows: number) => void): void {
-    const width = this.#width, rows = x.length / width, { kernels, arena } = this.#space;
-    this.reserve(Math.max(1, Math.min(batch, rows)));
-    for (let start = 0; start < rows; start += batch) {
-      const n = Math.min(batch, rows - start);
-      writeRows(kernels, arena, this.stage, this.input, x.subarray(start * width, (start + n) * width), n, width, this.#model.input.normalizer);
-      this.forward(n);
-      read(start, n);
+export function inferRows(space: KernelSpace, model: ForwardModel, params: Ptr, x: Uint8Array | Float32Array, batch: number,
+                          what: "proba" | "class"): Float32Array | Int32Array {
+  const { kernels: k, arena } = space, { layers, layout } = model, width = layers[0]!, C = layers[layers.length - 1]!;
+  const rows = x.length / width, B = Math.max(1, Math.min(batch, rows)), scope = new Scope(arena);
+  try {
+    const room = forwardRoom(scope, layers, B), logits = room.acts[room.acts.length - 1]!, output = scope.f32(B * C);
+    const out = what === "class" ? new Int32Array(rows) : new Float32Array(rows * C);
+    for (let start = 0; start < rows; start += B) {
+      const n = Math.min(B, rows - start);
+      writeRows(k, arena, room.stage, room.acts[0]!, x.subarray(start * width, (start + n) * width), n, width, model.input.normalizer);
+      forward(k, layout, params, room.acts, room.chunks, n);
+      if (what === "class") {
+        k.argmaxRows(output, logits, n, C);
+        out.set(new Int32Array(arena.memory.buffer, output, n), start);
+      } else {
+        k.softmaxRows(output, logits, n, C);
+        out.set(new Float32Array(arena.memory.buffer, output, n * C), start * C);
+      }
     }
+    return out;
+  } finally {
+    scope.close();
   }
 }

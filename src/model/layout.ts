@@ -19,8 +19,6 @@ export function parameterCount(layers: readonly number[]): number {
   return size;
 }
 
-const SIZE = numberWhere(`at most ${MAX_PARAMETERS} parameters (2^28, the cap that keeps a model within wasm32)`,
-  (v) => v <= MAX_PARAMETERS);
 
 /**
  * @internal The parameter count of layers of these (already checked) widths, refused with an OptionError naming
@@ -28,7 +26,9 @@ const SIZE = numberWhere(`at most ${MAX_PARAMETERS} parameters (2^28, the cap th
  */
 export function checkParameterCount(option: string, layers: readonly number[]): number {
   const size = parameterCount(layers);
-  return check(option, size, SIZE, "Use fewer or narrower layers: the cap is 2^28 = 268435456 parameters.");
+  // The rule is made here, not once per module: its text interpolates the cap, so a bundler could not drop an unused one.
+  const rule = numberWhere(`at most ${MAX_PARAMETERS} parameters (2^28, the cap that keeps a model within wasm32)`, (v) => v <= MAX_PARAMETERS);
+  return check(option, size, rule, "Use fewer or narrower layers: the cap is 2^28 = 268435456 parameters.");
 }
 
 /** @internal The layout of a stack of dense layers of these widths: layer by layer, weight then bias. */

@@ -4,7 +4,9 @@ import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../util/random.js";
 import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
-import { Inference, PREDICT_ROWS } from "./inference.js";
+import { PREDICT_ROWS, inferRows } from "./inference.js";
+import type { Ptr } from "../kernels/contract.js";
+import type { Arena } from "../runtime/memory.js";
 import { topKOf } from "./top-k.js";
 import type { Prediction } from "./top-k.js";
 import { checkParameterCount, layoutOf } from "./layout.js";
@@ -48,7 +50,10 @@ export abstract class DenseNetwork {
   /** Number of parameters. */
   readonly size: number;
   #own: Float32Array;
-  #holder: { owner: object; view: () => Float32Array } | undefined;
+  // Counts the writes to the parameters, so their copy kept in kernel memory for predictions (Arena.resident) is
+  // replaced exactly when it is stale.
+  #version = 0;
+  #holder: { owner: object; arena: Arena; ptr: Ptr } | undefined;
   #meaning: Meaning;
 
   protected constructor(layers: readonly number[], seed: unknown, weightStd: unknown, meaning: MeaningOptions) {
@@ -106,6 +111,7 @@ export abstract class DenseNetwork {
       throw new ShapeError("parameters", `a Float32Array of ${this.size} values`, describeLength(values));
     }
     this.#block().set(values);
+    this.#version++;
   }
 
   /** Each layer's weight (outputs × inputs, row-major) and bias, copied. */
@@ -164,36 +170,48 @@ export abstract class DenseNetwork {
     return this.#meaning.config();
   }
 
-  /** @internal Hands the live block to `owner` (a Trainer), whose `view` gives it; `release` takes it back. */
-  hold(owner: object, view: () => Float32Array): void {
+  /**
+   * @internal Hands the live block to `owner` (a Trainer), which keeps it at `ptr` in `arena` and may write it at any
+   * time (each training step does); `release` takes it back.
+   */
+  hold(owner: object, arena: Arena, ptr: Ptr): void {
     if (this.#holder) {
       throw new OptionError("model", "a model no other Trainer holds", "a model held by another Trainer or fit()",
         "Close the other Trainer (or wait for its fit() to end), or train a second model.");
     }
-    view().set(this.#own);
-    this.#holder = { owner, view };
+    this.#holder = { owner, arena, ptr };
+    this.#block().set(this.#own);
   }
 
   /** @internal */
   release(owner: object): void {
     if (this.#holder?.owner !== owner) return;
-    this.#own = this.#holder.view().slice();
+    this.#own = this.#block().slice();
+    this.#version++;
     this.#holder = undefined;
   }
 
+  /**
+   * @internal Where the parameters are in `arena`, for a forward pass there: a holding Trainer's live block when it
+   * is in that memory, else the copy `arena` keeps of them, refreshed when they changed (every call while a Trainer
+   * elsewhere holds them, since its steps write them unseen).
+   */
+  parametersIn(arena: Arena): Ptr {
+    const holder = this.#holder;
+    if (holder?.arena === arena) return holder.ptr;
+    return arena.resident(this, holder ? NaN : this.#version, () => this.#block());
+  }
+
+  // Views are re-derived on every access: the memory may grow (and detach old views) whenever a block is allocated.
   #block(): Float32Array {
-    return this.#holder ? this.#holder.view() : this.#own;
+    const holder = this.#holder;
+    return holder ? new Float32Array(holder.arena.memory.buffer, holder.ptr, this.size) : this.#own;
   }
 
   #infer(input: Inputs, what: "proba" | "class", options: PredictOptions | undefined): Float32Array | Int32Array {
     const rt = runtimeOf(checkKeys("predict", options, ["runtime"]).runtime);
     const x = rowsOf(input, this);
-    const inference = new Inference(rt, this, this.getParameters());
-    try {
-      return what === "proba" ? inference.probabilities(x, PREDICT_ROWS) : inference.classes(x, PREDICT_ROWS);
-    } finally {
-      inference.close();
-    }
+    return inferRows(rt, this, this.parametersIn(rt.arena), x, PREDICT_ROWS, what);
   }
 }
 

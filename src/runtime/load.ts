@@ -29,7 +29,7 @@ export function describeSource(source: WasmSource): string {
 }
 
 // A 1-function module using i8x16.popcnt: valid only where fixed-width SIMD is supported.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = /* @__PURE__ */ new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
 /** Whether this runtime's WebAssembly supports fixed-width SIMD. */
 export function simdSupported(): boolean {
@@ -37,7 +37,7 @@ export function simdSupported(): boolean {
 }
 
 // A 1-function module returning f32x4.relaxed_madd of its three v128 parameters: valid only where relaxed SIMD is.
-const RELAXED_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1,
+const RELAXED_SIMD_PROBE = /* @__PURE__ */ new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1,
   11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
 
 /** Whether this runtime's WebAssembly supports relaxed SIMD (the opt-in "relaxed-simd" build). */

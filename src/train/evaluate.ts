@@ -4,7 +4,7 @@ import type { Ptr } from "../kernels/contract.js";
 import { Scope } from "../runtime/memory.js";
 import type { Dataset } from "../data/dataset.js";
 import { batchRanges } from "../data/batches.js";
-import { Inference } from "../model/inference.js";
+import { forward, forwardRoom } from "../model/inference.js";
 import type { KernelSpace } from "../model/inference.js";
 import { MODEL } from "../model/network.js";
 import type { DenseNetwork } from "../model/network.js";
@@ -42,10 +42,10 @@ export interface EvaluateOptions {
 }
 
 /**
- * @internal The mean loss and accuracy of the parameters `params` (values, or a live block in `space`) on `data`,
+ * @internal The mean loss and accuracy of the parameters at `params` in `space`'s memory on `data`,
  * fed by `feed`, `batchSize` rows per forward pass; weighted by the data's own example weights when `weighted`.
  */
-export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Float32Array | Ptr, feed: Feed, data: Dataset,
+export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Ptr, feed: Feed, data: Dataset,
                            loss: Loss, batchSize: number, weighted = true): Evaluation {
   // The data's own weights only, never a Trainer's class weights: those are a choice of how to train, while an
   // example's weight says how much it counts (Keras weighs evaluate and validation by sample_weight, not class_weight).
@@ -53,22 +53,22 @@ export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Floa
   const weights = weighted ? data.weights : undefined;
   const { withTargets } = feed.prepare(data, { shuffle: false, seed: 0, epoch: 0 });
   const k = space.kernels, C = model.classes, B = Math.min(batchSize, data.length);
-  const inference = new Inference(space, model, params), scope = new Scope(space.arena);
+  const scope = new Scope(space.arena);
   try {
-    inference.reserve(B);
-    const slots = { input: inference.input, stage: inference.stage, labels: scope.i32(B), targets: withTargets ? scope.f32(B * C) : 0, weights: 0 };
+    const room = forwardRoom(scope, model.layers, B), logits = room.acts[room.acts.length - 1]!, scratch = scope.f32(B * C);
+    const slots = { input: room.acts[0]!, stage: room.stage, labels: scope.i32(B), targets: withTargets ? scope.f32(B * C) : 0, weights: 0 };
     const w = weights ? scope.f32(B) : 0, predicted = weights ? scope.i32(B) : 0;
     // As an epoch's reported loss: each batch's weighted mean counts by its total weight (its rows when unweighted).
     let lossSum = 0, weightSum = 0, correct = 0, correctWeight = 0;
     for (const [start, end] of batchRanges(data.length, batchSize)) {
       const rows = feed.load(data, start, end, slots);
-      inference.forward(rows);
-      correct += k.countCorrect(inference.logits, slots.labels, rows, C);
+      forward(k, model.layout, params, room.acts, room.chunks, rows);
+      correct += k.countCorrect(logits, slots.labels, rows, C);
       let batchWeight = rows;
       if (weights) {
         const buffer = space.arena.memory.buffer, batch = weights.subarray(start, end);
         new Float32Array(buffer, w, rows).set(batch);
-        k.argmaxRows(predicted, inference.logits, rows, C);
+        k.argmaxRows(predicted, logits, rows, C);
         const classes = new Int32Array(buffer, predicted, rows), labels = new Int32Array(buffer, slots.labels, rows);
         batchWeight = 0;
         for (let r = 0; r < rows; r++) {
@@ -76,8 +76,8 @@ export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Floa
           if (classes[r] === labels[r]) correctWeight += batch[r]!;
         }
       }
-      // The loss kernels write their gradient too: into the output scratch, which nothing reads.
-      lossSum += loss.forwardBackward(k, inference.output, inference.logits, slots.labels, slots.targets, rows, C, w) * batchWeight;
+      // The loss kernels write their gradient too: into the scratch, which nothing reads.
+      lossSum += loss.forwardBackward(k, scratch, logits, slots.labels, slots.targets, rows, C, w) * batchWeight;
       weightSum += batchWeight;
     }
     // Weights all 0 weigh nothing: loss 0, as a batch of them has in training.
@@ -85,7 +85,6 @@ export function evaluateOn(space: KernelSpace, model: DenseNetwork, params: Floa
     return { n: data.length, loss: mean(lossSum), accuracy: correct / data.length, weightedAccuracy: weights ? mean(correctWeight) : correct / data.length };
   } finally {
     scope.close();
-    inference.close();
   }
 }
 
@@ -112,7 +111,7 @@ export function evaluate(model: DenseNetwork, data: Dataset, options?: EvaluateO
   checkDataset("data", data);
   const feed = new Feed(runtime, model, loss, 0);
   try {
-    return evaluateOn(runtime, model, model.getParameters(), feed, data, loss, batchSize, weighted);
+    return evaluateOn(runtime, model, model.parametersIn(runtime.arena), feed, data, loss, batchSize, weighted);
   } finally {
     feed.close();
   }

@@ -55,7 +55,7 @@ export class TrainerState {
       this.#params = this.#scope.f32(n);
       this.#grads = this.#scope.f32(n);
       this.#state = this.#scope.f32(this.#stateSize);
-      model.hold(this, () => this.#view(this.#params, n));
+      model.hold(this, arena, this.#params);
       try {
         optimizer.hold(this, n, () => this.#view(this.#state, this.#stateSize));
       } catch (error) {

@@ -6,7 +6,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { runtimeOf } from "../runtime/runtime.js";
 import type { Dataset } from "../data/dataset.js";
 import { batchCount, batchRanges } from "../data/batches.js";
-import { Inference } from "../model/inference.js";
+import { inferRows } from "../model/inference.js";
 import { MODEL } from "../model/network.js";
 import type { DenseNetwork, Inputs } from "../model/network.js";
 import { rowsOf } from "../model/network.js";
@@ -294,12 +294,7 @@ export class Trainer {
    */
   predictOnBatch(x: Inputs): Float32Array {
     this.#open();
-    const rows = rowsOf(x, this.model), inference = new Inference(this.runtime, this.model, this.#state.params);
-    try {
-      return inference.probabilities(rows, this.batchSize);
-    } finally {
-      inference.close();
-    }
+    return inferRows(this.runtime, this.model, this.#state.params, rowsOf(x, this.model), this.batchSize, "proba") as Float32Array;
   }
 
   /**

@@ -7,7 +7,7 @@ import { createRuntime } from "../../src/runtime/runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { Scope } from "../../src/runtime/memory.js";
 import { MLP } from "../../src/model/models.js";
-import { Inference } from "../../src/model/inference.js";
+import { inferRows } from "../../src/model/inference.js";
 import { randomF32 } from "../../bench/shared/random.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
@@ -40,44 +40,48 @@ describe("the inference path", () => {
   const model = new MLP({ layers: [12, 20, 5], seed: 2, weightStd: 0.5 });
   const x = randomF32(37 * 12, 5, -1, 1);
 
-  it("gives the same bits batched 1, 7 or 64 rows at a time, as predictProba does", () => {
-    const run = (batch: number) => {
-      const inference = new Inference(runtime, model, model.getParameters());
-      try {
-        return inference.probabilities(x, batch);
-      } finally {
-        inference.close();
-      }
-    };
-    const whole = run(64);
-    expect(run(7)).toEqual(whole);
-    expect(run(1)).toEqual(whole);
-    expect(model.predictProba(x, { runtime })).toEqual(whole);
-  });
-
-  it("reads a parameter block in kernel memory in place, to the same bits as a copy", () => {
+  // A parameter block of the model's values in kernel memory, freed by `close`, as a Trainer holds one.
+  const block = () => {
     const scope = new Scope(runtime.arena);
-    const params = scope.f32(model.size, model.getParameters());
-    const inPlace = new Inference(runtime, model, params), copied = new Inference(runtime, model, model.getParameters());
+    return { params: scope.f32(model.size, model.getParameters()), close: () => scope.close() };
+  };
+
+  it("gives the same bits batched 1, 7 or 64 rows at a time, as predictProba does", () => {
+    const { params, close } = block();
     try {
-      expect(inPlace.classes(x, 16)).toEqual(copied.classes(x, 16));
-      expect(inPlace.classes(x, 16)).toEqual(model.predict(x, { runtime }));
+      const whole = inferRows(runtime, model, params, x, 64, "proba");
+      expect(inferRows(runtime, model, params, x, 7, "proba")).toEqual(whole);
+      expect(inferRows(runtime, model, params, x, 1, "proba")).toEqual(whole);
+      expect(model.predictProba(x, { runtime })).toEqual(whole);
     } finally {
-      inPlace.close();
-      copied.close();
-      scope.close();
+      close();
     }
   });
 
-  it("grows its room for a larger batch and gives every byte back at close", () => {
+  it("reads a parameter block in kernel memory in place, to the same classes as predict", () => {
+    const { params, close } = block();
+    try {
+      expect(inferRows(runtime, model, params, x, 16, "class")).toEqual(model.predict(x, { runtime }));
+    } finally {
+      close();
+    }
+  });
+
+  it("takes room for one batch while it runs and gives every byte back", () => {
+    const { params, close } = block();
     const idle = runtime.bytesInUse;
-    const inference = new Inference(runtime, model, model.getParameters());
-    inference.reserve(2);
-    const small = runtime.bytesInUse;
-    const p = inference.probabilities(x, 37);
-    expect(runtime.bytesInUse).toBeGreaterThan(small);
-    inference.close();
-    expect(runtime.bytesInUse).toBe(idle);
-    expect(p).toEqual(model.predictProba(x, { runtime }));
+    let peak = 0;
+    const softmaxRows = runtime.kernels.softmaxRows;
+    runtime.kernels.softmaxRows = (...args) => { peak = Math.max(peak, runtime.bytesInUse); return softmaxRows(...args); };
+    try {
+      const p = inferRows(runtime, model, params, x, 37, "proba");
+      // 37 rows of every layer's activations, at least.
+      expect(peak - idle).toBeGreaterThanOrEqual(37 * (12 + 20 + 5) * 4);
+      expect(runtime.bytesInUse).toBe(idle);
+      expect(p).toEqual(model.predictProba(x, { runtime }));
+    } finally {
+      runtime.kernels.softmaxRows = softmaxRows;
+      close();
+    }
   });
 });

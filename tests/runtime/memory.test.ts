@@ -69,8 +69,7 @@ describe("Arena", () => {
     expect(memory.buffer).not.toBe(oldBuffer);
     expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(big + 3 * 65536 * 4);
     expect(Array.from(arena.readF32(p, values.length))).toEqual(Array.from(values));
-    expect(arena.f32.length).toBe(memory.buffer.byteLength / 4);
-    arena.f32[big / 4 + 3 * 65536 - 1] = 42; // the last value of the new block is addressable
+    new Float32Array(memory.buffer)[big / 4 + 3 * 65536 - 1] = 42; // the last value of the new block is addressable
     expect(arena.readF32(big + (3 * 65536 - 1) * 4, 1)[0]).toBe(42);
   });
 
@@ -108,8 +107,17 @@ describe("Scope", () => {
   it("copies i32 and u8 values in at their pointers", () => {
     const arena = new Arena(new JsHeap(), 16), scope = new Scope(arena);
     const pi = scope.i32(3, new Int32Array([-1, 2, 2 ** 31 - 1])), pu = scope.u8(new Uint8Array([0, 255, 7]));
-    expect(Array.from(arena.i32.subarray(pi / 4, pi / 4 + 3))).toEqual([-1, 2, 2 ** 31 - 1]);
-    expect(Array.from(arena.u8.subarray(pu, pu + 3))).toEqual([0, 255, 7]);
+    expect(Array.from(new Int32Array(arena.memory.buffer, pi, 3))).toEqual([-1, 2, 2 ** 31 - 1]);
+    expect(Array.from(new Uint8Array(arena.memory.buffer, pu, 3))).toEqual([0, 255, 7]);
+  });
+
+  it("carves blocks of the sizes asked from one allocation, each aligned to 64 bytes", () => {
+    const arena = new Arena(new JsHeap(), 16), scope = new Scope(arena);
+    const [a, b, c] = scope.carve([100, 1, 64]);
+    expect([b! - a!, c! - b!, a! % 64]).toEqual([128, 64, 0]);
+    expect(arena.bytesInUse).toBe(128 + 64 + 64);
+    scope.close();
+    expect(arena.bytesInUse).toBe(0);
   });
 
   it("frees all its blocks when it closes, for the next scope to reuse", () => {
