@@ -27,6 +27,8 @@ export const CHECKPOINT_VERSION = 3;
  */
 export const CHECKPOINT_VERSIONS: readonly number[] = [1, 2, 3];
 const DTYPES: readonly WeightsDtype[] = ["f32", "f16", "int8"];
+/** What to do about a model file that breaks a rule of the format, whichever rule. */
+export const CORRUPT_HINT = "The file is damaged or was written by another program; save it again.";
 
 /** Where a training run stands, so `fit(model, data, resumeOptions(checkpoint))` can continue it. */
 export interface TrainingState extends Omit<RunOptions, "loss"> {
@@ -113,7 +115,7 @@ export function widthsOf(config: unknown): number[] | undefined {
  */
 export function unpackCheckpoint(bytes: Uint8Array, source: string):
   { header: CheckpointHeader; parameters: Float32Array; state: Float32Array; version: number } {
-  const fail = (expected: string, actual: string, hint = "The file is damaged or not a wasm-softmax checkpoint; save it again."): never => {
+  const fail = (expected: string, actual: string, hint = CORRUPT_HINT): never => {
     throw new FormatError(source, expected, actual, hint);
   };
   if (!(bytes instanceof Uint8Array)) throw new OptionError("bytes", "a Uint8Array", bytes);
@@ -127,7 +129,7 @@ export function unpackCheckpoint(bytes: Uint8Array, source: string):
     fail(`format version ${CHECKPOINT_VERSIONS.slice(0, -1).join(", ")} or ${newest}`, `${version}`,
       version > newest && version < 1000
         ? `It was saved by a newer wasm-softmax, in format version ${version}: load it with a wasm-softmax that reads version ${version} (this one reads up to ${newest}).`
-        : "The file is damaged or not a wasm-softmax model or checkpoint.");
+        : CORRUPT_HINT);
   }
   // Version 2 ends in the CRC of everything before it: checked first, so no damaged field is read at all.
   const end = version === 1 ? bytes.length : bytes.length - 4;
@@ -165,7 +167,7 @@ export function unpackCheckpoint(bytes: Uint8Array, source: string):
   const weightBytes = align4(weightsBytes(dtype as WeightsDtype, layout, parameters as number));
   const data = bytes.subarray(align4(12 + headerLength), end);
   if (data.length !== weightBytes + (stateLength as number) * 4) {
-    fail(`${weightBytes + (stateLength as number) * 4} payload bytes`, `${data.length}`, "The file is truncated or damaged; save it again.");
+    fail(`${weightBytes + (stateLength as number) * 4} payload bytes`, `${data.length}`);
   }
   if (version === 1 && crc32(data) !== header.crc32) fail(`payload CRC-32 ${describeJSON(header.crc32)}`, `${crc32(data)}`);
   const p = new DataView(data.buffer, data.byteOffset, data.byteLength);

@@ -15,7 +15,6 @@ export interface DecodeCheckpointOptions {
 }
 
 const SOURCE = rule<string>("a string", (v) => typeof v === "string");
-export const CORRUPT_HINT = "The file is damaged or was written by another program; save it again.";
 
 /**
  * The header, parameters and optimizer state of model or checkpoint bytes, checked (format, lengths, CRC, and

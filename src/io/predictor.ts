@@ -4,9 +4,8 @@
 import type { Backend } from "../kernels/contract.js";
 import { FormatError, WasmError, WasmSoftmaxError } from "../errors.js";
 import { check, integerIn } from "../validate.js";
-import { widthsOf } from "./format.js";
+import { CORRUPT_HINT, widthsOf } from "./format.js";
 import type { CheckpointHeader } from "./format.js";
-import { CORRUPT_HINT } from "./model-bytes.js";
 import { PREDICT_ROWS, inferRows } from "../model/inference.js";
 import type { KernelSpace } from "../model/inference.js";
 import { layoutOf } from "../model/layout.js";

@@ -45,6 +45,11 @@ export function relaxedSimdSupported(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
+// What to do when the wasm was not found where it was looked for, and when what was found is not this version's.
+const SERVE_HINT = "Check the URL, and serve wasm-softmax's build/simd.wasm and build/scalar.wasm there, or pass init({ wasm }).";
+const OWN_HINT = "Pass the simd.wasm or scalar.wasm of this same wasm-softmax version (reinstall the package, or run " +
+  "`npm run build:wasm` in a source checkout).";
+
 async function compile(source: WasmSource, what: string): Promise<WebAssembly.Module> {
   if (typeof WebAssembly !== "object") {
     throw new WasmError("This runtime has no WebAssembly.", 'Use init({ backend: "js" }) for the plain TypeScript kernels.');
@@ -63,9 +68,7 @@ async function compile(source: WasmSource, what: string): Promise<WebAssembly.Mo
         : `Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "bytes that do not compile"} (${(error as Error).message}).`,
       refused
         ? 'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass it: init({ wasm }).'
-        : html
-          ? "Check the URL, and that the server serves wasm-softmax's build/simd.wasm and build/scalar.wasm there."
-          : "Reinstall the package, or pass its own build/simd.wasm or build/scalar.wasm.",
+        : html ? SERVE_HINT : OWN_HINT,
     );
   }
 }
@@ -80,15 +83,14 @@ async function readBytes(source: URL | string | Response | BufferSource, what: s
     try {
       return await fs.readFile(url);
     } catch (error) {
-      throw new WasmError(`Could not read ${what}: ${(error as Error).message}.`,
-        "Run `npm run build:wasm` in a source checkout, or reinstall the package.");
+      throw new WasmError(`Could not read ${what}: ${(error as Error).message}.`, OWN_HINT);
     }
   }
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new WasmError(`Could not fetch ${url.href}: ${(error as Error).message}.`, "Check that the .wasm file is served at that URL.");
+    throw new WasmError(`Could not fetch ${url.href}: ${(error as Error).message}.`, SERVE_HINT);
   }
   return responseBytes(response, url.href);
 }
@@ -99,8 +101,7 @@ function toView(bytes: BufferSource): Uint8Array {
 
 async function responseBytes(response: Response, what: string): Promise<ArrayBuffer> {
   if (!response.ok) {
-    throw new WasmError(`Could not fetch ${what}: expected HTTP 200, got ${response.status} ${response.statusText}.`,
-      "Serve wasm-softmax's build/simd.wasm and build/scalar.wasm beside your bundle, or pass init({ wasm }).");
+    throw new WasmError(`Could not fetch ${what}: expected HTTP 200, got ${response.status} ${response.statusText}.`, SERVE_HINT);
   }
   return response.arrayBuffer();
 }
@@ -120,8 +121,7 @@ async function instantiate(module: WebAssembly.Module, names: readonly (keyof Ke
   try {
     instance = await WebAssembly.instantiate(module, memory ? { env: { memory } } : {});
   } catch (error) {
-    throw new WasmError(`Could not instantiate the wasm module: ${(error as Error).message}.`,
-      "Pass wasm-softmax's own simd.wasm or scalar.wasm.");
+    throw new WasmError(`Could not instantiate the wasm module: ${(error as Error).message}.`, OWN_HINT);
   }
   const exports = instance.exports as unknown as WasmExports;
   const version = exports.ABI_VERSION instanceof WebAssembly.Global ? exports.ABI_VERSION.value : undefined;
@@ -130,9 +130,7 @@ async function instantiate(module: WebAssembly.Module, names: readonly (keyof Ke
   if (version !== ABI_VERSION || missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new WasmError(
       `The wasm module is not this version's kernels: expected ABI ${ABI_VERSION}, got ${version ?? "none"}` +
-        (missing.length ? ` (missing ${missing.join(", ")})` : "") + ".",
-      "Use the simd.wasm or scalar.wasm shipped with this same version of wasm-softmax.",
-    );
+        (missing.length ? ` (missing ${missing.join(", ")})` : "") + ".", OWN_HINT);
   }
   const kernels = {
     backend: exports.SIMD.value === 1 ? "wasm-simd" : "wasm",

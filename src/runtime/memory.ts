@@ -47,17 +47,14 @@ export class Arena {
     const ptr = this.#top, end = ptr + size, have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE_BYTES);
-      if (have / PAGE_BYTES + pages > MAX_PAGES) {
-        this.#used -= size;
-        throw new WasmError(`Kernel memory full: expected at most 4 GiB in all, got a request for ${bytes} more bytes ` +
-          `with ${this.#used} in use.`, "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
-      }
       try {
+        // The JS kernels' heap would grow past 4 GiB; wasm32 addresses no more.
+        if (have / PAGE_BYTES + pages > MAX_PAGES) throw new RangeError(`expected at most 4 GiB in all, with ${this.#used - size} bytes in use`);
         this.memory.grow(pages);
       } catch (error) {
         this.#used -= size;
         throw new WasmError(`Kernel memory could not grow to ${end} bytes: ${(error as Error).message}.`,
-          "Train on a subset, use a smaller batch or model, or give the runtime more memory.");
+          "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
       }
     }
     this.#top = end;

@@ -76,7 +76,7 @@ describe("checkpoints", () => {
     const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
       ["too short", (b) => b.subarray(0, 8), /at least 12 bytes/],
       ["wrong magic", (b) => { const c = b.slice(); c[0] = 0x58; return c; }, /magic "WSMX"/],
-      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 0, true); return c; }, /expected format version 1, 2 or 3, got 0\. The file is damaged or not a wasm-softmax model or checkpoint\./],
+      ["unknown version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 0, true); return c; }, /expected format version 1, 2 or 3, got 0\. The file is damaged or was written by another program; save it again\./],
       ["newer format version", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(4, 4, true); return c; },
         /expected format version 1, 2 or 3, got 4\. It was saved by a newer wasm-softmax, in format version 4: load it with a wasm-softmax that reads version 4 \(this one reads up to 3\)\./],
       ["header longer than the file", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(8, 1 << 20, true); return c; }, /header/],

@@ -176,7 +176,7 @@ describe("damaged or impossible model files", () => {
     for (const bad of [0, NaN, -Infinity]) {
       const damaged = editCheckpoint(bytes, ({ payload }) => { new DataView(payload.buffer, payload.byteOffset).setFloat32(5 * 8 + 4, bad, true); });
       expect(refused(damaged).message).toBe(`Invalid model.wsmx: expected a finite scale > 0 for every int8 weight row, got ${bad} for layer 2, row 1. ` +
-        "The file is damaged or not a wasm-softmax checkpoint; save it again.");
+        "The file is damaged or was written by another program; save it again.");
     }
   });
 

@@ -78,7 +78,7 @@ describe("Arena", () => {
     arena.alloc(100);
     const error = thrown(() => arena.alloc(2 ** 32));
     expect(error).toBeInstanceOf(WasmError);
-    expect(error.message).toBe(`Kernel memory full: expected at most 4 GiB in all, got a request for ${2 ** 32} more bytes with 128 in use. ` +
+    expect(error.message).toBe(`Kernel memory could not grow to ${2 ** 32 + 192} bytes: expected at most 4 GiB in all, with 128 bytes in use. ` +
       "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
     expect(arena.bytesInUse).toBe(128);
     expect(memory.buffer.byteLength).toBe(65536);
