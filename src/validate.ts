@@ -134,17 +134,18 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   return bestDistance <= Math.min(2, Math.max(1, word.length / 2)) ? best : undefined;
 }
 
-// Optimal string alignment distance: an adjacent swap ("dri" for "dir") counts as one edit, as typos go.
+// Optimal string alignment distance, row by row: an adjacent swap ("dri" for "dir") counts as one edit, as typos go.
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  let before: number[] = [], row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
+    const next = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? before[j - 2]! + 1 : Infinity);
     }
+    [before, row] = [row, next];
   }
-  return d[a.length]![b.length]!;
+  return row[b.length]!;
 }
 
 /**

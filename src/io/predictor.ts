@@ -37,8 +37,13 @@ export class Predictor {
   readonly size: number;
   /** The config it was saved with (type, widths, and its class names, input description and metadata when known). */
   readonly config: ModelConfig;
+  /** Class names, one per class, when the model has them. */
+  readonly labels: readonly string[] | undefined;
+  /** How raw inputs become its features: pixels or floats, image shape, normalizer (see InputDescription). */
+  readonly input: InputDescription;
+  /** The user metadata saved with the model (frozen JSON), if any. */
+  readonly metadata: JSONValue | undefined;
   readonly #parameters: Float32Array;
-  readonly #meaning: ReturnType<typeof checkMeaning>;
   readonly #space: () => PredictSpace;
 
   /**
@@ -55,7 +60,7 @@ export class Predictor {
     if (widths!.length < 2 || widths![widths!.length - 1]! < 2) fail(`layers ${widths!.join("×")} (at least 2 classes are needed)`);
     if (config.type === "mlp" && config.activation !== "relu") fail(`activation ${JSON.stringify(config.activation)}`);
     try {
-      this.#meaning = checkMeaning(config, widths![0]!, widths![widths!.length - 1]!);
+      ({ labels: this.labels, input: this.input, metadata: this.metadata } = checkMeaning(config, widths![0]!, widths![widths!.length - 1]!));
     } catch (error) {
       if (!(error instanceof WasmSoftmaxError)) throw error;
       throw new FormatError(source, "a valid model", error.message.replace(/\.$/, ""), CORRUPT_HINT);
@@ -71,12 +76,6 @@ export class Predictor {
 
   get inputs(): number { return this.layers[0]!; }
   get classes(): number { return this.layers[this.layers.length - 1]!; }
-  /** Class names, one per class, when the model has them. */
-  get labels(): readonly string[] | undefined { return this.#meaning.labels; }
-  /** How raw inputs become its features: pixels or floats, image shape, normalizer (see InputDescription). */
-  get input(): InputDescription { return this.#meaning.input; }
-  /** The user metadata saved with the model (frozen JSON), if any. */
-  get metadata(): JSONValue | undefined { return this.#meaning.metadata; }
 
   /** A copy of all parameters, in the block layout. */
   getParameters(): Float32Array {

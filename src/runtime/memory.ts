@@ -18,12 +18,11 @@ export const RESIDENT_MODELS = 4;
  */
 export class Arena {
   /** Free ranges below `top`, sorted by start and coalesced. */
-  readonly #holes: { start: number; end: number }[] = [];
+  #holes: { start: number; end: number }[] = [];
   #top: number;
   #used = 0;
-  /** Resident blocks by owner; `used` orders them by their last use. */
-  readonly #residents = new Map<object, { ptr: Ptr; bytes: number; version: number; used: number }>();
-  #uses = 0;
+  /** Resident blocks by owner, the least recently used first (a Map keeps the order keys were set in). */
+  readonly #residents = new Map<object, { ptr: Ptr; bytes: number; version: number }>();
 
   constructor(readonly memory: Heap, base: number) {
     this.#top = alignUp(base);
@@ -36,43 +35,42 @@ export class Arena {
 
   alloc(bytes: number): Ptr {
     const size = alignUp(Math.max(bytes, 1));
-    this.#used += size;
-    const hole = this.#holes.findIndex((h) => h.end - h.start >= size);
-    if (hole !== -1) {
-      const h = this.#holes[hole]!, ptr = h.start;
-      h.start += size;
-      if (h.start === h.end) this.#holes.splice(hole, 1);
-      return ptr;
-    }
-    const ptr = this.#top, end = ptr + size, have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE_BYTES);
-      try {
-        // The JS kernels' heap would grow past 4 GiB; wasm32 addresses no more.
-        if (have / PAGE_BYTES + pages > MAX_PAGES) throw new RangeError(`expected at most 4 GiB in all, with ${this.#used - size} bytes in use`);
-        this.memory.grow(pages);
-      } catch (error) {
-        this.#used -= size;
-        throw new WasmError(`Kernel memory could not grow to ${end} bytes: ${(error as Error).message}.`,
-          "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
+    const hole = this.#holes.find((h) => h.end - h.start >= size);
+    let ptr = this.#top;
+    if (hole) {
+      ptr = hole.start;
+      hole.start += size;
+      this.#holes = this.#holes.filter((h) => h.start < h.end);
+    } else {
+      const end = ptr + size, have = this.memory.buffer.byteLength;
+      if (end > have) {
+        const pages = Math.ceil((end - have) / PAGE_BYTES);
+        try {
+          // The JS kernels' heap would grow past 4 GiB; wasm32 addresses no more.
+          if (have / PAGE_BYTES + pages > MAX_PAGES) throw new RangeError(`expected at most 4 GiB in all, with ${this.#used} bytes in use`);
+          this.memory.grow(pages);
+        } catch (error) {
+          throw new WasmError(`Kernel memory could not grow to ${end} bytes: ${(error as Error).message}.`,
+            "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
+        }
       }
+      this.#top = end;
     }
-    this.#top = end;
+    this.#used += size;
     return ptr;
   }
 
   free(ptr: Ptr, bytes: number): void {
-    const size = alignUp(Math.max(bytes, 1));
+    const size = alignUp(Math.max(bytes, 1)), holes: { start: number; end: number }[] = [];
     this.#used -= size;
-    let i = 0;
-    while (i < this.#holes.length && this.#holes[i]!.start < ptr) i++;
-    const holes = this.#holes;
-    holes.splice(i, 0, { start: ptr, end: ptr + size });
-    // Merge with the neighbours, then give a hole that reaches the top back to it.
-    if (i + 1 < holes.length && holes[i]!.end === holes[i + 1]!.start) { holes[i]!.end = holes[i + 1]!.end; holes.splice(i + 1, 1); }
-    if (i > 0 && holes[i - 1]!.end === holes[i]!.start) { holes[i - 1]!.end = holes[i]!.end; holes.splice(i, 1); }
-    const last = this.#holes[this.#holes.length - 1];
-    if (last && last.end === this.#top) { this.#top = last.start; this.#holes.pop(); }
+    // Merge the new hole with its neighbours, then give a hole that reaches the top back to it.
+    for (const h of [...this.#holes, { start: ptr, end: ptr + size }].sort((a, b) => a.start - b.start)) {
+      const last = holes[holes.length - 1];
+      if (last?.end === h.start) last.end = h.end;
+      else holes.push(h);
+    }
+    if (holes[holes.length - 1]?.end === this.#top) this.#top = holes.pop()!.start;
+    this.#holes = holes;
   }
 
   /**
@@ -85,23 +83,19 @@ export class Arena {
     if (block?.version !== version) {
       const v = values();
       if (!block) {
-        this.#evictResident();
-        block = { ptr: this.alloc(v.length * 4), bytes: v.length * 4, version, used: 0 };
-        this.#residents.set(owner, block);
+        const [oldest] = this.#residents;
+        if (this.#residents.size >= RESIDENT_MODELS) {
+          this.#residents.delete(oldest![0]);
+          this.free(oldest![1].ptr, oldest![1].bytes);
+        }
+        block = { ptr: this.alloc(v.length * 4), bytes: v.length * 4, version };
       }
       block.version = version;
       this.writeF32(block.ptr, v);
     }
-    block.used = ++this.#uses;
+    this.#residents.delete(owner);
+    this.#residents.set(owner, block);
     return block.ptr;
-  }
-
-  #evictResident(): void {
-    if (this.#residents.size < RESIDENT_MODELS) return;
-    let oldest: [object, { ptr: Ptr; bytes: number; used: number }] | undefined;
-    for (const entry of this.#residents) if (!oldest || entry[1].used < oldest[1].used) oldest = entry;
-    this.#residents.delete(oldest![0]);
-    this.free(oldest![1].ptr, oldest![1].bytes);
   }
 
   /** A copy of `length` f32 values at `ptr`. */
