@@ -59,22 +59,21 @@ async function compile(source: WasmSource, what: string): Promise<WebAssembly.Mo
   try {
     return await WebAssembly.compile(bytes);
   } catch (error) {
-    const refused = error instanceof Error && /disallowed|not allowed|embedder|CSP|Content Security/i.test(error.message);
+    const message = (error as Error).message;
+    if (/disallowed|not allowed|embedder|CSP|Content Security/i.test(message)) {
+      throw new WasmError(`This runtime refuses to compile WebAssembly from bytes (${what}): ${message}`,
+        'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass it: init({ wasm }).');
+    }
     // A server that answers every path with its index page (status 200) sends HTML where the wasm should be.
-    const html = !refused && /^\s*</.test(new TextDecoder().decode(toView(bytes).subarray(0, 64)));
-    throw new WasmError(
-      refused
-        ? `This runtime refuses to compile WebAssembly from bytes (${what}): ${(error as Error).message}`
-        : `Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "bytes that do not compile"} (${(error as Error).message}).`,
-      refused
-        ? 'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass it: init({ wasm }).'
-        : html ? SERVE_HINT : OWN_HINT,
-    );
+    const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+    throw new WasmError(`Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "bytes that do not compile"} (${message}).`,
+      html ? SERVE_HINT : OWN_HINT);
   }
 }
 
-async function readBytes(source: URL | string | Response | BufferSource, what: string): Promise<BufferSource> {
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
+async function readBytes(source: URL | string | Response | BufferSource, what: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   if (!(source instanceof URL) && typeof source !== "string") return responseBytes(source, what);
   const url = typeof source === "string" ? new URL(source, import.meta.url) : source;
   if (url.protocol === "file:") {
@@ -95,15 +94,11 @@ async function readBytes(source: URL | string | Response | BufferSource, what: s
   return responseBytes(response, url.href);
 }
 
-function toView(bytes: BufferSource): Uint8Array {
-  return ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
-}
-
-async function responseBytes(response: Response, what: string): Promise<ArrayBuffer> {
+async function responseBytes(response: Response, what: string): Promise<Uint8Array<ArrayBuffer>> {
   if (!response.ok) {
     throw new WasmError(`Could not fetch ${what}: expected HTTP 200, got ${response.status} ${response.statusText}.`, SERVE_HINT);
   }
-  return response.arrayBuffer();
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 interface WasmExports extends Record<keyof KernelFunctions, (...args: number[]) => number> {
