@@ -31,70 +31,50 @@ const SCALED = "a value in [0, 1] (this model's inputs are pixels, and float arr
  * toInputRows([0, 128, 255], 3, true); // Uint8Array(3)
  */
 export function toInputRows(x: unknown, width: number, pixels?: boolean): Uint8Array | Float32Array {
-  const rows = rowsFrom(x, width, pixels);
-  checkPixels(pixels, rows instanceof Uint8Array);
-  return rows;
-}
-
-function rowsFrom(x: unknown, width: number, pixels: boolean | undefined): Uint8Array | Float32Array {
+  let out: Uint8Array | Float32Array;
   if (x instanceof Uint8Array || x instanceof Float32Array || x instanceof Float64Array) {
     checkWhole(x.length, width);
-    const out = x instanceof Float64Array ? Float32Array.from(x) : x;
-    if (pixels && out instanceof Float32Array) out.forEach((v, i) => checkScaled(v, `inputs[${i}]`));
-    return out;
+    out = x instanceof Float64Array ? Float32Array.from(x) : x;
+    if (pixels && out instanceof Float32Array) out.forEach((v, i) => checkValue(v, `inputs[${i}]`, false));
+  } else {
+    if (!Array.isArray(x)) throw new OptionError("inputs", RULE, x);
+    // A flat array is whole rows back to back: it is read as one row of all its values.
+    const nested = x.length > 0 && typeof x[0] !== "number";
+    if (!nested) checkWhole(x.length, width);
+    const rows: unknown[] = nested ? x : [x];
+    // Rows of pixels stay pixels, scaled by the model like a flat Uint8Array; mixing them with features is ambiguous.
+    // For a pixel model, plain arrays are raw pixels too; float typed arrays are scaled ones.
+    const isPixelRow = (row: unknown) => row instanceof Uint8Array || (pixels && Array.isArray(row));
+    const bytes = isPixelRow(rows[0]);
+    out = bytes ? new Uint8Array(nested ? rows.length * width : x.length) : new Float32Array(nested ? rows.length * width : x.length);
+    rows.forEach((row, r) => {
+      const at = nested ? `inputs[${r}]` : "inputs";
+      if (!(bytes ? isPixelRow(row) : (Array.isArray(row) && !pixels) || row instanceof Float32Array || row instanceof Float64Array)) {
+        throw new OptionError(at, `${bytes ? (pixels ? "a Uint8Array or an array of 0-255 pixels" : "a Uint8Array")
+          : pixels ? "a Float32Array or Float64Array of scaled pixels" : "an array of numbers"}, as the first row is`, row);
+      }
+      const values = row as ArrayLike<unknown>, plain = Array.isArray(row);
+      if (nested && values.length !== width) {
+        throw new ShapeError(at, `${width} values (the model's inputs)`, `${values.length}`,
+          "Pass one flat row per example (a 28×28 image as 784 values, row by row).");
+      }
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v !== "number") {
+          throw new OptionError(`${at}[${i}]`, "a number", v, "Pass a flat number[] of whole rows, or one array of numbers per example.");
+        }
+        if (pixels && (plain || !bytes)) checkValue(v, `${at}[${i}]`, plain);
+        out[r * width + i] = v;
+      }
+    });
   }
-  if (!Array.isArray(x)) throw new OptionError("inputs", RULE, x);
-  if (x.length > 0 && typeof x[0] !== "number") return fromRows(x, width, pixels === true);
-  checkWhole(x.length, width);
-  const out = pixels ? new Uint8Array(x.length) : new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v: unknown = x[i];
-    if (typeof v !== "number") {
-      throw new OptionError(`inputs[${i}]`, "a number (every element of a flat array)", v,
-        "Pass a flat number[] of whole rows, or one array per example.");
-    }
-    if (pixels) checkPixel(v, `inputs[${i}]`);
-    out[i] = v;
-  }
+  checkPixels(pixels, out instanceof Uint8Array);
   return out;
 }
 
-function fromRows(rows: unknown[], width: number, pixels: boolean): Uint8Array | Float32Array {
-  // Rows of pixels stay pixels, scaled by the model like a flat Uint8Array; mixing them with features is ambiguous.
-  // For a pixel model, plain arrays are raw pixels too; float typed arrays are scaled ones.
-  const isPixelRow = (row: unknown) => row instanceof Uint8Array || (pixels && Array.isArray(row));
-  const bytes = isPixelRow(rows[0]);
-  const out = bytes ? new Uint8Array(rows.length * width) : new Float32Array(rows.length * width);
-  rows.forEach((row, r) => {
-    const isRow = bytes ? isPixelRow(row)
-      : (Array.isArray(row) && !pixels) || row instanceof Float32Array || row instanceof Float64Array;
-    if (!isRow) {
-      throw new OptionError(`inputs[${r}]`, bytes ? (pixels ? "a Uint8Array or an array of 0-255 pixels, as the first row is" : "a Uint8Array, as the first row is")
-        : pixels ? "a Float32Array or Float64Array of scaled pixels, as the first row is" : "an array of numbers (one row per example)", row);
-    }
-    const values = row as ArrayLike<unknown>;
-    if (values.length !== width) {
-      throw new ShapeError(`inputs[${r}]`, `${width} values (the model's inputs)`, `${values.length}`,
-        "Pass one flat row per example (a 28×28 image as 784 values, row by row).");
-    }
-    const plain = Array.isArray(row);
-    for (let i = 0; i < width; i++) {
-      const v = values[i];
-      if (typeof v !== "number") throw new OptionError(`inputs[${r}][${i}]`, "a number", v);
-      if (pixels && plain) checkPixel(v, `inputs[${r}][${i}]`);
-      else if (pixels && !bytes) checkScaled(v, `inputs[${r}][${i}]`);
-      out[r * width + i] = v;
-    }
-  });
-  return out;
-}
-
-function checkPixel(v: number, at: string): void {
-  if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new OptionError(at, PIXEL, v, PIXEL_HINT);
-}
-
-function checkScaled(v: number, at: string): void {
-  if (!(v >= 0 && v <= 1)) throw new OptionError(at, SCALED, v, PIXEL_HINT);
+// A raw pixel (`raw`: an integer in [0, 255]) or a scaled one (in [0, 1]), for a model whose inputs are pixels.
+function checkValue(v: number, at: string, raw: boolean): void {
+  if (raw ? !(Number.isInteger(v) && v >= 0 && v <= 255) : !(v >= 0 && v <= 1)) throw new OptionError(at, raw ? PIXEL : SCALED, v, PIXEL_HINT);
 }
 
 function checkWhole(length: number, width: number): void {
