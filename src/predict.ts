@@ -3,7 +3,7 @@
 // the full package's bits: the same wasm kernels run the same forward pass (src/model/inference.ts).
 import type { Backend } from "./kernels/contract.js";
 import { WasmError } from "./errors.js";
-import { checkKeys } from "./validate.js";
+import { checkKeys, isPlainObject } from "./validate.js";
 import { scalarWasmUrl, simdWasmUrl } from "./assets.js";
 import { loadKernels, simdSupported } from "./runtime/load.js";
 import type { WasmSource } from "./runtime/load.js";
@@ -61,7 +61,8 @@ export async function init(options?: PredictInitOptions): Promise<{ backend: Bac
 }
 
 async function load(wasm: NonNullable<PredictInitOptions["wasm"]>): Promise<PredictSpace> {
-  const builds = isBuilds(wasm) ? checkKeys("wasm", wasm, ["simd", "scalar"]) : undefined;
+  // `{ simd, scalar }` is a plain object; every single source (a module, URL, Response, bytes) is an instance of a class.
+  const builds = isPlainObject(wasm) ? checkKeys("wasm", wasm as { simd?: WasmSource; scalar?: WasmSource }, ["simd", "scalar"]) : undefined;
   const source = builds ? (simdSupported() ? builds.simd ?? builds.scalar : builds.scalar) : wasm as WasmSource;
   if (source === undefined) {
     throw new WasmError("This runtime has no WebAssembly SIMD, and no scalar build was given.",
@@ -70,11 +71,6 @@ async function load(wasm: NonNullable<PredictInitOptions["wasm"]>): Promise<Pred
   const what = source instanceof URL || typeof source === "string" ? String(source) : "the wasm passed to init()";
   const { kernels } = await loadKernels(source, what, FORWARD_KERNELS);
   return { kernels, arena: new Arena(kernels.memory, kernels.heapBase), backend: kernels.backend };
-}
-
-// `{ simd, scalar }` is a plain object; every single source (a module, URL, Response, bytes) is an instance of a class.
-function isBuilds(wasm: unknown): wasm is { simd?: WasmSource; scalar?: WasmSource } {
-  return typeof wasm === "object" && wasm !== null && [Object.prototype, null].includes(Object.getPrototypeOf(wasm));
 }
 
 const current = (): PredictSpace => space ?? notInitialized();

@@ -94,6 +94,11 @@ function describeType(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
+/** An object literal (or `Object.create(null)`), not an array or an instance of another class. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+}
+
 /** `value` when it passes `r`, else an OptionError naming `option`. */
 export function check<T>(option: string, value: unknown, r: Rule<T>, hint?: string): T {
   if (!r.test(value)) throw new OptionError(option, r.text, value, hint);

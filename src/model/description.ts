@@ -5,7 +5,7 @@ import { OptionError } from "../errors.js";
 import { Normalizer } from "../data/normalizer.js";
 import { Normalization } from "../data/normalization.js";
 import type { NormalizerConfig } from "../data/normalization.js";
-import { BOOLEAN, checkKeys, checkOr, rule } from "../validate.js";
+import { BOOLEAN, checkKeys, checkOr, isPlainObject, rule } from "../validate.js";
 
 /** The largest user metadata a model keeps: 64 KiB of JSON text (UTF-8), so a model file's header stays small. */
 export const MAX_METADATA_BYTES = 65536;
@@ -149,27 +149,19 @@ function checkMetadata(value: unknown): JSONValue {
     throw new OptionError("metadata size in bytes", `at most ${MAX_METADATA_BYTES} (MAX_METADATA_BYTES, as UTF-8 JSON text)`, bytes,
       "Keep large data beside the model file, and a reference to it in metadata.");
   }
-  return deepFreeze(JSON.parse(text) as JSONValue);
+  // Each value is revived after its members, so every object and array comes back frozen.
+  return JSON.parse(text, (_, v: unknown) => Object.freeze(v)) as JSONValue;
 }
 
 // Refuses the first value that is not plain JSON, naming its path; depth-capped so a cycle is refused rather than overflowing.
 function checkJSON(value: unknown, path: string, depth: number): void {
-  const object = typeof value === "object" && value !== null && !Array.isArray(value);
-  if (depth > 64 || !(value === null || typeof value === "string" || typeof value === "boolean" || Array.isArray(value) ||
-      (typeof value === "number" && Number.isFinite(value)) || (object && [Object.prototype, null].includes(Object.getPrototypeOf(value))))) {
+  const list = Array.isArray(value), object = isPlainObject(value);
+  if (depth > 64 || !(list || object || value === null || typeof value === "string" || typeof value === "boolean" || Number.isFinite(value))) {
     throw new OptionError(path, "JSON (objects, arrays, strings, finite numbers, true, false, null)", value,
       "Keep only plain data in metadata: convert dates and typed arrays to strings or arrays.");
   }
-  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) checkJSON(value[i], `${path}[${i}]`, depth + 1);
-  else if (object) for (const [key, v] of Object.entries(value)) checkJSON(v, `${path}.${key}`, depth + 1);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  if (list) for (const i of value.keys()) checkJSON(value[i], `${path}[${i}]`, depth + 1);
+  else if (object) for (const key of Object.keys(value)) checkJSON(value[key], `${path}.${key}`, depth + 1);
 }
 
 function structuredCopy(value: JSONValue): JSONValue {
