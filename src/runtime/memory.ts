@@ -127,20 +127,20 @@ export class Scope {
 
   /** Allocates room for `length` f32 values and, when given, copies `values` in. */
   f32(length: number, values?: Float32Array): Ptr {
-    const ptr = this.alloc(length * 4);
-    if (values) this.arena.writeF32(ptr, values);
-    return ptr;
+    return this.#put(length * 4, values);
   }
 
   i32(length: number, values?: Int32Array): Ptr {
-    const ptr = this.alloc(length * 4);
-    if (values) new Int32Array(this.arena.memory.buffer, ptr, values.length).set(values);
-    return ptr;
+    return this.#put(length * 4, values);
   }
 
   u8(values: Uint8Array): Ptr {
-    const ptr = this.alloc(values.length);
-    new Uint8Array(this.arena.memory.buffer, ptr, values.length).set(values);
+    return this.#put(values.length, values);
+  }
+
+  #put(bytes: number, values: Float32Array | Int32Array | Uint8Array | undefined): Ptr {
+    const ptr = this.alloc(bytes);
+    if (values) new (values.constructor as Uint8ArrayConstructor)(this.arena.memory.buffer, ptr, values.length).set(values);
     return ptr;
   }
 
