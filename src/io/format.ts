@@ -14,6 +14,7 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { MAX_PARAMETERS, layoutOf, parameterCount } from "../model/layout.js";
 import type { EpochLogs, RunOptions } from "../train/events.js";
 import { FormatError, OptionError } from "../errors.js";
+import { isPlainObject } from "../validate.js";
 import { crc32 } from "../codecs/crc32.js";
 import { F16_MAX, decodeF16, decodeInt8, encodeF16, encodeInt8, weightsBytes } from "./weights.js";
 import type { WeightsDtype } from "./weights.js";
@@ -145,8 +146,8 @@ export function unpackCheckpoint(bytes: Uint8Array, source: string):
   } catch (error) {
     return fail("a JSON header", `unreadable bytes (${(error as Error).message})`);
   }
-  if (!isObject(header)) return fail("a JSON object as header", describeJSON(header));
-  if (header.optimizer !== undefined && !isObject(header.optimizer)) fail("an optimizer entry that is an object", describeJSON(header.optimizer));
+  if (!isPlainObject(header)) return fail("a JSON object as header", describeJSON(header));
+  if (header.optimizer !== undefined && !isPlainObject(header.optimizer)) fail("an optimizer entry that is an object", describeJSON(header.optimizer));
   const parameters = header.parameters, stateLength = (header.optimizer as { state?: unknown } | undefined)?.state ?? 0;
   if (!isLength(parameters, MAX_PARAMETERS) || !isLength(stateLength, 2 * MAX_PARAMETERS)) {
     fail(`parameter and state lengths in [0, ${MAX_PARAMETERS}] and [0, ${2 * MAX_PARAMETERS}] (MAX_PARAMETERS)`,
@@ -185,15 +186,12 @@ function readF32(view: DataView, at: number, count: number): Float32Array {
   return out;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function isLength(v: unknown, max: number): v is number {
   return Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max;
 }
 
-function describeJSON(v: unknown): string {
+/** @internal A value read from a file's header, as JSON of at most 40 characters, for error messages. */
+export function describeJSON(v: unknown): string {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -4,7 +4,7 @@
 import type { Backend } from "../kernels/contract.js";
 import { FormatError, WasmError, WasmSoftmaxError } from "../errors.js";
 import { check, integerIn } from "../validate.js";
-import { CORRUPT_HINT, widthsOf } from "./format.js";
+import { CORRUPT_HINT, describeJSON, widthsOf } from "./format.js";
 import type { CheckpointHeader } from "./format.js";
 import { PREDICT_ROWS, inferRows } from "../model/inference.js";
 import type { KernelSpace } from "../model/inference.js";
@@ -56,7 +56,7 @@ export class Predictor {
     const fail = (actual: string): never => {
       throw new FormatError(source, "a valid model", actual, CORRUPT_HINT);
     };
-    if (widths === undefined) fail(`a config without a model type and its widths (${JSON.stringify(config)?.slice(0, 80)})`);
+    if (widths === undefined) fail(`a config without a model type and its widths (${describeJSON(config)})`);
     if (widths!.length < 2 || widths![widths!.length - 1]! < 2) fail(`layers ${widths!.join("×")} (at least 2 classes are needed)`);
     if (config.type === "mlp" && config.activation !== "relu") fail(`activation ${JSON.stringify(config.activation)}`);
     try {
@@ -136,5 +136,5 @@ export class Predictor {
 /** @internal The error a prediction before `init()` throws. */
 export function notInitialized(): never {
   throw new WasmError("wasm-softmax/predict is not initialized.",
-    'Call `await init()` from "wasm-softmax/predict" once before predicting (in workerd, the entry passes its bundled wasm).');
+    'Call `await init()` from "wasm-softmax/predict" once before predicting.');
 }
