@@ -31,6 +31,17 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
     const c0 = outPtr + <usize>b * stride;
     if (ASC_FEATURE_SIMD) {
       const listA = chunksPtr + (<usize>(b >> 1) * K << 2), listB = listA + (<usize>K << 2);
+      if (b + 1 == B) {
+        // A last single row (a prediction of one input) gets a loop of its own, rather than sharing a block with
+        // copies of itself that do the work of 2 or 4 rows for 1: its non-zero chunks, 1 row × 8 outputs.
+        let n = 0;
+        for (let off: usize = 0, end = <usize>K << 4; off < end; off += 16) {
+          store<u32>(listA + (<usize>n << 2), <u32>off);
+          n += <i32>v128.any_true(v128.load(a0 + off));
+        }
+        forwardRow(c0, a0, weightPtr, biasPtr, listA, n, I, O);
+        continue;
+      }
       // Branch-free: every chunk is written at the list's end, which moves on only when the chunk has a non-zero.
       let nA = 0, nB = 0;
       for (let off: usize = 0, end = <usize>K << 4; off < end; off += 16) {
@@ -134,6 +145,44 @@ function forwardSparse(c0: usize, a0: usize, a1: usize, weightPtr: usize, biasPt
       if (left > 2) store<f32>(c + stride, vacc1x2 + f32at(biasPtr, o + 2), 8);
       if (left > 3) store<f32>(c + stride, vacc1x3 + f32at(biasPtr, o + 3), 12);
     }
+  }
+}
+
+// out row 0 from input row a0, over the n 4-input chunks listed at list (byte offsets, ascending; the others are
+// zero), then the tail: the sums of the blocks above, lane by lane, 8 outputs at a time (8 independent chains; a
+// row alone has no other rows to keep the multiply-adds busy). Outputs past O repeat the last and are not stored.
+function forwardRow(c0: usize, a0: usize, weightPtr: usize, biasPtr: usize, listPtr: usize, n: i32, I: i32, O: i32): void {
+  const row = <usize>I << 2, listEnd = listPtr + (<usize>n << 2), tail = I & ~3;
+  for (let o = 0; o < O; o += 8) {
+    const w0 = weightPtr + <usize>o * row, w1 = weightPtr + <usize>min(o + 1, O - 1) * row;
+    const w2 = weightPtr + <usize>min(o + 2, O - 1) * row, w3 = weightPtr + <usize>min(o + 3, O - 1) * row;
+    const w4 = weightPtr + <usize>min(o + 4, O - 1) * row, w5 = weightPtr + <usize>min(o + 5, O - 1) * row;
+    const w6 = weightPtr + <usize>min(o + 6, O - 1) * row, w7 = weightPtr + <usize>min(o + 7, O - 1) * row;
+    let vacc0c4 = f32x4.splat(0), vacc1c4 = f32x4.splat(0), vacc2c4 = f32x4.splat(0), vacc3c4 = f32x4.splat(0);
+    let vacc4c4 = f32x4.splat(0), vacc5c4 = f32x4.splat(0), vacc6c4 = f32x4.splat(0), vacc7c4 = f32x4.splat(0);
+    for (let l = listPtr; l < listEnd; l += 4) {
+      const off = <usize>load<u32>(l), va = v128.load(a0 + off);
+      vacc0c4 = madd(vacc0c4, va, v128.load(w0 + off)); vacc1c4 = madd(vacc1c4, va, v128.load(w1 + off));
+      vacc2c4 = madd(vacc2c4, va, v128.load(w2 + off)); vacc3c4 = madd(vacc3c4, va, v128.load(w3 + off));
+      vacc4c4 = madd(vacc4c4, va, v128.load(w4 + off)); vacc5c4 = madd(vacc5c4, va, v128.load(w5 + off));
+      vacc6c4 = madd(vacc6c4, va, v128.load(w6 + off)); vacc7c4 = madd(vacc7c4, va, v128.load(w7 + off));
+    }
+    let vacc0 = hsum(vacc0c4), vacc1 = hsum(vacc1c4), vacc2 = hsum(vacc2c4), vacc3 = hsum(vacc3c4);
+    let vacc4 = hsum(vacc4c4), vacc5 = hsum(vacc5c4), vacc6 = hsum(vacc6c4), vacc7 = hsum(vacc7c4);
+    for (let i = tail; i < I; i++) {
+      const va = f32at(a0, i);
+      vacc0 += va * f32at(w0, i); vacc1 += va * f32at(w1, i); vacc2 += va * f32at(w2, i); vacc3 += va * f32at(w3, i);
+      vacc4 += va * f32at(w4, i); vacc5 += va * f32at(w5, i); vacc6 += va * f32at(w6, i); vacc7 += va * f32at(w7, i);
+    }
+    const c = c0 + (<usize>o << 2), left = O - o;
+    store<f32>(c, vacc0 + f32at(biasPtr, o));
+    if (left > 1) store<f32>(c, vacc1 + f32at(biasPtr, o + 1), 4);
+    if (left > 2) store<f32>(c, vacc2 + f32at(biasPtr, o + 2), 8);
+    if (left > 3) store<f32>(c, vacc3 + f32at(biasPtr, o + 3), 12);
+    if (left > 4) store<f32>(c, vacc4 + f32at(biasPtr, o + 4), 16);
+    if (left > 5) store<f32>(c, vacc5 + f32at(biasPtr, o + 5), 20);
+    if (left > 6) store<f32>(c, vacc6 + f32at(biasPtr, o + 6), 24);
+    if (left > 7) store<f32>(c, vacc7 + f32at(biasPtr, o + 7), 28);
   }
 }
 

@@ -128,6 +128,21 @@ describe.each(builds)("zero skipping in the %s build", (_, make, available) => {
     rt.close();
   });
 
+  it.skipIf(!available)("gives a row predicted alone the bits it gets inside a batch, zeros or not", async () => {
+    const rt = await make();
+    for (const pattern of ["no zero", "clustered", "random 50 %"] as const) for (const [I, O] of [[1, 1], [5, 3], [17, 9], [33, 16], [784, 10], [784, 256]] as const) {
+      const B = 6, x = inputs(B, I, pattern, I * 31 + O), w = randomF32(O * I, I + O), bias = randomF32(O, O + 2);
+      for (const values of [x, negativeZeros(x)]) {
+        const batch = forward(rt, values, w, bias, B, I, O).out.out as Float32Array;
+        for (let b = 0; b < B; b++) {
+          const alone = forward(rt, values.slice(b * I, (b + 1) * I), w, bias, 1, I, O).out.out as Float32Array;
+          expectSameBits(alone, batch.subarray(b * O, (b + 1) * O), `${pattern} row ${b} of ${B}×${I}→${O}`);
+        }
+      }
+    }
+    rt.close();
+  });
+
   const real = fashionRows();
   it.skipIf(!available || !real)("gives the dense bits on 256 real Fashion-MNIST images (784→256 and 784→10)", async () => {
     const rt = await make();
