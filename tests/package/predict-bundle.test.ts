@@ -9,9 +9,9 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-// The target is 8 KB; the bundle is 8.9 KB today (docs/library.md, "wasm-softmax/predict", says where it
+// The target is 8 KB; the bundle is 8.5 KB today (docs/library.md, "wasm-softmax/predict", says where it
 // goes). This limit keeps it from growing while it is brought down.
-const LIMIT_GZIP_BYTES = 9 * 1024;
+const LIMIT_GZIP_BYTES = 8.6 * 1024;
 const APP = `import { init, decodeModel } from "wasm-softmax/predict";
 await init({ wasm: new URL("./simd.wasm", import.meta.url) });
 export const classify = (bytes, pixels) => decodeModel(bytes).topK(pixels, 3);
