@@ -8,13 +8,18 @@ import { hsum, madd, f32at } from "./simd";
 // blocks cost about what the dense ones do with nothing skipped.
 const FORWARD_SPARSE_MAX_64THS = 58;
 
+// Layers with fewer outputs than this never look for zeros: listing a block's non-zero chunks or rows costs about
+// 1/O of its products, and the sparse loops' 4-output blocks do 12 outputs' work for 10 (softmax regression's
+// 784 → 10 trained 12-15 % slower listing them than not; the bits are the same either way).
+const SPARSE_MIN_OUTPUTS = 32;
+
 // out (B,O) = inp (B,I) · weightᵀ (O,I) + bias (O). out is overwritten. chunks is scratch for
 // 2·⌈B/4⌉·⌊I/4⌋ i32 (lists of chunks, below).
 // Each output is 4 partial sums over the inputs i ≡ 0, 1, 2, 3 (mod 4), in order of i, added as (0 + 1) + (2 + 3),
 // then the ⌊I/4⌋·4.. I − 1 tail in order, then the bias: in the dense and the sparse blocks alike.
-// Zeros: every block of 4 rows first lists, for its rows (b, b + 1) and (b + 2, b + 3), the byte offsets of the
-// 4-input chunks where the two rows are not all zero (bits, so a -0 counts as non-zero), in chunks + (b/2)·⌊I/4⌋·4
-// (threads split rows by 4, so they never share a list). A sparse enough block then sums only the listed chunks,
+// Zeros: in a layer of at least SPARSE_MIN_OUTPUTS outputs, every block of 4 rows first lists, for its rows
+// (b, b + 1) and (b + 2, b + 3), the byte offsets of the 4-input chunks where the two rows are not all zero (bits,
+// so a -0 counts as non-zero), in chunks + (b/2)·⌊I/4⌋·4 (threads split rows by 4, so they never share a list). A sparse enough block then sums only the listed chunks,
 // 2 rows × 4 outputs at a time. A skipped chunk adds 0·w = ±0 to sums that start at +0, and under
 // round-to-nearest a sum that starts at +0 never becomes -0, so adding ±0 changes no bit: the same bits as the
 // dense blocks. The one exception is a non-finite weight (0·inf = NaN), which dense blocks spread to the output
@@ -42,18 +47,20 @@ export function linearForward(outPtr: usize, inpPtr: usize, weightPtr: usize, bi
         forwardRow(c0, a0, weightPtr, biasPtr, listA, n, I, O);
         continue;
       }
-      // Branch-free: every chunk is written at the list's end, which moves on only when the chunk has a non-zero.
-      let nA = 0, nB = 0;
-      for (let off: usize = 0, end = <usize>K << 4; off < end; off += 16) {
-        store<u32>(listA + (<usize>nA << 2), <u32>off);
-        nA += <i32>v128.any_true(v128.or(v128.load(a0 + off), v128.load(a1 + off)));
-        store<u32>(listB + (<usize>nB << 2), <u32>off);
-        nB += <i32>v128.any_true(v128.or(v128.load(a2 + off), v128.load(a3 + off)));
-      }
-      if ((nA + nB) * 32 <= K * FORWARD_SPARSE_MAX_64THS) {
-        forwardSparse(c0, a0, a1, weightPtr, biasPtr, listA, nA, I, O, b + 1 < B);
-        if (b + 2 < B) forwardSparse(c0 + 2 * stride, a2, a3, weightPtr, biasPtr, listB, nB, I, O, b + 3 < B);
-        continue;
+      if (O >= SPARSE_MIN_OUTPUTS) {
+        // Branch-free: every chunk is written at the list's end, which moves on only when the chunk has a non-zero.
+        let nA = 0, nB = 0;
+        for (let off: usize = 0, end = <usize>K << 4; off < end; off += 16) {
+          store<u32>(listA + (<usize>nA << 2), <u32>off);
+          nA += <i32>v128.any_true(v128.or(v128.load(a0 + off), v128.load(a1 + off)));
+          store<u32>(listB + (<usize>nB << 2), <u32>off);
+          nB += <i32>v128.any_true(v128.or(v128.load(a2 + off), v128.load(a3 + off)));
+        }
+        if ((nA + nB) * 32 <= K * FORWARD_SPARSE_MAX_64THS) {
+          forwardSparse(c0, a0, a1, weightPtr, biasPtr, listA, nA, I, O, b + 1 < B);
+          if (b + 2 < B) forwardSparse(c0 + 2 * stride, a2, a3, weightPtr, biasPtr, listB, nB, I, O, b + 3 < B);
+          continue;
+        }
       }
     }
     forwardDense(c0, a0, a1, a2, a3, weightPtr, biasPtr, I, O, B - b);
@@ -219,9 +226,9 @@ const SPARSE_ROWS_MAX_64THS = 58;
 // so threads can split the columns: each one then reads only its columns of inp. Every element is summed over b
 // in the same order whatever the range: the same bits as one call. panels holds dOut packed by packOutputPairs.
 //
-// Zeros: every 16-column strip first lists, for each of its two 8-column halves, the rows b whose 8 inputs are
-// not all zero (bits, so a -0 counts as non-zero: skipping less is always safe), in rows + (i/16)·B·8 (disjoint
-// strips, so threads never share a list). A sparse enough strip then sums only over its listed rows. A skipped
+// Zeros: in a layer of at least SPARSE_MIN_OUTPUTS outputs, every 16-column strip first lists, for each of its two
+// 8-column halves, the rows b whose 8 inputs are not all zero (bits, so a -0 counts as non-zero: skipping less is
+// always safe), in rows + (i/16)·B·8 (disjoint strips, so threads never share a list). A sparse enough strip then sums only over its listed rows. A skipped
 // row adds dOut·0 = ±0 to sums that start at +0, and under round-to-nearest a sum that starts at +0 never becomes
 // -0, so adding ±0 changes no bit: sparse and dense give the same bits, in the same order over b. The one
 // exception is a non-finite dOut (0·inf = NaN), which dense sums spread and sparse ones skip; the loss gradient
@@ -232,6 +239,10 @@ export function linearBackwardRange(dWeightPtr: usize, dBiasPtr: usize, dOutPtr:
   let i = i0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= i1; i += 16) {
+      if (O < SPARSE_MIN_OUTPUTS) {
+        weightGradientDense(dWeightPtr, dOutPtr, inpPtr, panelsPtr, B, I, O, i);
+        continue;
+      }
       const list0 = rowsPtr + (<usize>(i >> 4) * B << 3), list1 = list0 + (<usize>B << 2);
       // Branch-free: every row is written at the list's end, which moves on only when the row has a non-zero.
       let n0 = 0, n1 = 0, x = inpPtr + (<usize>i << 2);

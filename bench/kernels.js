@@ -15,12 +15,14 @@ import { checkReference, timeReference } from "./reference-gemm/reference.js";
 /** @typedef {import("./shared/random.js").SeededRandom} SeededRandom */
 /**
  * One benchmark case. `inputs` makes the seeded input arrays; `outputs` names the buffers the kernel writes
- * (compared after the check call); `call` runs the kernel on pointers by buffer name; `step` counts the calls
+ * (compared after the check call); `scratch` those it may use as it likes (lists of non-zero chunks or rows, which the
+ * TS kernels, summing everything, never write: not compared); `call` runs the kernel on pointers by buffer name; `step` counts the calls
  * (0 for the check call), for cases that walk through their inputs.
  * @typedef {{
  *   kernel: string, shape: string,
  *   inputs: (rng: SeededRandom) => Record<string, Arr>,
  *   outputs: Record<string, number>,
+ *   scratch?: Record<string, number>,
  *   call: (k: Kernels, p: Record<string, number>, step: number) => number | void,
  *   work: { flops?: number, bytes?: number },
  *   tol: (inp: Record<string, Arr>) => import("./check.js").Tolerance,
@@ -42,7 +44,8 @@ function linearForward(I, O) {
   return {
     kernel: "linearForward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ inp: rng.f32(B * I, 0, 1), weight: rng.f32(O * I), bias: rng.f32(O) }),
-    outputs: { out: B * O, chunks: 2 * Math.ceil(B / 4) * (I >> 2) },
+    outputs: { out: B * O },
+    scratch: { chunks: 2 * Math.ceil(B / 4) * (I >> 2) },
     call: (k, p) => k.linearForward(p.out, p.inp, p.weight, p.bias, p.chunks, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(I, x.inp, x.weight),
@@ -56,7 +59,8 @@ function linearBackward(I, O) {
     kernel: "linearBackward", shape: `${B}×${I}→${O}`,
     inputs: (rng) => ({ dOut: rng.f32(B * O, -1 / B, 1 / B), inp: rng.f32(B * I, 0, 1) }),
     // panels: the kernel's scratch (dOut regrouped by output pairs), written and checked like an output.
-    outputs: { dWeight: O * I, dBias: O, panels: B * O, rows: 2 * B * (I >> 4) },
+    outputs: { dWeight: O * I, dBias: O, panels: B * O },
+    scratch: { rows: 2 * B * (I >> 4) },
     call: (k, p) => k.linearBackward(p.dWeight, p.dBias, p.dOut, p.inp, p.panels, p.rows, B, I, O),
     work: { flops: 2 * B * I * O },
     tol: (x) => dotTolerance(B, x.dOut, x.inp),
@@ -144,7 +148,7 @@ export function place(rt, scope, c, inputs) {
     p[name] = data instanceof Float32Array ? scope.f32(data.length, data)
       : data instanceof Int32Array ? scope.i32(data.length, data) : scope.u8(data);
   }
-  for (const [name, length] of Object.entries(c.outputs)) {
+  for (const [name, length] of Object.entries({ ...c.outputs, ...c.scratch })) {
     if (name in p) continue;
     p[name] = scope.f32(length);
     new Float32Array(rt.kernels.memory.buffer, p[name], length).fill(NaN);
