@@ -39,35 +39,10 @@ export function adamUpdate(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: u
                            lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, c1: f32, c2: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vlr = f32x4.splat(lr), vbeta1 = f32x4.splat(beta1), vbeta2 = f32x4.splat(beta2), veps = f32x4.splat(eps);
-    const vwd = f32x4.splat(weightDecay), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
-    const vone1 = f32x4.splat(1 - beta1), vone2 = f32x4.splat(1 - beta2);
-    // Two loops, the test outside them: inside, binaryen turns it into a select, which divides all the same.
-    if (c1 != 1) {
-      for (; i + 4 <= n; i += 4) {
-        const off = <usize>i << 2;
-        const p = v128.load(paramPtr + off);
-        const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
-        const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
-        const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
-        v128.store(mPtr + off, m);
-        v128.store(vPtr + off, v);
-        const step = f32x4.div(f32x4.mul(vlr, f32x4.div(m, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
-        v128.store(paramPtr + off, f32x4.sub(p, step));
-      }
-    } else {
-      for (; i + 4 <= n; i += 4) {
-        const off = <usize>i << 2;
-        const p = v128.load(paramPtr + off);
-        const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
-        const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
-        const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
-        v128.store(mPtr + off, m);
-        v128.store(vPtr + off, v);
-        const step = f32x4.div(f32x4.mul(vlr, m), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
-        v128.store(paramPtr + off, f32x4.sub(p, step));
-      }
-    }
+    // The test outside the loop, each call inlined with a constant: inside, binaryen would make it a select, which
+    // divides all the same.
+    i = c1 != 1 ? adamSimd(paramPtr, gradPtr, mPtr, vPtr, n, lr, beta1, beta2, eps, weightDecay, c1, c2, false)
+      : adamSimd(paramPtr, gradPtr, mPtr, vPtr, n, lr, beta1, beta2, eps, weightDecay, c1, c2, true);
   }
   for (; i < n; i++) {
     const off = <usize>i << 2;
@@ -79,4 +54,27 @@ export function adamUpdate(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: u
     store<f32>(vPtr + off, v);
     store<f32>(paramPtr + off, p - lr * (m / c1) / (Mathf.sqrt(v / c2) + eps));
   }
+}
+
+// adamUpdate's SIMD loop over the first ⌊n/4⌋·4 parameters; returns where the scalar tail starts. c1IsOne: skip
+// the division by c1 (the identity when c1 is 1).
+// @ts-ignore: decorator
+@inline function adamSimd(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
+                          eps: f32, weightDecay: f32, c1: f32, c2: f32, c1IsOne: bool): i32 {
+  const vlr = f32x4.splat(lr), vbeta1 = f32x4.splat(beta1), vbeta2 = f32x4.splat(beta2), veps = f32x4.splat(eps);
+  const vwd = f32x4.splat(weightDecay), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+  const vone1 = f32x4.splat(1 - beta1), vone2 = f32x4.splat(1 - beta2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const p = v128.load(paramPtr + off);
+    const g = f32x4.add(v128.load(gradPtr + off), f32x4.mul(vwd, p));
+    const m = f32x4.add(f32x4.mul(vbeta1, v128.load(mPtr + off)), f32x4.mul(vone1, g));
+    const v = f32x4.add(f32x4.mul(vbeta2, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(vone2, g), g));
+    v128.store(mPtr + off, m);
+    v128.store(vPtr + off, v);
+    const step = f32x4.div(f32x4.mul(vlr, c1IsOne ? m : f32x4.div(m, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), veps));
+    v128.store(paramPtr + off, f32x4.sub(p, step));
+  }
+  return i;
 }
