@@ -52,7 +52,7 @@ const OWN_HINT = "Pass the simd.wasm or scalar.wasm of this same wasm-softmax ve
 
 async function compile(source: WasmSource, what: string): Promise<WebAssembly.Module> {
   if (typeof WebAssembly !== "object") {
-    throw new WasmError("This runtime has no WebAssembly.", 'Use init({ backend: "js" }) for the plain TypeScript kernels.');
+    throw new WasmError("This runtime has no WebAssembly.", 'The full package trains and predicts without it: init({ backend: "js" }) from "wasm-softmax".');
   }
   if (source instanceof WebAssembly.Module) return source;
   const bytes = await readBytes(source, what);
