@@ -65,8 +65,8 @@ async function load(wasm: NonNullable<PredictInitOptions["wasm"]>): Promise<Pred
   const builds = isPlainObject(wasm) ? checkKeys("wasm", wasm as { simd?: WasmSource; scalar?: WasmSource }, ["simd", "scalar"]) : undefined;
   const source = builds ? (simdSupported() ? builds.simd ?? builds.scalar : builds.scalar) : wasm as WasmSource;
   if (source === undefined) {
-    throw new WasmError("This runtime has no WebAssembly SIMD, and no scalar build was given.",
-      "Pass init({ wasm: { simd, scalar } }) with wasm-softmax/scalar.wasm as `scalar`.");
+    throw new WasmError("This runtime has no WebAssembly SIMD, and init() got no scalar build.",
+      "Pass wasm-softmax/scalar.wasm too: init({ wasm: { simd, scalar } }).");
   }
   const what = source instanceof URL || typeof source === "string" ? String(source) : "the wasm passed to init()";
   const { kernels } = await loadKernels(source, what, FORWARD_KERNELS);

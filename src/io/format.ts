@@ -129,7 +129,7 @@ export function unpackCheckpoint(bytes: Uint8Array, source: string):
   if (!CHECKPOINT_VERSIONS.includes(version)) {
     fail(`format version ${CHECKPOINT_VERSIONS.slice(0, -1).join(", ")} or ${newest}`, `${version}`,
       version > newest && version < 1000
-        ? `It was saved by a newer wasm-softmax, in format version ${version}: load it with a wasm-softmax that reads version ${version} (this one reads up to ${newest}).`
+        ? `It was saved by a newer wasm-softmax: load it with one that reads format version ${version}.`
         : CORRUPT_HINT);
   }
   // Version 2 ends in the CRC of everything before it: checked first, so no damaged field is read at all.
@@ -163,7 +163,7 @@ export function unpackCheckpoint(bytes: Uint8Array, source: string):
   if (widths !== undefined && parameterCount(widths) !== parameters) {
     fail(`${parameters} parameters (the payload's) for this model`, `a config of ${parameterCount(widths)} (layers ${widths.join("×")})`);
   }
-  if (widths === undefined && dtype === "int8") fail("a model config with its layer widths (int8 weights are stored per row)", describeJSON(header.model));
+  if (widths === undefined && dtype === "int8") fail("a model config with its layer widths (int8 rows need them)", describeJSON(header.model));
   const layout = layoutOf(widths ?? []).layout;
   const weightBytes = align4(weightsBytes(dtype as WeightsDtype, layout, parameters as number));
   const data = bytes.subarray(align4(12 + headerLength), end);

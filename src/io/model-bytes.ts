@@ -33,7 +33,7 @@ export function readModelBytes(bytes: Uint8Array, options: string | DecodeCheckp
     if (at >= 0 || atState >= 0) {
       throw new FormatError(source, "finite parameters and optimizer state",
         at >= 0 ? `${parameters[at]} at parameter ${at}` : `${state[atState]} at optimizer state value ${atState}`,
-        "The run diverged before it was saved, or the file is damaged; pass { allowNonFinite: true } to load it anyway.");
+        "The run diverged before it was saved or the file is damaged; { allowNonFinite: true } loads it anyway.");
     }
   }
   return { header, parameters, state, source };

@@ -63,7 +63,7 @@ export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint
   }
   const { pixels, normalizer } = model.input;
   if (input === "uint8" && pixels === false) {
-    throw new OptionError("input", '"float32" (this model\'s inputs are features used as given, input.pixels false)', input,
+    throw new OptionError("input", '"float32" (this model\'s inputs are features, input.pixels false)', input,
       "Leave input out: the graph then takes the float features the model was trained on.");
   }
 

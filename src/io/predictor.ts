@@ -136,5 +136,5 @@ export class Predictor {
 /** @internal The error a prediction before `init()` throws. */
 export function notInitialized(): never {
   throw new WasmError("wasm-softmax/predict is not initialized.",
-    'Call `await init()` from "wasm-softmax/predict" once before predicting.');
+    'Call `await init()` once before predicting.');
 }

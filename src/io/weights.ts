@@ -9,7 +9,10 @@ export type WeightsDtype = "f32" | "f16" | "int8";
 /** The largest finite f16 value; a weight beyond it (after rounding) cannot be stored as f16. */
 export const F16_MAX = 65504;
 
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+// Views of one 4-byte scratch for f32 bit patterns (marked pure, and built from a name rather than `f32.buffer`, so
+// a bundle that only decodes drops them).
+const scratch = /* @__PURE__ */ new ArrayBuffer(4);
+const f32 = /* @__PURE__ */ new Float32Array(scratch), u32 = /* @__PURE__ */ new Uint32Array(scratch);
 
 /**
  * The f16 bits of an f32 value, rounded to nearest, ties to even, in integer arithmetic. NaN stays NaN and ±∞ stays
@@ -32,20 +35,15 @@ export function f16Bits(value: number): number | undefined {
   return sign | (rest > tie || (rest === tie && (h & 1) === 1) ? h + 1 : h);
 }
 
-/** The f32 value of f16 bits (exact: every f16 value is an f32 value). */
+/**
+ * The f32 value of f16 bits (exact: every f16 value is an f32 value, and this product of a small integer and a
+ * power of two is computed without rounding).
+ */
 export function f16Value(h: number): number {
-  const sign = (h & 0x8000) << 16, exp = (h >>> 10) & 0x1f;
-  let mant = h & 0x3ff, bits: number;
-  if (exp === 0x1f) bits = sign | 0x7f800000 | (mant << 13);
-  else if (exp !== 0) bits = sign | ((exp + 112) << 23) | (mant << 13);
-  else if (mant === 0) bits = sign;
-  else {
-    let e = 113;
-    while ((mant & 0x400) === 0) { mant <<= 1; e--; }
-    bits = sign | (e << 23) | ((mant & 0x3ff) << 13);
-  }
-  u32[0] = bits >>> 0;
-  return f32[0]!;
+  const exp = (h >>> 10) & 0x1f, mant = h & 0x3ff, sign = h & 0x8000 ? -1 : 1;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  // Normal: (1024 + mant) · 2^(exp − 25); subnormal (exp 0): mant · 2^−24, the same as 2·mant · 2^(0 − 25).
+  return sign * (exp ? 1024 + mant : 2 * mant) * 2 ** (exp - 25);
 }
 
 /** Bytes an encoding of these layers' parameters takes (before padding to 4). */

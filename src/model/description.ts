@@ -126,8 +126,8 @@ export function checkMeaning(options: MeaningOptions, features: number, classes:
 /** @internal Uint8 pixels (`given`) for a model whose inputs are floats (`pixels` false), refused with what to do. */
 export function checkPixels(pixels: boolean | undefined, given: boolean): void {
   if (given && pixels === false) {
-    throw new OptionError("inputs", "floats (this model's inputs are features used as given, input.pixels false)", "Uint8 pixels",
-      "Pass a Float32Array of the features it was trained on, or build the model with input: { pixels: true } to train it on pixels.");
+    throw new OptionError("inputs", "floats (this model's inputs are features, input.pixels false)", "Uint8 pixels",
+      "Pass the Float32Array features it was trained on, or train a model with input: { pixels: true }.");
   }
 }
 
@@ -147,7 +147,7 @@ function checkMetadata(value: unknown): JSONValue {
   const text = JSON.stringify(value), bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_METADATA_BYTES) {
     throw new OptionError("metadata size in bytes", `at most ${MAX_METADATA_BYTES} (MAX_METADATA_BYTES, as UTF-8 JSON text)`, bytes,
-      "Keep large data beside the model file, and a reference to it in metadata.");
+      "Keep large data beside the model file and a reference to it in metadata.");
   }
   // Each value is revived after its members, so every object and array comes back frozen.
   return JSON.parse(text, (_, v: unknown) => Object.freeze(v)) as JSONValue;
@@ -158,7 +158,7 @@ function checkJSON(value: unknown, path: string, depth: number): void {
   const list = Array.isArray(value), object = isPlainObject(value);
   if (depth > 64 || !(list || object || value === null || typeof value === "string" || typeof value === "boolean" || Number.isFinite(value))) {
     throw new OptionError(path, "JSON (objects, arrays, strings, finite numbers, true, false, null)", value,
-      "Keep only plain data in metadata: convert dates and typed arrays to strings or arrays.");
+      "Convert dates and typed arrays to strings or arrays.");
   }
   if (list) for (const i of value.keys()) checkJSON(value[i], `${path}[${i}]`, depth + 1);
   else if (object) for (const key of Object.keys(value)) checkJSON(value[key], `${path}.${key}`, depth + 1);

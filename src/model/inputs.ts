@@ -13,9 +13,9 @@ import { checkPixels } from "./description.js";
 export type ArrayInputs = Uint8Array | Float32Array | Float64Array | readonly number[] | readonly ArrayLike<number>[];
 
 const RULE = "a Uint8Array, Float32Array, Float64Array, number[], number[][] or Dataset";
-const PIXEL = "a pixel value: an integer in [0, 255] (this model's inputs are pixels)";
+const PIXEL = "an integer in [0, 255] (this model's inputs are pixels)";
 const PIXEL_HINT = "Pass raw pixels as 0-255 integers (number[] or Uint8Array), or scaled pixels in [0, 1] as a Float32Array.";
-const SCALED = "a value in [0, 1] (this model's inputs are pixels, and float arrays hold them scaled by 1/255)";
+const SCALED = "a value in [0, 1] (this model's inputs are pixels: float arrays hold them × 1/255)";
 
 /**
  * `x` as whole rows of `width` values: Uint8Array and Float32Array as they are, rows of Uint8Array pixels
@@ -31,43 +31,44 @@ const SCALED = "a value in [0, 1] (this model's inputs are pixels, and float arr
  * toInputRows([0, 128, 255], 3, true); // Uint8Array(3)
  */
 export function toInputRows(x: unknown, width: number, pixels?: boolean): Uint8Array | Float32Array {
-  let out: Uint8Array | Float32Array;
-  if (x instanceof Uint8Array || x instanceof Float32Array || x instanceof Float64Array) {
-    checkWhole(x.length, width);
-    out = x instanceof Float64Array ? Float32Array.from(x) : x;
-    if (pixels && out instanceof Float32Array) out.forEach((v, i) => checkValue(v, `inputs[${i}]`, false));
-  } else {
-    if (!Array.isArray(x)) throw new OptionError("inputs", RULE, x);
-    // A flat array is whole rows back to back: it is read as one row of all its values.
-    const nested = x.length > 0 && typeof x[0] !== "number";
-    if (!nested) checkWhole(x.length, width);
-    const rows: unknown[] = nested ? x : [x];
-    // Rows of pixels stay pixels, scaled by the model like a flat Uint8Array; mixing them with features is ambiguous.
-    // For a pixel model, plain arrays are raw pixels too; float typed arrays are scaled ones.
-    const isPixelRow = (row: unknown) => row instanceof Uint8Array || (pixels && Array.isArray(row));
-    const bytes = isPixelRow(rows[0]);
-    out = bytes ? new Uint8Array(nested ? rows.length * width : x.length) : new Float32Array(nested ? rows.length * width : x.length);
-    rows.forEach((row, r) => {
-      const at = nested ? `inputs[${r}]` : "inputs";
-      if (!(bytes ? isPixelRow(row) : (Array.isArray(row) && !pixels) || row instanceof Float32Array || row instanceof Float64Array)) {
-        throw new OptionError(at, `${bytes ? (pixels ? "a Uint8Array or an array of 0-255 pixels" : "a Uint8Array")
-          : pixels ? "a Float32Array or Float64Array of scaled pixels" : "an array of numbers"}, as the first row is`, row);
-      }
-      const values = row as ArrayLike<unknown>, plain = Array.isArray(row);
-      if (nested && values.length !== width) {
-        throw new ShapeError(at, `${width} values (the model's inputs)`, `${values.length}`,
-          "Pass one flat row per example (a 28×28 image as 784 values, row by row).");
-      }
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (typeof v !== "number") {
-          throw new OptionError(`${at}[${i}]`, "a number", v, "Pass a flat number[] of whole rows, or one array of numbers per example.");
-        }
-        if (pixels && (plain || !bytes)) checkValue(v, `${at}[${i}]`, plain);
-        out[r * width + i] = v;
-      }
-    });
+  const typed = x instanceof Uint8Array || x instanceof Float32Array || x instanceof Float64Array;
+  if (!typed && !Array.isArray(x)) throw new OptionError("inputs", RULE, x);
+  const values = x as ArrayLike<unknown>;
+  // A flat array (typed, or of numbers) is whole rows back to back: it is read as one row of all its values.
+  const nested = !typed && values.length > 0 && typeof values[0] !== "number";
+  if (!nested && values.length % width !== 0) {
+    throw new ShapeError("inputs", `a multiple of ${width} values (rows of ${width})`, `${values.length} values`);
   }
+  const rows = (nested ? values : [values]) as unknown[];
+  // Rows of pixels stay pixels, scaled by the model like a flat Uint8Array; mixing them with features is ambiguous.
+  // For a pixel model, plain arrays are raw pixels too; float typed arrays are scaled ones.
+  const isPixelRow = (row: unknown) => row instanceof Uint8Array || (pixels && Array.isArray(row));
+  const bytes = isPixelRow(rows[0]);
+  // A Uint8Array or Float32Array is read where it is; anything else is copied (numbers rounded to f32).
+  const out = x instanceof Uint8Array || x instanceof Float32Array ? x
+    : new (bytes ? Uint8Array : Float32Array)(nested ? rows.length * width : values.length);
+  rows.forEach((row, r) => {
+    const at = nested ? `inputs[${r}]` : "inputs";
+    if (!(bytes ? isPixelRow(row) : (Array.isArray(row) && !pixels) || row instanceof Float32Array || row instanceof Float64Array)) {
+      throw new OptionError(at, `${bytes ? (pixels ? "a Uint8Array or an array of 0-255 pixels" : "a Uint8Array")
+        : pixels ? "a Float32Array or Float64Array of scaled pixels" : "an array of numbers"}, as the first row is`, row);
+    }
+    const cells = row as ArrayLike<unknown>, plain = Array.isArray(row);
+    if (nested && cells.length !== width) {
+      throw new ShapeError(at, `${width} values (the model's inputs)`, `${cells.length}`,
+        "Pass one flat row per example (a 28×28 image as 784 values, row by row).");
+    }
+    // Read in place and nothing to check: a Uint8Array, or floats for a model of features.
+    if (out === row && !(pixels && !bytes)) return;
+    for (let i = 0; i < cells.length; i++) {
+      const v = cells[i];
+      if (typeof v !== "number") {
+        throw new OptionError(`${at}[${i}]`, "a number", v, "Pass a flat number[] of whole rows, or one array of numbers per example.");
+      }
+      if (pixels && (plain || !bytes)) checkValue(v, `${at}[${i}]`, plain);
+      out[r * width + i] = v;
+    }
+  });
   checkPixels(pixels, out instanceof Uint8Array);
   return out;
 }
@@ -75,10 +76,4 @@ export function toInputRows(x: unknown, width: number, pixels?: boolean): Uint8A
 // A raw pixel (`raw`: an integer in [0, 255]) or a scaled one (in [0, 1]), for a model whose inputs are pixels.
 function checkValue(v: number, at: string, raw: boolean): void {
   if (raw ? !(Number.isInteger(v) && v >= 0 && v <= 255) : !(v >= 0 && v <= 1)) throw new OptionError(at, raw ? PIXEL : SCALED, v, PIXEL_HINT);
-}
-
-function checkWhole(length: number, width: number): void {
-  if (length % width !== 0) {
-    throw new ShapeError("inputs", `a multiple of ${width} values (rows of ${width})`, `${length} values`);
-  }
 }

@@ -46,13 +46,12 @@ export function relaxedSimdSupported(): boolean {
 }
 
 // What to do when the wasm was not found where it was looked for, and when what was found is not this version's.
-const SERVE_HINT = "Check the URL, and serve wasm-softmax's build/simd.wasm and build/scalar.wasm there, or pass init({ wasm }).";
-const OWN_HINT = "Pass the simd.wasm or scalar.wasm of this same wasm-softmax version (reinstall the package, or run " +
-  "`npm run build:wasm` in a source checkout).";
+const SERVE_HINT = "Check the URL: serve wasm-softmax's build/simd.wasm and build/scalar.wasm there, or pass init({ wasm }).";
+const OWN_HINT = "Pass the simd.wasm or scalar.wasm of this wasm-softmax version (reinstall it, or `npm run build:wasm` in a checkout).";
 
 async function compile(source: WasmSource, what: string): Promise<WebAssembly.Module> {
   if (typeof WebAssembly !== "object") {
-    throw new WasmError("This runtime has no WebAssembly.", 'The full package trains and predicts without it: init({ backend: "js" }) from "wasm-softmax".');
+    throw new WasmError("This runtime has no WebAssembly.", 'init({ backend: "js" }) from "wasm-softmax" trains and predicts without it.');
   }
   if (source instanceof WebAssembly.Module) return source;
   const bytes = await readBytes(source, what);
@@ -62,11 +61,11 @@ async function compile(source: WasmSource, what: string): Promise<WebAssembly.Mo
     const message = (error as Error).message;
     if (/disallowed|not allowed|embedder|CSP|Content Security/i.test(message)) {
       throw new WasmError(`This runtime refuses to compile WebAssembly from bytes (${what}): ${message}`,
-        'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass it: init({ wasm }).');
+        'Import the .wasm as a module (import wasm from "wasm-softmax/simd.wasm") and pass init({ wasm }).');
     }
     // A server that answers every path with its index page (status 200) sends HTML where the wasm should be.
     const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
-    throw new WasmError(`Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "bytes that do not compile"} (${message}).`,
+    throw new WasmError(`Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "other bytes"} (${message}).`,
       html ? SERVE_HINT : OWN_HINT);
   }
 }
@@ -74,27 +73,19 @@ async function compile(source: WasmSource, what: string): Promise<WebAssembly.Mo
 async function readBytes(source: URL | string | Response | BufferSource, what: string): Promise<Uint8Array<ArrayBuffer>> {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  if (!(source instanceof URL) && typeof source !== "string") return responseBytes(source, what);
-  const url = typeof source === "string" ? new URL(source, import.meta.url) : source;
-  if (url.protocol === "file:") {
-    // Only file: URLs reach this, and only server runtimes have them.
-    const fs = await importNodeBuiltin<typeof import("node:fs/promises")>("fs/promises");
+  let response = source as Response | Uint8Array<ArrayBuffer>;
+  if (source instanceof URL || typeof source === "string") {
+    const url = new URL(source, import.meta.url);
+    what = url.href;
     try {
-      return await fs.readFile(url);
+      // Only file: URLs read files, and only server runtimes have them.
+      response = url.protocol === "file:"
+        ? await (await importNodeBuiltin<typeof import("node:fs/promises")>("fs/promises")).readFile(url) : await fetch(url);
     } catch (error) {
-      throw new WasmError(`Could not read ${what}: ${(error as Error).message}.`, OWN_HINT);
+      throw new WasmError(`Could not read ${what}: ${(error as Error).message}.`, SERVE_HINT);
     }
   }
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new WasmError(`Could not fetch ${url.href}: ${(error as Error).message}.`, SERVE_HINT);
-  }
-  return responseBytes(response, url.href);
-}
-
-async function responseBytes(response: Response, what: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (response instanceof Uint8Array) return response;
   if (!response.ok) {
     throw new WasmError(`Could not fetch ${what}: expected HTTP 200, got ${response.status} ${response.statusText}.`, SERVE_HINT);
   }

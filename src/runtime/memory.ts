@@ -51,7 +51,7 @@ export class Arena {
           this.memory.grow(pages);
         } catch (error) {
           throw new WasmError(`Kernel memory could not grow to ${end} bytes: ${(error as Error).message}.`,
-            "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
+            "Use less data, a smaller batch or model, or close the trainers you no longer need.");
         }
       }
       this.#top = end;

@@ -260,7 +260,7 @@ describe("encodeONNX refuses", () => {
   it('input "uint8" for a model of float features, which a graph scaling by 1/255 would silently get wrong', () => {
     const model = new SoftmaxRegression({ inputs: 4, classes: 2, input: { pixels: false } });
     const error = optionError(() => encodeONNX(model, { input: "uint8" }));
-    expect(error.message).toBe('Invalid input: expected "float32" (this model\'s inputs are features used as given, input.pixels false), ' +
+    expect(error.message).toBe('Invalid input: expected "float32" (this model\'s inputs are features, input.pixels false), ' +
       'got "uint8". Leave input out: the graph then takes the float features the model was trained on.');
   });
 

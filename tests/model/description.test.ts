@@ -63,8 +63,8 @@ describe("what a model learns from the first data it trains on", () => {
     const model = new SoftmaxRegression({ inputs: F, classes: C, input: { pixels: false } });
     const error = thrown(() => model.predict(randomU8(F, 1)));
     expect(error).toBeInstanceOf(OptionError);
-    expect(error.message).toBe("Invalid inputs: expected floats (this model's inputs are features used as given, input.pixels false), got \"Uint8 pixels\". " +
-      "Pass a Float32Array of the features it was trained on, or build the model with input: { pixels: true } to train it on pixels.");
+    expect(error.message).toBe("Invalid inputs: expected floats (this model's inputs are features, input.pixels false), got \"Uint8 pixels\". " +
+      "Pass the Float32Array features it was trained on, or train a model with input: { pixels: true }.");
     await expect(fit(model, blobs(20, F, C, 1, true), { epochs: 1 })).rejects.toThrow(OptionError);
   });
 
@@ -110,10 +110,10 @@ describe("predict on a pixel model", () => {
   it.each([
     ["a Float32Array of raw 0-255 values", () => Float32Array.from(u8), "inputs[", "a value in [0, 1]"],
     ["a Float64Array with a negative value", () => Float64Array.from({ length: F }, (_, i) => (i === 2 ? -0.5 : 0.5)), "inputs[2]", "a value in [0, 1]"],
-    ["a number[] with a fraction", () => [0, 1, 2.5, 3, 4, 5], "inputs[2]", "a pixel value"],
-    ["a number[] above 255", () => [0, 1, 2, 300, 4, 5], "inputs[3]", "a pixel value"],
-    ["a number[] with NaN", () => [0, 1, 2, 3, NaN, 5], "inputs[4]", "a pixel value"],
-    ["a nested row above 255", () => [[0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 256]], "inputs[1][5]", "a pixel value"],
+    ["a number[] with a fraction", () => [0, 1, 2.5, 3, 4, 5], "inputs[2]", "an integer in [0, 255]"],
+    ["a number[] above 255", () => [0, 1, 2, 300, 4, 5], "inputs[3]", "an integer in [0, 255]"],
+    ["a number[] with NaN", () => [0, 1, 2, 3, NaN, 5], "inputs[4]", "an integer in [0, 255]"],
+    ["a nested row above 255", () => [[0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 256]], "inputs[1][5]", "an integer in [0, 255]"],
     ["Float32 rows with a raw value", () => [Float32Array.of(0, 0, 0, 0, 0, 7)], "inputs[0][5]", "a value in [0, 1]"],
     ["plain rows mixed with Float32 rows", () => [[0, 1, 2, 3, 4, 5], Float32Array.of(0, 0, 0, 0, 0, 0)], "inputs[1]", "a Uint8Array or an array of 0-255 pixels"],
   ])("refuses %s with an OptionError saying what to pass, rather than saturating", (_, input, option, rule) => {
@@ -121,7 +121,7 @@ describe("predict on a pixel model", () => {
     expect(error).toBeInstanceOf(OptionError);
     expect((error as OptionError).option.startsWith(option)).toBe(true);
     expect((error as OptionError).rule.startsWith(rule)).toBe(true);
-    if (rule.startsWith("a pixel") || rule.startsWith("a value")) {
+    if (rule.startsWith("an integer") || rule.startsWith("a value")) {
       expect((error as OptionError).hint).toBe("Pass raw pixels as 0-255 integers (number[] or Uint8Array), or scaled pixels in [0, 1] as a Float32Array.");
     }
   });

@@ -79,7 +79,7 @@ describe("Arena", () => {
     const error = thrown(() => arena.alloc(2 ** 32));
     expect(error).toBeInstanceOf(WasmError);
     expect(error.message).toBe(`Kernel memory could not grow to ${2 ** 32 + 192} bytes: expected at most 4 GiB in all, with 128 bytes in use. ` +
-      "Train on a subset, use a smaller batch or model, or close trainers you no longer need.");
+      "Use less data, a smaller batch or model, or close the trainers you no longer need.");
     expect(arena.bytesInUse).toBe(128);
     expect(memory.buffer.byteLength).toBe(65536);
     expect(arena.alloc(1)).toBe(192);
@@ -89,7 +89,7 @@ describe("Arena", () => {
     const arena = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 1 }), 16);
     const error = thrown(() => arena.alloc(2 * 65536));
     expect(error).toBeInstanceOf(WasmError);
-    expect(error.message).toMatch(/^Kernel memory could not grow to 131136 bytes: .+\. Train on a subset/);
+    expect(error.message).toMatch(/^Kernel memory could not grow to 131136 bytes: .+\. Use less data/);
     expect(arena.bytesInUse).toBe(0);
     expect(arena.alloc(64)).toBe(64);
   });
