@@ -3,7 +3,7 @@
 // the full package's bits: the same wasm kernels run the same forward pass (src/model/inference.ts).
 import type { Backend } from "./kernels/contract.js";
 import { WasmError } from "./errors.js";
-import { checkKeys, isPlainObject } from "./validate.js";
+import { checkFewKeys, isPlainObject } from "./validate.js";
 import { scalarWasmUrl, simdWasmUrl } from "./assets.js";
 import { loadKernels, simdSupported } from "./runtime/load.js";
 import type { WasmSource } from "./runtime/load.js";
@@ -48,7 +48,7 @@ let loading: Promise<PredictSpace> | undefined;
  * const { backend } = await init(); // "wasm-simd"; in a browser bundle: init({ wasm: new URL("wasm-softmax/simd.wasm", import.meta.url) })
  */
 export async function init(options?: PredictInitOptions): Promise<{ backend: Backend }> {
-  const { wasm } = checkKeys("init", options, ["wasm"]);
+  const { wasm } = checkFewKeys("init", options, ["wasm"]);
   if (wasm === undefined && (space || loading)) return { backend: (space ?? await loading!).backend };
   const attempt = load(wasm ?? { simd: simdWasmUrl(), scalar: scalarWasmUrl() });
   loading = attempt;
@@ -62,7 +62,7 @@ export async function init(options?: PredictInitOptions): Promise<{ backend: Bac
 
 async function load(wasm: NonNullable<PredictInitOptions["wasm"]>): Promise<PredictSpace> {
   // `{ simd, scalar }` is a plain object; every single source (a module, URL, Response, bytes) is an instance of a class.
-  const builds = isPlainObject(wasm) ? checkKeys("wasm", wasm as { simd?: WasmSource; scalar?: WasmSource }, ["simd", "scalar"]) : undefined;
+  const builds = isPlainObject(wasm) ? checkFewKeys("wasm", wasm as { simd?: WasmSource; scalar?: WasmSource }, ["simd", "scalar"]) : undefined;
   const source = builds ? (simdSupported() ? builds.simd ?? builds.scalar : builds.scalar) : wasm as WasmSource;
   if (source === undefined) {
     throw new WasmError("This runtime has no WebAssembly SIMD, and init() got no scalar build.",
@@ -99,7 +99,7 @@ export function decodeModel(bytes: Uint8Array, options?: string | DecodeCheckpoi
  * const model = await loadModel("indexeddb://fashion");
  */
 export async function loadModel(where: string, options?: Omit<DecodeCheckpointOptions, "source">): Promise<Predictor> {
-  const { allowNonFinite } = checkKeys("loadModel", options, ["allowNonFinite"]);
+  const { allowNonFinite } = checkFewKeys("loadModel", options, ["allowNonFinite"]);
   const bytes = await readBytes(where);
   return decodeModel(bytes, { source: where, ...(allowNonFinite !== undefined && { allowNonFinite }) });
 }

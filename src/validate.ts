@@ -116,16 +116,30 @@ export function checkOr<T>(option: string, value: unknown, r: Rule<T>, fallback:
  */
 export function checkKeys<T extends object>(what: string, options: T | undefined, known: readonly string[],
                                              hintFor?: (key: string) => string | undefined): T {
+  return keysIn(what, options, known, (key) => {
+    const near = nearest(key, known);
+    return hintFor?.(key) ?? (near === undefined ? listed(known) : `Did you mean "${near}"?`);
+  });
+}
+
+/**
+ * As `checkKeys`, for an object of at most three keys: an unknown key is refused with all of them listed, which
+ * names the nearest without searching for it. The predict-only entry checks its options (and a model file's nested
+ * objects) with this alone, so its bundle holds no edit distance.
+ */
+export function checkFewKeys<T extends object>(what: string, options: T | undefined, known: readonly string[]): T {
+  return keysIn(what, options, known, () => listed(known));
+}
+
+const listed = (known: readonly string[]) => `Known options: ${known.join(", ")}.`;
+
+function keysIn<T extends object>(what: string, options: T | undefined, known: readonly string[], hint: (key: string) => string): T {
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new OptionError(`${what} options`, "an object", options);
   }
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const near = nearest(key, known);
-    throw OptionError.unknown(what, key, known,
-      hintFor?.(key) ?? (near === undefined ? `Known options: ${known.join(", ")}.` : `Did you mean "${near}"?`));
-  }
+  const key = Object.keys(options).find((k) => !known.includes(k));
+  if (key !== undefined) throw OptionError.unknown(what, key, known, hint(key));
   return options;
 }
 

@@ -1,7 +1,7 @@
 // Every options object of the public API goes through the validation module, so an unknown key is refused with
 // the nearest known name everywhere. Like tests/imports.test.ts reads the import graph, this reads the source:
 // each function, constructor and method that an entry exports and that takes an options parameter (a parameter
-// named `options`, or typed `…Options`) must hand that parameter to `checkKeys` (src/validate.ts), or forward it
+// named `options`, or typed `…Options`) must hand that parameter to `checkKeys` or `checkFewKeys` (src/validate.ts), or forward it
 // to a function of src/ that does; destructuring options in the parameter list bypasses the check outright.
 import { resolve } from "node:path";
 import ts from "typescript";
@@ -57,7 +57,7 @@ function forwardedTo(body: ts.Node, name: string): { callee: FunctionLike | unde
   return found;
 }
 
-const isCheckKeys = (call: ts.CallExpression | ts.NewExpression) => ts.isIdentifier(call.expression) && call.expression.text === "checkKeys";
+const isCheckKeys = (call: ts.CallExpression | ts.NewExpression) => ts.isIdentifier(call.expression) && ["checkKeys", "checkFewKeys"].includes(call.expression.text);
 
 /** Why `f` lets its options parameter past the validation module, or undefined when it does not. */
 function bypass(f: FunctionLike, p: ts.ParameterDeclaration, seen = new Set<ts.Node>()): string | undefined {

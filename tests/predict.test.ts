@@ -111,7 +111,7 @@ describe("wasm-softmax/predict", () => {
     new DataView(newer.buffer).setUint32(4, 9, true);
     expect(() => predictOnly.decodeModel(newer)).toThrow(/newer wasm-softmax: load it with one that reads format version 9/);
     expect(() => predictOnly.decodeModel(new Uint8Array(8))).toThrow(FormatError);
-    expect(() => predictOnly.decodeModel(bytes, { sourc: "x" } as never)).toThrow(/Did you mean "source"/);
-    await expect(predictOnly.init({ wsam: 1 } as never)).rejects.toThrow(/Did you mean "wasm"/);
+    expect(() => predictOnly.decodeModel(bytes, { sourc: "x" } as never)).toThrow(/Known options: source, allowNonFinite\./);
+    await expect(predictOnly.init({ wsam: 1 } as never)).rejects.toThrow(/Unknown init option "wsam"\. Known options: wasm\./);
   });
 });

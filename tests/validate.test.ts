@@ -1,6 +1,6 @@
 // The validation module: rules and their words, unknown keys with the nearest known name.
 import { describe, expect, it } from "vitest";
-import { RULES, check, checkKeys, checkOr, integerIn, nearest, oneOf } from "../src/validate.js";
+import { RULES, check, checkFewKeys, checkKeys, checkOr, integerIn, nearest, oneOf } from "../src/validate.js";
 import { OptionError } from "../src/errors.js";
 
 describe("nearest", () => {
@@ -26,6 +26,17 @@ describe("checkKeys", () => {
     const error = (() => { try { checkKeys("fit", { epoch: 1 }, ["epochs"]); } catch (e) { return e; } })() as OptionError;
     expect(error).toBeInstanceOf(OptionError);
     expect(error.option).toBe("epoch");
+  });
+});
+
+describe("checkFewKeys", () => {
+  it("refuses an unknown key listing every known one, and otherwise behaves as checkKeys", () => {
+    const o = { source: "x" };
+    expect(checkFewKeys("decodeModel", o, ["source", "allowNonFinite"])).toBe(o);
+    expect(checkFewKeys("decodeModel", undefined, ["source"])).toEqual({});
+    expect(() => checkFewKeys("decodeModel", { sourc: 1 }, ["source", "allowNonFinite"]))
+      .toThrow('Unknown decodeModel option "sourc". Known options: source, allowNonFinite.');
+    expect(() => checkFewKeys("x", "a" as never, ["a"])).toThrow('Invalid x options: expected an object, got "a".');
   });
 });
 

@@ -1,6 +1,6 @@
 // What the image decoders share: the decoded image, their options and the cap on pixels, checked one way.
 import { OptionError } from "../errors.js";
-import { RULES, checkKeys, checkOr, integerIn, rule } from "../validate.js";
+import { RULES, checkFewKeys, checkOr, integerIn, rule } from "../validate.js";
 
 /** A decoded image: 8-bit samples, row by row, `channels` per pixel (grey, grey + alpha, RGB or RGBA). */
 export interface DecodedImage {
@@ -25,7 +25,7 @@ const SOURCE = rule<string>("a string", (v) => typeof v === "string");
 
 /** The decoders' options, checked: unknown keys refused, `maxPixels` an integer ≥ 1, `source` a string. */
 export function decodeOptions(what: string, options: DecodeOptions | undefined, defaultSource: string): { maxPixels: number; source: string } {
-  const o = checkKeys(what, options, ["maxPixels", "source"]);
+  const o = checkFewKeys(what, options, ["maxPixels", "source"]);
   return { maxPixels: checkOr("maxPixels", o.maxPixels, MAX_PIXELS, IMAGE_MAX_PIXELS), source: checkOr("source", o.source, SOURCE, defaultSource) };
 }
 

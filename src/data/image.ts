@@ -1,7 +1,7 @@
 // Images a user has, decoded whatever their format (PNG, PGM) and turned into a model's input: grey 0–255 pixels
 // of a square image, light on dark as in Fashion-MNIST.
 import { FormatError, OptionError } from "../errors.js";
-import { RULES, checkKeys, checkOr, integerIn } from "../validate.js";
+import { RULES, checkFewKeys, checkOr, integerIn } from "../validate.js";
 import { hexHead } from "../util/bytes.js";
 import { checkBytes, decodeOptions } from "../codecs/image.js";
 import type { DecodedImage, DecodeOptions } from "../codecs/image.js";
@@ -43,7 +43,7 @@ export interface ToPixelsOptions {
  * const pixels = imageToPixels(await decodeImage(bytes), { invert: true }); // Uint8Array(784)
  */
 export function imageToPixels(image: DecodedImage, options: ToPixelsOptions = {}): Uint8Array {
-  const o = checkKeys("imageToPixels", options, ["size", "invert"]);
+  const o = checkFewKeys("imageToPixels", options, ["size", "invert"]);
   const size = checkOr("size", o.size, SIDE, 28), invert = checkOr("invert", o.invert, RULES.boolean, false);
   const { width: W, height: H, channels, data } = image ?? ({} as DecodedImage);
   if (!(data instanceof Uint8Array) || ![1, 2, 3, 4].includes(channels) || !(W >= 1) || !(H >= 1) || data.length !== W * H * channels) {

@@ -2,7 +2,7 @@
 // in f32 arithmetic written once here, so training, predict and every runtime give the same bits. Normalizer
 // (./normalizer.ts) is this plus `fit`; the predict-only entry applies a model file's normalizer with this alone.
 import { OptionError } from "../errors.js";
-import { check, checkKeys, oneOf, rule } from "../validate.js";
+import { check, checkFewKeys, oneOf, rule } from "../validate.js";
 
 /** How a Normalizer rescales each feature: to mean 0 and standard deviation 1, or from [min, max] to [0, 1]. */
 export type NormalizerKind = "standard" | "minmax";
@@ -54,7 +54,7 @@ export class Normalization {
    * const same = Normalizer.from(JSON.parse(JSON.stringify(normalizer)));
    */
   static from<T extends Normalization>(this: { prototype: T }, config: NormalizerConfig): T {
-    const c = checkKeys("normalizer", config, ["kind", "offset", "spread"]);
+    const c = checkFewKeys("normalizer", config, ["kind", "offset", "spread"]);
     const kind = check("normalizer.kind", c.kind, KIND);
     const features = Array.isArray(c.offset) ? c.offset.length : 0;
     check("normalizer.offset", c.offset, F32S(features));

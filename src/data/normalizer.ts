@@ -4,7 +4,7 @@
 import type { Dataset } from "./dataset.js";
 import { U8_SCALE, isDataset } from "./pixels.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { check, checkKeys, checkOr, rule } from "../validate.js";
+import { check, checkFewKeys, checkOr, rule } from "../validate.js";
 import { KIND, Normalization } from "./normalization.js";
 import type { NormalizerKind } from "./normalization.js";
 
@@ -33,7 +33,7 @@ export class Normalizer extends Normalization {
    * const normalizer = Normalizer.fit(train, { kind: "minmax" });
    */
   static fit(data: Dataset, options?: { kind?: NormalizerKind }): Normalizer {
-    const kind = checkOr("kind", checkKeys("Normalizer.fit", options, ["kind"]).kind, KIND, "standard");
+    const kind = checkOr("kind", checkFewKeys("Normalizer.fit", options, ["kind"]).kind, KIND, "standard");
     check("data", data, DATA);
     if (data.length === 0) throw new OptionError("data", "at least one example", "an empty Dataset");
     const F = data.features, n = data.length;

@@ -1,6 +1,6 @@
 import { OptionError } from "../errors.js";
 import { Rng, permutation } from "../util/random.js";
-import { RULES, check, checkKeys, checkOr } from "../validate.js";
+import { RULES, check, checkFewKeys, checkOr } from "../validate.js";
 import { STREAM_SPLIT } from "./batches.js";
 import type { Dataset } from "./dataset.js";
 
@@ -23,7 +23,7 @@ export interface StratifiedSplitOptions {
  * const { train, validation } = stratifiedSplit(data, { validation: 0.2, seed: 0 });
  */
 export function stratifiedSplit(data: Dataset, options: StratifiedSplitOptions): { train: Dataset; validation: Dataset } {
-  const o = checkKeys("stratifiedSplit", options, ["validation", "seed"]);
+  const o = checkFewKeys("stratifiedSplit", options, ["validation", "seed"]);
   const fraction = check("validation", o.validation, RULES.openFraction);
   const seed = checkOr("seed", o.seed, RULES.seed, 0);
   const held = heldOut(data.y, data.classes, fraction, seed);

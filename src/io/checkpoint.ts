@@ -8,7 +8,7 @@ import type { Callback, EpochLogs } from "../train/events.js";
 import type { LossConfig } from "../train/losses.js";
 import { resolveLoss } from "../train/losses.js";
 import { FormatError, OptionError, WasmSoftmaxError } from "../errors.js";
-import { RULES, check, checkKeys, checkOr, integerIn, oneOf, rule } from "../validate.js";
+import { RULES, check, checkFewKeys, checkOr, integerIn, oneOf, rule } from "../validate.js";
 import { CORRUPT_HINT, packCheckpoint } from "./format.js";
 import { readModelBytes } from "./model-bytes.js";
 import type { DecodeCheckpointOptions } from "./model-bytes.js";
@@ -31,7 +31,7 @@ const MODEL = rule<DenseNetwork>("a model such as new SoftmaxRegression({ inputs
  * const bytes = encodeCheckpoint({ model, optimizer, training: { epoch: 3, seed: 0, batchSize: 256, shuffle: true } });
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
-  const { model, optimizer, training } = checkKeys("encodeCheckpoint", checkpoint, ["model", "optimizer", "training"]);
+  const { model, optimizer, training } = checkFewKeys("encodeCheckpoint", checkpoint, ["model", "optimizer", "training"]);
   check("model", model, MODEL);
   return packCheckpoint({
     model: model.config,
@@ -63,7 +63,7 @@ const DTYPE = oneOf<WeightsDtype>(["f32", "f16", "int8"]);
  * const bytes = encodeModel(model, { dtype: "int8" }); // later: decodeModel(bytes)
  */
 export function encodeModel(model: DenseNetwork, options?: EncodeModelOptions): Uint8Array {
-  const dtype = checkOr("dtype", checkKeys("encodeModel", options, ["dtype"]).dtype, DTYPE, "f32");
+  const dtype = checkOr("dtype", checkFewKeys("encodeModel", options, ["dtype"]).dtype, DTYPE, "f32");
   check("model", model, MODEL);
   return packCheckpoint({ model: model.config, parameters: model.getParameters(), dtype });
 }
@@ -207,7 +207,7 @@ export function resumeOptions(checkpoint: Checkpoint): ResumeOptions {
  * await fit(model, train, { optimizer, callbacks: [checkpointEvery({ write: (bytes) => saveCheckpoint(bytes, "run.wsmx") })] });
  */
 export function checkpointEvery(options: { write: (bytes: Uint8Array, epoch: number) => void | Promise<void>; every?: number }): Callback {
-  const o = checkKeys("checkpointEvery", options, ["write", "every"]);
+  const o = checkFewKeys("checkpointEvery", options, ["write", "every"]);
   const write = check("write", o.write, rule<typeof o.write>("a function taking the checkpoint bytes", (v) => typeof v === "function"));
   const every = checkOr("every", o.every, RULES.count, 1);
   return async ({ phase, epoch, model, optimizer, run, history }) => {

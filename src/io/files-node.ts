@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../util/atomic-node.js";
 import type { DenseNetwork } from "../model/network.js";
 import { decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel } from "./checkpoint.js";
 import type { Checkpoint, EncodeModelOptions, LoadOptions } from "./checkpoint.js";
-import { check, checkKeys, rule } from "../validate.js";
+import { check, checkFewKeys, rule } from "../validate.js";
 import { CHECKPOINT_MAGIC } from "./format.js";
 import * as browser from "./model-storage.js";
 import { isLocation } from "./storage.js";
@@ -52,7 +52,7 @@ export async function saveCheckpoint(checkpoint: Checkpoint | Uint8Array, path: 
  * const { model, optimizer, training } = await loadCheckpoint("run.wsmx");
  */
 export async function loadCheckpoint(path: string, options?: LoadOptions): Promise<Checkpoint> {
-  const { allowNonFinite } = checkKeys("loadCheckpoint", options, ["allowNonFinite"]);
+  const { allowNonFinite } = checkFewKeys("loadCheckpoint", options, ["allowNonFinite"]);
   return decodeCheckpoint(await readBytes(path, "checkpoint"), { source: path, ...(allowNonFinite !== undefined && { allowNonFinite }) });
 }
 
@@ -67,7 +67,7 @@ export async function loadCheckpoint(path: string, options?: LoadOptions): Promi
  */
 export async function loadModel(path: string, options?: LoadOptions): Promise<DenseNetwork> {
   if (isLocation(path)) return browser.loadModel(path, options);
-  const { allowNonFinite } = checkKeys("loadModel", options, ["allowNonFinite"]);
+  const { allowNonFinite } = checkFewKeys("loadModel", options, ["allowNonFinite"]);
   return decodeModel(await readBytes(path, "model"), { source: path, ...(allowNonFinite !== undefined && { allowNonFinite }) });
 }
 

@@ -11,7 +11,7 @@
 // predict-only entry decodes models with it.
 import type { ModelConfig } from "../model/network.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
-import { MAX_PARAMETERS, layoutOf, parameterCount } from "../model/layout.js";
+import { MAX_PARAMETERS, layoutOf } from "../model/layout.js";
 import type { EpochLogs, RunOptions } from "../train/events.js";
 import { FormatError, OptionError } from "../errors.js";
 import { isPlainObject } from "../validate.js";
@@ -158,13 +158,13 @@ export function unpackCheckpoint(bytes: Uint8Array, source: string):
     fail(version < 3 ? `no dtype in a format version ${version} file` : 'a dtype of "f16" or "int8" (or none, for f32)', describeJSON(header.dtype));
   }
   if (dtype !== "f32" && header.optimizer !== undefined) fail("f32 parameters in a checkpoint with optimizer state", `dtype ${describeJSON(dtype)}`);
-  // The config's parameter count, by arithmetic: a header claiming a huge model fails here, before it is built.
-  const widths = widthsOf(header.model);
-  if (widths !== undefined && parameterCount(widths) !== parameters) {
-    fail(`${parameters} parameters (the payload's) for this model`, `a config of ${parameterCount(widths)} (layers ${widths.join("×")})`);
+  // The config's parameter count, from its layout (one entry per layer): a header claiming a huge model fails here,
+  // before anything of that size is allocated.
+  const widths = widthsOf(header.model), { layout, size } = layoutOf(widths ?? []);
+  if (widths !== undefined && size !== parameters) {
+    fail(`${parameters} parameters (the payload's) for this model`, `a config of ${size} (layers ${widths.join("×")})`);
   }
   if (widths === undefined && dtype === "int8") fail("a model config with its layer widths (int8 rows need them)", describeJSON(header.model));
-  const layout = layoutOf(widths ?? []).layout;
   const weightBytes = align4(weightsBytes(dtype as WeightsDtype, layout, parameters as number));
   const data = bytes.subarray(align4(12 + headerLength), end);
   if (data.length !== weightBytes + (stateLength as number) * 4) {

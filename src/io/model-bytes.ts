@@ -2,7 +2,7 @@
 // and finite parameters. decodeCheckpoint builds a trainable model (and optimizer) on it; the predict-only entry
 // builds a Predictor, without importing any training code.
 import { FormatError } from "../errors.js";
-import { BOOLEAN, checkKeys, checkOr, rule } from "../validate.js";
+import { BOOLEAN, checkFewKeys, checkOr, rule } from "../validate.js";
 import { unpackCheckpoint } from "./format.js";
 import type { CheckpointHeader } from "./format.js";
 
@@ -24,7 +24,7 @@ const SOURCE = rule<string>("a string", (v) => typeof v === "string");
  */
 export function readModelBytes(bytes: Uint8Array, options: string | DecodeCheckpointOptions | undefined, what: string):
   { header: CheckpointHeader; parameters: Float32Array; state: Float32Array; source: string } {
-  const o = typeof options === "string" ? { source: options } : checkKeys(what, options, ["source", "allowNonFinite"]);
+  const o = typeof options === "string" ? { source: options } : checkFewKeys(what, options, ["source", "allowNonFinite"]);
   const source = checkOr("source", o.source, SOURCE, "checkpoint");
   const allowNonFinite = checkOr("allowNonFinite", o.allowNonFinite, BOOLEAN, false);
   const { header, parameters, state } = unpackCheckpoint(bytes, source);

@@ -1,6 +1,6 @@
 // Models kept in the browser, by location: the bytes of encodeModel / decodeModel in the stores of ./storage.ts.
 import type { DenseNetwork } from "../model/network.js";
-import { checkKeys } from "../validate.js";
+import { checkFewKeys } from "../validate.js";
 import { decodeModel, encodeModel } from "./checkpoint.js";
 import type { EncodeModelOptions, LoadOptions } from "./checkpoint.js";
 import { listLocations, readBytes, removeBytes, writeBytes } from "./storage.js";
@@ -30,7 +30,7 @@ export async function saveModel(model: DenseNetwork, where: string, options?: En
  * const model = await loadModel("opfs://fashion");
  */
 export async function loadModel(where: string, options?: LoadOptions): Promise<DenseNetwork> {
-  const { allowNonFinite } = checkKeys("loadModel", options, ["allowNonFinite"]);
+  const { allowNonFinite } = checkFewKeys("loadModel", options, ["allowNonFinite"]);
   const bytes = await readBytes(where);
   return decodeModel(bytes, { source: where, ...(allowNonFinite !== undefined && { allowNonFinite }) });
 }

@@ -4,7 +4,7 @@
 import type { DenseNetwork } from "../model/network.js";
 import { U8_SCALE } from "../data/dataset.js";
 import { OptionError } from "../errors.js";
-import { check, checkKeys, checkOr, oneOf, rule } from "../validate.js";
+import { check, checkFewKeys, checkOr, oneOf, rule } from "../validate.js";
 import { bytes, message, string, varint } from "../codecs/protobuf.js";
 import { denseLayers, linearName } from "./layers.js";
 
@@ -49,7 +49,7 @@ const ATTR_INT = 2;
  * const session = await ort.InferenceSession.create(encodeONNX(model));
  */
 export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint8Array {
-  const o = checkKeys("encodeONNX", options, ["input", "imageShape"]);
+  const o = checkFewKeys("encodeONNX", options, ["input", "imageShape"]);
   const layers = denseLayers(model, "ONNX export");
   const input = checkOr("input", o.input, INPUT, "float32");
   const F = layers[0]!.inputs, C = layers[layers.length - 1]!.outputs;

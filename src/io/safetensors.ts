@@ -6,7 +6,7 @@ import type { MLP, SoftmaxRegression } from "../model/models.js";
 import type { NormalizerConfig, NormalizerKind } from "../data/normalizer.js";
 import { Normalizer } from "../data/normalizer.js";
 import { OptionError } from "../errors.js";
-import { checkKeys } from "../validate.js";
+import { checkFewKeys } from "../validate.js";
 import { denseLayers, linearName } from "./layers.js";
 import { METADATA, fail, readSafetensors, readTensor, writeSafetensors } from "../codecs/safetensors.js";
 import type { TensorInfo } from "../codecs/safetensors.js";
@@ -67,7 +67,7 @@ export function encodeSafetensors(model: DenseNetwork): Uint8Array {
  */
 export function decodeSafetensors(bytes: Uint8Array, options?: SafetensorsModel): SoftmaxRegression | MLP {
   if (!(bytes instanceof Uint8Array)) throw new OptionError("bytes", "a Uint8Array", bytes);
-  const given = checkKeys("decodeSafetensors", options as { layers?: unknown; config?: unknown } | undefined, ["layers", "config"]);
+  const given = checkFewKeys("decodeSafetensors", options as { layers?: unknown; config?: unknown } | undefined, ["layers", "config"]);
   if (options !== undefined && (given.layers === undefined) === (given.config === undefined)) {
     throw new OptionError("options", "{ layers } or { config }, one of them", given,
       "Leave them out to read the architecture from the file.");

@@ -5,7 +5,7 @@ import { OptionError } from "../errors.js";
 import { Normalizer } from "../data/normalizer.js";
 import { Normalization } from "../data/normalization.js";
 import type { NormalizerConfig } from "../data/normalization.js";
-import { BOOLEAN, checkKeys, checkOr, isPlainObject, rule } from "../validate.js";
+import { BOOLEAN, checkFewKeys, checkOr, isPlainObject, rule } from "../validate.js";
 
 /** The largest user metadata a model keeps: 64 KiB of JSON text (UTF-8), so a model file's header stays small. */
 export const MAX_METADATA_BYTES = 65536;
@@ -104,7 +104,7 @@ export function checkMeaning(options: MeaningOptions, features: number, classes:
   const given = checkOr("labels", options.labels, labelsRule(classes), undefined,
     `Give one name per class (${classes}), in class order.`);
   const labels = given && Object.freeze([...given]);
-  const input = checkKeys("input", options.input, ["pixels", "imageShape", "normalizer"]);
+  const input = checkFewKeys("input", options.input, ["pixels", "imageShape", "normalizer"]);
   const pixels = checkOr("input.pixels", input.pixels, BOOLEAN, undefined);
   const imageShape = checkOr("input.imageShape", input.imageShape, imageShapeRule(features), undefined);
   const normalizer = input.normalizer === undefined ? undefined

@@ -3,7 +3,7 @@ import { runtimeOf } from "../runtime/runtime.js";
 import { Dataset } from "../data/dataset.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { Rng } from "../util/random.js";
-import { RULES, check, checkKeys, integerIn, rule } from "../validate.js";
+import { RULES, check, checkFewKeys, integerIn, rule } from "../validate.js";
 import { PREDICT_ROWS, inferRows } from "./inference.js";
 import type { Ptr } from "../kernels/contract.js";
 import type { Arena } from "../runtime/memory.js";
@@ -209,7 +209,7 @@ export abstract class DenseNetwork {
   }
 
   #infer(input: Inputs, what: "proba" | "class", options: PredictOptions | undefined): Float32Array | Int32Array {
-    const rt = runtimeOf(checkKeys("predict", options, ["runtime"]).runtime);
+    const rt = runtimeOf(checkFewKeys("predict", options, ["runtime"]).runtime);
     const x = rowsOf(input, this);
     return inferRows(rt, this, this.parametersIn(rt.arena), x, PREDICT_ROWS, what);
   }

@@ -1,5 +1,5 @@
 import { OptionError } from "../errors.js";
-import { RULES, check, checkKeys, checkOr, numberWhere } from "../validate.js";
+import { RULES, check, checkFewKeys, checkOr, numberWhere } from "../validate.js";
 import { cos } from "../util/math.js";
 
 /** Learning-rate schedules, as plain data so checkpoints can carry them. `epoch` is 1-based. */
@@ -28,7 +28,7 @@ export function checkSchedule(schedule: unknown, lr: number): Schedule | undefin
   if (schedule === null || typeof schedule !== "object") throw new OptionError("schedule", '{ type: "step" | "cosine", … }', schedule);
   const type = (schedule as { type?: unknown }).type;
   if (type === "step") {
-    const s = checkKeys("step schedule", schedule as Record<string, unknown>, ["type", "stepSize", "gamma"]);
+    const s = checkFewKeys("step schedule", schedule as Record<string, unknown>, ["type", "stepSize", "gamma"]);
     return {
       type,
       stepSize: check("schedule.stepSize", s.stepSize, RULES.count),
@@ -36,7 +36,7 @@ export function checkSchedule(schedule: unknown, lr: number): Schedule | undefin
     };
   }
   if (type === "cosine") {
-    const s = checkKeys("cosine schedule", schedule as Record<string, unknown>, ["type", "epochs", "minLr"]);
+    const s = checkFewKeys("cosine schedule", schedule as Record<string, unknown>, ["type", "epochs", "minLr"]);
     return {
       type,
       epochs: check("schedule.epochs", s.epochs, RULES.count),

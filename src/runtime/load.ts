@@ -65,7 +65,7 @@ async function compile(source: WasmSource, what: string): Promise<WebAssembly.Mo
     }
     // A server that answers every path with its index page (status 200) sends HTML where the wasm should be.
     const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
-    throw new WasmError(`Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "other bytes"} (${message}).`,
+    throw new WasmError(`Could not compile ${what}: expected a wasm-softmax .wasm file, got ${html ? "an HTML page" : "bytes that do not compile"} (${message}).`,
       html ? SERVE_HINT : OWN_HINT);
   }
 }

@@ -98,11 +98,6 @@ export class Arena {
     return block.ptr;
   }
 
-  /** A copy of `length` f32 values at `ptr`. */
-  readF32(ptr: Ptr, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, length).slice();
-  }
-
   writeF32(ptr: Ptr, values: Float32Array): void {
     new Float32Array(this.memory.buffer, ptr, values.length).set(values);
   }
@@ -134,13 +129,9 @@ export class Scope {
     return this.#put(length * 4, values);
   }
 
-  u8(values: Uint8Array): Ptr {
-    return this.#put(values.length, values);
-  }
-
-  #put(bytes: number, values: Float32Array | Int32Array | Uint8Array | undefined): Ptr {
+  #put(bytes: number, values: Float32Array | Int32Array | undefined): Ptr {
     const ptr = this.alloc(bytes);
-    if (values) new (values.constructor as Uint8ArrayConstructor)(this.arena.memory.buffer, ptr, values.length).set(values);
+    if (values) new (values.constructor as Float32ArrayConstructor)(this.arena.memory.buffer, ptr, values.length).set(values as Float32Array);
     return ptr;
   }
 

@@ -7,7 +7,7 @@ import { createModel } from "../model/models.js";
 import type { LayerLayout } from "../model/layout.js";
 import { Optimizer, createOptimizer } from "../optim/optimizer.js";
 import { OptionError } from "../errors.js";
-import { check, checkKeys, integerIn } from "../validate.js";
+import { check, checkFewKeys, integerIn } from "../validate.js";
 
 /** A model and the optimizer it was trained with, as `decodeCheckpoint` gives them. */
 export interface TrainedModel {
@@ -34,10 +34,10 @@ const OPTIMIZER_HINT = "Save runs with encodeCheckpoint({ model, optimizer }) to
  * await fit(model, withFourthClass, { optimizer, epochs: 20, batchSize: 16 });
  */
 export function addClasses(trained: TrainedModel, count = 1, options?: { labels?: readonly string[] }): { model: DenseNetwork; optimizer: Optimizer } {
-  const { model, optimizer } = checkKeys("addClasses", trained, ["model", "optimizer", "training"]) as TrainedModel;
+  const { model, optimizer } = checkFewKeys("addClasses", trained, ["model", "optimizer", "training"]) as TrainedModel;
   check("model", model, MODEL);
   check("count", count, integerIn(1));
-  const { labels } = checkKeys("addClasses options", options, ["labels"]);
+  const { labels } = checkFewKeys("addClasses options", options, ["labels"]);
   if (model.labels && labels?.length !== count) {
     throw new OptionError("labels", `the names of the ${count} new class(es), as { labels: [...] }`, labels,
       `The model names its classes (${model.labels.join(", ")}), so the new ones need names too.`);

@@ -1,6 +1,6 @@
 import type { Kernels, Ptr } from "../kernels/contract.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { HUBER_DELTA, LABEL_SMOOTHING, checkKeys, checkOr } from "../validate.js";
+import { HUBER_DELTA, LABEL_SMOOTHING, checkFewKeys, checkOr } from "../validate.js";
 
 /** The loss `fit` minimises. Cross-entropy (the default) applies softmax to the model's outputs first. */
 export type LossSpec =
@@ -37,7 +37,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
   const s = (typeof spec === "string" ? { type: spec } : spec) as Record<string, unknown> | null;
   const type = s && typeof s === "object" ? s.type : undefined;
   if (type === "cross-entropy") {
-    const eps = checkOr("loss.labelSmoothing", checkKeys("cross-entropy loss", s!, ["type", "labelSmoothing"]).labelSmoothing, LABEL_SMOOTHING, 0);
+    const eps = checkOr("loss.labelSmoothing", checkFewKeys("cross-entropy loss", s!, ["type", "labelSmoothing"]).labelSmoothing, LABEL_SMOOTHING, 0);
     return {
       config: { type, labelSmoothing: eps },
       needsTargets: (soft) => soft,
@@ -48,7 +48,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     };
   }
   if (type === "l2" || type === "l1") {
-    checkKeys(`${type} loss`, s!, ["type"]);
+    checkFewKeys(`${type} loss`, s!, ["type"]);
     const kernel = type === "l2" ? "l2LossForwardBackward" : "l1LossForwardBackward";
     return {
       config: { type },
@@ -58,7 +58,7 @@ export function resolveLoss(spec: LossSpec | undefined = "cross-entropy"): Loss 
     };
   }
   if (type === "huber") {
-    const delta = checkOr("loss.delta", checkKeys("huber loss", s!, ["type", "delta"]).delta, HUBER_DELTA, 1);
+    const delta = checkOr("loss.delta", checkFewKeys("huber loss", s!, ["type", "delta"]).delta, HUBER_DELTA, 1);
     return {
       config: { type, delta },
       needsTargets: () => true,

@@ -2,7 +2,7 @@ import type { Dataset } from "../data/dataset.js";
 import { classNamesRule } from "../data/dataset.js";
 import type { DenseNetwork, PredictOptions } from "../model/network.js";
 import { checkFits } from "../model/network.js";
-import { checkKeys, checkOr } from "../validate.js";
+import { checkFewKeys, checkOr } from "../validate.js";
 
 /** What `confusionMatrix` returns. */
 export interface ClassReport {
@@ -22,7 +22,7 @@ export interface ClassReport {
  * const { confusion, perClass, accuracy } = confusionMatrix(model, test);
  */
 export function confusionMatrix(model: DenseNetwork, data: Dataset, options?: PredictOptions): ClassReport {
-  checkKeys("confusionMatrix", options, ["runtime"]);
+  checkFewKeys("confusionMatrix", options, ["runtime"]);
   checkFits(model, data);
   const C = data.classes, predicted = model.predict(data, options);
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
@@ -81,7 +81,7 @@ export interface ClassificationReportOptions extends PredictOptions {
  * console.table(report.classes); // name, precision, recall, f1, support
  */
 export function classificationReport(model: DenseNetwork, data: Dataset, options?: ClassificationReportOptions): ClassificationReport {
-  const o = checkKeys("classificationReport", options, ["runtime", "classNames"]);
+  const o = checkFewKeys("classificationReport", options, ["runtime", "classNames"]);
   const names = checkOr("classNames", o.classNames, classNamesRule(data.classes), undefined)
     ?? model.labels ?? data.classNames ?? Array.from({ length: data.classes }, (_, c) => String(c));
   const { confusion, accuracy } = confusionMatrix(model, data, o.runtime === undefined ? undefined : { runtime: o.runtime });

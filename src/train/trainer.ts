@@ -12,7 +12,7 @@ import type { DenseNetwork, Inputs } from "../model/network.js";
 import { rowsOf } from "../model/network.js";
 import { Optimizer, SGD } from "../optim/optimizer.js";
 import { ClosedError, OptionError } from "../errors.js";
-import { RULES, check, checkKeys, checkOr, rule } from "../validate.js";
+import { RULES, check, checkFewKeys, checkKeys, checkOr, rule } from "../validate.js";
 import { resolveLoss } from "./losses.js";
 import type { Loss, LossConfig, LossSpec } from "./losses.js";
 import type { BatchCallback, EpochResult } from "./events.js";
@@ -271,7 +271,7 @@ export class Trainer {
    * for (const [x, y] of myBatches) trainer.trainOnBatch(x, y);
    */
   trainOnBatch(x: Inputs, y: Targets, options?: BatchOptions): { loss: number; accuracy: number } {
-    const o = checkKeys("trainOnBatch", options, ["epoch", "weights"]);
+    const o = checkFewKeys("trainOnBatch", options, ["epoch", "weights"]);
     const epoch = checkOr("epoch", o.epoch, RULES.count, 1);
     this.#open();
     const { values, rows } = this.#feed.inputRows(x, this.batchSize, "trainOnBatch");

@@ -60,9 +60,9 @@ describe("stratifiedSplit", () => {
     expect(error.value).toBe(value);
   });
 
-  it("refuses an unknown option with the nearest name, and a fraction that leaves a set empty", () => {
+  it("refuses an unknown option listing the known ones, and a fraction that leaves a set empty", () => {
     expect(optionError(() => stratifiedSplit(data, { validaton: 0.2 } as never)).message)
-      .toBe('Unknown stratifiedSplit option "validaton". Did you mean "validation"?');
+      .toBe('Unknown stratifiedSplit option "validaton". Known options: validation, seed.');
     const tiny = Dataset.fromArrays(new Float32Array([0.5, 0.25, 0.75]), [0, 1, 0], { features: 1, classes: 2 });
     const error = optionError(() => stratifiedSplit(tiny, { validation: 0.2 }));
     expect(error.message).toMatch(/^Invalid validation: expected a fraction leaving at least one example on each side of 3, got 0\.2\./);

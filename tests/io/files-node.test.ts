@@ -65,7 +65,7 @@ describe("saveModel and loadModel", () => {
     expect(((await rejection(loadModel(5 as never))) as OptionError).option).toBe("path");
     expect(((await rejection(saveModel({} as never, join(await tempDir(), "m.wsmx")))) as OptionError).option).toBe("model");
     expect(((await rejection(loadModel("m.wsmx", { allowNonfinite: true } as never))) as Error).message)
-      .toBe('Unknown loadModel option "allowNonfinite". Did you mean "allowNonFinite"?');
+      .toBe('Unknown loadModel option "allowNonfinite". Known options: allowNonFinite.');
   });
 
   it("loadModel refuses non-finite weights unless allowNonFinite", async () => {

@@ -264,8 +264,8 @@ describe("encodeONNX refuses", () => {
       'got "uint8". Leave input out: the graph then takes the float features the model was trained on.');
   });
 
-  it("names the nearest option for an unknown key", () => {
+  it("lists the known options for an unknown key", () => {
     expect(optionError(() => encodeONNX(new SoftmaxRegression({ inputs: 4, classes: 2 }), { imageshape: [2, 2] } as never)).message)
-      .toBe('Unknown encodeONNX option "imageshape". Did you mean "imageShape"?');
+      .toBe('Unknown encodeONNX option "imageshape". Known options: input, imageShape.');
   });
 });

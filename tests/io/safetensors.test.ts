@@ -362,9 +362,9 @@ describe("decodeSafetensors refuses bad arguments with an OptionError", () => {
     expect(optionError(() => decodeSafetensors(bytes, options as never)).option).toBe(option);
   });
 
-  it("an unknown key, naming the nearest one", () => {
+  it("an unknown key, listing the known ones", () => {
     expect(optionError(() => decodeSafetensors(bytes, { layer: [3, 2] } as never)).message)
-      .toBe('Unknown decodeSafetensors option "layer". Did you mean "layers"?');
+      .toBe('Unknown decodeSafetensors option "layer". Known options: layers, config.');
   });
 
   it("bytes that are not a Uint8Array", () => {

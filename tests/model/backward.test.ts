@@ -10,6 +10,7 @@ import { forward, forwardRoom } from "../../src/model/inference.js";
 import { backward, gradientRoom } from "../../src/model/backward.js";
 import { expectClose } from "../helpers/close.js";
 import { randomF32, randomI32 } from "../../bench/shared/random.js";
+import { readF32 } from "../helpers/memory.js";
 
 const H = 1e-3;
 // O(h²) truncation in f64 plus f32 rounding of the kernels' forward and backward.
@@ -70,7 +71,7 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
       forward(k, model.layout, params, acts, chunks, B);
       const loss = k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, y, 0, B, model.classes, eps);
       backward(k, model.layout, params, grads, acts, gradients, B);
-      return { loss, grads: rt.arena.readF32(grads, model.size) };
+      return { loss, grads: readF32(rt.arena, grads, model.size) };
     } finally {
       scope.close();
     }
@@ -126,7 +127,7 @@ describe.each(["wasm-simd", "js"] as const satisfies readonly Backend[])("MLP gr
       forward(k, model.layout, params, acts, chunks, B);
       k.softmaxCrossEntropyForwardBackward(deltas[deltas.length - 1]!, acts[acts.length - 1]!, scope.i32(B, labels), 0, B, model.classes, 0);
       backward(k, model.layout, params, grads, acts, gradients, B);
-      expect(Array.from(rt.arena.readF32(grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
+      expect(Array.from(readF32(rt.arena, grads, model.size))).toEqual(Array.from(kernelGradient(0).grads));
     } finally {
       scope.close();
     }

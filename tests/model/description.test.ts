@@ -75,7 +75,7 @@ describe("what a model learns from the first data it trains on", () => {
     expect(optionError(() => new SoftmaxRegression({ ...base, labels: ["a", "b", 3 as never] })).option).toBe("labels");
     expect(optionError(() => new SoftmaxRegression({ ...base, input: { imageShape: [4, 4] } })).message)
       .toBe("Invalid input.imageShape: expected [height, width], two positive integers with height × width = 6, got array(2).");
-    expect(optionError(() => new SoftmaxRegression({ ...base, input: { pixel: true } as never })).message).toMatch(/Did you mean "pixels"\?/);
+    expect(optionError(() => new SoftmaxRegression({ ...base, input: { pixel: true } as never })).message).toMatch(/Known options: pixels, imageShape, normalizer\./);
     expect(optionError(() => new SoftmaxRegression({ ...base, input: { pixels: 1 as never } })).option).toBe("input.pixels");
   });
 

@@ -5,6 +5,7 @@ import { JsHeap } from "../../src/kernels/js.js";
 import { Arena, Scope } from "../../src/runtime/memory.js";
 import { WasmError } from "../../src/errors.js";
 import { thrown } from "../helpers/errors.js";
+import { readF32 } from "../helpers/memory.js";
 
 describe("Arena", () => {
   it("hands out cache-line-aligned, non-overlapping blocks from heapBase", () => {
@@ -68,9 +69,9 @@ describe("Arena", () => {
     const big = scope.f32(3 * 65536); // 768 KiB: more than the one page we started with
     expect(memory.buffer).not.toBe(oldBuffer);
     expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(big + 3 * 65536 * 4);
-    expect(Array.from(arena.readF32(p, values.length))).toEqual(Array.from(values));
+    expect(Array.from(readF32(arena, p, values.length))).toEqual(Array.from(values));
     new Float32Array(memory.buffer)[big / 4 + 3 * 65536 - 1] = 42; // the last value of the new block is addressable
-    expect(arena.readF32(big + (3 * 65536 - 1) * 4, 1)[0]).toBe(42);
+    expect(readF32(arena, big + (3 * 65536 - 1) * 4, 1)[0]).toBe(42);
   });
 
   it("refuses a request beyond 4 GiB with a WasmError, leaving bytesInUse and the memory as they were", () => {
@@ -97,18 +98,18 @@ describe("Arena", () => {
   it("copies f32 values in and out at their pointers", () => {
     const arena = new Arena(new JsHeap(), 16), p = arena.alloc(12);
     arena.writeF32(p, new Float32Array([1.5, -2, 3]));
-    const copy = arena.readF32(p, 3);
+    const copy = readF32(arena, p, 3);
     arena.writeF32(p, new Float32Array([0, 0, 0]));
     expect(Array.from(copy)).toEqual([1.5, -2, 3]);
   });
 });
 
 describe("Scope", () => {
-  it("copies i32 and u8 values in at their pointers", () => {
+  it("copies i32 and f32 values in at their pointers", () => {
     const arena = new Arena(new JsHeap(), 16), scope = new Scope(arena);
-    const pi = scope.i32(3, new Int32Array([-1, 2, 2 ** 31 - 1])), pu = scope.u8(new Uint8Array([0, 255, 7]));
+    const pi = scope.i32(3, new Int32Array([-1, 2, 2 ** 31 - 1])), pf = scope.f32(3, new Float32Array([0.5, -0, 7]));
     expect(Array.from(new Int32Array(arena.memory.buffer, pi, 3))).toEqual([-1, 2, 2 ** 31 - 1]);
-    expect(Array.from(new Uint8Array(arena.memory.buffer, pu, 3))).toEqual([0, 255, 7]);
+    expect(Array.from(new Float32Array(arena.memory.buffer, pf, 3))).toEqual([0.5, -0, 7]);
   });
 
   it("carves blocks of the sizes asked from one allocation, each aligned to 64 bytes", () => {
@@ -141,7 +142,7 @@ describe("Scope", () => {
     expect(probe.alloc(16)).toBe(outerPtr);
     expect(probe.alloc(16)).toBe(innerPtr + 64);
     probe.close();
-    expect(Array.from(arena.readF32(innerPtr, 2))).toEqual([7, 8]);
+    expect(Array.from(readF32(arena, innerPtr, 2))).toEqual([7, 8]);
     inner.close();
     // Both gone: allocation starts at heapBase again.
     expect(arena.bytesInUse).toBe(0);

@@ -10,6 +10,7 @@ import { Trainer } from "../../src/train/trainer.js";
 import { ClosedError, OptionError, WasmError } from "../../src/errors.js";
 import { rejection, thrown } from "../helpers/errors.js";
 import { blobs } from "../helpers/data.js";
+import { readF32 } from "../helpers/memory.js";
 
 const simdBytes = new Uint8Array(readFileSync(new URL("../../build/simd.wasm", import.meta.url)));
 const scalarBytes = new Uint8Array(readFileSync(new URL("../../build/scalar.wasm", import.meta.url)));
@@ -49,8 +50,8 @@ describe("createRuntime()", () => {
     expect(pa).toBe(pb);
     a.kernels.softmaxRows(pa, pa, 1, 3);
     b.kernels.softmaxRows(pb, pb, 1, 3);
-    expect(Array.from(a.arena.readF32(pa, 3)).map((v) => +v.toFixed(6))).toEqual([0.244728, 0.090031, 0.665241]);
-    expect(Array.from(b.arena.readF32(pb, 3)).map((v) => +v.toFixed(6))).toEqual([0.333333, 0.333333, 0.333333]);
+    expect(Array.from(readF32(a.arena, pa, 3)).map((v) => +v.toFixed(6))).toEqual([0.244728, 0.090031, 0.665241]);
+    expect(Array.from(readF32(b.arena, pb, 3)).map((v) => +v.toFixed(6))).toEqual([0.333333, 0.333333, 0.333333]);
     sa.close();
     sb.close();
   });
@@ -192,7 +193,7 @@ describe("init()", () => {
     const rt = runtimeOf(), scope = new Scope(rt.arena);
     const p = scope.f32(3, new Float32Array([2, 1, 3]));
     rt.kernels.softmaxRows(p, p, 1, 3);
-    expect(rt.arena.readF32(p, 3)[2]).toBeCloseTo(0.66524095, 6);
+    expect(readF32(rt.arena, p, 3)[2]).toBeCloseTo(0.66524095, 6);
     scope.close();
   });
 
@@ -239,7 +240,7 @@ describe("init()", () => {
     expect(old.closed).toBe(false);
     const scope = new Scope(runtimeOf(old).arena), p = scope.f32(2, new Float32Array([1, 1]));
     old.kernels.softmaxRows(p, p, 1, 2);
-    expect(Array.from(old.arena.readF32(p, 2))).toEqual([0.5, 0.5]);
+    expect(Array.from(readF32(old.arena, p, 2))).toEqual([0.5, 0.5]);
     scope.close();
   });
 

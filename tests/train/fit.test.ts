@@ -343,7 +343,7 @@ describe("fit, evaluate and Trainer options", () => {
     expect((await rejection(fit(model(), data, { shuffle: "yes" as never }))).message).toBe('Invalid shuffle: expected true or false, got "yes".');
   });
 
-  it("refuses unknown option keys, naming the nearest known one", async () => {
+  it("refuses unknown option keys, naming the nearest known one (listing them all where there are at most three)", async () => {
     expect((await rejection(fit(model(), data, { epoch: 1 } as never))).message).toBe('Unknown fit option "epoch". Did you mean "epochs"?');
     expect((await rejection(fit(model(), data, { validation_data: data } as never))).message)
       .toBe('Unknown fit option "validation_data". Did you mean "validationData"?');
@@ -358,7 +358,7 @@ describe("fit, evaluate and Trainer options", () => {
     using trainer = new Trainer(model());
     await expect(trainer.trainEpoch(data, { seeds: 1 } as never)).rejects.toThrow('Unknown trainEpoch option "seeds". Did you mean "seed"?');
     expect(() => trainer.trainOnBatch(data.x.subarray(0, 4), [0], { epochs: 2 } as never))
-      .toThrow('Unknown trainOnBatch option "epochs". Did you mean "epoch"?');
+      .toThrow('Unknown trainOnBatch option "epochs". Known options: epoch, weights.');
   });
 
   it("refuses options that are not an object", async () => {
