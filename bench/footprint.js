@@ -2,6 +2,7 @@
 // Footprint and start-up: what installing and starting wasm-softmax costs.
 //   - package: `npm pack --dry-run --json` (tarball size, unpacked size, file count, bytes by kind)
 //   - wasm: build/simd.wasm and build/scalar.wasm, raw and gzipped (node:zlib, level 9)
+//   - an app that only predicts: PREDICT_APP (three lines over wasm-softmax/predict), bundled the same way
 //   - an app: the README's browser snippet (the `<script type="module">` under "Browser, `<script
 //     type="module">` and an import map") bundled by esbuild with --minify, as an app ships it, JS gzipped; the
 //     package itself ships unminified (stack traces read), so this is the size that counts for a page
@@ -34,6 +35,8 @@ export const TARGET_WASM_GZIP_BYTES = 30 * 1024;
 export const TARGET_PACKAGE_UNPACKED_BYTES = 600 * 1024;
 export const TARGET_APP_JS_GZIP_BYTES = 34 * 1024;
 export const TARGET_COLD_START_MS = 60;
+/** What an app that only predicts (PREDICT_APP) may ship of JavaScript, gzipped, besides the wasm. */
+export const TARGET_PREDICT_APP_JS_GZIP_BYTES = 8 * 1024;
 export const DEFAULT_RUNS = 15;
 /** A reported comparison figure, not measured here: this project does not install TensorFlow.js. */
 export const TFJS_REFERENCE =
@@ -100,23 +103,36 @@ export async function browserSnippet() {
 }
 
 /**
- * The snippet bundled as an app bundles it: esbuild --bundle --minify --format=esm for the browser, the package
- * linked into a throwaway node_modules. The wasm is fetched at run time, not bundled: it is counted apart.
+ * An app's source bundled as apps bundle it: esbuild --bundle --minify --format=esm for the browser, the package
+ * linked into a throwaway node_modules (so "wasm-softmax" and its subpaths resolve through package.json's
+ * exports). The wasm is fetched at run time, not bundled: it is counted apart. Resolves with the minified JS.
  */
-export async function appBundleSize() {
+export async function bundleApp(source) {
   const dir = await mkdtemp(join(tmpdir(), "wsmx-app-"));
   try {
     await mkdir(join(dir, "node_modules"));
     await symlink(ROOT, join(dir, "node_modules", "wasm-softmax"));
-    await writeFile(join(dir, "app.js"), await browserSnippet());
+    await writeFile(join(dir, "app.js"), source);
     const result = await build({ entryPoints: [join(dir, "app.js")], bundle: true, minify: true, format: "esm", platform: "browser",
       target: "es2022", outdir: join(dir, "out"), write: false, logLevel: "error" });
     const js = result.outputFiles.filter((f) => f.path.endsWith(".js"));
-    if (js.length !== 1) throw new Error(`Bundling the README's browser snippet gave ${js.length} JavaScript files, expected 1.`);
-    return { rawBytes: js[0].contents.length, gzipBytes: gzipSync(js[0].contents, { level: 9 }).length };
+    if (js.length !== 1) throw new Error(`Bundling the app gave ${js.length} JavaScript files, expected 1.`);
+    return js[0].text;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** An app that only predicts: three lines over "wasm-softmax/predict" (init, decodeModel, topK). */
+export const PREDICT_APP = `import { init, decodeModel } from "wasm-softmax/predict";
+await init({ wasm: new URL("./simd.wasm", import.meta.url) });
+export const classify = (bytes, pixels) => decodeModel(bytes).topK(pixels, 3);
+`;
+
+/** Raw and gzipped (level 9) bytes of an app's bundle: by default the README's browser snippet. */
+export async function appBundleSize(source) {
+  const js = Buffer.from(await bundleApp(source ?? await browserSnippet()));
+  return { rawBytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length };
 }
 
 /** Runs `node [args]` from the repo root; resolves with its stdout and the wall time from spawn to exit. */
@@ -202,6 +218,8 @@ export async function measureFootprint({ runs = DEFAULT_RUNS, log = () => {} } =
   const wasm = await wasmSizes();
   log("The README's browser snippet, bundled and minified by esbuild…");
   const app = await appBundleSize();
+  log("An app that only predicts (wasm-softmax/predict), bundled and minified by esbuild…");
+  const predictApp = await appBundleSize(PREDICT_APP);
   log(`Cold start: ${runs} fresh node processes each (bare, and import + init + first step)…`);
   const start = await coldStart({ runs, log });
   const biggestWasm = Math.max(...wasm.map((w) => w.gzipBytes));
@@ -211,6 +229,9 @@ export async function measureFootprint({ runs = DEFAULT_RUNS, log = () => {} } =
     { name: `an app's JS (the README's browser snippet, esbuild --minify) ≤ ${TARGET_APP_JS_GZIP_BYTES / 1024} KB gzipped, plus the wasm`,
       value: app.gzipBytes / 1024, unit: "KB", pass: app.gzipBytes <= TARGET_APP_JS_GZIP_BYTES,
       note: `${kb(app.rawBytes)} minified; plus simd.wasm ${kb(wasm[0].gzipBytes)} gzipped` },
+    { name: `an app that only predicts (init, decodeModel, topK from wasm-softmax/predict, esbuild --minify) ≤ ${TARGET_PREDICT_APP_JS_GZIP_BYTES / 1024} KB gzipped, plus the wasm`,
+      value: predictApp.gzipBytes / 1024, unit: "KB", pass: predictApp.gzipBytes <= TARGET_PREDICT_APP_JS_GZIP_BYTES,
+      note: `${predictApp.gzipBytes} bytes; ${kb(predictApp.rawBytes)} minified` },
     { name: `package ≤ ${TARGET_PACKAGE_UNPACKED_BYTES / 1024} KB unpacked`, value: pkg.unpackedBytes / 1024, unit: "KB",
       pass: pkg.unpackedBytes <= TARGET_PACKAGE_UNPACKED_BYTES,
       note: Object.entries(pkg.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${kb(v)}`).join(", ") },
@@ -220,7 +241,7 @@ export async function measureFootprint({ runs = DEFAULT_RUNS, log = () => {} } =
       value: start.packageShare.medianMs, unit: "ms", pass: start.packageShare.medianMs <= TARGET_COLD_START_MS,
       note: `process start → first step ${f1(start.coldStart.medianMs)} ms, of which bare node ${f1(start.bareStart.medianMs)} ms` },
   ];
-  return { package: pkg, wasm, app, coldStart: start, reference: { tfjs: TFJS_REFERENCE, measured: false }, targets };
+  return { package: pkg, wasm, app, predictApp, coldStart: start, reference: { tfjs: TFJS_REFERENCE, measured: false }, targets };
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -235,6 +256,7 @@ export function footprintMarkdown(fp) {
     `| npm package (${fp.package.files} files; tarball = gzipped) | ${kb(fp.package.unpackedBytes)} | ${kb(fp.package.tarballBytes)} |`,
     ...fp.wasm.map((w) => `| ${w.file} | ${kb(w.rawBytes)} | ${kb(w.gzipBytes)} |`),
     `| an app: the README's browser snippet, \`esbuild --bundle --minify\` (JS; the wasm is fetched) | ${kb(fp.app.rawBytes)} | ${kb(fp.app.gzipBytes)} |`,
+    `| an app that only predicts: \`init\`, \`decodeModel\`, \`topK\` from wasm-softmax/predict, bundled the same way | ${kb(fp.predictApp.rawBytes)} | ${kb(fp.predictApp.gzipBytes)} |`,
     "",
     `Package contents by kind: ${Object.entries(fp.package.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${kb(v)}`).join(", ")}. ` +
       "Gzip: node:zlib level 9. 1 KB = 1024 bytes.",

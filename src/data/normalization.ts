@@ -59,11 +59,9 @@ export class Normalization {
     const features = Array.isArray(c.offset) ? c.offset.length : 0;
     check("normalizer.offset", c.offset, F32S(features));
     check("normalizer.spread", c.spread, F32S(features));
+    if (features === 0) throw new OptionError("normalizer.offset", "one value per feature", c.offset);
     const negative = c.spread.findIndex((s) => s < 0);
-    if (features === 0 || negative >= 0) {
-      throw new OptionError(features === 0 ? "normalizer.offset" : `normalizer.spread[${negative}]`,
-        features === 0 ? "one value per feature" : "a spread ≥ 0", features === 0 ? c.offset : c.spread[negative]);
-    }
+    if (negative >= 0) throw new OptionError(`normalizer.spread[${negative}]`, "a spread ≥ 0", c.spread[negative]);
     // `this` is the class it is called on: Normalizer.from gives a Normalizer.
     const make = this as unknown as new (kind: NormalizerKind, offset: Float32Array, spread: Float32Array) => T;
     return new make(kind, Float32Array.from(c.offset), Float32Array.from(c.spread));

@@ -1,5 +1,5 @@
 // What `npm pack` ships: the license, the metadata registries and editors show, no empty or internal file, and
-// the sizes the benchmark's footprint targets hold (package unpacked ≤ 400 KB; an app's minified JS ≤ 25 KB).
+// the sizes the benchmark's footprint targets hold (the package unpacked; an app's minified JS).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
