@@ -116,10 +116,7 @@ export function checkOr<T>(option: string, value: unknown, r: Rule<T>, fallback:
  */
 export function checkKeys<T extends object>(what: string, options: T | undefined, known: readonly string[],
                                              hintFor?: (key: string) => string | undefined): T {
-  return keysIn(what, options, known, (key) => {
-    const near = nearest(key, known);
-    return hintFor?.(key) ?? (near === undefined ? listed(known) : `Did you mean "${near}"?`);
-  });
+  return keysIn(what, options, known, (key) => hintFor?.(key) ?? didYouMean(key, known));
 }
 
 /**
@@ -132,6 +129,11 @@ export function checkFewKeys<T extends object>(what: string, options: T | undefi
 }
 
 const listed = (known: readonly string[]) => `Known options: ${known.join(", ")}.`;
+
+function didYouMean(key: string, known: readonly string[]): string {
+  const near = nearest(key, known);
+  return near === undefined ? listed(known) : `Did you mean "${near}"?`;
+}
 
 function keysIn<T extends object>(what: string, options: T | undefined, known: readonly string[], hint: (key: string) => string): T {
   if (options === undefined) return {} as T;
