@@ -254,7 +254,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       backend !== "wasm-simd" ? "threads need the wasm-simd backend" : undefined);
   if (wanted > 1 && why === undefined) {
     const source = threadsBuild ?? (relaxed ? relaxedSimdThreadsWasmUrl() : simdThreadsWasmUrl());
-    return threadedRuntime(source, wanted, askedThreads === "auto", buildReason);
+    return threadedRuntime(source, threadsBuild ? describeSource(source) : (source as URL).href, wanted, askedThreads === "auto", buildReason);
   }
   const reason = why;
   const source = single ?? (backend !== "wasm-simd" ? builds?.scalar ?? scalarWasmUrl() :
@@ -288,9 +288,9 @@ function relaxedUnavailable(backend: Backend | "auto", builds: WasmBuilds | unde
  * The wasm-simd kernels over one shared memory with `count − 1` workers. With "auto", workers that fail to
  * start leave the runtime on one thread, saying so; with an explicit count they throw.
  */
-async function threadedRuntime(source: WasmSource, count: number, auto: boolean, buildReason: string | undefined): Promise<Runtime> {
+async function threadedRuntime(source: WasmSource, what: string, count: number, auto: boolean, buildReason: string | undefined): Promise<Runtime> {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  const { kernels, module } = await loadKernels(source, source instanceof URL ? source.href : describeSource(source), KERNEL_NAMES, memory);
+  const { kernels, module } = await loadKernels(source, what, KERNEL_NAMES, memory);
   const starting = ThreadPool.start(module, memory, count, THREADED_KERNELS);
   // "auto" does not wait for the workers (a cold start stays fast); an explicit count does, and fails with them.
   return new Runtime(kernels, module, { pool: auto ? starting : await starting, count, buildReason });

@@ -167,6 +167,13 @@ describe("createRuntime()", () => {
     expect(error).toBeInstanceOf(WasmError);
     expect(error.message).toMatch(/^Could not compile the wasm passed to createRuntime\(\): expected a wasm-softmax \.wasm file, got bytes that do not compile/);
   });
+
+  it("names a threads build it could not compile the same way, with its address", async () => {
+    const url = new URL("data:application/wasm;base64,AQID");
+    const error = await rejection(createRuntime({ threads: 2, wasm: { simd: simdBytes, scalar: scalarBytes, threads: url } }));
+    expect(error).toBeInstanceOf(WasmError);
+    expect(error.message).toMatch(/^Could not compile the wasm passed to createRuntime\(\) \(data:application\/wasm;base64,AQID\): /);
+  });
 });
 
 // ---- init(): each test gets fresh module state (no default runtime) through vi.resetModules. ----
