@@ -58,7 +58,7 @@ export function toInputRows(x: unknown, width: number, pixels?: boolean): Uint8A
       throw new ShapeError(at, `${width} values (the model's inputs)`, `${cells.length}`,
         "Pass one flat row per example (a 28×28 image as 784 values, row by row).");
     }
-    // Read in place and nothing to check: a Uint8Array, or floats for a model of features.
+    // Read in place, so only checked (scaled pixels) or not even that: a Uint8Array, or floats for a model of features.
     if (out === row && !(pixels && !bytes)) return;
     for (let i = 0; i < cells.length; i++) {
       const v = cells[i];
@@ -66,7 +66,7 @@ export function toInputRows(x: unknown, width: number, pixels?: boolean): Uint8A
         throw new OptionError(`${at}[${i}]`, "a number", v, "Pass a flat number[] of whole rows, or one array of numbers per example.");
       }
       if (pixels && (plain || !bytes)) checkValue(v, `${at}[${i}]`, plain);
-      out[r * width + i] = v;
+      if (out !== row) out[r * width + i] = v;
     }
   });
   checkPixels(pixels, out instanceof Uint8Array);
