@@ -42,7 +42,7 @@ export class Normalization {
     this.features = offset.length;
     this.offset = offset;
     this.spread = spread;
-    this.#divisor = spread.map((s) => (s === 0 ? 1 : s));
+    this.#divisor = divisors(spread);
     this.constantFeatures = Object.freeze([...spread.keys()].filter((f) => spread[f] === 0));
   }
 
@@ -67,11 +67,6 @@ export class Normalization {
     return new make(kind, Float32Array.from(c.offset), Float32Array.from(c.spread));
   }
 
-  /** @internal What each feature is divided by: its spread, or 1 where the spread is 0 (exporters write this). */
-  get divisor(): Float32Array {
-    return this.#divisor.slice();
-  }
-
   /** The plain-data form a model file stores. */
   toJSON(): NormalizerConfig {
     return { kind: this.kind, offset: Array.from(this.offset), spread: Array.from(this.spread) };
@@ -87,4 +82,9 @@ export class Normalization {
       for (let f = 0; f < F; f++) values[at + f] = Math.fround(values[at + f]! - offset[f]!) / divisor[f]!;
     }
   }
+}
+
+/** @internal What each feature is divided by: its spread, or 1 where the spread is 0 (the ONNX exporter writes this). */
+export function divisors(spread: Float32Array): Float32Array {
+  return spread.map((s) => (s === 0 ? 1 : s));
 }

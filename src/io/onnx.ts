@@ -4,6 +4,7 @@
 import type { DenseNetwork } from "../model/network.js";
 import { U8_SCALE } from "../data/dataset.js";
 import { OptionError } from "../errors.js";
+import { divisors } from "../data/normalization.js";
 import { check, checkFewKeys, checkOr, oneOf, rule } from "../validate.js";
 import { bytes, message, string, varint } from "../codecs/protobuf.js";
 import { denseLayers, linearName } from "./layers.js";
@@ -85,7 +86,7 @@ export function encodeONNX(model: DenseNetwork, options: ONNXOptions = {}): Uint
   if (normalizer) {
     // (x − offset) / divisor, each an f32 operation as in the kernels, so the features are the same bits.
     initializers.push(tensor("normalizer.offset", [F], FLOAT, normalizer.offset));
-    initializers.push(tensor("normalizer.divisor", [F], FLOAT, normalizer.divisor));
+    initializers.push(tensor("normalizer.divisor", [F], FLOAT, divisors(normalizer.spread)));
     step("Sub", [x, "normalizer.offset"], "centred");
     step("Div", [x, "normalizer.divisor"], "normalized");
   }
